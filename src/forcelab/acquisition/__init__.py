@@ -1,0 +1,1 @@
+"""Acquisition: stream engine, ring buffer, calibration and online trial detection (no Qt)."""

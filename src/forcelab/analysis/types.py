@@ -1,0 +1,219 @@
+"""The value types that analysis takes and gives back.
+
+Every number forcelab reports is a :class:`Metric` that carries its unit, the id of the method that
+produced it, the parameters of that method and a literature reference, so that the archive can store
+the method with the value and a later version can recompute it. A metric or event that could not be
+computed has ``value``/``index`` set to ``None`` and a ``reason`` saying why: never a silent fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+ParamValue = float | int | str | bool | None
+
+
+@dataclass(frozen=True)
+class ForceTrace:
+    """Vertical ground reaction force in newtons, sampled at one constant ``rate`` (Hz).
+
+    ``total`` is always present. ``left`` and ``right`` are the per-plate forces when two plates were
+    used; then ``total`` equals ``left + right``.
+    """
+
+    rate: float
+    total: np.ndarray
+    left: np.ndarray | None = None
+    right: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.rate) or self.rate <= 0:
+            raise ValueError(f"sample rate must be a positive number of hertz, got {self.rate!r}")
+        for name in ("total", "left", "right"):
+            arr = getattr(self, name)
+            if arr is None:
+                continue
+            arr = np.asarray(arr, dtype=np.float64)
+            if arr.ndim != 1:
+                raise ValueError(f"{name} force must be one-dimensional, got shape {arr.shape}")
+            object.__setattr__(self, name, arr)
+        if (self.left is None) != (self.right is None):
+            raise ValueError("give both left and right plate forces, or neither")
+        if self.left is not None and self.right is not None:
+            if not (len(self.left) == len(self.right) == len(self.total)):
+                raise ValueError(
+                    f"left ({len(self.left)}), right ({len(self.right)}) and total ({len(self.total)}) "
+                    "must have the same number of samples"
+                )
+
+    @classmethod
+    def from_plates(cls, rate: float, left: np.ndarray, right: np.ndarray) -> ForceTrace:
+        """Build a two-plate trace; ``total`` is ``left + right``."""
+        left = np.asarray(left, dtype=np.float64)
+        right = np.asarray(right, dtype=np.float64)
+        return cls(rate=rate, total=left + right, left=left, right=right)
+
+    @property
+    def has_plates(self) -> bool:
+        """True when left and right plate forces are available."""
+        return self.left is not None
+
+    @property
+    def n(self) -> int:
+        """Number of samples."""
+        return int(len(self.total))
+
+    @property
+    def duration(self) -> float:
+        """Length of the trace in seconds."""
+        return self.n / self.rate
+
+    def slice(self, start: int, stop: int) -> ForceTrace:
+        """The samples ``[start, stop)`` as a new trace (views, no copy)."""
+        return ForceTrace(
+            rate=self.rate,
+            total=self.total[start:stop],
+            left=None if self.left is None else self.left[start:stop],
+            right=None if self.right is None else self.right[start:stop],
+        )
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One reported number with the method that produced it.
+
+    ``name`` is a stable snake_case key (e.g. ``jump_height_takeoff_velocity``); ``unit`` is an SI unit
+    string (``"N"``, ``"m"``, ``"s"``, ``"m/s"``, ``"W"``, ``"N*s"``, ``"N/s"``, ``"%"``, ``"N/kg"``,
+    ``"W/kg"``, ``"1"`` for dimensionless). ``value`` is ``None`` when it could not be computed, and then
+    ``reason`` says why.
+    """
+
+    name: str
+    value: float | None
+    unit: str
+    method: str
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+    reference: str = ""
+    reason: str | None = None
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.value is None and not self.reason:
+            raise ValueError(f"metric {self.name!r} has no value and no reason")
+        if self.value is not None:
+            v = float(self.value)
+            if not np.isfinite(v):
+                raise ValueError(f"metric {self.name!r} is not finite ({v}); report it as not found")
+            object.__setattr__(self, "value", v)
+
+    @property
+    def found(self) -> bool:
+        """True when the metric has a value."""
+        return self.value is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form (used by the CLI and the archive)."""
+        d: dict[str, Any] = {
+            "value": self.value,
+            "unit": self.unit,
+            "method": self.method,
+            "params": dict(self.params),
+            "reference": self.reference,
+        }
+        if self.reason is not None:
+            d["reason"] = self.reason
+        return d
+
+
+@dataclass(frozen=True)
+class Event:
+    """A named instant of a trial as a sample index into the analysed trace.
+
+    ``index`` is ``None`` when the event could not be found, and then ``reason`` says why.
+    """
+
+    name: str
+    index: int | None
+    rate: float
+    method: str = ""
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.index is None and not self.reason:
+            raise ValueError(f"event {self.name!r} not found but no reason given")
+
+    @property
+    def found(self) -> bool:
+        """True when the event was located."""
+        return self.index is not None
+
+    @property
+    def time(self) -> float | None:
+        """Time of the event in seconds from the start of the analysed trace."""
+        return None if self.index is None else self.index / self.rate
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        d: dict[str, Any] = {"index": self.index, "time": self.time, "method": self.method}
+        if self.reason is not None:
+            d["reason"] = self.reason
+        return d
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A quality gate that fired: a stable ``code`` and a sentence for the tester."""
+
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain JSON-able form."""
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass
+class TrialResult:
+    """Everything analysis says about one trial."""
+
+    test: str
+    rate: float
+    events: dict[str, Event] = field(default_factory=dict)
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    flags: list[Flag] = field(default_factory=list)
+    params: dict[str, ParamValue] = field(default_factory=dict)
+
+    def add_metric(self, metric: Metric) -> None:
+        """Add ``metric`` under its name (a duplicate name is a programming error)."""
+        if metric.name in self.metrics:
+            raise ValueError(f"metric {metric.name!r} added twice")
+        self.metrics[metric.name] = metric
+
+    def add_event(self, event: Event) -> None:
+        """Add ``event`` under its name."""
+        if event.name in self.events:
+            raise ValueError(f"event {event.name!r} added twice")
+        self.events[event.name] = event
+
+    def flag(self, code: str, message: str) -> None:
+        """Raise a quality flag."""
+        self.flags.append(Flag(code, message))
+
+    def value(self, name: str) -> float | None:
+        """The value of metric ``name`` or ``None`` when missing or not found."""
+        m = self.metrics.get(name)
+        return None if m is None else m.value
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form: ``{"test", "metrics", "events", "flags"}``."""
+        return {
+            "test": self.test,
+            "metrics": {k: m.to_dict() for k, m in self.metrics.items()},
+            "events": {k: e.to_dict() for k, e in self.events.items()},
+            "flags": [f.to_dict() for f in self.flags],
+            "params": dict(self.params),
+        }

@@ -1,0 +1,80 @@
+"""The ``forcelab`` command line.
+
+Each subcommand lives in its own module under ``forcelab.cli`` and exposes
+``register(subparsers) -> None``, which adds its parser and sets ``func`` (a callable taking the parsed
+namespace and returning an exit code). ``forcelab`` with no subcommand starts the desktop app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from forcelab import __version__
+
+log = logging.getLogger(__name__)
+
+#: Subcommand modules, in the order ``--help`` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "forcelab.cli.analyze",
+    "forcelab.cli.simulate",
+    "forcelab.cli.monitor",
+    "forcelab.cli.record",
+    "forcelab.cli.archive",
+    "forcelab.cli.compare",
+    "forcelab.cli.app",
+)
+
+
+class CliError(Exception):
+    """A problem with the user's input: printed as one clear line, exit code 2, no traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every available subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="forcelab",
+        description="Force-plate testing: live acquisition, jump and isometric analysis, HDF5 archive. "
+        "Run with no command to open the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"forcelab {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    parser.add_argument("--demo", action="store_true", help="open the app on simulated plates")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise  # a real missing dependency inside the module must not be hidden
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``forcelab`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    func = getattr(args, "func", None)
+    if func is None:
+        app = importlib.import_module("forcelab.cli.app")
+        func = app.run_app
+    try:
+        return int(func(args))
+    except CliError as exc:
+        sys.stderr.write(f"forcelab: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

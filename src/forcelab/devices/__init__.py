@@ -1,0 +1,1 @@
+"""Devices: transports, sans-IO protocol decoders, the simulator and replay (no Qt)."""

@@ -1,0 +1,1 @@
+"""The desktop app: windows and widgets. The only forcelab package that imports Qt."""
