@@ -1,0 +1,56 @@
+"""Where the archive lives and how session files are named.
+
+The archive is a folder: ``sessions/<year>/<date>_<time>_<athlete>_<tests>.h5`` plus ``index.sqlite``.
+Its location is ``--archive DIR``, else ``$FORCELAB_ARCHIVE``, else ``platformdirs.user_data_dir("forcelab")``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import platformdirs
+
+ENV_VAR = "FORCELAB_ARCHIVE"
+INDEX_NAME = "index.sqlite"
+SESSIONS_DIR = "sessions"
+
+
+def archive_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The archive folder (created if missing): ``explicit``, else ``$FORCELAB_ARCHIVE``, else the user data dir."""
+    if explicit:
+        path = Path(explicit)
+    elif os.environ.get(ENV_VAR):
+        path = Path(os.environ[ENV_VAR])
+    else:
+        path = Path(platformdirs.user_data_dir("forcelab", appauthor=False))
+    path = path.expanduser()
+    (path / SESSIONS_DIR).mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def slug(text: str) -> str:
+    """A file-name-safe lower-case form of ``text`` (letters, digits, dashes)."""
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return s or "unnamed"
+
+
+def new_session_path(archive: Path, athlete: str, tests: Sequence[str], started: datetime) -> Path:
+    """A fresh, unused path for a session of ``athlete`` started at ``started``."""
+    folder = archive / SESSIONS_DIR / f"{started:%Y}"
+    folder.mkdir(parents=True, exist_ok=True)
+    base = f"{started:%Y-%m-%d_%H%M%S}_{slug(athlete)}_{'-'.join(slug(t) for t in tests) or 'session'}"
+    path = folder / f"{base}.h5"
+    k = 2
+    while path.exists():
+        path = folder / f"{base}_{k}.h5"
+        k += 1
+    return path
+
+
+def session_files(archive: Path) -> list[Path]:
+    """Every ``*.h5`` session file under the archive's ``sessions`` folder, sorted."""
+    return sorted((archive / SESSIONS_DIR).rglob("*.h5"))

@@ -1,0 +1,112 @@
+"""Turn a recorded (or crashed) session into its final layout, atomically.
+
+The recording layout is the continuous ``/stream`` plus the ``/journal``. Finalizing replays the journal
+and writes one ``/trials/trial_NNN`` group per trial with copies of its samples, its calibration and its
+analysis, so a trial can be read on its own by any HDF5 tool. The new file is written beside the old one
+and renamed over it (``os.replace``), so a crash while finalizing leaves the recorded file untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from forcelab.storage import journal, schema
+from forcelab.storage.h5open import open_h5_read
+from forcelab.storage.trialio import write_result
+
+log = logging.getLogger(__name__)
+
+_COMP = {"compression": "gzip", "compression_opts": 1, "shuffle": True}
+
+
+def finalize(path: str | os.PathLike[str], *, complete: bool) -> None:
+    """Rewrite ``path`` with trial groups; ``complete=False`` for a session recovered after a crash."""
+    p = Path(path)
+    tmp = p.with_name(p.name + ".finalizing")
+    try:
+        with open_h5_read(p) as src, h5py.File(tmp, "w", libver="latest") as dst:
+            _copy_final(src, dst, complete=complete)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _copy_final(src: h5py.File, dst: h5py.File, *, complete: bool) -> None:
+    for key, value in src.attrs.items():
+        dst.attrs[key] = value
+    src.copy(src[schema.STREAM], dst, name=schema.STREAM)
+    src.copy(src[schema.CALIBRATION], dst, name=schema.CALIBRATION)
+    jbytes = src[schema.JOURNAL][()].tobytes()
+    dst.create_dataset(schema.JOURNAL, data=np.frombuffer(jbytes, dtype=np.uint8), maxshape=(None,), chunks=True)
+    rep = journal.replay(journal.decode(jbytes))
+    stream = dst[schema.STREAM]
+    n_rows = int(stream["counter"].shape[0])
+    rate = float(src.attrs["rate"])
+    trials = dst.create_group(schema.TRIALS)
+    for rec in rep.trials:
+        write_trial_group(trials, stream, rec, rep.calibrations, rate=rate, n_rows=n_rows)
+    dst.attrs["n_trials"] = len(rep.trials)
+    dst.attrs["complete"] = np.int8(1 if complete else 0)
+    if not complete:
+        dst.attrs["recovered"] = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+
+
+def calibration_for(calibrations: list[journal.CalibrationRecord], row: int) -> journal.CalibrationRecord | None:
+    """The calibration in force at stream ``row`` (the last one that starts at or before it)."""
+    found = None
+    for cal in calibrations:
+        if cal.row <= row:
+            found = cal
+    return found
+
+
+def write_trial_group(
+    trials: h5py.Group,
+    stream: h5py.Group,
+    rec: journal.TrialRecord,
+    calibrations: list[journal.CalibrationRecord],
+    *,
+    rate: float,
+    n_rows: int,
+) -> h5py.Group:
+    """Write ``/trials/trial_NNN`` for ``rec``: sample copies, calibration, analysis, decision."""
+    start = min(rec.start, n_rows)
+    stop = n_rows if rec.stop is None else min(rec.stop, n_rows)
+    g = trials.create_group(schema.trial_group_name(rec.number))
+    g.attrs["number"] = rec.number
+    g.attrs["test"] = rec.test
+    g.attrs["start"] = start
+    g.attrs["stop"] = stop
+    g.attrs["rate"] = rate
+    g.attrs["began_at"] = rec.began_at
+    g.attrs["complete"] = np.int8(0 if rec.stop is None or rec.stop > n_rows else 1)
+    accepted = schema.UNDECIDED if rec.accepted is None else (schema.ACCEPTED if rec.accepted else schema.REJECTED)
+    g.attrs["accepted"] = np.int8(accepted)
+    g.attrs["note"] = rec.note
+    for name in stream:
+        ds = stream[name]
+        data = ds[start:stop]
+        opts = _COMP if data.shape[0] > 0 else {}
+        out = g.create_dataset(name, data=data, **opts)
+        for key, value in ds.attrs.items():
+            out.attrs[key] = value
+    cal = calibration_for(calibrations, start)
+    if cal is not None:
+        c = g.create_group(schema.CALIBRATION)
+        c.create_dataset("gain", data=np.asarray(cal.gain, dtype=np.float64))
+        c.create_dataset("offset", data=np.asarray(cal.offset, dtype=np.float64)).attrs["unit"] = cal.unit
+        if "raw" in g:
+            g["raw"].attrs["conversion"] = np.asarray(cal.gain, dtype=np.float64)
+            g["raw"].attrs["offset"] = np.asarray(cal.offset, dtype=np.float64)
+    if rec.result is not None:
+        write_result(g, rec.result)
+    return g
