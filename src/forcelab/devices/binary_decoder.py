@@ -1,0 +1,300 @@
+"""Host-side stream decoder for the forcelab binary protocol (hardware/protocol.md).
+
+:class:`BinaryDecoder` is sans-IO: ``feed(bytes)`` in, :class:`SampleBlock` s out; replies to commands
+go to ``replies`` (and an optional callback). It is batched for speed: each ``feed`` splits everything
+up to the last 0x00 into frames, COBS-decodes them all at once (:func:`forcelab.devices.cobs.decode_batch`),
+checks each CRC with :func:`zlib.crc32`, and parses runs of equal-sized sample frames with one numpy
+view. A frame that fails COBS, CRC or layout checks is dropped whole and counted; it never becomes data.
+
+Sample counters (32-bit on the wire) are unwrapped to uint64; every forward jump larger than one is
+counted in ``stats.samples_lost``. The device clock (32-bit microseconds) is unwrapped too, so
+``device_time`` keeps rising across the 71-minute wrap.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+
+from forcelab.devices import cobs
+from forcelab.devices.protocol import (
+    DELIMITER,
+    MAX_ENCODED,
+    SAMPLE_HEADER,
+    Ack,
+    CalibrationReply,
+    ErrorReply,
+    FrameType,
+    IdentifyReply,
+    LogMessage,
+    Message,
+    ProtocolError,
+    Reply,
+    check_crc,
+    parse_frame,
+    sample_frame_size,
+)
+from forcelab.devices.types import DecoderStats, SampleBlock
+
+log = logging.getLogger(__name__)
+
+_WRAP = 1 << 32
+_HALF = 1 << 31
+_REPLY_TYPES = {
+    FrameType.LOG, FrameType.IDENTIFY_REPLY, FrameType.ACK, FrameType.CALIBRATION_REPLY, FrameType.ERROR_REPLY,
+}
+
+
+class BinaryDecoder:
+    """Decode a forcelab binary byte stream into sample blocks and replies.
+
+    ``channels``: the channel count the host expects (from IDENTIFY); sample frames with another count
+    are rejected as malformed. ``None`` accepts any count (a change of count starts a new block).
+    ``on_reply``: called with each reply as it is decoded, in addition to queueing it in ``replies``.
+    ``max_replies`` bounds the queue (oldest dropped) so a host that never reads it cannot grow it forever.
+
+    Counting, in ``stats``: ``frames_ok`` valid frames of known type; ``samples_ok`` samples returned;
+    ``crc_errors`` frames whose CRC failed; ``malformed`` frames that were not valid COBS, too short or too
+    long, or whose layout did not match their header; ``bytes_discarded`` the bytes of every rejected
+    frame (with its delimiter) and of any unsynchronised prefix; ``resyncs`` how many times the decoder
+    dropped bytes and picked up again at the next delimiter; ``samples_lost`` counter gaps. Bytes before
+    the first delimiter of a stream (joining mid-frame) count as a resync, not as an error.
+    ``unknown_frames`` counts valid frames of a type this host does not know (ignored, as the protocol's
+    versioning rules ask).
+    """
+
+    def __init__(
+        self,
+        channels: int | None = None,
+        *,
+        on_reply: Callable[[Reply], None] | None = None,
+        max_replies: int = 256,
+    ) -> None:
+        if channels is not None and not 1 <= channels <= 255:
+            raise ValueError(f"channels must be 1..255 or None, got {channels}")
+        self.expected_channels = channels
+        self.stats = DecoderStats()
+        self.replies: deque[Reply] = deque(maxlen=max_replies)
+        self.on_reply = on_reply
+        self.unknown_frames = 0
+        self._pending = bytearray()
+        self._synced = False
+        self._next32: int | None = None  # wire counter expected next
+        self._next64 = 0  # unwrapped counter expected next
+        self._last_us: int | None = None  # last wire micros
+        self._us64 = 0  # unwrapped micros of the last sample
+
+    # ------------------------------------------------------------------------------------------ api
+    def reset(self) -> None:
+        """Forget pending bytes and counter/clock history (after START or a reconnect); keep stats."""
+        self._pending.clear()
+        self._synced = False
+        self._next32 = None
+        self._last_us = None
+
+    def feed(self, data: bytes) -> list[SampleBlock]:
+        """Consume ``data``; return the sample blocks it completed, in stream order. Never raises."""
+        self._pending += data
+        cut = self._pending.rfind(DELIMITER)
+        if cut < 0:
+            if len(self._pending) > MAX_ENCODED:
+                self._reject_bytes(len(self._pending))
+                self._pending.clear()
+            return []
+        chunk = bytes(self._pending[:cut])
+        del self._pending[: cut + 1]
+        pieces = chunk.split(DELIMITER)
+        if not self._synced:
+            self._synced = True
+            head = pieces[0]
+            if head:
+                try:
+                    whole = check_crc(cobs.decode(head))
+                except cobs.CobsError:
+                    whole = False
+                if not whole:
+                    # joined mid-frame: not an error, just bytes before the first delimiter
+                    self._reject_bytes(len(head) + 1)
+                    pieces = pieces[1:]
+        return self._decode(pieces)
+
+    # ------------------------------------------------------------------------------------ internals
+    def _reject_bytes(self, n: int) -> None:
+        self.stats.bytes_discarded += n
+        self.stats.resyncs += 1
+
+    def _reject(self, n_bytes: int, *, crc: bool) -> None:
+        if crc:
+            self.stats.crc_errors += 1
+        else:
+            self.stats.malformed += 1
+        self._reject_bytes(n_bytes)
+
+    def _decode(self, pieces: list[bytes]) -> list[SampleBlock]:
+        frames: list[bytes] = []
+        for p in pieces:
+            if not p:
+                continue  # back-to-back delimiters are allowed (idle fill)
+            if len(p) > MAX_ENCODED:
+                self._reject(len(p) + 1, crc=False)
+                continue
+            frames.append(p)
+        if not frames:
+            return []
+        data, offsets, ok = cobs.decode_batch(frames)
+        enc_len = np.fromiter((len(f) + 1 for f in frames), dtype=np.int64, count=len(frames))
+        starts = offsets[:-1]
+        ends = offsets[1:]
+        lens = ends - starts
+        ok &= lens >= 5
+        raw = data.tobytes()
+        mv = memoryview(raw)
+        idx_ok = np.flatnonzero(ok)
+        # CRC: zlib per frame (C speed), stored values gathered with numpy in one go.
+        e = ends[idx_ok]
+        stored = (
+            data[e - 4].astype(np.uint32)
+            | (data[e - 3].astype(np.uint32) << 8)
+            | (data[e - 2].astype(np.uint32) << 16)
+            | (data[e - 1].astype(np.uint32) << 24)
+        )
+        calc = np.fromiter(
+            (zlib.crc32(mv[a : b - 4]) for a, b in zip(starts[idx_ok].tolist(), e.tolist(), strict=True)),
+            dtype=np.uint32,
+            count=idx_ok.size,
+        )
+        crc_ok = np.zeros(len(frames), dtype=bool)
+        crc_ok[idx_ok] = calc == stored
+        # Reject what failed, in one pass.
+        for i in np.flatnonzero(~ok).tolist():
+            self._reject(int(enc_len[i]), crc=False)
+        for i in np.flatnonzero(ok & ~crc_ok).tolist():
+            self._reject(int(enc_len[i]), crc=True)
+        good = np.flatnonzero(crc_ok)
+        if good.size == 0:
+            return []
+        types = data[starts[good]]
+        is_samples = types == FrameType.SAMPLES
+        for i in good[~is_samples].tolist():
+            self._other_frame(bytes(mv[starts[i] : ends[i]]), int(enc_len[i]))
+        sample_idx = good[is_samples]
+        if sample_idx.size == 0:
+            return []
+        return self._samples(data, starts[sample_idx], lens[sample_idx], enc_len[sample_idx])
+
+    def _other_frame(self, raw: bytes, n_enc: int) -> None:
+        ftype = raw[0]
+        if ftype not in _REPLY_TYPES:
+            self.unknown_frames += 1
+            self.stats.frames_ok += 1
+            self.stats.note(f"ignored frame of type 0x{ftype:02X} ({len(raw)} bytes)")
+            return
+        try:
+            msg: Message = parse_frame(raw)
+        except ProtocolError as exc:
+            self._reject(n_enc, crc=False)
+            self.stats.note(f"bad reply frame: {exc}")
+            return
+        self.stats.frames_ok += 1
+        if not isinstance(msg, IdentifyReply | Ack | CalibrationReply | ErrorReply | LogMessage):
+            return  # unreachable: _REPLY_TYPES only admits reply frames
+        if isinstance(msg, LogMessage):
+            self.stats.note(msg.text)
+        self.replies.append(msg)
+        if self.on_reply is not None:
+            self.on_reply(msg)
+
+    def _samples(
+        self, data: np.ndarray, starts: np.ndarray, lens: np.ndarray, enc_len: np.ndarray
+    ) -> list[SampleBlock]:
+        # Validate each frame's header against its size.
+        ch = data[starts + 1].astype(np.int64)
+        k = data[starts + 2].astype(np.int64)
+        expect = SAMPLE_HEADER + k * 4 * (1 + ch) + 4
+        valid = (lens == expect) & (ch > 0) & (k > 0)
+        if self.expected_channels is not None:
+            wrong = valid & (ch != self.expected_channels)
+            if wrong.any():
+                self.stats.note(
+                    f"{int(wrong.sum())} sample frame(s) with {int(ch[wrong][0])} channels, expected "
+                    f"{self.expected_channels}"
+                )
+            valid &= ch == self.expected_channels
+        for i in np.flatnonzero(~valid).tolist():
+            self._reject(int(enc_len[i]), crc=False)
+        keep = np.flatnonzero(valid)
+        if keep.size == 0:
+            return []
+        starts, ch, k = starts[keep], ch[keep], k[keep]
+        self.stats.frames_ok += int(keep.size)
+        # Runs of frames with the same (channels, count) share one structured view.
+        shape_key = ch * 256 + k
+        breaks = np.flatnonzero(np.diff(shape_key)) + 1
+        bounds = [0, *breaks.tolist(), int(keep.size)]
+        blocks: list[SampleBlock] = []
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            blocks.append(self._run(data, starts[a:b], int(ch[a]), int(k[a])))
+        # Merge neighbouring runs of the same channel count into one block.
+        merged: list[SampleBlock] = []
+        for blk in blocks:
+            if merged and merged[-1].counts.shape[1] == blk.counts.shape[1]:
+                prev = merged[-1]
+                merged[-1] = SampleBlock(
+                    counter=np.concatenate((prev.counter, blk.counter)),
+                    device_time=np.concatenate((prev.device_time, blk.device_time)),
+                    counts=np.concatenate((prev.counts, blk.counts)),
+                )
+            else:
+                merged.append(blk)
+        return merged
+
+    def _run(self, data: np.ndarray, starts: np.ndarray, channels: int, count: int) -> SampleBlock:
+        size = sample_frame_size(channels, count)
+        rows = data[starts[:, None] + np.arange(size)]
+        rec = np.dtype([("us", "<u4"), ("c", "<i4", (channels,))])
+        dt = np.dtype(
+            [("type", "u1"), ("ch", "u1"), ("k", "u1"), ("counter", "<u4"), ("rec", rec, (count,)), ("crc", "<u4")]
+        )
+        frames = np.ascontiguousarray(rows).view(dt).reshape(-1)
+        nf = frames.shape[0]
+        c32 = frames["counter"].astype(np.int64)
+        # Counter: distance of each frame's first sample from the one expected after the previous frame.
+        expected = np.empty(nf, dtype=np.int64)
+        expected[1:] = c32[:-1] + count
+        if self._next32 is None:
+            self._next32 = int(c32[0])
+            self._next64 = int(c32[0])
+        expected[0] = self._next32
+        gap = (c32 - expected) % _WRAP
+        back = gap >= _HALF
+        if back.any():
+            n_back = int(back.sum())
+            self.stats.resyncs += n_back
+            self.stats.note(f"sample counter went backwards {n_back} time(s) (device restarted?); continuing")
+            log.warning("sample counter went backwards %d time(s)", n_back)
+            gap[back] = 0
+        lost = int(gap.sum())
+        self.stats.samples_lost += lost
+        first = self._next64 + np.cumsum(gap) + np.arange(nf, dtype=np.int64) * count
+        counter = (first[:, None] + np.arange(count, dtype=np.int64)).reshape(-1).astype(np.uint64)
+        self._next64 = int(first[-1]) + count
+        self._next32 = int((c32[-1] + count) % _WRAP)
+        # Clock: signed 32-bit differences, so the wrap and small steps back both come out right.
+        us = frames["rec"]["us"].reshape(-1).astype(np.int64)
+        prev = us[0] if self._last_us is None else self._last_us
+        step = np.empty_like(us)
+        step[0] = (us[0] - prev + _HALF) % _WRAP - _HALF
+        step[1:] = (np.diff(us) + _HALF) % _WRAP - _HALF
+        if self._last_us is None:
+            self._us64 = int(us[0])
+        us64 = self._us64 + np.cumsum(step)
+        self._us64 = int(us64[-1])
+        self._last_us = int(us[-1])
+        counts = frames["rec"]["c"].reshape(-1, channels).astype(np.int32)
+        n = counter.size
+        self.stats.samples_ok += n
+        return SampleBlock(counter=counter, device_time=us64 * 1e-6, counts=counts)
