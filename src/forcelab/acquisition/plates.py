@@ -1,0 +1,144 @@
+"""How a device's channels combine into plates: per-plate force, total force, centre of pressure.
+
+A :class:`PlateMap` lists the plates of a device (from its profile): which channels are the cells of
+each plate and, for a plate with four cells, where each cell sits (metres, in the plate's own frame).
+Per-plate force is the sum of its cells; total force is the sum over plates; the centre of pressure of
+a four-cell plate is the force-weighted mean of the cell positions, NaN while the plate carries less
+than ``cop_min_force`` newtons (the CoP of an unloaded plate is noise, never a number to plot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PlateLayout:
+    """One plate: its name, its channels, and (optionally) the ``(x, y)`` of each cell in metres."""
+
+    name: str
+    channels: tuple[int, ...]
+    cell_positions: tuple[tuple[float, float], ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.channels:
+            raise ValueError(f"plate {self.name!r} has no channels")
+        if self.cell_positions is not None and len(self.cell_positions) != len(self.channels):
+            raise ValueError(
+                f"plate {self.name!r}: {len(self.cell_positions)} cell positions for "
+                f"{len(self.channels)} channels"
+            )
+
+    @property
+    def has_cop(self) -> bool:
+        """True when centre of pressure can be computed (four cells with known positions)."""
+        return self.cell_positions is not None and len(self.channels) == 4
+
+
+@dataclass(frozen=True)
+class PlateMap:
+    """The plates of one device; channels not in any plate are still recorded but not summed."""
+
+    channels: int
+    plates: tuple[PlateLayout, ...]
+    cop_min_force: float = 20.0
+
+    def __post_init__(self) -> None:
+        if self.channels <= 0:
+            raise ValueError("a device needs at least one channel")
+        seen: set[int] = set()
+        for p in self.plates:
+            for c in p.channels:
+                if not 0 <= c < self.channels:
+                    raise ValueError(f"plate {p.name!r} uses channel {c}; the device has {self.channels}")
+                if c in seen:
+                    raise ValueError(f"channel {c} belongs to more than one plate")
+                seen.add(c)
+        names = [p.name for p in self.plates]
+        if len(set(names)) != len(names):
+            raise ValueError(f"plate names must be unique, got {names}")
+
+    @classmethod
+    def single(cls, channels: int) -> PlateMap:
+        """Every channel summed into one plate called ``"plate"`` (no CoP)."""
+        return cls(channels, (PlateLayout("plate", tuple(range(channels))),))
+
+    @classmethod
+    def from_profile(cls, profile: Any) -> PlateMap:
+        """Build from a device profile (an object or mapping with ``channels`` and ``plates``).
+
+        Each plate needs ``name`` and ``channels``; ``cell_positions`` (list of ``[x, y]`` metres) is
+        optional. Accepts the dataclasses of :mod:`forcelab.devices.profiles` and plain JSON dicts.
+        """
+
+        def get(obj: Any, key: str, default: Any = None) -> Any:
+            if isinstance(obj, dict):
+                return obj.get(key, default)
+            return getattr(obj, key, default)
+
+        n = get(profile, "channels")
+        if not isinstance(n, int):
+            n = len(n) if n is not None else None
+        if n is None:
+            raise ValueError("device profile has no channel count")
+        plates = []
+        for p in get(profile, "plates", []) or []:
+            pos = get(p, "cell_positions")
+            plates.append(
+                PlateLayout(
+                    str(get(p, "name")),
+                    tuple(int(c) for c in get(p, "channels")),
+                    None if pos is None else tuple((float(x), float(y)) for x, y in pos),
+                )
+            )
+        if not plates:
+            return cls.single(n)
+        return cls(n, tuple(plates))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Plate names in order."""
+        return tuple(p.name for p in self.plates)
+
+    def combine(self, newtons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Total ``(n,)``, per-plate force ``(n, plates)`` and CoP ``(n, plates, 2)`` from channel newtons.
+
+        CoP is NaN for plates without four positioned cells and where the plate force is below
+        ``cop_min_force``.
+        """
+        n = newtons.shape[0]
+        per_plate = np.empty((n, len(self.plates)))
+        cop = np.full((n, len(self.plates), 2), np.nan)
+        for i, plate in enumerate(self.plates):
+            cells = newtons[:, plate.channels]
+            force = cells.sum(axis=1)
+            per_plate[:, i] = force
+            if plate.has_cop:
+                assert plate.cell_positions is not None
+                xy = np.asarray(plate.cell_positions)
+                loaded = force >= self.cop_min_force
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    cx = cells @ xy[:, 0] / force
+                    cy = cells @ xy[:, 1] / force
+                cop[:, i, 0] = np.where(loaded, cx, np.nan)
+                cop[:, i, 1] = np.where(loaded, cy, np.nan)
+        total = per_plate.sum(axis=1) if self.plates else newtons.sum(axis=1)
+        return total, per_plate, cop
+
+    def check_channels(self, channels: int, *, where: str = "device") -> None:
+        """Raise ValueError when ``channels`` does not match this map."""
+        if channels != self.channels:
+            raise ValueError(f"{where} sends {channels} channels but the plate map expects {self.channels}")
+
+
+def layout_columns(plates: Sequence[PlateLayout]) -> list[str]:
+    """Column names for per-plate force and CoP, in the order :class:`PlateMap.combine` yields them."""
+    cols = [p.name for p in plates]
+    for p in plates:
+        if p.has_cop:
+            cols += [f"{p.name}_cop_x", f"{p.name}_cop_y"]
+    return cols
