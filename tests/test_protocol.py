@@ -137,3 +137,14 @@ def test_max_samples_per_frame_fits() -> None:
         k = p.max_samples_per_frame(ch)
         assert p.sample_frame_size(ch, k) <= p.MAX_FRAME
         assert k == 255 or p.sample_frame_size(ch, k + 1) > p.MAX_FRAME
+
+
+def test_frame_reader_hands_back_unparseable_frames_for_an_error_reply() -> None:
+    reader = p.FrameReader()
+    out = reader.feed(p.frame(0x20, b"\x09") + p.frame(p.FrameType.SET_RATE, b"\x04\x01"))
+    assert out == [
+        p.Rejected(0x20, 9, p.ErrorCode.UNKNOWN_COMMAND, "unknown frame type 0x20"),
+        p.Rejected(0x13, 4, p.ErrorCode.BAD_LENGTH, "SET_RATE: payload too short (2 bytes, needed 5)"),
+    ]
+    assert isinstance(out[0], p.Rejected)
+    assert out[0].error_reply() == p.ErrorReply(9, 0x20, 1, "unknown frame type 0x20")

@@ -396,6 +396,25 @@ class _Reader:
             raise ProtocolError(f"{self.what}: {len(self.data) - self.pos} unexpected trailing bytes")
 
 
+@dataclass(frozen=True)
+class Rejected:
+    """A frame with a good CRC that :class:`FrameReader` could not parse.
+
+    A device answers it with ``ErrorReply(seq, frame_type, code, reason)``: ``code`` is UNKNOWN_COMMAND
+    for an unknown type, BAD_LENGTH for a payload of the wrong size; ``seq`` is the first payload byte
+    (0 if there is none), as hardware/protocol.md section 6 asks.
+    """
+
+    frame_type: int
+    seq: int
+    code: ErrorCode
+    reason: str
+
+    def error_reply(self) -> ErrorReply:
+        """The ERROR_REPLY a device sends back for this frame."""
+        return ErrorReply(self.seq, self.frame_type, int(self.code), self.reason[:255])
+
+
 Message = Command | Reply | SampleFrame
 
 
@@ -471,8 +490,12 @@ class FrameReader:
     stats: DecoderStats = field(default_factory=DecoderStats)
     _pending: bytearray = field(default_factory=bytearray)
 
-    def feed(self, data: bytes) -> list[Message]:
-        """Consume ``data``; return every valid message completed by it, in order."""
+    def feed(self, data: bytes) -> list[Message | Rejected]:
+        """Consume ``data``; return every message completed by it, in order.
+
+        Frames with a bad COBS encoding or CRC are dropped and counted. A frame with a good CRC that does
+        not parse (unknown type, wrong size) comes back as :class:`Rejected`, so a device can answer it.
+        """
         self._pending += data
         *complete, rest = bytes(self._pending).split(DELIMITER)
         if len(rest) > MAX_ENCODED:
@@ -480,7 +503,7 @@ class FrameReader:
             self.stats.resyncs += 1
             rest = b""
         self._pending = bytearray(rest)
-        out: list[Message] = []
+        out: list[Message | Rejected] = []
         for enc in complete:
             if not enc:
                 continue
@@ -490,15 +513,18 @@ class FrameReader:
                 self.stats.malformed += 1
                 self.stats.bytes_discarded += len(enc) + 1
                 continue
+            if not check_crc(raw):
+                self.stats.crc_errors += 1
+                self.stats.bytes_discarded += len(enc) + 1
+                continue
             try:
                 msg = parse_frame(raw)
             except ProtocolError as exc:
-                if str(exc) == "CRC mismatch":
-                    self.stats.crc_errors += 1
-                else:
-                    self.stats.malformed += 1
-                    self.stats.note(str(exc))
-                self.stats.bytes_discarded += len(enc) + 1
+                self.stats.malformed += 1
+                self.stats.note(str(exc))
+                known = raw[0] in FrameType._value2member_map_
+                code = ErrorCode.BAD_LENGTH if known else ErrorCode.UNKNOWN_COMMAND
+                out.append(Rejected(raw[0], raw[1] if len(raw) > 5 else 0, code, str(exc)))
                 continue
             self.stats.frames_ok += 1
             out.append(msg)
