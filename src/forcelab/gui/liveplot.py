@@ -1,0 +1,296 @@
+"""The scrolling live force plot: total, left and right force, body-weight line, pull biofeedback.
+
+The plot pulls from a :class:`~forcelab.gui.feed.LiveFeed` on a QTimer (60 Hz by default), never per
+block. Each frame reads the newest window of rows in one locked copy, decimates it to the plot's pixel
+width with min/max per column (:mod:`forcelab.gui.decimate`) and hands the result to curves that were
+created once (``setData``). Cost per frame therefore depends on the screen width, not on the window
+length or the sample rate. Antialiasing is off and pens are one pixel wide: both matter for speed.
+
+For pulls a large readout shows the peak force since the last :meth:`LivePlot.reset_peak`, and an
+optional target line gives the athlete something to pull towards.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from forcelab.gui.decimate import bin_size_for, minmax_decimate
+from forcelab.gui.feed import LiveFeed
+
+pg.setConfigOptions(antialias=False, useOpenGL=False)
+
+#: Colours of the three curves (total, left, right); the theme's dark background suits them.
+CURVE_COLOURS = ("#f5f5f5", "#4fa3ff", "#ff9f43")
+UNITS = ("N", "% BW")
+
+
+class _PaintReportingView(pg.PlotWidget):
+    """A PlotWidget that reports when it has finished painting (for latency and frame-time figures)."""
+
+    painted = QtCore.Signal(float)  # time.perf_counter() at the end of the paint
+
+    def paintEvent(self, ev: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt API)
+        super().paintEvent(ev)
+        self.painted.emit(time.perf_counter())
+
+
+class LivePlot(QtWidgets.QWidget):
+    """Scrolling force plot with curve toggles, N / %BW units and a peak readout.
+
+    Signals: ``frame_drawn(last_sample, perf_counter)`` after a paint that showed data up to absolute
+    sample ``last_sample``.
+    """
+
+    frame_drawn = QtCore.Signal(int, float)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, *, fps: float = 60.0, window: float = 10.0) -> None:
+        super().__init__(parent)
+        self._feed: LiveFeed | None = None
+        self._window = float(window)
+        self._units = "N"
+        self._body_weight: float | None = None
+        self._target: float | None = None
+        self._peak = float("-inf")
+        self._peak_from = 0  # absolute sample number from which the peak counts
+        self._shown_last = -1  # last absolute sample drawn
+        self._pending_last = -1  # last absolute sample handed to the curves, not yet painted
+        self._y_range: tuple[float, float] | None = None
+        self.frames = 0
+
+        self.view = _PaintReportingView(background=None)
+        self.view.setObjectName("livePlotView")
+        self.view.setMenuEnabled(False)
+        self.view.setMouseEnabled(x=False, y=False)
+        self.view.hideButtons()
+        plot = self.view.getPlotItem()
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.setClipToView(False)
+        for name in ("left", "bottom"):
+            plot.getAxis(name).enableAutoSIPrefix(False)
+        plot.setLabel("bottom", "time (s)")
+        plot.setXRange(-self._window, 0.0, padding=0.0)
+        plot.disableAutoRange()
+        self._plot = plot
+
+        self._curves = []
+        for colour in CURVE_COLOURS:
+            curve = pg.PlotCurveItem(pen=pg.mkPen(colour, width=1), antialias=False, skipFiniteCheck=True)
+            plot.addItem(curve)
+            self._curves.append(curve)
+        self._bw_line = pg.InfiniteLine(
+            angle=0, movable=False, pen=pg.mkPen("#7bd88f", width=1, style=QtCore.Qt.PenStyle.DashLine),
+            label="body weight", labelOpts={"position": 0.05, "color": "#7bd88f", "anchors": [(0, 1), (0, 1)]},
+        )
+        self._target_line = pg.InfiniteLine(
+            angle=0, movable=False, pen=pg.mkPen("#ff5c8a", width=1, style=QtCore.Qt.PenStyle.DotLine),
+            label="target", labelOpts={"position": 0.95, "color": "#ff5c8a", "anchors": [(1, 1), (1, 1)]},
+        )
+        for line in (self._bw_line, self._target_line):
+            line.setVisible(False)
+            plot.addItem(line, ignoreBounds=True)
+
+        self._toggles: list[QtWidgets.QCheckBox] = []
+        header = QtWidgets.QHBoxLayout()
+        header.setContentsMargins(4, 0, 4, 0)
+        for i, (name, colour) in enumerate(zip(("Total", "Left", "Right"), CURVE_COLOURS, strict=True)):
+            box = QtWidgets.QCheckBox(name)
+            box.setChecked(True)
+            box.setStyleSheet(f"QCheckBox {{ color: {colour}; }}")
+            box.toggled.connect(lambda on, i=i: self._curves[i].setVisible(on))
+            header.addWidget(box)
+            self._toggles.append(box)
+        header.addStretch(1)
+        self.units_box = QtWidgets.QComboBox()
+        self.units_box.addItems(UNITS)
+        self.units_box.setToolTip("Show force in newtons or in percent of body weight")
+        self.units_box.currentTextChanged.connect(self.set_units)
+        header.addWidget(QtWidgets.QLabel("Units"))
+        header.addWidget(self.units_box)
+
+        self.peak_label = QtWidgets.QLabel("—")
+        self.peak_label.setObjectName("peakReadout")
+        self.peak_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self.peak_label.setVisible(False)
+        self.peak_label.setToolTip("Peak force since the pull started (press R to reset)")
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(header)
+        layout.addWidget(self.peak_label)
+        layout.addWidget(self.view, 1)
+        self._update_labels()
+
+        self.view.painted.connect(self._on_painted)
+        self._timer = QtCore.QTimer(self)
+        self._timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(max(1, round(1000.0 / fps)))
+        self._timer.timeout.connect(self.refresh)
+
+    # ----------------------------------------------------------------- configuration
+    def set_feed(self, feed: LiveFeed | None) -> None:
+        """Read from ``feed`` (``None`` stops drawing and clears the curves)."""
+        self._feed = feed
+        self._shown_last = self._pending_last = -1
+        self._y_range = None
+        has_plates = feed is not None and feed.columns.has_plates
+        for i in (1, 2):
+            self._toggles[i].setEnabled(has_plates)
+            self._curves[i].setVisible(has_plates and self._toggles[i].isChecked())
+        if feed is None:
+            for curve in self._curves:
+                curve.setData(np.empty(0), np.empty(0))
+            self._timer.stop()
+        else:
+            self.reset_peak()
+            self._timer.start()
+
+    @property
+    def feed(self) -> LiveFeed | None:
+        """The feed being drawn, if any."""
+        return self._feed
+
+    @property
+    def running(self) -> bool:
+        """True while the refresh timer runs."""
+        return self._timer.isActive()
+
+    def set_window(self, seconds: float) -> None:
+        """Show the last ``seconds`` of data."""
+        if not seconds > 0:
+            raise ValueError(f"window must be positive seconds, got {seconds!r}")
+        self._window = float(seconds)
+        self._plot.setXRange(-self._window, 0.0, padding=0.0)
+
+    def set_units(self, units: str) -> None:
+        """``"N"`` or ``"% BW"`` (the latter needs a body weight; without one newtons are shown)."""
+        if units not in UNITS:
+            raise ValueError(f"units must be one of {UNITS}, got {units!r}")
+        self._units = units
+        if self.units_box.currentText() != units:
+            self.units_box.setCurrentText(units)
+        self._y_range = None
+        self._update_labels()
+
+    @property
+    def units(self) -> str:
+        """Units actually drawn (``"% BW"`` only when a body weight is known)."""
+        return "% BW" if self._units == "% BW" and self._body_weight else "N"
+
+    def set_body_weight(self, newtons: float | None) -> None:
+        """Draw the body-weight line at ``newtons`` (``None`` hides it)."""
+        if newtons is not None and not newtons > 0:
+            raise ValueError(f"body weight must be positive newtons, got {newtons!r}")
+        self._body_weight = newtons
+        self._y_range = None
+        self._update_labels()
+
+    def set_target(self, newtons: float | None) -> None:
+        """Draw a target line at ``newtons`` for pull biofeedback (``None`` hides it)."""
+        self._target = newtons
+        self._update_labels()
+
+    def show_peak(self, on: bool) -> None:
+        """Show or hide the large peak-force readout (used for pulls)."""
+        self.peak_label.setVisible(on)
+
+    def reset_peak(self) -> None:
+        """Start counting the peak from the newest sample."""
+        self._peak = float("-inf")
+        self._peak_from = self._feed.ring.total_written if self._feed is not None else 0
+        self.peak_label.setText("—")
+
+    @property
+    def peak(self) -> float | None:
+        """Peak total force (N) since the last reset, or ``None`` before any sample."""
+        return None if self._peak == float("-inf") else self._peak
+
+    def _scale(self) -> float:
+        return 100.0 / self._body_weight if self.units == "% BW" and self._body_weight else 1.0
+
+    def _update_labels(self) -> None:
+        unit = self.units
+        self._plot.setLabel("left", f"force ({unit})")
+        scale = self._scale()
+        for line, value in ((self._bw_line, self._body_weight), (self._target_line, self._target)):
+            line.setVisible(value is not None)
+            if value is not None:
+                line.setValue(value * scale)
+        if self._target is not None:
+            self._target_line.label.setFormat(f"target {self._target * scale:.0f} {unit}")
+        if self._body_weight is not None:
+            self._bw_line.label.setFormat(f"body weight {self._body_weight * scale:.0f} {unit}")
+        if self.peak is not None:
+            self._show_peak_text()
+
+    def _show_peak_text(self) -> None:
+        peak = self.peak
+        if peak is None:
+            return
+        text = f"Peak {peak:,.0f} N"
+        if self._body_weight:
+            text += f"   ({peak / self._body_weight * 100:.0f} % BW)"
+        self.peak_label.setText(text)
+
+    # ----------------------------------------------------------------- drawing
+    def refresh(self) -> None:
+        """Pull the newest window from the feed and update the curves (the timer calls this)."""
+        feed = self._feed
+        if feed is None:
+            return
+        ring = feed.ring
+        n_window = max(2, int(self._window * feed.rate))
+        rows, end, _missed = ring.since(max(0, ring.total_written - n_window))
+        if len(rows) == 0 or end - 1 == self._pending_last:
+            return
+        first = end - len(rows)
+        forces = feed.columns.forces(rows)
+        self._track_peak(forces[:, 0], first)
+        width = max(100, self.view.viewport().width())
+        index, values = minmax_decimate(forces, first, bin_size_for(n_window, width))
+        x = (index - (end - 1)) / feed.rate
+        scale = self._scale()
+        if scale != 1.0:
+            values = values * scale
+        self._curves[0].setData(x, values[:, 0])
+        if feed.columns.has_plates:
+            self._curves[1].setData(x, values[:, 1])
+            self._curves[2].setData(x, values[:, 2])
+        self._autoscale_y(values)
+        self._pending_last = end - 1
+        self.frames += 1
+
+    def _track_peak(self, total: np.ndarray, first: int) -> None:
+        start = max(0, self._peak_from - first)
+        if start >= len(total):
+            return
+        m = float(np.max(total[start:]))
+        self._peak_from = first + len(total)
+        if m > self._peak:
+            self._peak = m
+            if self.peak_label.isVisible():
+                self._show_peak_text()
+
+    def _autoscale_y(self, values: np.ndarray) -> None:
+        """Grow the y range at once when data leaves it; shrink it only when it is far too large."""
+        visible = values[:, 0] if not self._curves[1].isVisible() else values
+        hi = float(np.nanmax(visible))
+        lo = float(np.nanmin(visible))
+        floor = 0.0
+        refs = [v for v in (self._body_weight, self._target) if v is not None]
+        ref_top = max(refs) * self._scale() * 1.25 if refs else 0.0
+        top = max(hi * 1.1, ref_top, 10.0 * self._scale() if self.units == "N" else 10.0)
+        bottom = min(floor, lo - 0.05 * abs(top))
+        current = self._y_range
+        if current is None or top > current[1] or bottom < current[0] or top < 0.5 * current[1]:
+            self._y_range = (bottom, top)
+            self._plot.setYRange(bottom, top, padding=0.0)
+
+    def _on_painted(self, when: float) -> None:
+        if self._pending_last != self._shown_last:
+            self._shown_last = self._pending_last
+            self.frame_drawn.emit(self._shown_last, when)
