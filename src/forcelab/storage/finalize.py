@@ -44,6 +44,13 @@ def _copy_final(src: h5py.File, dst: h5py.File, *, complete: bool) -> None:
     for key, value in src.attrs.items():
         dst.attrs[key] = value
     src.copy(src[schema.STREAM], dst, name=schema.STREAM)
+    n_valid = int(src[schema.STREAM]["counter"].shape[0])
+    if schema.COMMITTED in src:
+        n_valid = min(n_valid, int(src[schema.COMMITTED][0]))
+    for ds in dst[schema.STREAM].values():
+        if ds.shape[0] > n_valid:
+            ds.resize(n_valid, axis=0)  # rows past the commit mark may be half written: drop them
+    dst.create_dataset(schema.COMMITTED, data=np.array([n_valid], dtype=np.uint64)).attrs["unit"] = "samples"
     src.copy(src[schema.CALIBRATION], dst, name=schema.CALIBRATION)
     jbytes = src[schema.JOURNAL][()].tobytes()
     dst.create_dataset(schema.JOURNAL, data=np.frombuffer(jbytes, dtype=np.uint8), maxshape=(None,), chunks=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
+import re
 from pathlib import Path
 
 import h5py
@@ -36,6 +38,9 @@ def open_h5_read(path: str | os.PathLike[str]) -> h5py.File:
         f = h5py.File(p, "r")
     except OSError as exc:
         msg = str(exc)
+        if "truncated file" in msg and "stored_eof" in msg:
+            f = _open_cut_short(p, msg)
+            return _check_format(p, f)
         if "already open for write" not in msg:
             raise SessionFileError(p, f"not a readable HDF5 file (truncated or corrupted?): {msg}") from exc
         try:
@@ -43,6 +48,38 @@ def open_h5_read(path: str | os.PathLike[str]) -> h5py.File:
         except OSError as exc2:
             raise SessionFileError(p, f"the file was left open by a recorder and cannot be read: {exc2}") from exc2
         log.info("%s: opened in SWMR mode (its recorder did not close it)", p)
+    return _check_format(p, f)
+
+
+_MAX_REPAIR_BYTES = 2**31
+
+
+def _open_cut_short(p: Path, msg: str) -> h5py.File:
+    """A file whose last write failed (disk full): HDF5 had reserved space the disk never got.
+
+    Read it into memory, pad it with zeros to the length its superblock expects and open that copy;
+    the file on disk is not touched. Rows past the writer's commit mark are ignored by the reader.
+    """
+    match = re.search(r"stored_eof = (\d+)", msg)
+    size = p.stat().st_size
+    if match is None or int(match.group(1)) > _MAX_REPAIR_BYTES or int(match.group(1)) < size:
+        raise SessionFileError(p, f"not a readable HDF5 file (truncated or corrupted?): {msg}")
+    data = p.read_bytes()
+    buf = io.BytesIO(data + bytes(int(match.group(1)) - size))
+    try:
+        f = h5py.File(buf, "r")
+    except OSError as exc:
+        raise SessionFileError(p, f"truncated and cannot be repaired: {exc}") from exc
+    if int(f.attrs.get("complete", 1)) != 0 or schema.COMMITTED not in f:
+        f.close()
+        raise SessionFileError(p, f"the file is truncated (it has {size} of its {match.group(1)} bytes)")
+    f.forcelab_real_size = size  # session.valid_rows ignores chunks past it
+    log.warning("%s: the file was cut short (its last write failed); reading what was committed", p)
+    return f
+
+
+def _check_format(p: Path, f: h5py.File) -> h5py.File:
+    """Close ``f`` and raise :class:`SessionFileError` unless it is a session of a readable version."""
     try:
         fmt = attr_str(f, "format")
         if fmt != schema.FORMAT_NAME:

@@ -20,6 +20,8 @@ TRIALS = "trials"
 JOURNAL = "journal"
 CALIBRATION = "calibration"
 HISTORY = "metrics_history"
+#: One uint64: stream rows known to be completely on disk (the writer moves it after each flush).
+COMMITTED = "committed_rows"
 
 #: Trial ``accepted`` attribute values (int8, readable everywhere).
 UNDECIDED = -1

@@ -128,6 +128,8 @@ class Session:
             if schema.STREAM not in f:
                 raise SessionFileError(self.path, "this file has no continuous stream (older layout)")
             s = f[schema.STREAM]
+            n = valid_rows(f)
+            stop = n if stop is None else min(stop, n)
             return {name: s[name][start:stop] for name in s}
 
     def metric_rows(self) -> list[dict[str, Any]]:
@@ -176,6 +178,22 @@ def open_session(path: str | os.PathLike[str]) -> Session:
             raise SessionFileError(p, f"damaged session file: {type(exc).__name__}: {exc}") from exc
 
 
+def valid_rows(f: h5py.File) -> int:
+    """Stream rows a reader can trust: all of them, but never past the writer's commit mark."""
+    stream = f[schema.STREAM]
+    n = int(stream["counter"].shape[0])
+    if schema.COMMITTED in f:
+        n = min(n, int(f[schema.COMMITTED][0]))
+    real_size = getattr(f, "forcelab_real_size", None)
+    if real_size is not None:  # a file cut short: no row may come from a chunk past its real end
+        for ds in stream.values():
+            for i in range(ds.id.get_num_chunks()):
+                info = ds.id.get_chunk_info(i)
+                if info.byte_offset + info.size > real_size:
+                    n = min(n, int(info.chunk_offset[0]))
+    return n
+
+
 def _parse_time(text: str) -> datetime | None:
     try:
         return datetime.fromisoformat(text) if text else None
@@ -210,7 +228,7 @@ def _session_header(p: Path, f: h5py.File) -> Session:
 def _read_current(p: Path, f: h5py.File) -> Session:
     s = _session_header(p, f)
     if schema.STREAM in f:
-        s.stream_rows = int(f[schema.STREAM]["counter"].shape[0])
+        s.stream_rows = valid_rows(f)
     if schema.TRIALS in f:
         groups = sorted(f[schema.TRIALS].keys())
         s.trials = [_read_trial_group(f[schema.TRIALS][name], s.rate) for name in groups]

@@ -135,6 +135,7 @@ class SessionWriter:
         self._buf: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]] = []
         self._buf_rows = 0
         self._written = 0
+        self._committed = 0
         self._oldest_unflushed: float | None = None
         self._pending_journal: list[bytes] = []
         self._journal_len = 0
@@ -204,6 +205,7 @@ class SessionWriter:
         c.create_dataset("gain", data=cal.gain).attrs["unit"] = f"{cal.unit}/{info.raw_unit}"
         c.create_dataset("offset", data=cal.offset).attrs["unit"] = cal.unit
         f.create_dataset(schema.JOURNAL, (0,), maxshape=(None,), dtype=np.uint8, chunks=(4096,))
+        f.create_dataset(schema.COMMITTED, data=np.zeros(1, dtype=np.uint64)).attrs["unit"] = "samples"
 
     def _force_names(self) -> tuple[str, ...]:
         return schema.FORCE_NAMES if self.info.plates == 2 else schema.FORCE_NAMES[:1]
@@ -216,8 +218,8 @@ class SessionWriter:
 
     @property
     def flushed_rows(self) -> int:
-        """Samples that are on disk."""
-        return self._written
+        """Samples that are on disk and committed (a reader of a crashed file gets exactly these)."""
+        return self._committed
 
     def append(
         self,
@@ -308,16 +310,21 @@ class SessionWriter:
                 self._journal_len += data.size
                 self._pending_journal.clear()
             self._file.flush()
-        except OSError as exc:
+            # Only after the data is on disk does the commit mark move: a reader trusts rows below it.
+            self._file[schema.COMMITTED][0] = self._written
+            self._file.flush()
+            self._committed = self._written
+        except (OSError, RuntimeError) as exc:  # h5py reports some write failures as RuntimeError
             self._fail(exc)
         self.flushes += 1
         self._oldest_unflushed = None
 
-    def _fail(self, exc: OSError) -> None:
-        seconds = self._written / self.info.rate
+    def _fail(self, exc: BaseException) -> None:
+        seconds = self._committed / self.info.rate
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         self._failed = ArchiveWriteError(
-            f"{self.path}: writing failed ({exc}); the disk may be full. Recording stopped; "
-            f"the first {seconds:.2f} s ({self._written} samples) and the trials before are saved."
+            f"{self.path}: writing failed ({first_line}); the disk may be full. Recording stopped; "
+            f"the first {seconds:.2f} s ({self._committed} samples) and the trials in them are saved."
         )
         log.error("%s", self._failed)
         raise self._failed from exc
@@ -416,16 +423,16 @@ class SessionWriter:
         """Stop without finalizing: the file stays readable and marked incomplete."""
         if self._closed:
             return
-        self._closed = True
         try:
             if self._failed is None:
                 self.flush()
         except ArchiveWriteError:
-            pass  # already logged in _fail; what was flushed before stays on disk
+            pass  # already logged in _fail; what was committed before stays on disk
+        self._closed = True
         try:
             self._file.close()
-        except OSError as exc:
-            log.error("%s: closing after a failure: %s", self.path, exc)
+        except (OSError, RuntimeError) as exc:
+            log.error("%s: closing after a failure: %s", self.path, exc.__class__.__name__)
 
     def __enter__(self) -> SessionWriter:
         return self
