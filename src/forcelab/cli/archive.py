@@ -1,0 +1,135 @@
+"""``forcelab import``, ``export``, ``reanalyze`` and ``index``: the session archive from the command line.
+
+Every command prints the archive folder it works on. Bad input (a missing or damaged file, an unknown
+test) is one clear line and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from forcelab.cli import CliError
+from forcelab.storage import bridge
+from forcelab.storage.archive import archive_dir
+from forcelab.storage.h5open import SessionFileError
+from forcelab.storage.index import ArchiveIndex
+
+
+def _out(text: object = "") -> None:
+    """One line to stdout (the CLI's output; library code logs instead)."""
+    sys.stdout.write(f"{text}\n")
+
+
+ARCHIVE_HELP = "archive folder (default: $FORCELAB_ARCHIVE, else the user data directory)"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``import``, ``export``, ``reanalyze`` and ``index`` subcommands."""
+    p = subparsers.add_parser("import", help="turn a force recording file into an archived session")
+    p.add_argument("file", type=Path, help="force recording (any layout 'forcelab analyze' reads)")
+    p.add_argument("--athlete", required=True, help="athlete name")
+    p.add_argument("--test", required=True, choices=bridge.TESTS, help="test type of the trials")
+    p.add_argument("--rate", type=float, help="sample rate in Hz when the file has no time column")
+    p.add_argument("--layout", default="auto", help="file layout (default: detect)")
+    p.add_argument("--whole", action="store_true", help="take the whole file as one trial (no segmentation)")
+    p.add_argument("--archive", help=ARCHIVE_HELP)
+    p.set_defaults(func=run_import)
+
+    p = subparsers.add_parser("export", help="write a session's metrics and per-trial force as CSV")
+    p.add_argument("session", type=Path, help="session file (.h5)")
+    p.add_argument("--csv", required=True, type=Path, metavar="DIR", help="folder to write the CSV files to")
+    p.set_defaults(func=run_export)
+
+    p = subparsers.add_parser("reanalyze", help="recompute a session's metrics from its raw data, keeping the old")
+    p.add_argument("session", type=Path, nargs="+", help="session file(s) (.h5)")
+    p.add_argument("--archive", help=ARCHIVE_HELP)
+    p.set_defaults(func=run_reanalyze)
+
+    p = subparsers.add_parser("index", help="bring the archive's SQLite index up to date with the session files")
+    p.add_argument("--rebuild", action="store_true", help="forget the index and re-read every session file")
+    p.add_argument("--archive", help=ARCHIVE_HELP)
+    p.set_defaults(func=run_index)
+
+
+def _archive(args: argparse.Namespace) -> Path:
+    path = archive_dir(getattr(args, "archive", None))
+    _out(f"archive: {path}")
+    return path
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """``forcelab import FILE --athlete NAME --test T``."""
+    from forcelab.storage.importer import import_file
+    from forcelab.storage.readers import ForceFileError
+    from forcelab.storage.session import open_session
+
+    archive = _archive(args)
+    try:
+        path = import_file(
+            args.file, archive=archive, athlete=args.athlete, test=args.test, rate=args.rate,
+            layout=args.layout, whole=args.whole,
+        )
+    except (ForceFileError, ValueError, OSError, bridge.AnalysisUnavailable) as exc:
+        raise CliError(str(exc)) from exc
+    session = open_session(path)
+    _out(f"session: {path}")
+    for t in session.trials:
+        _out(f"  trial {t.number}: {t.test}, {t.n / t.rate:.2f} s, {len(t.metrics)} metrics")
+    with ArchiveIndex(archive) as index:
+        index.add_session(session)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """``forcelab export SESSION --csv DIR``."""
+    from forcelab.storage.export import export_csv
+
+    try:
+        files = export_csv(args.session, args.csv)
+    except (SessionFileError, OSError) as exc:
+        raise CliError(str(exc)) from exc
+    for f in files:
+        _out(f)
+    return 0
+
+
+def run_reanalyze(args: argparse.Namespace) -> int:
+    """``forcelab reanalyze SESSION...``."""
+    from forcelab.storage.reanalyze import reanalyze
+    from forcelab.storage.session import open_session
+
+    archive = _archive(args)
+    failed = 0
+    for path in args.session:
+        try:
+            changes = reanalyze(path)
+        except (SessionFileError, ValueError, OSError, bridge.AnalysisUnavailable) as exc:
+            sys.stderr.write(f"forcelab: error: {exc}\n")
+            failed += 1
+            continue
+        _out(f"session: {path}")
+        for number, (old, new) in changes.items():
+            moved = sum(1 for k in new if old.get(k, {}).get("value") != new[k].get("value"))
+            _out(f"  trial {number}: {len(new)} metrics ({moved} changed, {len(old)} kept in history)")
+        with ArchiveIndex(archive) as index:
+            index.add_session(open_session(path))
+    if failed:
+        raise CliError(f"{failed} of {len(args.session)} sessions could not be re-analysed")
+    return 0
+
+
+def run_index(args: argparse.Namespace) -> int:
+    """``forcelab index [--rebuild]``."""
+    archive = _archive(args)
+    with ArchiveIndex(archive) as index:
+        report = index.rebuild() if args.rebuild else index.sync()
+        n = sum(1 for row in index.sessions() if not row["error"])
+    _out(
+        f"index: {archive / 'index.sqlite'}: {n} sessions ({report.added} added, {report.updated} updated, "
+        f"{report.removed} removed, {report.incomplete} incomplete)"
+    )
+    for err in report.errors:
+        _out(f"  unreadable: {err}")
+    return 0
