@@ -150,7 +150,10 @@ class AcquisitionEngine:
     ``transport`` is opened by :meth:`start` (a :class:`TransportError` from it propagates, with its
     clear message). ``rate`` is the device's nominal sample rate in Hz. ``detector_factory(rate)``
     builds a fresh online trial detector (called at start and after each disconnect); ``None`` turns
-    trial detection off.
+    trial detection off. ``poll_interval`` is the shortest read cycle in seconds: the thread reads at
+    most ``1 / poll_interval`` times a second, whatever the device's packet rate, because the fixed cost
+    of a read dominates at high packet rates (see ``bench/acquisition.py``); it adds at most that much
+    latency.
     """
 
     def __init__(
@@ -164,6 +167,7 @@ class AcquisitionEngine:
         ring_seconds: float = 120.0,
         detector_factory: Callable[[float], TrialDetector] | None = None,
         status_interval: float = 1.0,
+        poll_interval: float = 0.008,
     ) -> None:
         if not rate > 0:
             raise ValueError(f"sample rate must be positive, got {rate!r}")
@@ -196,6 +200,7 @@ class AcquisitionEngine:
         self._detector: TrialDetector | None = None
         self._detector_origin = 0
         self.status_interval = status_interval
+        self.poll_interval = poll_interval
 
         self._block_listeners: list[Callable[[EngineBlock], None]] = []
         self._trial_listeners: list[Callable[[AcquiredTrial], None]] = []
@@ -334,7 +339,11 @@ class AcquisitionEngine:
     def _run(self) -> None:
         try:
             while not self._stop.is_set():
+                t = time.monotonic()
                 self.step()
+                rest = self.poll_interval - (time.monotonic() - t)
+                if rest > 0:  # let bytes pile up: one read per cycle costs far less CPU than many
+                    self._stop.wait(rest)
         finally:
             self._running = False
             self._cpu = time.thread_time()

@@ -111,23 +111,39 @@ class PlateMap:
         ``cop_min_force``.
         """
         n = newtons.shape[0]
-        per_plate = np.empty((n, len(self.plates)))
-        cop = np.full((n, len(self.plates), 2), np.nan)
-        for i, plate in enumerate(self.plates):
-            cells = newtons[:, plate.channels]
-            force = cells.sum(axis=1)
-            per_plate[:, i] = force
-            if plate.has_cop:
-                assert plate.cell_positions is not None
-                xy = np.asarray(plate.cell_positions)
-                loaded = force >= self.cop_min_force
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    cx = cells @ xy[:, 0] / force
-                    cy = cells @ xy[:, 1] / force
-                cop[:, i, 0] = np.where(loaded, cx, np.nan)
-                cop[:, i, 1] = np.where(loaded, cy, np.nan)
+        weights, cop_plates = self._weights()
+        np_ = len(self.plates)
+        m = newtons @ weights  # one matmul: plate sums, then x and y moments of the CoP plates
+        per_plate = m[:, :np_]
+        cop = np.full((n, np_, 2), np.nan)
+        if cop_plates:
+            k = len(cop_plates)
+            force = per_plate[:, cop_plates]
+            loaded = force >= self.cop_min_force
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cop[:, cop_plates, 0] = np.where(loaded, m[:, np_ : np_ + k] / force, np.nan)
+                cop[:, cop_plates, 1] = np.where(loaded, m[:, np_ + k :] / force, np.nan)
         total = per_plate.sum(axis=1) if self.plates else newtons.sum(axis=1)
         return total, per_plate, cop
+
+    def _weights(self) -> tuple[np.ndarray, list[int]]:
+        cached = self.__dict__.get("_w")
+        if cached is not None:
+            return cached
+        cop_plates = [i for i, p in enumerate(self.plates) if p.has_cop]
+        np_, k = len(self.plates), len(cop_plates)
+        w = np.zeros((self.channels, np_ + 2 * k))
+        for i, plate in enumerate(self.plates):
+            w[list(plate.channels), i] = 1.0
+        for j, i in enumerate(cop_plates):
+            plate = self.plates[i]
+            assert plate.cell_positions is not None
+            xy = np.asarray(plate.cell_positions)
+            w[list(plate.channels), np_ + j] = xy[:, 0]
+            w[list(plate.channels), np_ + k + j] = xy[:, 1]
+        result = (w, cop_plates)
+        object.__setattr__(self, "_w", result)
+        return result
 
     def check_channels(self, channels: int, *, where: str = "device") -> None:
         """Raise ValueError when ``channels`` does not match this map."""

@@ -1,0 +1,301 @@
+"""Acquisition benchmarks: decode throughput, CPU share, latency, and loss under a GIL-holding consumer.
+
+Run with the project's venv::
+
+    python bench/acquisition.py                # full run: the stall test lasts 10 minutes
+    python bench/acquisition.py --minutes 1    # shorter stall test
+
+What it prints:
+
+1. Decode throughput of :class:`BinaryDecoder` alone and of the whole engine path without I/O
+   (decode + calibrate + plates + ring buffer), in samples/s and as a multiple of 8 channels x 10 kHz
+   real time (goal >= 50x).
+2. Live through a real pty at 8 ch x 2 kHz: CPU share of the engine thread (``time.thread_time`` inside
+   the thread / wall time; goal < 10 % of one core) and latency from the device's write to the sample
+   being in the ring buffer, median and 99th percentile (goal p99 < 20 ms).
+3. The same for ``--minutes`` while a consumer thread holds the GIL in a pure-Python loop for 100 ms
+   every second (and a GUI-like reader pulls the ring at 30 Hz): samples lost (goal 0), plus latency.
+
+The device is a separate process (``--writer``), as real hardware would be: it paces frames of 10
+samples in real time into the pty master, writes non-blocking, and counts samples that did not fit in
+the kernel buffer (a device with a full USB FIFO drops them the same way). Write times come from
+``time.monotonic`` (CLOCK_MONOTONIC, shared by both processes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tty
+from pathlib import Path
+
+import numpy as np
+
+from forcelab.acquisition.calibration import Calibration
+from forcelab.acquisition.engine import AcquisitionEngine, EngineBlock
+from forcelab.acquisition.plates import PlateLayout, PlateMap
+from forcelab.devices.binary_decoder import BinaryDecoder
+from forcelab.devices.protocol import encode_samples
+from forcelab.devices.serial_transport import SerialTransport
+
+CHANNELS = 8
+PER_FRAME = 10
+XY = ((-0.2, -0.3), (0.2, -0.3), (0.2, 0.3), (-0.2, 0.3))
+
+
+def plate_map() -> PlateMap:
+    return PlateMap(CHANNELS, (PlateLayout("left", (0, 1, 2, 3), XY), PlateLayout("right", (4, 5, 6, 7), XY)))
+
+
+def calibration() -> Calibration:
+    return Calibration((0.005,) * CHANNELS, (100_000.0,) * CHANNELS, device_serial="BENCH")
+
+
+def stream(start: int, n: int, rate: float, seed: int = 0) -> bytes:
+    """``n`` samples of 8 noisy channels from counter ``start`` as binary protocol frames."""
+    rng = np.random.default_rng(seed + start)
+    counts = (100_000 + 40_000 * np.sin(np.arange(start, start + n)[:, None] / rate * 2.0)
+              + rng.normal(0, 200, (n, CHANNELS))).astype(np.int32)
+    micros = (np.round(np.arange(start, start + n) * 1e6 / rate).astype(np.int64) % (1 << 32)).astype(np.uint32)
+    return encode_samples(start, micros, counts, samples_per_frame=PER_FRAME)
+
+
+# ------------------------------------------------------------------------------------- the device
+
+
+def run_writer(rate: float, seconds: float, out: str) -> int:
+    """The simulated device process: pace frames into a pty, non-blocking, count what did not fit."""
+    master, slave = os.openpty()
+    tty.setraw(master)
+    tty.setraw(slave)
+    os.set_blocking(master, False)
+    sys.stdout.write(os.ttyname(slave) + "\n")
+    sys.stdout.flush()
+    sys.stdin.readline()  # the host opened the port
+    total = int(seconds * rate) // PER_FRAME * PER_FRAME
+    seg = int(rate * 10) // PER_FRAME * PER_FRAME  # pre-encode 10 s at a time
+    t0 = time.monotonic()
+    first: list[int] = []
+    end: list[int] = []
+    wtime: list[float] = []
+    dropped = 0
+    pending_delim = False
+    for s0 in range(0, total, seg):
+        n = min(seg, total - s0)
+        data = stream(s0, n, rate)
+        ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 0) + 1  # byte end of each frame
+        f_done = 0
+        nframes = len(ends)
+        while f_done < nframes:
+            due = min(nframes, int(((time.monotonic() - t0) * rate - s0) // PER_FRAME))
+            if due <= f_done:
+                time.sleep(0.0005)
+                continue
+            b0 = 0 if f_done == 0 else int(ends[f_done - 1])
+            chunk = data[b0 : int(ends[due - 1])]
+            if pending_delim:
+                chunk = b"\x00" + chunk
+            try:
+                written = os.write(master, chunk)
+            except BlockingIOError:
+                written = 0
+            now = time.monotonic()
+            if pending_delim:
+                pending_delim = written == 0
+                written = max(0, written - 1)
+            full = int(np.searchsorted(ends[f_done:due] - b0, written, side="right"))
+            if full:
+                first.append(s0 + f_done * PER_FRAME)
+                end.append(s0 + (f_done + full) * PER_FRAME)
+                wtime.append(now)
+            lost_frames = due - f_done - full
+            if lost_frames:
+                dropped += lost_frames * PER_FRAME
+                pending_delim = True  # a partial frame may be on the wire: close it off
+            f_done = due
+    time.sleep(1.0)  # let the host drain the buffer before the device goes away
+    np.savez(out, first=np.array(first), end=np.array(end), time=np.array(wtime),
+             dropped=dropped, total=total, t0=t0)
+    os.close(master)
+    os.close(slave)
+    return 0
+
+
+# --------------------------------------------------------------------------------------- the host
+
+
+def bench_decode() -> None:
+    rate = 10_000.0
+    n = 200_000
+    data = stream(0, n, rate)
+    chunk = 16384
+    pieces = [data[i : i + chunk] for i in range(0, len(data), chunk)]
+    best = float("inf")
+    for _ in range(3):
+        dec = BinaryDecoder(CHANNELS)
+        t = time.perf_counter()
+        got = sum(b.n for p in pieces for b in dec.feed(p))
+        best = min(best, time.perf_counter() - t)
+        assert got == n and dec.stats.samples_lost == 0, (got, dec.stats)
+    sps = n / best
+    print(f"decode only   : {sps:12,.0f} samples/s  = {sps / rate:6.1f}x real time of 8 ch x 10 kHz"
+          f"  ({len(data) / best / 1e6:.1f} MB/s, {chunk} B reads)")
+
+    class Memory:
+        reconnects = 0
+        bytes_read = 0
+        last_error = ""
+        state = "connected"
+
+        def __init__(self) -> None:
+            self.i = 0
+
+        def open(self) -> None:
+            self.i = 0
+
+        def close(self) -> None:
+            pass
+
+        def read(self) -> bytes:
+            if self.i >= len(pieces):
+                return b""
+            self.i += 1
+            return pieces[self.i - 1]
+
+        def drain_events(self) -> list[object]:
+            return []
+
+    best = float("inf")
+    for _ in range(3):
+        src = Memory()
+        eng = AcquisitionEngine(src, BinaryDecoder(CHANNELS), rate=rate, plate_map=plate_map(),
+                                calibration=calibration(), ring_seconds=30)
+        t = time.perf_counter()
+        while src.i < len(pieces):
+            eng.step()
+        best = min(best, time.perf_counter() - t)
+        assert eng.status().samples == n
+    sps = n / best
+    print(f"engine path   : {sps:12,.0f} samples/s  = {sps / rate:6.1f}x real time of 8 ch x 10 kHz"
+          "  (decode + calibrate + plates/CoP + ring, no I/O)")
+
+
+def start_writer(rate: float, seconds: float, out: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--writer", "--rate", str(rate), "--seconds", str(seconds), "--out", out],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def live(rate: float, seconds: float, *, stall: bool) -> dict[str, float]:
+    """Stream for ``seconds`` through a pty; return loss, CPU and latency figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = str(Path(tmp) / "writer.npz")
+        proc, port = start_writer(rate, seconds, out)
+        engine = AcquisitionEngine(SerialTransport(port, silent_after=5.0), BinaryDecoder(CHANNELS), rate=rate,
+                                   plate_map=plate_map(), calibration=calibration(), ring_seconds=60)
+        arrivals: list[tuple[float, int]] = []
+
+        def on_block(b: EngineBlock) -> None:
+            arrivals.append((time.monotonic(), int(b.rows[-1, 1])))
+
+        engine.add_block_listener(on_block)
+        engine.start()
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        done = threading.Event()
+        stalls = [0]
+        pulled = [0, 0]
+
+        def consumer() -> None:  # a GUI thread: pulls at 30 Hz, and holds the GIL 100 ms each second
+            pos = 0
+            next_stall = time.monotonic() + 1.0
+            while not done.is_set():
+                rows, pos, missed = engine.ring.since(pos)
+                pulled[0] += len(rows)
+                pulled[1] += missed
+                if stall and time.monotonic() >= next_stall:
+                    end = time.monotonic() + 0.1
+                    x = 0
+                    while time.monotonic() < end:  # pure Python: never releases the GIL voluntarily
+                        x += 1
+                    stalls[0] += 1
+                    next_stall += 1.0
+                time.sleep(1 / 30)
+
+        th = threading.Thread(target=consumer, daemon=True)
+        wall0 = time.monotonic()
+        cpu0 = engine.cpu_seconds
+        th.start()
+        proc.wait()
+        wall = time.monotonic() - wall0
+        cpu = engine.cpu_seconds - cpu0
+        w = np.load(out)
+        sent = int(w["total"]) - int(w["dropped"])
+        deadline = time.monotonic() + 3
+        while engine.status().samples < sent and time.monotonic() < deadline:
+            time.sleep(0.05)
+        done.set()
+        th.join()
+        engine.stop()
+        st = engine.status()
+        # latency: for each sample, arrival of the first block holding it minus the write of its frame
+        arr = np.array(arrivals)
+        a_time, a_last = arr[:, 0], arr[:, 1].astype(np.int64)
+        k = np.searchsorted(a_last, w["end"] - 1)  # first block holding each chunk's last sample
+        seen = k < len(a_time)
+        lat_ms = (a_time[k[seen]] - w["time"][seen]) * 1e3
+        return {
+            "seconds": wall, "total": int(w["total"]), "writer_dropped": int(w["dropped"]), "sent": sent,
+            "received": st.samples, "engine_lost": st.lost_samples, "crc": st.crc_errors,
+            "malformed": st.malformed, "cpu_share": cpu / wall, "lat_median_ms": float(np.median(lat_ms)),
+            "lat_p99_ms": float(np.percentile(lat_ms, 99)), "lat_max_ms": float(lat_ms.max()),
+            "stalls": stalls[0], "ring_missed_by_reader": pulled[1],
+        }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--minutes", type=float, default=10.0, help="length of the stall test (default 10)")
+    ap.add_argument("--live-seconds", type=float, default=30.0, help="length of the no-stall live run")
+    ap.add_argument("--rate", type=float, default=2000.0)
+    ap.add_argument("--json", type=str, default="", help="also write the figures to this JSON file")
+    ap.add_argument("--writer", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--seconds", type=float, default=0.0, help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=str, default="", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.writer:
+        return run_writer(args.rate, args.seconds, args.out)
+
+    print(f"forcelab acquisition bench  (python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"switch interval {sys.getswitchinterval() * 1e3:.0f} ms)")
+    bench_decode()
+    figures: dict[str, object] = {}
+    for label, secs, stall in (("live", args.live_seconds, False), ("stall", args.minutes * 60, True)):
+        r = live(args.rate, secs, stall=stall)
+        figures[label] = r
+        what = "no consumer stall" if not stall else f"consumer holds the GIL 100 ms/s ({r['stalls']} stalls)"
+        print(f"\n{label}: 8 ch x {args.rate:.0f} Hz through a pty for {r['seconds']:.0f} s, {what}")
+        print(f"  samples       : {r['total']:,} generated, {r['writer_dropped']:,} did not fit the port "
+              f"(device side), {r['sent']:,} sent, {r['received']:,} in the ring")
+        print(f"  lost          : {r['engine_lost']:,} (counter gaps seen by the engine); "
+              f"CRC errors {r['crc']}, malformed {r['malformed']}")
+        print(f"  engine CPU    : {100 * r['cpu_share']:.1f} % of one core (thread_time of the engine thread)")
+        print(f"  latency       : median {r['lat_median_ms']:.2f} ms, p99 {r['lat_p99_ms']:.2f} ms, "
+              f"max {r['lat_max_ms']:.2f} ms (device write -> row in ring buffer)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
