@@ -37,7 +37,7 @@ def write_result(group: h5py.Group, result: dict[str, Any], *, software: str = "
     write_table(group, "metrics", METRIC_COLUMNS, metrics)
     write_table(group, "events", EVENT_COLUMNS, events)
     write_table(group, "flags", FLAG_COLUMNS, list(result.get("flags", [])))
-    group.attrs["result_json"] = json.dumps(result, sort_keys=True, allow_nan=False)
+    group.attrs["result_json"] = json.dumps(result, allow_nan=False)  # keeps the analysis order
     group.attrs["analysis_software"] = software
     group.attrs["analysis_params"] = json.dumps(result.get("params", {}), sort_keys=True)
 
