@@ -1,0 +1,191 @@
+"""Turn analysed trials into what ``forcelab analyze`` prints: a readable table, or one JSON document.
+
+Kept apart from the command itself so the GUI's export or another command can print the same way. Nothing
+here computes a number: it only lays out :class:`~forcelab.analysis.types.TrialResult` objects.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from forcelab.analysis.types import Metric, TrialResult
+
+#: Metrics shown by default in the table, per test type (all of them with ``--all-metrics``). Names a
+#: result does not have are left out; per-limb and asymmetry rows appear when two plates were used.
+KEY_METRICS: Mapping[str, tuple[str, ...]] = {
+    "cmj": (
+        "body_weight", "jump_height_takeoff_velocity", "jump_height_flight_time", "takeoff_velocity",
+        "flight_time", "time_to_takeoff", "rsi_modified", "peak_force", "net_impulse", "braking_net_impulse",
+        "propulsive_net_impulse", "unweighting_time", "braking_time", "propulsive_time", "countermovement_depth",
+        "peak_landing_force",
+    ),
+    "sj": (
+        "body_weight", "jump_height_takeoff_velocity", "jump_height_flight_time", "takeoff_velocity",
+        "flight_time", "time_to_takeoff", "peak_force", "net_impulse", "propulsive_net_impulse",
+        "propulsive_time", "peak_landing_force",
+    ),
+    "dj": (
+        "body_weight", "drop_height", "contact_time", "flight_time", "jump_height_flight_time",
+        "jump_height_takeoff_velocity", "rsi", "rsi_flight_contact", "peak_force", "braking_time",
+        "propulsive_time", "peak_landing_force",
+    ),
+    "imtp": (
+        "body_weight", "peak_force", "peak_force_net", "peak_force_relative", "time_to_peak_force",
+        "force_at_100ms", "force_at_200ms", "rfd_0_100ms", "rfd_0_200ms", "peak_rfd", "impulse_0_200ms",
+    ),
+}
+#: Two-plate rows appended to every test's key metrics.
+KEY_PLATE_METRICS: tuple[str, ...] = ("left_peak_force", "right_peak_force", "peak_force_asymmetry")
+
+
+@dataclass
+class AnalysedTrial:
+    """One trial found in a file: where it lies (seconds and samples from the file's start) and its result."""
+
+    start: float
+    end: float
+    start_index: int
+    result: TrialResult
+
+
+@dataclass
+class FileReport:
+    """Everything ``forcelab analyze`` says about one file."""
+
+    test: str
+    file: Path
+    rate: float
+    layout: str
+    duration: float
+    two_plates: bool
+    trials: list[AnalysedTrial]
+    notes: Sequence[str] = ()
+    columns: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def format_value(value: float | None) -> str:
+    """A metric value with about four significant digits and no exponent for everyday magnitudes."""
+    if value is None:
+        return "n/a"
+    a = abs(value)
+    if a == 0 or 1e-3 <= a < 1e7:
+        digits = max(0, 3 - int(math.floor(math.log10(a)))) if a else 0
+        return f"{value:.{min(digits, 6)}f}"
+    return f"{value:.4g}"
+
+
+def _event_dict(trial: AnalysedTrial, rate: float, ev_dict: dict[str, Any]) -> dict[str, Any]:
+    """An event with its index and time counted from the start of the file, not of the trial."""
+    out = dict(ev_dict)
+    if out.get("index") is not None:
+        out["index"] = int(out["index"]) + trial.start_index
+        out["time"] = out["index"] / rate
+    return out
+
+
+def report_to_dict(report: FileReport) -> dict[str, Any]:
+    """The JSON-able form: ``{"test", "file", "rate", "trials": [{"start", "end", "metrics", ...}]}``."""
+    trials = []
+    for n, trial in enumerate(report.trials, start=1):
+        res = trial.result
+        trials.append({
+            "trial": n,
+            "test": res.test,
+            "start": trial.start,
+            "end": trial.end,
+            "metrics": {k: m.to_dict() for k, m in res.metrics.items()},
+            "events": {k: _event_dict(trial, report.rate, e.to_dict()) for k, e in res.events.items()},
+            "flags": [f.to_dict() for f in res.flags],
+            "params": dict(res.params),
+        })
+    return {
+        "test": report.test,
+        "file": str(report.file),
+        "rate": report.rate,
+        "layout": report.layout,
+        "duration": report.duration,
+        "two_plates": report.two_plates,
+        "columns": dict(report.columns),
+        "notes": list(report.notes),
+        "trials": trials,
+    }
+
+
+def report_to_json(report: FileReport) -> str:
+    """Exactly one JSON document (strict: no NaN or infinity can appear, metrics hold finite values)."""
+    return json.dumps(report_to_dict(report), indent=2, allow_nan=False)
+
+
+def _metric_rows(report: FileReport, all_metrics: bool) -> list[str]:
+    names: list[str] = []
+    if all_metrics:
+        for trial in report.trials:
+            names.extend(k for k in trial.result.metrics if k not in names)
+        return names
+    tests = list(dict.fromkeys(t.result.test for t in report.trials))
+    wanted: list[str] = []
+    for test in tests:
+        wanted.extend(n for n in KEY_METRICS.get(test, ()) if n not in wanted)
+    if report.two_plates:
+        wanted.extend(n for n in KEY_PLATE_METRICS if n not in wanted)
+    present = {k for t in report.trials for k in t.result.metrics}
+    return [n for n in wanted if n in present]
+
+
+def _unit_of(report: FileReport, name: str) -> str:
+    for trial in report.trials:
+        m: Metric | None = trial.result.metrics.get(name)
+        if m is not None:
+            return m.unit
+    return ""
+
+
+def format_table(report: FileReport, *, all_metrics: bool = False) -> str:
+    """A plain-text report: the file, one column per trial, then flags, not-found reasons and notes."""
+    out: list[str] = []
+    plates = "two plates" if report.two_plates else "one force channel"
+    out.append(f"{report.file}")
+    out.append(
+        f"  {report.layout} layout, {report.rate:g} Hz, {report.duration:.3f} s, {plates}; "
+        f"{len(report.trials)} trial{'s' if len(report.trials) != 1 else ''}, test {report.test}"
+    )
+    for note in report.notes:
+        out.append(f"  note: {note}")
+    out.append("")
+    names = _metric_rows(report, all_metrics)
+    heads = [f"trial {i} ({t.result.test})" for i, t in enumerate(report.trials, start=1)]
+    spans = [f"{t.start:.3f}-{t.end:.3f} s" for t in report.trials]
+    name_w = max([len("metric"), *(len(n) for n in names)])
+    unit_w = max([len("unit"), *(len(_unit_of(report, n)) for n in names)])
+    col_w = [max(len(h), len(s), 10) for h, s in zip(heads, spans, strict=True)]
+    out.append(f"{'metric':<{name_w}}  {'unit':<{unit_w}}  " + "  ".join(h.rjust(w) for h, w in zip(heads, col_w, strict=True)))
+    out.append(f"{'':<{name_w}}  {'':<{unit_w}}  " + "  ".join(s.rjust(w) for s, w in zip(spans, col_w, strict=True)))
+    for name in names:
+        cells = []
+        for trial, w in zip(report.trials, col_w, strict=True):
+            m = trial.result.metrics.get(name)
+            cells.append(("" if m is None else format_value(m.value)).rjust(w))
+        out.append(f"{name:<{name_w}}  {_unit_of(report, name):<{unit_w}}  " + "  ".join(cells))
+    for i, trial in enumerate(report.trials, start=1):
+        res = trial.result
+        missing = [m for n, m in res.metrics.items() if m.value is None and (all_metrics or n in names)]
+        if not res.flags and not missing:
+            continue
+        out.append("")
+        out.append(f"trial {i}:")
+        for flag in res.flags:
+            out.append(f"  flag {flag.code}: {flag.message}")
+        for m in missing:
+            out.append(f"  {m.name} not found: {m.reason}")
+    if not all_metrics:
+        total = len({k for t in report.trials for k in t.result.metrics})
+        out.append("")
+        out.append(f"{len(names)} of {total} metrics shown; --all-metrics lists every one, --json gives methods, "
+                   "parameters and references")
+    return "\n".join(out) + "\n"
