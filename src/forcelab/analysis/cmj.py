@@ -1,0 +1,209 @@
+"""Countermovement jump analysis (McMahon et al. 2018 phases, Owen et al. 2014 weighing and onset).
+
+Pipeline: check input -> optional low-pass -> weighing (steadiest window before the first flight) ->
+take-off/landing (flight threshold) -> onset (BW ± k·SD after the weighing window) -> forward
+impulse–momentum integration from onset (v = 0) to take-off -> phases: unweighting (onset -> velocity
+minimum), braking (velocity minimum -> zero velocity), propulsion (zero velocity -> take-off) -> metrics.
+Every step that fails leaves a not-found event/metric with the reason; quality gates raise flags.
+See docs/methods-jumps.md for each metric's definition.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forcelab.analysis.events import detect_onset, first_true
+from forcelab.analysis.jump_landing import add_landing
+from forcelab.analysis.jump_metrics import REF_HAWKIN, MetricBook, add_phase, why_missing
+from forcelab.analysis.jump_prep import check_and_filter, on_plate_region, weigh_trial
+from forcelab.analysis.jump_takeoff import Takeoff, add_takeoff, add_weighing, flight_flags, locate_flight
+from forcelab.analysis.kinematics import integrate
+from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
+
+DEFAULTS: dict[str, ParamValue] = {
+    "weighing_method": "steadiest",
+    "weighing_window": 1.0,
+    "weighing_start": 0.0,
+    "min_body_weight": 200.0,
+    "max_weighing_sd": 10.0,
+    "onset_k": 5.0,
+    "onset_min_threshold": 10.0,
+    "onset_persistence": 0.030,
+    "onset_direction": "both",
+    "onset_step_back": 0.0,
+    "flight_threshold_method": "noise",
+    "flight_fixed_threshold": 20.0,
+    "flight_k": 5.0,
+    "flight_floor": 10.0,
+    "flight_coarse_fraction": 0.1,
+    "min_flight_time": 0.05,
+    "flight_abs": False,
+    "takeoff_persistence": 0.0,
+    "landing_persistence": 0.01,
+    "min_plausible_flight_time": 0.1,
+    "max_plausible_flight_time": 1.2,
+    "integration_rule": "trapezoid",
+    "g": 9.80665,
+    "braking_start": "min_velocity",
+    "max_height_difference": 0.05,
+    "landing_window": 0.5,
+    "landing_velocity_tolerance": 0.05,
+    "stabilisation_band": 0.05,
+    "stabilisation_hold": 1.0,
+    "filter_cutoff": None,
+    "filter_order": 4,
+}
+BRAKING_STARTS = ("min_velocity", "min_force")
+
+
+def analyze_cmj(
+    trace: ForceTrace,
+    *,
+    weighing_method: str = "steadiest",
+    weighing_window: float = 1.0,
+    weighing_start: float = 0.0,
+    min_body_weight: float = 200.0,
+    max_weighing_sd: float = 10.0,
+    onset_k: float = 5.0,
+    onset_min_threshold: float = 10.0,
+    onset_persistence: float = 0.030,
+    onset_direction: str = "both",
+    onset_step_back: float = 0.0,
+    flight_threshold_method: str = "noise",
+    flight_fixed_threshold: float = 20.0,
+    flight_k: float = 5.0,
+    flight_floor: float = 10.0,
+    flight_coarse_fraction: float = 0.1,
+    min_flight_time: float = 0.05,
+    flight_abs: bool = False,
+    takeoff_persistence: float = 0.0,
+    landing_persistence: float = 0.01,
+    min_plausible_flight_time: float = 0.1,
+    max_plausible_flight_time: float = 1.2,
+    integration_rule: str = "trapezoid",
+    g: float = 9.80665,
+    braking_start: str = "min_velocity",
+    max_height_difference: float = 0.05,
+    landing_window: float = 0.5,
+    landing_velocity_tolerance: float = 0.05,
+    stabilisation_band: float = 0.05,
+    stabilisation_hold: float = 1.0,
+    filter_cutoff: float | None = None,
+    filter_order: int = 4,
+) -> TrialResult:
+    """Analyse one countermovement jump in ``trace`` (quiet stance, jump, optionally landing).
+
+    Parameters are documented in docs/methods-jumps.md; ``DEFAULTS`` holds their defaults and the
+    result's ``params`` the values used. Raises ``ValueError`` only for structurally invalid input
+    (empty trace, NaN samples, unknown option).
+    """
+    params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k != "trace"}
+    if braking_start not in BRAKING_STARTS:
+        raise ValueError(f"braking_start must be one of {BRAKING_STARTS}, got {braking_start!r}")
+    res = TrialResult("cmj", trace.rate, params=params)
+    prep = check_and_filter(trace, filter_cutoff, filter_order)
+    F, rate = prep.total, prep.rate
+    on, off, why_on = on_plate_region(F, rate, min_body_weight, flight_coarse_fraction, min_flight_time)
+    w, limbs = weigh_trial(prep, params, on or 0, off)
+    if why_on is not None:
+        w = type(w)(None, None, None, None, w.method, reason=why_on)
+    book = MetricBook(res, params, limbs)
+    bw = add_weighing(book, w, g)
+    tk: Takeoff = locate_flight(res, F, rate, w, bw, params)
+    onset = Event("onset", None, rate, "", reason=f"body weight not found: {w.reason}")
+    if w.found and w.stop is not None and bw is not None and w.sd is not None:
+        stop = tk.takeoff.index if tk.takeoff.index is not None else F.size
+        onset = detect_onset(F, rate, bw, w.sd, search_start=w.stop, search_stop=stop, k=onset_k,
+                             min_threshold=onset_min_threshold, persistence=onset_persistence,
+                             direction=onset_direction, step_back=onset_step_back)
+    res.add_event(onset)
+    kin = None
+    kwhy = why_missing(onset, tk.takeoff)
+    if kwhy is None and onset.index is not None and tk.takeoff.index is not None and bw is not None:
+        kin = integrate(F, rate, bw, onset.index, tk.takeoff.index + 1, g=g, rule=integration_rule)
+    # phase boundaries
+    if kin is not None and onset.index is not None:
+        v = kin.velocity
+        jmin = int(np.argmin(v))
+        if v[jmin] >= 0:
+            pwhy = "no countermovement: the centre-of-mass velocity never goes negative before take-off"
+            bstart = Event("braking_start", None, rate, braking_start, reason=pwhy)
+            pstart = Event("propulsion_start", None, rate, "velocity_zero", reason=pwhy)
+            res.flag("no_countermovement", pwhy)
+        else:
+            jz = first_true(v >= 0.0, jmin)
+            if jz is None:
+                pstart = Event("propulsion_start", None, rate, "velocity_zero",
+                               reason="velocity still negative at take-off")
+            else:
+                pstart = Event("propulsion_start", onset.index + jz, rate, "velocity_zero")
+            if braking_start == "min_force":
+                hi = jz if jz is not None else v.size
+                jb = int(np.argmin(F[onset.index:onset.index + hi]))
+            else:
+                jb = jmin
+            bstart = Event("braking_start", onset.index + jb, rate, braking_start)
+    else:
+        pwhy = kwhy or "no kinematics"
+        bstart = Event("braking_start", None, rate, braking_start, reason=pwhy)
+        pstart = Event("propulsion_start", None, rate, "velocity_zero", reason=pwhy)
+    res.add_event(bstart)
+    res.add_event(pstart)
+    bwv = bw if bw is not None else float("nan")
+    rule = integration_rule
+    add_takeoff(book, F, rate, bwv, onset, tk, kin, params)
+    for phase, a, b in (("unweighting", onset, bstart), ("braking", bstart, pstart), ("propulsive", pstart, tk.takeoff)):
+        add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=rule, start=a, end=b, kin=kin)
+    _add_cmj_specific(book, F, rate, bwv, onset, bstart, pstart, tk, kin)
+    # landing
+    v_td = None
+    v_reason = why_missing(tk.takeoff, tk.landing)
+    if v_reason is None and kin is not None and tk.flight_time is not None:
+        v_td = float(kin.velocity[-1]) - g * tk.flight_time
+    elif v_reason is None:
+        v_reason = kwhy or "take-off velocity unknown"
+    add_landing(book, F, bwv, rate, tk.landing, v_td, v_reason, window=landing_window, band=stabilisation_band,
+                hold=stabilisation_hold, rule=rule, g=g, v_tolerance=landing_velocity_tolerance)
+    flight_flags(res, params)
+    return res
+
+
+def _add_cmj_specific(book: MetricBook, F: np.ndarray, rate: float, bw: float, onset: Event, bstart: Event,
+                      pstart: Event, tk: Takeoff, kin: object) -> None:
+    """Countermovement depth, force at zero velocity, braking RFD, stiffness, impulse ratio, phase shares."""
+    from forcelab.analysis.kinematics import Kinematics
+
+    res = book.result
+    why = why_missing(onset, bstart, pstart)
+    z = pstart.index if pstart.index is not None else 0
+    b0 = bstart.index if bstart.index is not None else 0
+    depth = None
+    if why is None and isinstance(kin, Kinematics):
+        depth = -float(kin.displacement[z - kin.start])
+    book.put("countermovement_depth", depth, "m", "impulse_momentum_displacement_at_zero_velocity", REF_HAWKIN,
+             reason=why, description="Lowest centre-of-mass position below standing (positive down).")
+    book.force_metric("force_at_zero_velocity", lambda f, w: float(f[z]), "N", "force_at_propulsion_start",
+                      REF_HAWKIN, reason=why, relative="%", total_force=F, bw=bw,
+                      description="Force at the lowest point (zero velocity, start of propulsion).")
+    bt = (z - b0) / rate
+    rwhy = why or (None if bt > 0 else "braking phase has no duration")
+    book.force_metric("braking_rfd", lambda f, w: (float(f[z]) - float(f[b0])) / bt, "N/s",
+                      "force_change_over_braking_time", REF_HAWKIN, reason=rwhy, total_force=F, bw=bw,
+                      description="Average slope of force over the braking phase.")
+    stiff = None if depth is None or depth <= 0 else float(F[z]) / depth
+    book.put("stiffness", stiff, "N/m", "force_at_lowest_over_depth", REF_HAWKIN,
+             reason=why or "no downward displacement", description="Force at the lowest point over countermovement depth.")
+    bn, pn = res.value("braking_net_impulse"), res.value("propulsive_net_impulse")
+    book.put("impulse_ratio", None if bn is None or not pn else bn / pn, "1", "braking_over_propulsive_net_impulse",
+             REF_HAWKIN, reason=why or "propulsive net impulse not found",
+             description="Braking net impulse over propulsive net impulse.")
+    pos = None if bn is None or pn is None else bn + pn
+    book.put("positive_net_impulse", pos, "N*s", "braking_plus_propulsive_net_impulse", REF_HAWKIN,
+             reason=why or "propulsive net impulse not found", description="Net impulse above body weight (braking + propulsion).")
+    ttt = res.value("time_to_takeoff")
+    for phase in ("unweighting", "braking", "propulsive"):
+        t = res.value(f"{phase}_time")
+        book.put(f"{phase}_time_percentage", None if t is None or not ttt else t / ttt * 100.0, "%",
+                 "phase_time_over_time_to_takeoff", REF_HAWKIN,
+                 reason=res.metrics[f"{phase}_time"].reason or "time to take-off not found",
+                 description=f"{phase.capitalize()} time as a share of time to take-off.")

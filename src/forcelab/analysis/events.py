@@ -1,0 +1,189 @@
+"""Event detection for jumps: movement onset, take-off and landing (vectorised, no per-sample loops).
+
+Onset (Owen et al. 2014): the first sample after the weighing window where ``|F - BW|`` exceeds
+``max(k * SD, min_threshold)`` and stays beyond it for ``persistence`` seconds; optionally stepped back
+by ``step_back`` seconds (Owen's 30 ms). Take-off is the first sample below the flight threshold, landing
+the first sample at or above it after take-off. The flight threshold is, by default, derived from the
+noise of the flight plateau itself (mean + k * SD of its middle part, with a floor), or a fixed force.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from forcelab.analysis.types import Event
+
+ONSET_REFERENCE = "Owen et al. 2014, J Strength Cond Res 28(6):1552-1558"
+FLIGHT_REFERENCE = "Street et al. 2001, J Appl Biomech 17(1):43-54"
+DIRECTIONS = ("both", "below", "above")
+FLIGHT_METHODS = ("noise", "fixed")
+
+
+def first_run(cond: np.ndarray, length: int, start: int = 0) -> int | None:
+    """Index of the first ``i >= start`` with ``cond[i:i+length]`` all true, or ``None``."""
+    c = np.asarray(cond[start:], dtype=bool)
+    length = max(1, int(length))
+    if c.size < length:
+        return None
+    cs = np.concatenate(([0], np.cumsum(c, dtype=np.int64)))
+    full = np.flatnonzero(cs[length:] - cs[:-length] == length)
+    return None if full.size == 0 else start + int(full[0])
+
+
+def first_true(cond: np.ndarray, start: int = 0, stop: int | None = None) -> int | None:
+    """Index of the first true element in ``cond[start:stop]`` (as an index into ``cond``), or ``None``."""
+    hits = np.flatnonzero(cond[start:stop])
+    return None if hits.size == 0 else start + int(hits[0])
+
+
+def detect_onset(
+    force: np.ndarray,
+    rate: float,
+    body_weight: float,
+    sd: float,
+    *,
+    search_start: int,
+    search_stop: int,
+    k: float = 5.0,
+    min_threshold: float = 10.0,
+    persistence: float = 0.030,
+    direction: str = "both",
+    step_back: float = 0.0,
+    name: str = "onset",
+) -> Event:
+    """Movement onset between ``search_start`` and ``search_stop`` (sample indices)."""
+    if direction not in DIRECTIONS:
+        raise ValueError(f"onset direction must be one of {DIRECTIONS}, got {direction!r}")
+    thr = max(k * sd, min_threshold)
+    method = f"bw_{direction}_{k:g}sd_floor{min_threshold:g}N_persist{persistence * 1000:g}ms"
+    if step_back > 0:
+        method += f"_back{step_back * 1000:g}ms"
+    dev = force[search_start:search_stop] - body_weight
+    if direction == "both":
+        cond = np.abs(dev) > thr
+    elif direction == "below":
+        cond = dev < -thr
+    else:
+        cond = dev > thr
+    i = first_run(cond, int(round(persistence * rate)))
+    if i is None:
+        return Event(
+            name, None, rate, method,
+            reason=f"force never left body weight ± {thr:.1f} N for {persistence * 1000:g} ms before take-off",
+        )
+    idx = search_start + i - int(round(step_back * rate))
+    if idx < search_start:
+        return Event(
+            name, None, rate, method,
+            reason=f"onset stepped back {step_back * 1000:g} ms falls before the end of the weighing window",
+        )
+    return Event(name, idx, rate, method)
+
+
+@dataclass(frozen=True)
+class Flight:
+    """Take-off and landing of one flight, with the threshold used and any problem found."""
+
+    takeoff: Event
+    landing: Event
+    threshold: float | None
+    note: str | None = None
+
+
+def flight_threshold(
+    force: np.ndarray,
+    run_start: int,
+    run_stop: int,
+    *,
+    method: str,
+    fixed: float,
+    k: float,
+    floor: float,
+    trim: float,
+) -> tuple[float, str | None]:
+    """Threshold separating flight from contact, from the plateau ``force[run_start:run_stop]``.
+
+    Returns the threshold and a note when the noise estimate could not be used as is.
+    """
+    if method == "fixed":
+        return fixed, None
+    n = run_stop - run_start
+    cut = int(n * trim)
+    plateau = force[run_start + cut : run_stop - cut]
+    if plateau.size < 3:
+        return floor, f"flight plateau too short to measure its noise; threshold at the floor {floor:g} N"
+    thr = float(plateau.mean() + k * plateau.std(ddof=1))
+    return max(thr, floor), None
+
+
+def detect_flight(
+    force: np.ndarray,
+    rate: float,
+    body_weight: float,
+    *,
+    search_start: int,
+    method: str = "noise",
+    fixed_threshold: float = 20.0,
+    k: float = 5.0,
+    floor: float = 10.0,
+    coarse_fraction: float = 0.1,
+    min_flight: float = 0.05,
+    trim: float = 0.25,
+    absolute: bool = False,
+    takeoff_persistence: float = 0.0,
+    landing_persistence: float = 0.0,
+    takeoff_name: str = "takeoff",
+    landing_name: str = "landing",
+) -> Flight:
+    """First flight after ``search_start``: take-off and landing indices.
+
+    A flight candidate is the first run of at least ``min_flight`` seconds below
+    ``coarse_fraction * body_weight``; the threshold then comes from that run's noise (``method="noise"``)
+    or is ``fixed_threshold`` newtons. Take-off is the first sample of the candidate region below the
+    threshold; landing the first later sample at or above it. ``absolute`` compares ``|F|`` with the
+    take-off threshold (the jumpmetrics convention; after a zero-lag filter it waits for the post-take-off undershoot
+    to settle). ``takeoff_persistence``/``landing_persistence`` (s) require the new state to last that long.
+    """
+    if method not in FLIGHT_METHODS:
+        raise ValueError(f"flight threshold method must be one of {FLIGHT_METHODS}, got {method!r}")
+    tag = f"threshold_{method}" + (f"_{fixed_threshold:g}N" if method == "fixed" else f"_{k:g}sd_floor{floor:g}N")
+    if absolute:
+        tag += "_abs"
+    coarse = coarse_fraction * body_weight
+    low = force < max(coarse, fixed_threshold if method == "fixed" else floor)
+    run0 = first_run(low, int(round(min_flight * rate)), search_start)
+    if run0 is None:
+        why = f"force never stays below {coarse:.0f} N for {min_flight * 1000:g} ms: no flight (no jump) in the trace"
+        return Flight(
+            Event(takeoff_name, None, rate, tag, reason=why), Event(landing_name, None, rate, tag, reason=why), None
+        )
+    run1 = first_true(~low, run0)
+    run_stop = force.size if run1 is None else run1
+    thr, note = flight_threshold(force, run0, run_stop, method=method, fixed=fixed_threshold, k=k, floor=floor, trim=trim)
+    if method == "noise" and thr >= coarse:
+        note = f"flight noise threshold {thr:.1f} N reaches {coarse_fraction:g}·BW: flight plateau too noisy"
+        thr = coarse
+    below = (np.abs(force) if absolute else force) < thr
+    # the samples just before the candidate run are above the coarse level, hence above ``thr``: take-off is
+    # the first sample of the run that is also below ``thr``.
+    if run0 == search_start and (run0 == 0 or force[run0 - 1] < coarse):
+        why = "the trace starts in flight: no contact before the flight"
+        return Flight(
+            Event(takeoff_name, None, rate, tag, reason=why), Event(landing_name, None, rate, tag, reason=why), thr, note
+        )
+    takeoff = first_run(below[:run_stop], int(round(takeoff_persistence * rate)), run0)
+    if takeoff is None:
+        why = f"force never drops below the flight threshold {thr:.1f} N"
+        return Flight(
+            Event(takeoff_name, None, rate, tag, reason=why), Event(landing_name, None, rate, tag, reason=why), thr, note
+        )
+    land = first_run(force >= thr, int(round(landing_persistence * rate)), takeoff)
+    if land is None:
+        return Flight(
+            Event(takeoff_name, takeoff, rate, tag),
+            Event(landing_name, None, rate, tag, reason="the trace ends in flight: no landing recorded"),
+            thr, note,
+        )
+    return Flight(Event(takeoff_name, takeoff, rate, tag), Event(landing_name, land, rate, tag), thr, note)

@@ -1,0 +1,91 @@
+"""Landing metrics shared by the jump analyses: peak landing force, landing phase, stabilisation.
+
+The landing phase runs from touchdown to the lowest centre-of-mass position after it (velocity back to
+zero, within ``v_tolerance`` m/s, so that a touchdown velocity a hair too fast cannot leave the
+centre of mass "sinking" for ever at body weight), found by integrating forward from touchdown with the touchdown velocity (take-off velocity minus
+``g * flight_time``, i.e. a ballistic flight). Time to stabilisation is the time from touchdown until the
+force stays within ``band * BW`` of body weight for ``hold`` seconds (the commercial definition: 5 % for 1 s).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forcelab.analysis.events import first_run, first_true
+from forcelab.analysis.jump_metrics import REF_HAWKIN, REF_MCMAHON, MetricBook, why_missing
+from forcelab.analysis.kinematics import integrate
+from forcelab.analysis.types import Event
+
+
+def add_landing(
+    book: MetricBook,
+    force: np.ndarray,
+    bw: float,
+    rate: float,
+    landing: Event,
+    v_touchdown: float | None,
+    v_reason: str | None,
+    *,
+    window: float,
+    band: float,
+    hold: float,
+    rule: str,
+    g: float,
+    v_tolerance: float = 0.05,
+) -> None:
+    """Landing metrics after the touchdown ``landing``; adds events ``landing_lowest`` and ``stabilisation``."""
+    res = book.result
+    why = why_missing(landing)
+    L = landing.index if landing.index is not None else 0
+    n = force.size
+    stop = min(n, L + max(1, int(round(window * rate))))
+    peak_i = L + int(np.argmax(force[L:stop])) if why is None else 0
+    book.force_metric("peak_landing_force", lambda f, w: float(f[peak_i]), "N", f"max_force_{window:g}s_after_touchdown",
+                      REF_MCMAHON, reason=why, relative="%", total_force=force, bw=bw,
+                      description="Highest force after touchdown (limbs: at the instant of the total peak).")
+    # landing phase: touchdown -> lowest point
+    lwhy = why or v_reason
+    lowest: int | None = None
+    kin = None
+    if lwhy is None and v_touchdown is not None:
+        if n - L < 3:
+            lwhy = "trace ends at touchdown"
+        else:
+            kin = integrate(force, rate, bw, L, n, g=g, rule=rule, v_start=v_touchdown)
+            j = first_true(kin.velocity >= -v_tolerance)
+            if j is not None and j == 0:
+                j = first_true(kin.velocity >= -v_tolerance, 1)
+            if j is None:
+                lwhy = "centre of mass still moving down at the end of the trace"
+            else:
+                lowest = L + j
+    res.add_event(Event("landing_lowest", lowest, rate, "velocity_zero_after_touchdown",
+                        reason=None if lowest is not None else lwhy or "not found"))
+    lo = lowest if lowest is not None else L + 1
+    book.put("landing_phase_time", (lo - L) / rate if lowest is not None else None, "s", "touchdown_to_lowest_point",
+             REF_MCMAHON, reason=lwhy, description="Touchdown to the lowest centre-of-mass position.")
+    book.force_metric("mean_landing_force", lambda f, w: float(f[L:lo].mean()), "N", "mean_force_landing_phase",
+                      REF_HAWKIN, reason=lwhy, relative="%", total_force=force, bw=bw,
+                      description="Mean force from touchdown to the lowest point.")
+    depth = None if kin is None or lowest is None else -float(kin.displacement[lowest - L])
+    book.put("landing_depth", depth, "m", "impulse_momentum_" + rule, REF_HAWKIN, reason=lwhy,
+             description="How far the centre of mass sinks after touchdown (positive down).")
+    stiff = None
+    if depth is not None and lowest is not None and depth > 0:
+        stiff = float(force[lowest]) / depth
+    book.put("landing_stiffness", stiff, "N/m", "force_at_lowest_over_depth", REF_HAWKIN,
+             reason=lwhy or "no downward landing displacement",
+             description="Force at the lowest point divided by the landing depth.")
+    # stabilisation
+    swhy = why
+    st: int | None = None
+    if swhy is None:
+        hold_n = max(1, int(round(hold * rate)))
+        st = first_run(np.abs(force - bw) <= band * bw, hold_n, L)
+        if st is None:
+            swhy = f"force does not stay within {band * 100:g} % of body weight for {hold:g} s after touchdown"
+    res.add_event(Event("stabilisation", st, rate, f"within_{band * 100:g}pct_bw_for_{hold:g}s",
+                        reason=None if st is not None else swhy or "not found"))
+    book.put("time_to_stabilisation", (st - L) / rate if st is not None else None, "s",
+             f"within_{band * 100:g}pct_bw_for_{hold:g}s", REF_HAWKIN, reason=swhy,
+             description="Touchdown until force stays near body weight.")

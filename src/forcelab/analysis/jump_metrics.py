@@ -1,0 +1,225 @@
+"""Building blocks shared by the jump analyses (CMJ, squat jump, drop jump).
+
+:class:`MetricBook` writes metrics into a :class:`TrialResult` with their unit, method, parameters and
+reference, turning a missing input into a not-found metric with its reason. The ``phase_*`` helpers
+compute the force, impulse, velocity and power figures of one phase (a half-open sample range) for the
+total force and, with two plates, per limb with asymmetry (one call site: :meth:`MetricBook.limbs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from forcelab.analysis.kinematics import Kinematics, cumulative
+from forcelab.analysis.types import Event, Metric, ParamValue, TrialResult
+
+REF_MCMAHON = "McMahon et al. 2018, Strength Cond J 40(4):96-106"
+REF_HAWKIN = "Hawkin Dynamics metric dictionary (metric definitions)"
+REF_MOIR = "Moir 2008, Meas Phys Educ Exerc Sci 12(4):207-218"
+REF_LINTHORNE = "Linthorne 2001, Am J Phys 69(11):1198-1204"
+REF_EBBEN = "Ebben & Petushek 2010, J Strength Cond Res 24(8):1983-1987"
+REF_YOUNG = "Young 1995, New Stud Athl 10(1):89-96; Flanagan & Comyns 2008, Strength Cond J 30(5):32-38"
+REF_ASYM = "Bishop et al. 2018, J Strength Cond Res 32(1); Impellizzeri et al. 2007, Med Sci Sports Exerc 39(11)"
+
+
+def gravity(params: Mapping[str, ParamValue]) -> float:
+    """The ``g`` parameter (m/s^2) of an analysis."""
+    g = params["g"]
+    if isinstance(g, bool) or not isinstance(g, int | float):
+        raise ValueError(f"parameter g must be a number, got {g!r}")
+    return float(g)
+
+
+@dataclass
+class Limb:
+    """One force channel: ``force`` (N) and its body-weight share ``bw`` (N) from the weighing window."""
+
+    force: np.ndarray
+    bw: float
+
+
+@dataclass
+class MetricBook:
+    """Writes metrics into ``result``; ``params`` are the analysis parameters used."""
+
+    result: TrialResult
+    params: Mapping[str, ParamValue]
+    limbs: dict[str, Limb] = field(default_factory=dict)  # "left"/"right" when two plates
+
+    def put(
+        self,
+        name: str,
+        value: float | None,
+        unit: str,
+        method: str,
+        reference: str,
+        *,
+        reason: str | None = None,
+        description: str = "",
+    ) -> None:
+        """Add metric ``name``; ``value`` ``None`` (or non-finite) needs/gets a reason."""
+        if value is not None and not np.isfinite(value):
+            reason, value = f"not finite ({value})", None
+        if value is None and not reason:
+            raise ValueError(f"metric {name!r} has no value and no reason")  # programming error
+        self.result.add_metric(
+            Metric(name, value, unit, method, self.params, reference, None if value is not None else reason,
+                   description)
+        )
+
+    def missing(self, name: str, unit: str, method: str, reference: str, reason: str, description: str = "") -> None:
+        """Add ``name`` as not found with ``reason``."""
+        self.put(name, None, unit, method, reference, reason=reason, description=description)
+
+    def force_metric(
+        self,
+        name: str,
+        fn: Callable[[np.ndarray, float], float | None],
+        unit: str,
+        method: str,
+        reference: str,
+        *,
+        reason: str | None = None,
+        description: str = "",
+        relative: str | None = None,
+        total_force: np.ndarray,
+        bw: float,
+    ) -> None:
+        """A force/impulse metric ``fn(force, bw)`` for the total and, with two plates, per limb.
+
+        ``reason`` not ``None`` means it cannot be computed (then all variants are not found).
+        ``relative``: also add ``relative_<name>`` in this unit ("%" of body weight or "N*s/kg").
+        """
+        value = None if reason else fn(total_force, bw)
+        self.put(name, value, unit, method, reference, reason=reason or "no value", description=description)
+        if relative is not None:
+            rel = None
+            if value is not None:
+                rel = value / bw * 100.0 if relative == "%" else value / (bw / gravity(self.params))
+            self.put(f"relative_{name}", rel, relative, method, reference, reason=reason or "no value",
+                     description=f"{description} Relative to body weight." if relative == "%" else
+                     f"{description} Per kilogram of body mass.")
+        if self.limbs:
+            left, right = self.limbs["left"], self.limbs["right"]
+            lv = None if reason else fn(left.force, left.bw)
+            rv = None if reason else fn(right.force, right.bw)
+            self.add_limbs(name, lv, rv, unit, method, reference, reason or "no value")
+
+    def add_limbs(
+        self, base: str, left: float | None, right: float | None, unit: str, method: str, reference: str, reason: str
+    ) -> None:
+        """``left_<base>``, ``right_<base>`` and ``<base>_asymmetry`` (the one place asymmetry is computed)."""
+        from forcelab.analysis.asymmetry import asymmetry_metrics
+
+        if left is None or right is None:
+            for side in ("left", "right"):
+                self.missing(f"{side}_{base}", unit, method, reference, reason)
+            self.missing(f"{base}_asymmetry", "%", "asymmetry", REF_ASYM, reason)
+            return
+        for m in asymmetry_metrics(base, left, right, unit=unit, method=method, params=self.params,
+                                   reference=reference):
+            self.result.add_metric(m)
+
+
+def event(result: TrialResult, ev: Event) -> int | None:
+    """Record ``ev`` in ``result`` and return its index."""
+    result.add_event(ev)
+    return ev.index
+
+
+def why_missing(*events: Event | None) -> str | None:
+    """The reason of the first event that was not found, or ``None`` when all were."""
+    for ev in events:
+        if ev is None:
+            return "event not determined"
+        if ev.index is None:
+            return f"{ev.name} not found: {ev.reason}"
+    return None
+
+
+def net_impulse(force: np.ndarray, bw: float, i0: int, i1: int, rate: float, rule: str) -> float:
+    """Net impulse ``∫(F - BW) dt`` from sample ``i0`` to sample ``i1`` (N*s)."""
+    if i1 <= i0:
+        return 0.0
+    return float(cumulative(force[i0 : i1 + 1] - bw, 1.0 / rate, rule)[-1])
+
+
+def impulse(force: np.ndarray, i0: int, i1: int, rate: float, rule: str) -> float:
+    """Gross impulse ``∫F dt`` from sample ``i0`` to sample ``i1`` (N*s)."""
+    if i1 <= i0:
+        return 0.0
+    return float(cumulative(force[i0 : i1 + 1], 1.0 / rate, rule)[-1])
+
+
+def span(kin: Kinematics, i0: int, i1: int) -> slice:
+    """Slice into the kinematics arrays for trace samples ``[i0, i1)``."""
+    return slice(i0 - kin.start, i1 - kin.start)
+
+
+def add_phase(
+    book: MetricBook,
+    phase: str,
+    *,
+    force: np.ndarray,
+    bw: float,
+    rate: float,
+    rule: str,
+    start: Event | None,
+    end: Event | None,
+    kin: Kinematics | None,
+    ref: str = REF_MCMAHON,
+    power: bool = True,
+    gross_impulse: bool = True,
+) -> None:
+    """Duration, mean/peak force, net (and gross) impulse, mean/peak velocity and power of one phase.
+
+    The phase is the samples ``[start, end)``; impulses integrate from ``start`` to ``end``.
+    """
+    why = why_missing(start, end)
+    i0 = None if start is None else start.index
+    i1 = None if end is None else end.index
+    if why is None and i0 is not None and i1 is not None and i1 <= i0:
+        why = f"{phase} phase has no samples ({start.name if start else '?'} at or after {end.name if end else '?'})"
+    ok = why is None and i0 is not None and i1 is not None
+    a, b = (i0, i1) if ok and i0 is not None and i1 is not None else (0, 0)
+    meth = f"phase_{phase}"
+    book.put(f"{phase}_time", (b - a) / rate if ok else None, "s", meth, ref, reason=why,
+             description=f"Duration of the {phase} phase.")
+    book.force_metric(f"mean_{phase}_force", lambda f, w: float(f[a:b].mean()), "N", meth + "_mean_force", ref,
+                      reason=why, relative="%", total_force=force, bw=bw,
+                      description=f"Mean vertical force over the {phase} phase.")
+    peak_fn = (lambda f, w: float(f[a:b].min())) if phase == "unweighting" else (lambda f, w: float(f[a:b].max()))
+    peak_name = "min_unweighting_force" if phase == "unweighting" else f"peak_{phase}_force"
+    book.force_metric(peak_name, peak_fn, "N", meth + "_extreme_force", ref, reason=why, relative="%",
+                      total_force=force, bw=bw,
+                      description=f"{'Lowest' if phase == 'unweighting' else 'Highest'} vertical force in the {phase} phase.")
+    book.force_metric(f"{phase}_net_impulse", lambda f, w: net_impulse(f, w, a, b, rate, rule), "N*s",
+                      meth + "_net_impulse_" + rule, ref, reason=why, relative="N*s/kg", total_force=force, bw=bw,
+                      description=f"Impulse of force minus body weight over the {phase} phase.")
+    if gross_impulse:
+        book.force_metric(f"{phase}_impulse", lambda f, w: impulse(f, a, b, rate, rule), "N*s",
+                          meth + "_impulse_" + rule, ref, reason=why, total_force=force, bw=bw,
+                          description=f"Impulse of the vertical force over the {phase} phase.")
+    if not power:
+        return
+    kwhy = why if why else (None if kin is not None else "no centre-of-mass kinematics")
+    mass = bw / gravity(book.params)
+    s = span(kin, a, b) if (kin is not None and kwhy is None) else slice(0, 0)
+    v = kin.velocity[s] if kin is not None and kwhy is None else np.zeros(0)
+    p = kin.power[s] if kin is not None and kwhy is None else np.zeros(0)
+    vmeth = "impulse_momentum_" + rule
+    book.put(f"mean_{phase}_velocity", float(v.mean()) if kwhy is None else None, "m/s", vmeth, ref, reason=kwhy,
+             description=f"Mean centre-of-mass velocity in the {phase} phase.")
+    neg = phase in ("unweighting", "braking")
+    book.put(f"peak_{phase}_velocity", (float(v.min()) if neg else float(v.max())) if kwhy is None else None, "m/s",
+             vmeth, ref, reason=kwhy, description=f"{'Most negative' if neg else 'Highest'} velocity in the {phase} phase.")
+    for stat, fn in (("mean", np.mean), ("peak", np.min if neg else np.max)):
+        val = float(fn(p)) if kwhy is None else None
+        book.put(f"{stat}_{phase}_power", val, "W", vmeth + "_force_times_velocity", ref, reason=kwhy,
+                 description=f"{stat.capitalize()} power F*v in the {phase} phase"
+                 + (" (negative: work done on the body)." if neg else "."))
+        book.put(f"relative_{stat}_{phase}_power", None if val is None else val / mass, "W/kg",
+                 vmeth + "_force_times_velocity", ref, reason=kwhy, description=f"{stat.capitalize()} {phase} power per kg.")

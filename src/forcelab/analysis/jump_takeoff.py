@@ -1,0 +1,163 @@
+"""Weighing, flight and take-off metrics shared by the countermovement and squat jump analyses.
+
+Jump height by take-off velocity is ``v^2 / 2g`` (v from impulse–momentum integration); by flight time
+``g t^2 / 8`` (a ballistic flight that lands at the take-off height). RSI-modified is the take-off-velocity
+jump height over time to take-off (Ebben & Petushek 2010).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from forcelab.analysis.events import detect_flight
+from forcelab.analysis.jump_metrics import (
+    REF_EBBEN,
+    REF_HAWKIN,
+    REF_LINTHORNE,
+    REF_MOIR,
+    MetricBook,
+    why_missing,
+)
+from forcelab.analysis.jump_prep import num
+from forcelab.analysis.kinematics import Kinematics
+from forcelab.analysis.types import Event, ParamValue, TrialResult
+from forcelab.analysis.weighing import REFERENCE as REF_OWEN
+from forcelab.analysis.weighing import Weighing
+
+
+@dataclass(frozen=True)
+class Takeoff:
+    """Take-off and landing events, the flight threshold and the flight time (s) when both were found."""
+
+    takeoff: Event
+    landing: Event
+    threshold: float | None
+    flight_time: float | None
+
+
+def add_weighing(book: MetricBook, w: Weighing, g: float) -> float | None:
+    """Body weight, mass and SD metrics, weighing events, unsteady flag; returns the body weight."""
+    res = book.result
+    rate = res.rate
+    meth = f"weighing_{w.method}_{book.params['weighing_window']}s"
+    res.add_event(Event("weighing_start", w.start if w.found else None, rate, meth, reason=w.reason))
+    res.add_event(Event("weighing_end", w.stop if w.found else None, rate, meth, reason=w.reason))
+    bw = w.body_weight
+    book.put("body_weight", bw, "N", meth, REF_OWEN, reason=w.reason, description="Mean force over the weighing window.")
+    book.put("body_mass", None if bw is None else bw / g, "kg", meth, REF_OWEN, reason=w.reason,
+             description="Body weight over g.")
+    book.put("weighing_sd", w.sd, "N", meth, REF_OWEN, reason=w.reason,
+             description="Sample SD of force over the weighing window (sets the onset threshold).")
+    if w.unsteady and w.sd is not None:
+        res.flag("unsteady_weighing",
+                 f"weighing SD {w.sd:.1f} N exceeds {book.params['max_weighing_sd']} N: the athlete was not still")
+    return bw
+
+
+def locate_flight(res: TrialResult, F: np.ndarray, rate: float, w: Weighing, bw: float | None,
+                  params: dict[str, ParamValue]) -> Takeoff:
+    """Find take-off and landing after the weighing window; add the events and the no-landing flag."""
+    if bw is None or w.stop is None:
+        why = f"body weight not found: {w.reason}"
+        to, ld = Event("takeoff", None, rate, "", reason=why), Event("landing", None, rate, "", reason=why)
+        res.add_event(to)
+        res.add_event(ld)
+        return Takeoff(to, ld, None, None)
+    fl = detect_flight(
+        F, rate, bw, search_start=w.stop, method=str(params["flight_threshold_method"]),
+        fixed_threshold=num(params, "flight_fixed_threshold"), k=num(params, "flight_k"),
+        floor=num(params, "flight_floor"), coarse_fraction=num(params, "flight_coarse_fraction"),
+        min_flight=num(params, "min_flight_time"), absolute=bool(params["flight_abs"]),
+        takeoff_persistence=num(params, "takeoff_persistence"), landing_persistence=num(params, "landing_persistence"),
+    )
+    res.add_event(fl.takeoff)
+    res.add_event(fl.landing)
+    if fl.note:
+        res.flag("noisy_flight", fl.note)
+    if fl.takeoff.found and not fl.landing.found:
+        res.flag("no_landing", f"no landing in the trace: {fl.landing.reason}")
+    ft = None
+    if fl.takeoff.index is not None and fl.landing.index is not None:
+        ft = (fl.landing.index - fl.takeoff.index) / rate
+    return Takeoff(fl.takeoff, fl.landing, fl.threshold, ft)
+
+
+def add_takeoff(book: MetricBook, F: np.ndarray, rate: float, bw: float, onset: Event, tk: Takeoff,
+                kin: Kinematics | None, params: dict[str, ParamValue]) -> None:
+    """Take-off velocity, both jump heights, flight time, time to take-off, RSI-mod, impulse, peaks."""
+    res = book.result
+    g = num(params, "g")
+    rule = str(params["integration_rule"])
+    kmeth = "impulse_momentum_" + rule
+    kwhy = why_missing(onset, tk.takeoff) or (None if kin is not None else "no kinematics")
+    v = float(kin.velocity[-1]) if kin is not None and kwhy is None else None
+    book.put("takeoff_velocity", v, "m/s", kmeth, REF_LINTHORNE, reason=kwhy,
+             description="Centre-of-mass velocity at take-off by forward integration from onset (v=0).")
+    h = None
+    hwhy = kwhy
+    if v is not None:
+        if v > 0:
+            h = v * v / (2.0 * g)
+        else:
+            hwhy = f"take-off velocity {v:.3f} m/s is not upward: no jump"
+    book.put("jump_height_takeoff_velocity", h, "m", kmeth + "_v2_over_2g", REF_MOIR, reason=hwhy,
+             description="Rise of the centre of mass after take-off, v^2/(2g).")
+    ftwhy = why_missing(tk.takeoff, tk.landing)
+    ft = tk.flight_time
+    book.put("flight_time", ft, "s", "landing_minus_takeoff", REF_MOIR, reason=ftwhy,
+             description="Time between take-off and landing.")
+    book.put("jump_height_flight_time", None if ft is None else g * ft * ft / 8.0, "m", "flight_time_g_t2_over_8",
+             REF_MOIR, reason=ftwhy, description="g·t²/8, assumes take-off and landing in the same posture.")
+    tt = why_missing(onset, tk.takeoff)
+    ttt = None
+    if tt is None and onset.index is not None and tk.takeoff.index is not None:
+        ttt = (tk.takeoff.index - onset.index) / rate
+    book.put("time_to_takeoff", ttt, "s", "onset_to_takeoff", REF_HAWKIN, reason=tt,
+             description="Movement onset to take-off.")
+    book.put("rsi_modified", None if h is None or not ttt else h / ttt, "m/s", "jump_height_takeoff_velocity_over_ttt",
+             REF_EBBEN, reason=hwhy or tt, description="Jump height (take-off velocity) over time to take-off.")
+    book.put("flight_time_ratio", None if ft is None or not ttt else ft / ttt, "1", "flight_time_over_ttt", REF_HAWKIN,
+             reason=ftwhy or tt, description="Flight time over time to take-off (the CMJ 'RSI' of commercial systems).")
+    mass = bw / g
+    book.put("jump_momentum", None if v is None else mass * v, "kg*m/s", kmeth, REF_HAWKIN, reason=kwhy,
+             description="Body mass times take-off velocity.")
+    a = onset.index if onset.index is not None else 0
+    b = tk.takeoff.index if tk.takeoff.index is not None else 0
+    from forcelab.analysis.jump_metrics import net_impulse
+
+    book.force_metric("net_impulse", lambda f, w_: net_impulse(f, w_, a, b, rate, rule), "N*s", "net_impulse_" + rule,
+                      REF_LINTHORNE, reason=tt, relative="N*s/kg", total_force=F, bw=bw,
+                      description="Impulse of force minus body weight from onset to take-off.")
+    pk = a + int(np.argmax(F[a:b])) if tt is None and b > a else None
+    res.add_event(Event("peak_force", pk, rate, "max_force_onset_to_takeoff", reason=None if pk is not None else tt or "empty"))
+    pwhy = None if pk is not None else tt or "no samples between onset and take-off"
+    pki = pk if pk is not None else 0
+    book.force_metric("peak_force", lambda f, w_: float(f[pki]), "N", "max_force_onset_to_takeoff", REF_HAWKIN,
+                      reason=pwhy, relative="%", total_force=F, bw=bw,
+                      description="Highest force between onset and take-off (limbs: at the instant of the total peak).")
+    book.put("time_to_peak_force", None if pk is None else (pk - a) / rate, "s", "onset_to_peak_force", REF_HAWKIN,
+             reason=pwhy, description="Onset to the instant of peak force.")
+    vv = kin.velocity if kin is not None and kwhy is None else None
+    book.put("peak_velocity", None if vv is None else float(vv.max()), "m/s", kmeth, REF_HAWKIN, reason=kwhy,
+             description="Highest centre-of-mass velocity before take-off.")
+    pp = None if vv is None or kin is None else float(kin.power.max())
+    book.put("peak_power", pp, "W", kmeth + "_force_times_velocity", REF_LINTHORNE, reason=kwhy,
+             description="Highest F·v before take-off.")
+    book.put("relative_peak_power", None if pp is None else pp / mass, "W/kg", kmeth + "_force_times_velocity",
+             REF_LINTHORNE, reason=kwhy, description="Peak power per kg body mass.")
+
+
+def flight_flags(res: TrialResult, params: dict[str, ParamValue]) -> None:
+    """Flags: flight time out of the plausible range; the two jump-height methods disagreeing."""
+    ft = res.value("flight_time")
+    lo, hi = num(params, "min_plausible_flight_time"), num(params, "max_plausible_flight_time")
+    if ft is not None and not lo <= ft <= hi:
+        res.flag("flight_time_out_of_range", f"flight time {ft:.3f} s is outside {lo:g}-{hi:g} s")
+    h1, h2 = res.value("jump_height_takeoff_velocity"), res.value("jump_height_flight_time")
+    tol = num(params, "max_height_difference")
+    if h1 is not None and h2 is not None and abs(h1 - h2) > tol:
+        res.flag("jump_height_methods_disagree",
+                 f"jump height by take-off velocity {h1 * 100:.1f} cm and by flight time {h2 * 100:.1f} cm "
+                 f"differ by more than {tol * 100:g} cm")

@@ -1,0 +1,59 @@
+"""Onset, take-off and landing detection on hand-made traces with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forcelab.analysis.events import detect_flight, detect_onset, first_run, first_true
+
+
+def test_first_run_and_first_true() -> None:
+    c = np.array([0, 1, 1, 0, 1, 1, 1, 0], dtype=bool)
+    assert first_run(c, 3) == 4
+    assert first_run(c, 2) == 1
+    assert first_run(c, 2, start=3) == 4
+    assert first_run(c, 4) is None
+    assert first_true(c, 2) == 2 and first_true(c, 7) is None
+
+
+def test_onset_persistence_floor_and_step_back() -> None:
+    rate = 1000.0
+    x = np.full(3000, 700.0)
+    x[1200:1210] = 600.0          # 10 ms blip: shorter than the 30 ms persistence
+    x[2000:] = 650.0              # the movement
+    ev = detect_onset(x, rate, 700.0, 0.0, search_start=1000, search_stop=3000)
+    assert ev.index == 2000       # SD 0 -> the 10 N floor decides, the blip is ignored
+    ev = detect_onset(x, rate, 700.0, 0.0, search_start=1000, search_stop=3000, step_back=0.03)
+    assert ev.index == 1970
+    ev = detect_onset(x, rate, 700.0, 0.0, search_start=1000, search_stop=3000, direction="above")
+    assert ev.index is None and "never left" in (ev.reason or "")
+
+
+def _jump(rate: float = 1000.0, flight_noise: float = 0.0, landing: bool = True) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    x = np.concatenate([np.full(1500, 700.0), np.linspace(700, 1400, 200), np.linspace(1400, 0, 100)])
+    flight = rng.normal(0, flight_noise, 500) if flight_noise else np.zeros(500)
+    parts = [x, flight]
+    if landing:
+        parts.append(np.linspace(0, 2000, 50))
+        parts.append(np.full(1000, 700.0))
+    return np.concatenate(parts)
+
+
+def test_flight_fixed_and_noise_thresholds() -> None:
+    x = _jump()
+    fl = detect_flight(x, 1000.0, 700.0, search_start=1000, method="fixed", fixed_threshold=20.0)
+    # 1400 -> 0 over 100 samples (14.14 N/sample): first sample below 20 N is index 1798
+    assert fl.takeoff.index == 1798
+    assert fl.landing.index == 1800 + 500 + 1  # linspace(0, 2000, 50): 2nd sample 40.8 N >= 20 N
+    x = _jump(flight_noise=2.0)
+    fl = detect_flight(x, 1000.0, 700.0, search_start=1000)
+    assert fl.threshold is not None and 10.0 <= fl.threshold < 20.0  # mean+5SD of 2 N noise, floor 10 N
+    assert fl.takeoff.index is not None and 1797 <= fl.takeoff.index <= 1800
+
+
+def test_no_landing_and_no_flight() -> None:
+    fl = detect_flight(_jump(landing=False), 1000.0, 700.0, search_start=1000)
+    assert fl.takeoff.found and not fl.landing.found and "ends in flight" in (fl.landing.reason or "")
+    fl = detect_flight(np.full(3000, 700.0), 1000.0, 700.0, search_start=1000)
+    assert not fl.takeoff.found and "no flight" in (fl.takeoff.reason or "")
