@@ -267,3 +267,33 @@ def test_results_are_json_able() -> None:
     d = analyze_cmj(s.trace).to_dict()
     json.dumps(d)
     assert d["test"] == "cmj" and d["metrics"]["body_weight"]["unit"] == "N"
+
+
+def test_shiny_two_plates(shared_data: Path) -> None:
+    a = _load(shared_data / "shiny-vertical-jump" / "example_data" / "single_trial.csv", delimiter=",", skiprows=1)
+    tr = ForceTrace.from_plates(1000.0, a[:, 0], a[:, 1])  # fp1 = left, fp2 = right
+    r = analyze_cmj(tr, asymmetry_formula="mean_normalised")
+    # per-plate forces at the instant of the total peak are samples of the file: exact (0.5 N asked)
+    assert r.value("left_peak_force") == pytest.approx(989.14, abs=1e-6)
+    assert r.value("right_peak_force") == pytest.approx(970.59, abs=1e-6)
+    assert r.value("peak_force") == pytest.approx(1959.73, abs=1e-6)
+    # their "Peak Force SI" 1.8931 % is the mean-normalised form: same formula, same samples
+    assert r.value("peak_force_asymmetry") == pytest.approx(1.89311792951069, abs=1e-9)
+    ln, rn, tn = r.value("left_net_impulse"), r.value("right_net_impulse"), r.value("net_impulse")
+    assert ln is not None and rn is not None and tn is not None
+    assert ln + rn == pytest.approx(tn, abs=1e-9)  # each plate minus its own body-weight share
+    # theirs: 93.38 / 112.77 N*s, -18.8 %. Same formula, but their onset (56 ms later) and per-plate weighing
+    # differ; each N of body-weight split over the 0.87 s to take-off moves 0.87 N*s between the plates.
+    assert ln == pytest.approx(93.38, abs=3.0) and rn == pytest.approx(112.77, abs=3.0)
+    assert r.value("net_impulse_asymmetry") == pytest.approx(-18.8, abs=4.0)
+    assert r.metrics["net_impulse_asymmetry"].params["formula"] == "mean_normalised"
+    d = analyze_cmj(tr)  # default formula: percent difference with the stronger side named
+    assert d.metrics["peak_force_asymmetry"].params["stronger_side"] == "left"
+
+
+def test_synthetic_two_plates_asymmetry() -> None:
+    s = synthetic.cmj(body_mass=80.0, jump_height=0.35, rate=1000.0, asymmetry=0.1)
+    r = analyze_cmj(s.trace, asymmetry_formula="symmetry_index")
+    # left = total (0.5 + a/2), right = total (0.5 - a/2): symmetry index (L-R)/(L+R) = a exactly
+    assert r.value("peak_force_asymmetry") == pytest.approx(10.0, abs=1e-6)
+    assert r.value("propulsive_net_impulse_asymmetry") == pytest.approx(10.0, abs=1e-6)

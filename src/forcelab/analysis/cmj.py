@@ -50,6 +50,7 @@ DEFAULTS: dict[str, ParamValue] = {
     "landing_velocity_tolerance": 0.05,
     "stabilisation_band": 0.05,
     "stabilisation_hold": 1.0,
+    "asymmetry_formula": "percent_difference",
     "filter_cutoff": None,
     "filter_order": 4,
 }
@@ -88,6 +89,7 @@ def analyze_cmj(
     landing_velocity_tolerance: float = 0.05,
     stabilisation_band: float = 0.05,
     stabilisation_hold: float = 1.0,
+    asymmetry_formula: str = "percent_difference",
     filter_cutoff: float | None = None,
     filter_order: int = 4,
 ) -> TrialResult:
@@ -158,10 +160,8 @@ def analyze_cmj(
     # landing
     v_td = None
     v_reason = why_missing(tk.takeoff, tk.landing)
-    if v_reason is None and kin is not None and tk.flight_time is not None:
-        v_td = float(kin.velocity[-1]) - g * tk.flight_time
-    elif v_reason is None:
-        v_reason = kwhy or "take-off velocity unknown"
+    if v_reason is None and tk.flight_time is not None:
+        v_td = -g * tk.flight_time / 2.0
     add_landing(book, F, bwv, rate, tk.landing, v_td, v_reason, window=landing_window, band=stabilisation_band,
                 hold=stabilisation_hold, rule=rule, g=g, v_tolerance=landing_velocity_tolerance)
     flight_flags(res, params)

@@ -2,8 +2,9 @@
 
 The landing phase runs from touchdown to the lowest centre-of-mass position after it (velocity back to
 zero, within ``v_tolerance`` m/s, so that a touchdown velocity a hair too fast cannot leave the
-centre of mass "sinking" for ever at body weight), found by integrating forward from touchdown with the touchdown velocity (take-off velocity minus
-``g * flight_time``, i.e. a ballistic flight). Time to stabilisation is the time from touchdown until the
+centre of mass "sinking" for ever at body weight), found by integrating forward from touchdown with the touchdown velocity ``-g * flight_time / 2``
+(a ballistic flight landing in the take-off posture; it keeps the landing consistent with the measured
+flight rather than mixing in the take-off velocity's own error). Time to stabilisation is the time from touchdown until the
 force stays within ``band * BW`` of body weight for ``hold`` seconds (the commercial definition: 5 % for 1 s).
 """
 

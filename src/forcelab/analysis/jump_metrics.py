@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from forcelab.analysis.asymmetry import asymmetry_metrics
 from forcelab.analysis.kinematics import Kinematics, cumulative
 from forcelab.analysis.types import Event, Metric, ParamValue, TrialResult
 
@@ -112,15 +113,10 @@ class MetricBook:
         self, base: str, left: float | None, right: float | None, unit: str, method: str, reference: str, reason: str
     ) -> None:
         """``left_<base>``, ``right_<base>`` and ``<base>_asymmetry`` (the one place asymmetry is computed)."""
-        from forcelab.analysis.asymmetry import asymmetry_metrics
-
-        if left is None or right is None:
-            for side in ("left", "right"):
-                self.missing(f"{side}_{base}", unit, method, reference, reason)
-            self.missing(f"{base}_asymmetry", "%", "asymmetry", REF_ASYM, reason)
-            return
-        for m in asymmetry_metrics(base, left, right, unit=unit, method=method, params=self.params,
-                                   reference=reference):
+        formula = str(self.params.get("asymmetry_formula", "percent_difference"))
+        for m in asymmetry_metrics(base, left, right, unit=unit, method=method, params=self.params, reference=reference,
+                                   formula=formula, left_reason=reason, right_reason=reason,
+                                   use_magnitude=base.startswith("unweighting_net")):
             self.result.add_metric(m)
 
 
