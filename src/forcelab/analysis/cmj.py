@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from forcelab.analysis.events import detect_onset, first_true
+from forcelab.analysis.events import first_true
+from forcelab.analysis.jump_core import run_core
 from forcelab.analysis.jump_landing import add_landing
 from forcelab.analysis.jump_metrics import REF_HAWKIN, MetricBook, add_phase, why_missing
-from forcelab.analysis.jump_prep import check_and_filter, on_plate_region, weigh_trial
-from forcelab.analysis.jump_takeoff import Takeoff, add_takeoff, add_weighing, flight_flags, locate_flight
-from forcelab.analysis.kinematics import integrate
+from forcelab.analysis.jump_takeoff import Takeoff, add_takeoff, flight_flags
+from forcelab.analysis.kinematics import Kinematics
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 
 DEFAULTS: dict[str, ParamValue] = {
@@ -102,27 +102,9 @@ def analyze_cmj(
     params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k != "trace"}
     if braking_start not in BRAKING_STARTS:
         raise ValueError(f"braking_start must be one of {BRAKING_STARTS}, got {braking_start!r}")
-    res = TrialResult("cmj", trace.rate, params=params)
-    prep = check_and_filter(trace, filter_cutoff, filter_order)
-    F, rate = prep.total, prep.rate
-    on, off, why_on = on_plate_region(F, rate, min_body_weight, flight_coarse_fraction, min_flight_time)
-    w, limbs = weigh_trial(prep, params, on or 0, off)
-    if why_on is not None:
-        w = type(w)(None, None, None, None, w.method, reason=why_on)
-    book = MetricBook(res, params, limbs)
-    bw = add_weighing(book, w, g)
-    tk: Takeoff = locate_flight(res, F, rate, w, bw, params)
-    onset = Event("onset", None, rate, "", reason=f"body weight not found: {w.reason}")
-    if w.found and w.stop is not None and bw is not None and w.sd is not None:
-        stop = tk.takeoff.index if tk.takeoff.index is not None else F.size
-        onset = detect_onset(F, rate, bw, w.sd, search_start=w.stop, search_stop=stop, k=onset_k,
-                             min_threshold=onset_min_threshold, persistence=onset_persistence,
-                             direction=onset_direction, step_back=onset_step_back)
-    res.add_event(onset)
-    kin = None
-    kwhy = why_missing(onset, tk.takeoff)
-    if kwhy is None and onset.index is not None and tk.takeoff.index is not None and bw is not None:
-        kin = integrate(F, rate, bw, onset.index, tk.takeoff.index + 1, g=g, rule=integration_rule)
+    core = run_core(trace, "cmj", params)
+    res, book, F, rate = core.book.result, core.book, core.F, core.rate
+    tk, onset, kin, kwhy, bw = core.tk, core.onset, core.kin, core.kin_reason, core.bw
     # phase boundaries
     if kin is not None and onset.index is not None:
         v = kin.velocity
@@ -169,16 +151,14 @@ def analyze_cmj(
 
 
 def _add_cmj_specific(book: MetricBook, F: np.ndarray, rate: float, bw: float, onset: Event, bstart: Event,
-                      pstart: Event, tk: Takeoff, kin: object) -> None:
+                      pstart: Event, tk: Takeoff, kin: Kinematics | None) -> None:
     """Countermovement depth, force at zero velocity, braking RFD, stiffness, impulse ratio, phase shares."""
-    from forcelab.analysis.kinematics import Kinematics
-
     res = book.result
     why = why_missing(onset, bstart, pstart)
     z = pstart.index if pstart.index is not None else 0
     b0 = bstart.index if bstart.index is not None else 0
     depth = None
-    if why is None and isinstance(kin, Kinematics):
+    if why is None and kin is not None:
         depth = -float(kin.displacement[z - kin.start])
     book.put("countermovement_depth", depth, "m", "impulse_momentum_displacement_at_zero_velocity", REF_HAWKIN,
              reason=why, description="Lowest centre-of-mass position below standing (positive down).")

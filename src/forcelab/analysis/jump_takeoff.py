@@ -57,8 +57,9 @@ def add_weighing(book: MetricBook, w: Weighing, g: float) -> float | None:
 
 
 def locate_flight(res: TrialResult, F: np.ndarray, rate: float, w: Weighing, bw: float | None,
-                  params: dict[str, ParamValue]) -> Takeoff:
-    """Find take-off and landing after the weighing window; add the events and the no-landing flag."""
+                  params: dict[str, ParamValue], *, search_start: int | None = None) -> Takeoff:
+    """Find take-off and landing after ``search_start`` (default: the weighing window's end); add the
+    events and the no-landing flag."""
     if bw is None or w.stop is None:
         why = f"body weight not found: {w.reason}"
         to, ld = Event("takeoff", None, rate, "", reason=why), Event("landing", None, rate, "", reason=why)
@@ -66,7 +67,7 @@ def locate_flight(res: TrialResult, F: np.ndarray, rate: float, w: Weighing, bw:
         res.add_event(ld)
         return Takeoff(to, ld, None, None)
     fl = detect_flight(
-        F, rate, bw, search_start=w.stop, method=str(params["flight_threshold_method"]),
+        F, rate, bw, search_start=w.stop if search_start is None else search_start, method=str(params["flight_threshold_method"]),
         fixed_threshold=num(params, "flight_fixed_threshold"), k=num(params, "flight_k"),
         floor=num(params, "flight_floor"), coarse_fraction=num(params, "flight_coarse_fraction"),
         min_flight=num(params, "min_flight_time"), absolute=bool(params["flight_abs"]),

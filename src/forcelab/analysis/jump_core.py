@@ -1,0 +1,99 @@
+"""The common front of the countermovement and squat jump analyses.
+
+Check and filter the input, weigh (steadiest window before the jump, or after the landing for recordings
+whose quiet stance is at the end), find take-off and landing, the movement onset, and integrate the
+centre-of-mass motion forward from onset (v = 0) to take-off. Everything not found carries its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from forcelab.analysis.events import detect_onset, first_run, first_true
+from forcelab.analysis.jump_metrics import MetricBook, why_missing
+from forcelab.analysis.jump_prep import check_and_filter, num, on_plate_region, weigh_trial
+from forcelab.analysis.jump_takeoff import Takeoff, add_weighing, locate_flight
+from forcelab.analysis.kinematics import Kinematics, integrate
+from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
+from forcelab.analysis.weighing import Weighing
+
+WEIGHING_REGIONS = ("before", "after")
+
+
+@dataclass
+class Core:
+    """Forces, weighing, events and kinematics of one jump, ready for the metric writers."""
+
+    F: np.ndarray
+    rate: float
+    book: MetricBook
+    weighing: Weighing
+    bw: float | None
+    tk: Takeoff
+    onset: Event
+    kin: Kinematics | None
+    kin_reason: str | None
+
+    @property
+    def bwv(self) -> float:
+        """Body weight, NaN when not found (then every dependent metric already has a reason)."""
+        return self.bw if self.bw is not None else float("nan")
+
+
+def _after_landing_region(F: np.ndarray, rate: float, on: int, off: int, coarse: float) -> tuple[int, int]:
+    """Samples after the first flight's landing (where the quiet stance is at the end of the recording)."""
+    back = first_true(F >= coarse, off)
+    return (F.size, F.size) if back is None else (back, F.size)
+
+
+def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue]) -> Core:
+    """Weighing, take-off/landing, onset and forward kinematics of a CMJ or squat jump."""
+    region = str(params.get("weighing_region", "before"))
+    if region not in WEIGHING_REGIONS:
+        raise ValueError(f"weighing_region must be one of {WEIGHING_REGIONS}, got {region!r}")
+    cutoff = params["filter_cutoff"]
+    prep = check_and_filter(trace, None if cutoff is None else num(params, "filter_cutoff"),
+                            int(num(params, "filter_order")))
+    F, rate = prep.total, prep.rate
+    res = TrialResult(test, trace.rate, params=params)
+    min_bw, coarse_frac = num(params, "min_body_weight"), num(params, "flight_coarse_fraction")
+    on, off, why_on = on_plate_region(F, rate, min_bw, coarse_frac, num(params, "min_flight_time"))
+    lo, hi = (on or 0), off
+    if region == "after" and why_on is None:
+        prelim = float(np.median(F[F >= min_bw]))
+        lo, hi = _after_landing_region(F, rate, on or 0, off, coarse_frac * prelim)
+    w, limbs = weigh_trial(prep, params, lo, hi)
+    if why_on is not None:
+        w = Weighing(None, None, None, None, w.method, reason=why_on)
+    book = MetricBook(res, params, limbs)
+    g = num(params, "g")
+    bw = add_weighing(book, w, g)
+    flight_from = w.stop if region == "before" else (on if on is not None else 0)
+    tk = locate_flight(res, F, rate, w, bw, params, search_start=flight_from)
+    onset = Event("onset", None, rate, "", reason=f"body weight not found: {w.reason}")
+    if bw is not None and w.sd is not None and w.stop is not None:
+        start = w.stop if region == "before" else (on if on is not None else 0)
+        stop = tk.takeoff.index if tk.takeoff.index is not None else F.size
+        onset = detect_onset(
+            F, rate, bw, w.sd, search_start=start, search_stop=stop, k=num(params, "onset_k"),
+            min_threshold=num(params, "onset_min_threshold"), persistence=num(params, "onset_persistence"),
+            direction=str(params["onset_direction"]), step_back=num(params, "onset_step_back"),
+        )
+        if region == "after" and onset.index is not None and onset.index == start:
+            onset = Event("onset", None, rate, onset.method,
+                          reason="force already away from body weight at the start of the trace: no quiet start")
+    res.add_event(onset)
+    kin = None
+    kwhy = why_missing(onset, tk.takeoff)
+    if kwhy is None and onset.index is not None and tk.takeoff.index is not None and bw is not None:
+        kin = integrate(F, rate, bw, onset.index, tk.takeoff.index + 1, g=g, rule=str(params["integration_rule"]))
+    return Core(F, rate, book, w, bw, tk, onset, kin, kwhy)
+
+
+def persistent_dip(F: np.ndarray, rate: float, bw: float, threshold: float, persistence: float, i0: int,
+                   i1: int) -> int | None:
+    """First sample in ``[i0, i1)`` where force stays below ``bw - threshold`` for ``persistence`` s."""
+    j = first_run(F[i0:i1] < bw - threshold, int(round(persistence * rate)))
+    return None if j is None else i0 + j
