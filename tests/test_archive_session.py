@@ -106,3 +106,16 @@ def test_two_sessions_keep_separate_trials(tmp_path: Path) -> None:
     b = open_session(write_session(tmp_path / "b.h5", athlete="B", trials=1))
     assert (len(a.trials), len(b.trials)) == (2, 1)
     assert {r["athlete"] for r in a.metric_rows()} == {"A"}
+
+
+def test_h5py_example_in_the_format_doc_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The 10-line h5py example of docs/archive-format.md works on a real session file."""
+    import re
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "archive-format.md").read_text()
+    code = re.search(r"```python\n(.*?)```", doc, re.S)
+    assert code is not None
+    path = write_session(tmp_path / "session.h5", trials=2, trial_rows=300, gap_rows=100)
+    exec(compile(code.group(1).replace('"session.h5"', repr(str(path))), "archive-format.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Ada Example") and out[1] == "trial_001 cmj 1 nan" and out[2] == "trial_002 cmj 0 nan"
