@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS trial_metrics (
     metric TEXT NOT NULL,
     value REAL,
     unit TEXT,
-    accepted INTEGER
+    accepted INTEGER,
+    side TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_athlete ON sessions(athlete_id, started);
 CREATE INDEX IF NOT EXISTS metrics_metric_session ON trial_metrics(metric, session_id);
@@ -78,6 +79,7 @@ class MetricValue:
     unit: str
     accepted: bool | None
     complete: bool
+    side: str | None = None  # the stronger side, for asymmetry metrics ("left" | "right" | "equal")
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,9 @@ class ArchiveIndex:
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.executescript(_SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(trial_metrics)")}
+        if "side" not in columns:  # indexes written before the stronger side was kept
+            self.db.execute("ALTER TABLE trial_metrics ADD COLUMN side TEXT")
 
     def close(self) -> None:
         """Close the database."""
@@ -175,12 +180,17 @@ class ArchiveIndex:
         )
         sid = int(cur.lastrowid or 0)
         rows = [
-            (sid, t.number, t.test, name, m.get("value"), m.get("unit", ""), None if t.accepted is None else int(t.accepted))
+            (
+                sid, t.number, t.test, name, m.get("value"), m.get("unit", ""),
+                None if t.accepted is None else int(t.accepted),
+                (m.get("params") or {}).get("stronger_side"),
+            )
             for t in session.trials
             for name, m in t.metrics.items()
         ]
         self.db.executemany(
-            "INSERT INTO trial_metrics(session_id, trial, test, metric, value, unit, accepted) VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO trial_metrics(session_id, trial, test, metric, value, unit, accepted, side)"
+            " VALUES (?,?,?,?,?,?,?,?)",
             rows,
         )
         if commit:
@@ -258,7 +268,7 @@ class ArchiveIndex:
     ) -> list[MetricValue]:
         """Every trial value of ``metric`` for ``athlete`` across all sessions, oldest first."""
         sql = (
-            "SELECT s.path, s.started, m.trial, m.test, m.metric, m.value, m.unit, m.accepted, s.complete"
+            "SELECT s.path, s.started, m.trial, m.test, m.metric, m.value, m.unit, m.accepted, s.complete, m.side"
             " FROM trial_metrics m JOIN sessions s ON s.id = m.session_id"
             " JOIN athletes a ON a.id = s.athlete_id WHERE a.name = ? AND m.metric = ?"
         )
@@ -270,7 +280,7 @@ class ArchiveIndex:
             sql += " AND m.accepted = 1"
         sql += " ORDER BY s.started, m.trial"
         out = []
-        for path, started, trial, t, name, value, unit, acc, complete in self.db.execute(sql, args):
+        for path, started, trial, t, name, value, unit, acc, complete, side in self.db.execute(sql, args):
             out.append(
                 MetricValue(
                     session_id=path,
@@ -282,6 +292,7 @@ class ArchiveIndex:
                     unit=unit or "",
                     accepted=None if acc is None else bool(acc),
                     complete=bool(complete),
+                    side=side,
                 )
             )
         return out
