@@ -1,0 +1,282 @@
+"""The PDF session report: trial table, force traces, asymmetry and trends of the key metrics.
+
+Written with Qt's own PDF writer (``QPdfWriter``), so reports need no extra dependency. Pages:
+1. the session (athlete, date, device, tests) and a table of every trial's key numbers and flags;
+2. the force trace of each trial (left, right, total) with its events marked, three trials a page;
+3. left/right asymmetry of each trial's force and impulse metrics, with the formula and stronger side;
+4. when the archive index is given, the trend of each key metric over the athlete's sessions, with the
+   rolling baseline, typical error and readiness status of each session.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QMarginsF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
+
+from forcelab import __version__
+from forcelab.compare.source import KEY_METRICS, athlete_trend
+from forcelab.gui.painter_charts import (
+    LEFT_COLOR,
+    RIGHT_COLOR,
+    STATUS_COLORS,
+    TOTAL_COLOR,
+    Axes,
+    padded_range,
+)
+from forcelab.storage.index import ArchiveIndex
+from forcelab.storage.session import Session, Trial, open_session
+
+log = logging.getLogger(__name__)
+
+TRACES_PER_PAGE = 3
+EVENT_NAMES = ("onset", "braking_start", "propulsion_start", "takeoff", "landing", "peak_force")
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What was written: the file, its page count and the page titles."""
+
+    path: Path
+    pages: int
+    titles: tuple[str, ...]
+
+
+def display_value(name: str, value: float | None, unit: str) -> str:
+    """A metric as a coach reads it: heights in cm, everything else in its stored SI unit."""
+    if value is None:
+        return "—"
+    if unit == "m" and ("height" in name or "depth" in name):
+        return f"{value * 100:.1f} cm"
+    if unit in ("N", "W", "N/s"):
+        return f"{value:.0f} {unit}"
+    if unit == "%":
+        return f"{value:.1f} %"
+    if unit == "1":
+        return f"{value:.2f}"
+    return f"{value:.3g} {unit}"
+
+
+def ensure_gui_app() -> QGuiApplication:
+    """The running Qt application, or a new one (offscreen when there is no display)."""
+    app = QGuiApplication.instance()
+    if app is None:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QGuiApplication([])
+    assert isinstance(app, QGuiApplication)
+    return app
+
+
+class _Pages:
+    """A PDF writer with a page counter, a page title and a body rectangle."""
+
+    def __init__(self, path: Path) -> None:
+        self.writer = QPdfWriter(str(path))
+        self.writer.setPageLayout(
+            QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+                        QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
+        )
+        self.writer.setResolution(150)
+        self.writer.setTitle("forcelab session report")
+        self.writer.setCreator(f"forcelab {__version__}")
+        self.painter = QPainter(self.writer)
+        f = QFont("DejaVu Sans")
+        f.setPointSizeF(8.5)
+        self.painter.setFont(f)
+        self.titles: list[str] = []
+
+    @property
+    def width(self) -> float:
+        return float(self.writer.width())
+
+    @property
+    def height(self) -> float:
+        return float(self.writer.height())
+
+    @property
+    def line(self) -> float:
+        return float(self.painter.fontMetrics().height())
+
+    def page(self, title: str, subtitle: str = "") -> QRectF:
+        """Start a page (the first call uses the first page) and return the body rectangle."""
+        if self.titles:
+            self.writer.newPage()
+        self.titles.append(title)
+        p = self.painter
+        p.save()
+        f = QFont(p.font())
+        f.setPointSizeF(14)
+        f.setBold(True)
+        p.setFont(f)
+        h = p.fontMetrics().height()
+        p.drawText(QRectF(0, 0, self.width, h), Qt.AlignmentFlag.AlignLeft, title)
+        p.restore()
+        p.setPen(QPen(QColor("#555555"), 0))
+        p.drawText(QRectF(0, h, self.width, self.line), Qt.AlignmentFlag.AlignLeft, subtitle)
+        p.drawText(QRectF(0, self.height - self.line, self.width, self.line), Qt.AlignmentFlag.AlignRight,
+                   f"forcelab {__version__} · page {len(self.titles)}")
+        p.setPen(QPen(Qt.GlobalColor.black, 0))
+        top = h + 2 * self.line
+        return QRectF(0, top, self.width, self.height - top - 2 * self.line)
+
+    def text_rows(self, rect: QRectF, rows: Sequence[Sequence[str]], widths: Sequence[float],
+                  *, header: bool = True) -> float:
+        """A simple table; returns the y after it. ``widths`` are fractions of the rectangle width."""
+        p = self.painter
+        y = rect.top()
+        for i, row in enumerate(rows):
+            x = rect.left()
+            p.save()
+            if header and i == 0:
+                f = QFont(p.font())
+                f.setBold(True)
+                p.setFont(f)
+            for cell, w in zip(row, widths, strict=False):
+                p.drawText(QRectF(x, y, w * rect.width() - 4, self.line), Qt.AlignmentFlag.AlignLeft, cell)
+                x += w * rect.width()
+            p.restore()
+            y += self.line * 1.25
+            if header and i == 0:
+                p.drawLine(int(rect.left()), int(y - 2), int(rect.right()), int(y - 2))
+        return y
+
+    def finish(self) -> None:
+        self.painter.end()
+
+
+def _key_metrics(session: Session) -> tuple[str, ...]:
+    names: list[str] = []
+    for test in session.tests or ["cmj"]:
+        for m in KEY_METRICS.get(test, ()):
+            if m not in names:
+                names.append(m)
+    for extra in ("jump_height_flight_time", "time_to_takeoff"):
+        if extra not in names and any(extra in t.metrics for t in session.trials):
+            names.insert(1, extra)
+    return tuple(names)
+
+
+def _trial_table(pages: _Pages, rect: QRectF, session: Session, names: Sequence[str]) -> float:
+    header = ["#", "test", "decision"] + [n.replace("_", " ") for n in names] + ["flags"]
+    rows: list[list[str]] = [header]
+    for t in session.trials:
+        decision = {True: "accepted", False: "rejected", None: "—"}[t.accepted]
+        cells = [str(t.number), t.test, decision]
+        for n in names:
+            m = t.metrics.get(n)
+            cells.append("—" if m is None else display_value(n, m.get("value"), m.get("unit", "")))
+        cells.append("; ".join(f.get("code", "") for f in t.flags) or "")
+        rows.append(cells)
+    k = len(names)
+    widths = [0.04, 0.06, 0.09] + [0.62 / max(k, 1)] * k + [0.19]
+    return pages.text_rows(rect, rows, widths)
+
+
+def _trace_chart(pages: _Pages, rect: QRectF, trial: Trial) -> None:
+    n = trial.n
+    t = np.arange(n) / trial.rate
+    y_lo, y_hi = padded_range(trial.total)
+    ax = Axes(pages.painter, rect, (0.0, n / trial.rate), (min(y_lo, 0.0), y_hi), xlabel="time (s)",
+              ylabel="force (N)", title=f"Trial {trial.number} · {trial.test}")
+    if trial.left is not None and trial.right is not None:
+        ax.line(t, trial.left, LEFT_COLOR)
+        ax.line(t, trial.right, RIGHT_COLOR)
+    ax.line(t, trial.total, TOTAL_COLOR)
+    for name in EVENT_NAMES:
+        ev = trial.events.get(name)
+        if ev and ev.get("index") is not None:
+            ax.vline(float(ev["index"]) / trial.rate, QColor("#7f7f7f"), name.replace("_", " "))
+
+
+def _asymmetry_rows(session: Session) -> list[list[str]]:
+    rows = [["#", "metric", "left", "right", "asymmetry", "stronger", "formula"]]
+    for t in session.trials:
+        for name, m in t.metrics.items():
+            if not name.endswith("_asymmetry"):
+                continue
+            base = name[: -len("_asymmetry")]
+            left, right = t.metrics.get(f"left_{base}", {}), t.metrics.get(f"right_{base}", {})
+            params = m.get("params", {}) or {}
+            rows.append([
+                str(t.number), base.replace("_", " "),
+                display_value(base, left.get("value"), left.get("unit", "")),
+                display_value(base, right.get("value"), right.get("unit", "")),
+                display_value(name, m.get("value"), "%"),
+                str(params.get("stronger_side", "—")), str(params.get("formula", "—")).replace("_", " "),
+            ])
+    return rows
+
+
+def _trend_chart(pages: _Pages, rect: QRectF, index: ArchiveIndex, athlete: str, metric: str, test: str) -> bool:
+    tr = athlete_trend(index, athlete, metric, test=test)
+    if len(tr.points) < 2:
+        return False
+    x = np.arange(len(tr.points), dtype=float)
+    y = np.array([p.value for p in tr.points])
+    ax = Axes(pages.painter, rect, (-0.5, len(x) - 0.5), padded_range(y, 0.15), xlabel="session",
+              ylabel=metric.replace("_", " "), title=f"{metric.replace('_', ' ')} · {tr.method}")
+    last = tr.points[-1]
+    if last.baseline_mean is not None and last.baseline_sd is not None:
+        ax.hband(last.baseline_mean - last.baseline_sd, last.baseline_mean + last.baseline_sd, QColor("#2ca02c"))
+    ax.line(x, y, QColor("#555555"))
+    ax.dots(list(x), list(y), [STATUS_COLORS.get(p.status, QColor("#999999")) for p in tr.points])
+    return True
+
+
+def write_session_report(session_path: str | os.PathLike[str], out: str | os.PathLike[str], *,
+                         index: ArchiveIndex | None = None) -> ReportSummary:
+    """Write the PDF report of one session to ``out``; trends come from ``index`` when given."""
+    ensure_gui_app()
+    session = open_session(session_path)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pages = _Pages(out)
+    try:
+        when = session.started.strftime("%Y-%m-%d %H:%M") if session.started else "unknown date"
+        dev = session.device or {}
+        subtitle = (f"{session.athlete} · {when} · tests: {', '.join(session.tests) or '—'} · "
+                    f"{session.rate:g} Hz · {dev.get('model', '') or session.source or 'device unknown'}")
+        body = pages.page(f"Session report: {session.athlete}", subtitle)
+        names = _key_metrics(session)
+        y = _trial_table(pages, body, session, names)
+        if not session.complete:
+            pages.painter.drawText(QRectF(0, y + pages.line, pages.width, pages.line), Qt.AlignmentFlag.AlignLeft,
+                                   "This session was not closed normally: the last trial may be cut short.")
+        trials = session.trials
+        for start in range(0, len(trials), TRACES_PER_PAGE):
+            body = pages.page("Force traces", f"{session.athlete} · left (blue), right (red), total (black)")
+            h = body.height() / TRACES_PER_PAGE
+            for i, trial in enumerate(trials[start : start + TRACES_PER_PAGE]):
+                _trace_chart(pages, QRectF(body.left(), body.top() + i * h, body.width(), h * 0.95), trial)
+        rows = _asymmetry_rows(session)
+        if len(rows) > 1:
+            body = pages.page("Left/right asymmetry", "per trial; stronger side and formula as named in the result")
+            pages.text_rows(body, rows[:60], [0.05, 0.3, 0.13, 0.13, 0.13, 0.1, 0.16])
+        if index is not None:
+            test = session.tests[0] if session.tests else "cmj"
+            metrics = KEY_METRICS.get(test, KEY_METRICS["cmj"])
+            body = pages.page("Trends", f"{session.athlete} · {test} · dots: green / amber / red against the "
+                              "rolling baseline (band: baseline ± SD)")
+            h = body.height() / max(len(metrics), 1)
+            drawn = 0
+            for i, metric in enumerate(metrics):
+                rect = QRectF(body.left(), body.top() + i * h, body.width(), h * 0.92)
+                drawn += _trend_chart(pages, rect, index, session.athlete, metric, test)
+            if not drawn:
+                pages.painter.drawText(body, Qt.AlignmentFlag.AlignLeft, "Fewer than two sessions: no trend yet.")
+    finally:
+        pages.finish()
+    return ReportSummary(out, len(pages.titles), tuple(pages.titles))
+
+
+def summary_dict(summary: ReportSummary) -> dict[str, Any]:
+    """JSON-able form of a :class:`ReportSummary`."""
+    return {"path": str(summary.path), "pages": summary.pages, "titles": list(summary.titles)}
