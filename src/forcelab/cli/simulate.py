@@ -1,0 +1,131 @@
+"""``forcelab simulate``: simulated force plates on a pseudo-terminal.
+
+Starts :class:`forcelab.devices.simulator.SimulatedPlates`, prints the port to connect to (a stable
+symlink that survives simulated unplugs) and runs until Ctrl-C or ``--seconds``. With ``--trials`` the
+athlete runs a scripted session (step on, stand, N trials with pauses, step off), repeated with
+``--repeat``; without it the athlete steps on and stands still.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from forcelab.cli import CliError
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``simulate`` subcommand."""
+    p = subparsers.add_parser(
+        "simulate",
+        help="run simulated force plates on a pseudo-terminal and print the port",
+        description="Virtual force plates (2 plates x 4 load cells by default) on a pseudo-terminal, speaking "
+        "forcelab's binary protocol or text lines, with scripted jumps and pulls and fault injection.",
+    )
+    p.add_argument("--rate", type=float, default=1000.0, help="sample rate in Hz, 1..10000 (default 1000)")
+    p.add_argument("--protocol", choices=("binary", "text"), default="binary")
+    p.add_argument("--channels", type=int, choices=(1, 2, 4, 8), default=8)
+    p.add_argument("--test", default="cmj", help="cmj, sj, dj or imtp (default cmj)")
+    p.add_argument("--trials", type=int, default=0, help="scripted trials to perform (default: just stand)")
+    p.add_argument("--pause", type=float, default=4.0, help="seconds of quiet stance between trials")
+    p.add_argument("--repeat", action="store_true", help="repeat the scripted session forever")
+    p.add_argument("--body-mass", type=float, default=75.0, help="kg (default 75)")
+    p.add_argument("--jump-height", type=float, default=None, help="m, for jumps")
+    p.add_argument("--peak-force", type=float, default=None, help="N, gross peak of a pull (imtp)")
+    p.add_argument("--asymmetry", type=float, default=0.0,
+                   help="percent of the total force more on the LEFT plate: (L-R)/(L+R)*100 (default 0)")
+    p.add_argument("--noise", type=float, default=2.0, help="SD of the total force noise in N (default 2)")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--autostart", action="store_true",
+                   help="stream after boot without waiting for START (text protocol always does)")
+    p.add_argument("--boot-delay", type=float, default=0.1, help="seconds from port open to boot banner")
+    p.add_argument("--fault", action="append", default=[], metavar="SPEC",
+                   help="drop:P, flip:P (probability per frame), stall:EVERY_S:MS, "
+                   "unplug:AFTER_S[:FOR_S[:EVERY_S]]; repeatable")
+    p.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    p.set_defaults(func=run)
+
+
+def _build(args: argparse.Namespace) -> Any:
+    from forcelab.devices.sim_motion import Script
+    from forcelab.devices.sim_wire import FaultPlan, parse_fault
+    from forcelab.devices.simulator import SimulatedPlates
+    from forcelab.synthetic import TESTS
+
+    test = TESTS.get(args.test.lower().replace("-", "_"))
+    if test is None:
+        raise CliError(f"--test {args.test!r}: choose one of cmj, sj, dj, imtp")
+    if args.trials < 0:
+        raise CliError("--trials must be zero or more")
+    if not -100.0 <= args.asymmetry <= 100.0:
+        raise CliError(f"--asymmetry {args.asymmetry}: give a percentage between -100 and 100")
+    params: dict[str, float] = {}
+    if args.jump_height is not None:
+        if test == "imtp":
+            raise CliError("--jump-height does not apply to an isometric pull; use --peak-force")
+        params["jump_height"] = args.jump_height
+    if args.peak_force is not None:
+        if test != "imtp":
+            raise CliError("--peak-force applies to --test imtp only")
+        params["peak_force"] = args.peak_force
+    fault_fields: dict[str, float] = {}
+    try:
+        for spec in args.fault:
+            fault_fields.update(parse_fault(spec))
+        faults = FaultPlan(**fault_fields)
+        script = None
+        if args.trials:
+            script = Script(trials=tuple((test, params) for _ in range(args.trials)), pause=args.pause,
+                            repeat=args.repeat)
+        elif params:
+            raise CliError("--jump-height/--peak-force need --trials N")
+        return SimulatedPlates(
+            rate=args.rate, protocol=args.protocol, channels=args.channels, body_mass=args.body_mass,
+            asymmetry=args.asymmetry / 100.0, noise=args.noise, seed=args.seed, script=script,
+            autostart=True if args.autostart else None, faults=faults, boot_delay=args.boot_delay,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the simulator until Ctrl-C or ``--seconds``."""
+    if args.seconds is not None and not args.seconds > 0:
+        raise CliError("--seconds must be positive")
+    sim = _build(args)
+    try:
+        sim.start()  # builds the scripted trials: an impossible jump is refused here
+    except ValueError as exc:
+        sim.stop()
+        raise CliError(str(exc)) from exc
+    try:
+        _say(f"simulated plates on {sim.port}")
+        _say(f"  ({args.protocol} protocol, {sim.channels} channels at {sim.rate} Hz, "
+             f"currently {sim.device_path}; Ctrl-C to stop)")
+        deadline = None if args.seconds is None else time.monotonic() + args.seconds
+        last = time.monotonic()
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic())))
+            if time.monotonic() - last >= 5.0:
+                last = time.monotonic()
+                s = sim.stats
+                sys.stderr.write(
+                    f"host {'connected' if sim.host_connected else 'not connected'}, "
+                    f"{'streaming' if sim.streaming else 'idle'}: sent {s.samples_sent}, "
+                    f"overrun {s.samples_overrun}, damaged {s.samples_damaged}, unplugs {s.unplugs}\n"
+                )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+    s = sim.stats
+    _say(f"stopped: {s.samples_generated} samples generated, {s.samples_sent} sent, "
+         f"{s.samples_overrun} lost to overrun, {s.samples_damaged} damaged, {s.host_opens} host opens")
+    return 0

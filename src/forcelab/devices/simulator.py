@@ -1,0 +1,812 @@
+"""Simulated force plates on a pseudo-terminal: the real serial path with no hardware.
+
+:class:`SimulatedPlates` is a virtual device (two plates x four load cells by default, 1 Hz-10 kHz) that
+the host opens with pyserial like any USB serial port. It runs in its own thread and behaves like an
+Arduino-class board with native USB:
+
+- **Port.** The device lives on the master side of a pty (``os.openpty``, raw mode). :attr:`port` is a
+  stable symlink, ``<tmp>/forcelab-sim-XXXX/ttySIM0``, pointing at the current slave (``/dev/pts/N``).
+  :meth:`unplug` closes the master (host reads fail, the slave disappears, the symlink is removed);
+  :meth:`replug` opens a NEW pty and points the symlink at it, so a host that reopens :attr:`port` finds
+  the device again (``SerialTransport(port=sim.port)`` does exactly that).
+- **DTR reset.** When the host opens the port (the master stops reporting POLLHUP), the device resets:
+  after ``boot_delay`` s it sends a 0x00 and a LOG frame ``"<model> <firmware> ready"`` (text protocol: a
+  ``"<model> <firmware> ready"`` line). Bytes the host sends while the device boots are lost, as on a
+  real board. When the host closes the port the device stops streaming and whatever was still queued
+  for it is discarded.
+- **Streaming.** Samples are taken on a monotonic clock: each tick (``tick`` s, default 1 ms) the device
+  generates every sample that has come due, in whole frames of ``ceil(rate/1000)`` samples (numpy
+  blocks, not per sample), from :class:`~forcelab.devices.sim_motion.SimMotion`.
+- **Real-device overrun.** Frames go into a transmit buffer of ``tx_buffer`` bytes that drains into the
+  master with NON-BLOCKING writes. A frame that does not fit is dropped whole and counted in
+  :attr:`SimStats.samples_overrun`; the sample counter keeps counting, so the host sees the gap.
+- **Commands** (binary protocol, hardware/protocol.md section 6): IDENTIFY, START, STOP, SET_RATE (while
+  stopped, 1..10000 Hz), TARE (working calibration only), READ_CALIBRATION, WRITE_CALIBRATION (stored
+  calibration); unknown or wrong-size commands get ERROR_REPLY. The text protocol streams
+  ``micros;c1;...;cN`` lines from boot and ignores input (counted in ``bytes_ignored``).
+- **Faults** (:class:`~forcelab.devices.sim_wire.FaultPlan`): byte drops, bit flips, stalls, unplugs.
+- **Record.** With ``record=True`` every generated sample is kept (counter, micros, counts, status) so a
+  test can check that the host decoded exactly what was sent; see :meth:`recorded`.
+
+The text protocol has no CRC: a damaged text line can decode into a wrong but plausible number. That
+is the reason the binary protocol exists, and the record marks such samples as DAMAGED.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import math
+import os
+import select
+import shutil
+import tempfile
+import termios
+import threading
+import time
+import tty
+from collections import deque
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from forcelab.devices.protocol import (
+    PROTOCOL_VERSION,
+    Ack,
+    CalibrationReply,
+    ErrorCode,
+    ErrorReply,
+    FrameReader,
+    FrameType,
+    Identify,
+    IdentifyReply,
+    LogMessage,
+    ReadCalibration,
+    Rejected,
+    Reply,
+    SetRate,
+    Start,
+    Stop,
+    Tare,
+    WriteCalibration,
+    encode_reply,
+)
+from forcelab.devices.sim_motion import Calibration, Script, SimMotion, TrialRecord
+from forcelab.devices.sim_wire import FaultPlan, WireEncoder, damage, samples_per_unit
+
+log = logging.getLogger(__name__)
+
+MIN_RATE = 1
+MAX_RATE = 10_000
+FIRMWARE = "1.0.0"
+
+# record status of a sample
+QUEUED = 0  #: in the device's transmit buffer, not yet fully written
+SENT = 1  #: written to the port intact
+OVERRUN = 2  #: dropped: the transmit buffer was full (the counter skipped it)
+DAMAGED = 3  #: written, but its frame/line was damaged by an injected fault
+LINK_LOST = 4  #: still queued when the host closed the port or the device was unplugged
+STATUS_NAMES = {QUEUED: "queued", SENT: "sent", OVERRUN: "overrun", DAMAGED: "damaged", LINK_LOST: "link_lost"}
+
+
+@dataclass
+class SimStats:
+    """What the simulated device did (a snapshot is returned by :attr:`SimulatedPlates.stats`)."""
+
+    host_opens: int = 0
+    host_closes: int = 0
+    boots: int = 0
+    streams: int = 0
+    samples_generated: int = 0
+    samples_sent: int = 0
+    samples_overrun: int = 0
+    samples_damaged: int = 0
+    samples_link_lost: int = 0
+    units_damaged: int = 0
+    bytes_written: int = 0
+    would_block: int = 0
+    bytes_ignored: int = 0
+    commands: int = 0
+    bad_commands: int = 0
+    stalls: int = 0
+    unplugs: int = 0
+    replugs: int = 0
+
+
+@dataclass
+class SampleRecord:
+    """Every sample the device generated: unwrapped counter, micros (device clock, wraps at 2**32),
+    counts ``(n, channels)``, status (QUEUED, SENT, OVERRUN, DAMAGED, LINK_LOST) and stream number
+    (one per START; the counter restarts at 0 in each)."""
+
+    counter: np.ndarray
+    micros: np.ndarray
+    counts: np.ndarray
+    status: np.ndarray
+    stream: np.ndarray
+
+    def select(self, mask: np.ndarray) -> SampleRecord:
+        """The samples where ``mask`` is true."""
+        return SampleRecord(self.counter[mask], self.micros[mask], self.counts[mask], self.status[mask],
+                            self.stream[mask])
+
+    @property
+    def n(self) -> int:
+        """Number of samples."""
+        return int(len(self.counter))
+
+
+class _Recorder:
+    """Growable arrays of generated samples (amortised O(1) append)."""
+
+    def __init__(self, channels: int) -> None:
+        self._n = 0
+        cap = 4096
+        self.counter = np.zeros(cap, np.uint64)
+        self.micros = np.zeros(cap, np.uint32)
+        self.counts = np.zeros((cap, channels), np.int32)
+        self.status = np.zeros(cap, np.uint8)
+        self.stream = np.zeros(cap, np.uint32)
+
+    def add(self, counter0: int, micros: np.ndarray, counts: np.ndarray, stream: int) -> int:
+        n = len(micros)
+        need = self._n + n
+        if need > len(self.counter):
+            cap = max(need, 2 * len(self.counter))
+            for name in ("counter", "micros", "counts", "status", "stream"):
+                old = getattr(self, name)
+                new = np.zeros((cap, *old.shape[1:]), old.dtype)
+                new[: self._n] = old[: self._n]
+                setattr(self, name, new)
+        s = slice(self._n, need)
+        self.counter[s] = counter0 + np.arange(n, dtype=np.uint64)
+        self.micros[s] = micros
+        self.counts[s] = counts
+        self.status[s] = QUEUED
+        self.stream[s] = stream
+        start, self._n = self._n, need
+        return start
+
+    def snapshot(self) -> SampleRecord:
+        n = self._n
+        return SampleRecord(self.counter[:n].copy(), self.micros[:n].copy(), self.counts[:n].copy(),
+                            self.status[:n].copy(), self.stream[:n].copy())
+
+
+@dataclass
+class _Unit:
+    """One item of the transmit buffer."""
+
+    data: bytes
+    samples: int = 0  # 0 for replies and banners
+    counter: int = 0  # first sample's counter
+    rec: int = -1  # index of the first sample in the record
+    damaged: bool = False
+
+
+@dataclass
+class _TareJob:
+    seq: int
+    needed: int
+    total: np.ndarray
+    got: int = 0
+    reply_at: float | None = None  # stopped device: reply time
+
+
+@dataclass
+class _Device:
+    """Device state that a DTR reset clears."""
+
+    booted: bool = False
+    boot_at: float = 0.0
+    boot_t: float = 0.0  # monotonic time of power-up / reset, origin of the micros clock
+    streaming: bool = False
+    stream_t0: float = 0.0
+    produced: int = 0  # samples generated in this stream (next counter)
+    stream_no: int = 0
+    tare: _TareJob | None = None
+    reader: FrameReader = field(default_factory=FrameReader)
+
+
+class SimulatedPlates:
+    """A virtual force-plate device on a pty; see the module docstring.
+
+    Parameters
+    ----------
+    rate: sample rate in Hz (integer, 1..10000).
+    protocol: ``"binary"`` (forcelab protocol v1) or ``"text"`` (``micros;c1;...;cN`` lines).
+    channels: 1, 2, 4 or 8 (see :mod:`forcelab.devices.sim_motion`).
+    body_mass, asymmetry, noise, seed: the athlete and the load cells (:class:`SimMotion`).
+    script: a :class:`Script` to run from start; ``None``: the athlete steps on after ``stand_after`` s
+        and stands, waiting for :meth:`trigger` (``stand_after=0``: standing from the first sample).
+    autostart: stream right after boot without a START command (default: True for text, False for binary).
+    faults: a :class:`FaultPlan`.
+    record: keep every generated sample for :meth:`recorded` and write times for :attr:`write_log`.
+    boot_delay: seconds from the host opening the port to the boot banner.
+    tx_buffer: bytes the device can queue for the host before it drops frames.
+    tick: seconds between device loop iterations.
+    model, serial: what IDENTIFY reports.
+    calibration: the device's true and stored factory calibration (default: :func:`default_calibration`).
+    """
+
+    def __init__(
+        self,
+        *,
+        rate: float = 1000.0,
+        protocol: str = "binary",
+        channels: int = 8,
+        body_mass: float = 75.0,
+        asymmetry: float = 0.0,
+        noise: float = 0.0,
+        seed: int | None = None,
+        script: Script | None = None,
+        autostart: bool | None = None,
+        faults: FaultPlan | None = None,
+        record: bool = False,
+        boot_delay: float = 0.1,
+        tx_buffer: int = 8192,
+        tick: float = 0.001,
+        model: str = "forcelab-sim",
+        serial: str = "SIM00001",
+        calibration: Calibration | None = None,
+        stand_after: float = 1.0,
+    ) -> None:
+        if protocol not in ("binary", "text"):
+            raise ValueError(f"protocol must be 'binary' or 'text', got {protocol!r}")
+        self._check_rate(rate)
+        if not (math.isfinite(boot_delay) and boot_delay >= 0):
+            raise ValueError(f"boot_delay must be zero or positive seconds, got {boot_delay!r}")
+        if tx_buffer < 512:
+            raise ValueError(f"tx_buffer must be at least 512 bytes, got {tx_buffer}")
+        if not (0 < tick <= 0.02):
+            raise ValueError(f"tick must be between 0 and 0.02 s, got {tick!r}")
+        self.protocol = protocol
+        self.channels = channels
+        self.motion = SimMotion(channels=channels, body_mass=body_mass, asymmetry=asymmetry, noise=noise,
+                                seed=seed, calibration=calibration)
+        assert self.motion.calibration is not None
+        self._stored_cal: Calibration = self.motion.calibration
+        self._working_cal: Calibration = self.motion.calibration
+        self._rate = int(rate)
+        self.autostart = (protocol == "text") if autostart is None else autostart
+        self.faults = faults or FaultPlan()
+        self.boot_delay = boot_delay
+        self.tx_buffer = tx_buffer
+        self.tick = tick
+        self.model = model
+        self.serial = serial
+        self._script = script
+        self.stand_after = float(stand_after)
+        self._rng = np.random.default_rng(None if seed is None else seed + 1)
+        self._record = _Recorder(channels) if record else None
+        #: (counter after the last sample of a unit, monotonic time it was fully written), newest last
+        self.write_log: deque[tuple[int, float]] = deque(maxlen=200_000)
+        self._stats = SimStats()
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._dir = tempfile.mkdtemp(prefix="forcelab-sim-")
+        self._link = os.path.join(self._dir, "ttySIM0")
+        self._master: int | None = None
+        self._poll: select.poll | None = None
+        self._slave_path: str | None = None
+        self._host = False
+        self._dev = _Device()
+        self._fifo: deque[_Unit] = deque()
+        self._fifo_bytes = 0
+        self._head_sent = 0  # bytes of the first unit already written
+        self._stall_until = 0.0
+        self._damage_next: list[str] = []
+        self._t_created = time.monotonic()
+        self._next_extend = 0.0
+        self._non_commands = 0
+        self._t_started = self._t_created
+        self._next_stall = math.inf
+        self._unplug_at = math.inf
+        self._replug_at = math.inf
+        self._encoder = WireEncoder(protocol, channels, samples_per_unit(self._rate, channels))
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def port(self) -> str:
+        """Stable path to open with pyserial (a symlink to the current pty slave)."""
+        return self._link
+
+    @property
+    def device_path(self) -> str | None:
+        """The current pty slave (``/dev/pts/N``), ``None`` while unplugged."""
+        return self._slave_path if self._master is not None else None
+
+    @property
+    def rate(self) -> int:
+        """Current sample rate in Hz."""
+        return self._rate
+
+    @property
+    def stats(self) -> SimStats:
+        """A snapshot of the device counters."""
+        with self._lock:
+            return replace(self._stats)
+
+    @property
+    def calibration(self) -> Calibration:
+        """The working calibration (after tares); :attr:`stored_calibration` is what survives a reset."""
+        return self._working_cal
+
+    @property
+    def stored_calibration(self) -> Calibration:
+        """The calibration in the device's non-volatile memory."""
+        return self._stored_cal
+
+    @property
+    def true_calibration(self) -> Calibration:
+        """The calibration that really maps the simulated forces to counts (the factory one)."""
+        assert self.motion.calibration is not None
+        return self.motion.calibration
+
+    @property
+    def streaming(self) -> bool:
+        """True while the device streams samples."""
+        return self._dev.streaming
+
+    @property
+    def host_connected(self) -> bool:
+        """True while a host has the port open."""
+        return self._host
+
+    def start(self) -> None:
+        """Create the pty and start the device thread."""
+        if self._thread is not None:
+            return
+        self._t_started = time.monotonic()
+        now_m = self.motion_time()
+        if self._script is not None:
+            self.motion.run_script(self._script, now=now_m)
+        else:
+            self.motion.stand(now=now_m + self.stand_after, step_on=0.8 if self.stand_after > 0 else 0.0)
+        f = self.faults
+        if f.stall_every > 0:
+            self._next_stall = self._t_started + f.stall_every
+        if f.unplug_after > 0:
+            self._unplug_at = self._t_started + f.unplug_after
+        self._open_pty()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="forcelab-sim", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the device thread, close the pty and remove the port symlink."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+            self._thread = None
+        with self._lock:
+            self._close_master()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> SimulatedPlates:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def unplug(self) -> None:
+        """Pull the USB cable: close the master; the host's reads fail and :attr:`port` disappears."""
+        with self._lock:
+            if self._master is None:
+                return
+            self._close_master()
+            self._stats.unplugs += 1
+            log.info("simulator unplugged")
+
+    def replug(self) -> None:
+        """Plug back in: a new pty, :attr:`port` points at it; the host must reopen :attr:`port`."""
+        with self._lock:
+            if self._master is not None:
+                return
+            self._open_pty()
+            self._stats.replugs += 1
+            log.info("simulator replugged at %s", self._slave_path)
+
+    def stall(self, ms: float) -> None:
+        """Stop draining the transmit buffer for ``ms`` milliseconds (sampling goes on)."""
+        with self._lock:
+            self._stall_until = max(self._stall_until, time.monotonic() + ms / 1000.0)
+            self._stats.stalls += 1
+
+    def damage_next(self, kind: str, count: int = 1) -> None:
+        """Damage the next ``count`` sample units: ``"drop"`` a byte or ``"flip"`` a bit."""
+        if kind not in ("drop", "flip"):
+            raise ValueError(f"damage kind must be 'drop' or 'flip', got {kind!r}")
+        with self._lock:
+            self._damage_next.extend([kind] * count)
+
+    def motion_time(self) -> float:
+        """Now on the motion clock (seconds since the simulator was created)."""
+        return time.monotonic() - self._t_created
+
+    def trigger(self, test: str, **params: float) -> TrialRecord:
+        """Queue a trial (cmj, sj, dj, imtp, with generator parameters) after whatever is scheduled;
+        returns its truth, with times on the motion clock (see :meth:`stream_index`)."""
+        return self.motion.trigger(test, now=self.motion_time(), **params)
+
+    def stream_index(self, motion_t: float) -> float:
+        """The (fractional) sample counter of the current stream at motion time ``motion_t``."""
+        return (motion_t - (self._dev.stream_t0 - self._t_created)) * self._rate
+
+    def recorded(self) -> SampleRecord:
+        """Every generated sample so far (requires ``record=True``)."""
+        if self._record is None:
+            raise RuntimeError("this simulator was created without record=True")
+        with self._lock:
+            return self._record.snapshot()
+
+    # ------------------------------------------------------------------ the pty
+
+    def _open_pty(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        path = os.ttyname(slave)
+        os.close(slave)  # the host opens it; until then the master reports POLLHUP
+        os.set_blocking(master, False)
+        poll = select.poll()
+        poll.register(master, select.POLLIN | select.POLLHUP)
+        self._master, self._poll, self._slave_path = master, poll, path
+        self._host = False
+        tmp = self._link + ".new"
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        os.symlink(path, tmp)
+        os.replace(tmp, self._link)
+
+    def _close_master(self) -> None:
+        if self._master is None:
+            return
+        self._host_gone()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._link)
+        os.close(self._master)
+        self._master = None
+        self._poll = None
+
+    def _host_gone(self) -> None:
+        """The host closed the port (or the cable went): stop streaming, lose the transmit buffer."""
+        if self._host:
+            self._stats.host_closes += 1
+        self._host = False
+        self._dev.streaming = False
+        self._dev.booted = False
+        self._discard_fifo()
+
+    def _flush_slave_input(self) -> None:
+        """Throw away bytes written for a host that has gone (a real USB port drops them)."""
+        if self._slave_path is None:
+            return
+        try:
+            fd = os.open(self._slave_path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        except OSError as exc:
+            log.debug("could not flush %s: %s", self._slave_path, exc)
+            return
+        try:
+            termios.tcflush(fd, termios.TCIFLUSH)
+        finally:
+            os.close(fd)
+
+    # ------------------------------------------------------------------ the loop
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with self._lock:
+                    self._step(time.monotonic())
+            except Exception:  # the device thread must not die silently
+                log.exception("simulated device failed; it stops")
+                raise
+            self._stop.wait(self.tick)
+
+    def _step(self, now: float) -> None:
+        self._scheduled_faults(now)
+        if self._master is None:
+            return
+        self._check_host(now)
+        if not self._host:
+            return
+        dev = self._dev
+        if not dev.booted:
+            self._drain_input(ignore=True)
+            if now >= dev.boot_at:
+                self._boot(now)
+            return
+        self._drain_input(ignore=False)
+        if dev.streaming:
+            self._generate(now, final=False)
+        if dev.tare is not None and dev.tare.reply_at is not None and now >= dev.tare.reply_at:
+            self._finish_tare()
+        self._flush(now)
+        if now >= self._next_extend:
+            self._next_extend = now + 0.1
+            self.motion.extend(self.motion_time())
+
+    def _scheduled_faults(self, now: float) -> None:
+        f = self.faults
+        if now >= self._next_stall:
+            self._stall_until = now + f.stall_ms / 1000.0
+            self._stats.stalls += 1
+            self._next_stall += f.stall_every
+        if now >= self._unplug_at:
+            self.unplug()
+            self._replug_at = now + f.unplug_for
+            self._unplug_at = now + f.unplug_every if f.unplug_every > 0 else math.inf
+        if now >= self._replug_at:
+            self.replug()
+            self._replug_at = math.inf
+
+    def _check_host(self, now: float) -> None:
+        assert self._poll is not None
+        hup = any(ev & select.POLLHUP for _, ev in self._poll.poll(0))
+        if hup and self._host:
+            self._host_gone()
+            self._flush_slave_input()
+        elif not hup and not self._host:
+            self._host = True
+            self._stats.host_opens += 1
+            self._dev = _Device(boot_at=now + self.boot_delay)
+            log.debug("host opened %s; device resets", self._slave_path)
+
+    def _boot(self, now: float) -> None:
+        dev = self._dev
+        dev.booted = True
+        dev.boot_t = now
+        self._working_cal = self._stored_cal
+        self._stats.boots += 1
+        banner = f"{self.model} {FIRMWARE} ready ({self.channels} channels, {self._rate} Hz)"
+        if self.protocol == "binary":
+            self._queue_bytes(b"\x00" + encode_reply(LogMessage(banner)))
+        else:
+            self._queue_bytes((banner + "\n").encode("ascii"))
+        if self.autostart:
+            self._start_stream(now)
+
+    def _read(self) -> bytes:
+        assert self._master is not None
+        try:
+            return os.read(self._master, 65536)
+        except BlockingIOError:
+            return b""
+        except OSError as exc:
+            if exc.errno == errno.EIO:  # no host on the other side
+                return b""
+            raise
+
+    def _drain_input(self, *, ignore: bool) -> None:
+        data = self._read()
+        if not data:
+            return
+        if ignore or self.protocol == "text":
+            self._stats.bytes_ignored += len(data)
+            return
+        for msg in self._dev.reader.feed(data):
+            self._stats.commands += 1
+            self._handle(msg)
+        rs = self._dev.reader.stats
+        self._stats.bad_commands = rs.crc_errors + rs.malformed + self._non_commands
+
+    # ------------------------------------------------------------------ commands
+
+    def _reply(self, reply: Reply) -> None:
+        self._queue_bytes(encode_reply(reply))
+
+    def _handle(self, msg: Any) -> None:
+        dev = self._dev
+        now = time.monotonic()
+        if isinstance(msg, Rejected):
+            self._reply(msg.error_reply())
+        elif isinstance(msg, Identify):
+            self._reply(IdentifyReply(msg.seq, PROTOCOL_VERSION, self.channels, self._rate, self.model,
+                                      self.serial, FIRMWARE))
+        elif isinstance(msg, Start):
+            if dev.streaming:
+                self._reply(ErrorReply(msg.seq, FrameType.START, ErrorCode.BUSY, "already streaming"))
+            else:
+                self._reply(Ack(msg.seq, FrameType.START))
+                self._start_stream(now)
+        elif isinstance(msg, Stop):
+            if dev.streaming:
+                self._generate(now, final=True)
+                dev.streaming = False
+            self._reply(Ack(msg.seq, FrameType.STOP))
+        elif isinstance(msg, SetRate):
+            if dev.streaming:
+                self._reply(ErrorReply(msg.seq, FrameType.SET_RATE, ErrorCode.BUSY, "stop streaming first"))
+            elif not MIN_RATE <= msg.rate_hz <= MAX_RATE:
+                self._reply(ErrorReply(msg.seq, FrameType.SET_RATE, ErrorCode.BAD_ARGUMENT,
+                                       f"supported: {MIN_RATE}..{MAX_RATE} Hz, any integer"))
+            else:
+                self._set_rate(msg.rate_hz)
+                self._reply(Ack(msg.seq, FrameType.SET_RATE))
+        elif isinstance(msg, Tare):
+            needed = msg.samples or max(1, self._rate // 2)
+            job = _TareJob(msg.seq, needed, np.zeros(self.channels))
+            if not dev.streaming:  # sample internally, answer when the averaging would be done
+                t = self.motion_time() + np.arange(needed) / self._rate
+                counts = self.motion.counts(t)
+                job.total = counts.sum(axis=0, dtype=np.float64)
+                job.got = needed
+                job.reply_at = now + needed / self._rate
+            dev.tare = job
+        elif isinstance(msg, ReadCalibration):
+            cal = self._working_cal
+            self._reply(CalibrationReply(msg.seq, cal.gains, cal.offsets))
+        elif isinstance(msg, WriteCalibration):
+            if len(msg.gains) != self.channels:
+                self._reply(ErrorReply(msg.seq, FrameType.WRITE_CALIBRATION, ErrorCode.BAD_ARGUMENT,
+                                       f"{len(msg.gains)} channels given, the device has {self.channels}"))
+            else:
+                try:
+                    cal = Calibration(tuple(msg.gains), tuple(msg.offsets))
+                except ValueError as exc:
+                    self._reply(ErrorReply(msg.seq, FrameType.WRITE_CALIBRATION, ErrorCode.BAD_ARGUMENT,
+                                           str(exc)[:255]))
+                else:
+                    self._stored_cal = self._working_cal = cal
+                    self._reply(Ack(msg.seq, FrameType.WRITE_CALIBRATION))
+        else:  # a reply or sample frame sent to the device: not a command
+            self._non_commands += 1
+            log.debug("device ignored a %s frame from the host", type(msg).__name__)
+
+    def _finish_tare(self) -> None:
+        job = self._dev.tare
+        assert job is not None
+        offsets = job.total / job.got
+        # float32 on the wire: round so that what the host reads back is exactly the device's value
+        offsets32 = tuple(float(np.float32(o)) for o in offsets)
+        self._working_cal = Calibration(self._working_cal.gains, offsets32)
+        self._reply(CalibrationReply(job.seq, self._working_cal.gains, offsets32))
+        self._dev.tare = None
+
+    def _set_rate(self, rate: int) -> None:
+        self._rate = int(rate)
+        self._encoder = WireEncoder(self.protocol, self.channels, samples_per_unit(self._rate, self.channels))
+
+    @staticmethod
+    def _check_rate(rate: float) -> None:
+        if not (math.isfinite(rate) and float(rate).is_integer() and MIN_RATE <= rate <= MAX_RATE):
+            raise ValueError(f"rate must be a whole number of hertz between {MIN_RATE} and {MAX_RATE}, got {rate!r}")
+
+    # ------------------------------------------------------------------ samples
+
+    def _start_stream(self, now: float) -> None:
+        dev = self._dev
+        dev.streaming = True
+        dev.stream_t0 = now
+        dev.produced = 0
+        dev.stream_no = self._stats.streams
+        self._stats.streams += 1
+
+    def _generate(self, now: float, *, final: bool) -> None:
+        dev = self._dev
+        k = self._encoder.k
+        due = int(math.floor((now - dev.stream_t0) * self._rate)) + 1 - dev.produced
+        n = due if final else (due // k) * k
+        if n <= 0:
+            return
+        idx = dev.produced + np.arange(n, dtype=np.float64)
+        t_dev = (dev.stream_t0 - dev.boot_t) + idx / self._rate  # seconds since reset
+        micros = (np.rint(t_dev * 1e6).astype(np.int64) & 0xFFFFFFFF).astype(np.uint32)
+        counts = self.motion.counts((dev.stream_t0 - self._t_created) + idx / self._rate)
+        counter0 = dev.produced
+        dev.produced += n
+        self._stats.samples_generated += n
+        rec0 = self._record.add(counter0, micros, counts, dev.stream_no) if self._record is not None else -1
+        if dev.tare is not None and dev.tare.reply_at is None:
+            job = dev.tare
+            take = min(job.needed - job.got, n)
+            job.total += counts[:take].sum(axis=0, dtype=np.float64)
+            job.got += take
+            if job.got >= job.needed:
+                job.reply_at = now
+        units = self._encoder.encode(counter0, micros, counts)
+        offset = 0
+        for data, m in units:
+            unit = _Unit(data, m, counter0 + offset, rec0 + offset if rec0 >= 0 else -1)
+            offset += m
+            if self._fifo_bytes + len(data) > self.tx_buffer:
+                self._stats.samples_overrun += m
+                self._mark(unit, OVERRUN)
+                continue
+            kind = self._damage_kind()
+            if kind is not None:
+                unit.data = damage(data, kind, self._rng, delimiter=0 if self.protocol == "binary" else 0x0A)
+                unit.damaged = True
+                self._stats.units_damaged += 1
+                self._stats.samples_damaged += m
+                self._mark(unit, DAMAGED)
+            self._fifo.append(unit)
+            self._fifo_bytes += len(unit.data)
+
+    def _damage_kind(self) -> str | None:
+        if self._damage_next:
+            return self._damage_next.pop(0)
+        f = self.faults
+        if not f.damages:
+            return None
+        r = self._rng.random()
+        if r < f.drop_rate:
+            return "drop"
+        if r < f.drop_rate + f.flip_rate:
+            return "flip"
+        return None
+
+    def _mark(self, unit: _Unit, status: int) -> None:
+        if self._record is not None and unit.rec >= 0 and unit.samples:
+            s = slice(unit.rec, unit.rec + unit.samples)
+            if status == SENT:
+                keep = self._record.status[s] == DAMAGED
+                self._record.status[s] = np.where(keep, DAMAGED, SENT)
+            elif status == LINK_LOST:
+                self._record.status[s] = LINK_LOST
+            else:
+                self._record.status[s] = status
+
+    # ------------------------------------------------------------------ transmit
+
+    def _queue_bytes(self, data: bytes) -> None:
+        """Replies and banners: always queued (they are small and must not be lost)."""
+        self._fifo.append(_Unit(data))
+        self._fifo_bytes += len(data)
+
+    def _discard_fifo(self) -> None:
+        for unit in self._fifo:
+            if unit.samples:
+                self._stats.samples_link_lost += unit.samples
+                self._mark(unit, LINK_LOST)
+        self._fifo.clear()
+        self._fifo_bytes = 0
+        self._head_sent = 0
+
+    def _flush(self, now: float) -> None:
+        if now < self._stall_until or not self._fifo or self._master is None:
+            return
+        parts: list[bytes] = []
+        size = 0
+        for i, unit in enumerate(self._fifo):
+            chunk = unit.data[self._head_sent :] if i == 0 else unit.data
+            parts.append(chunk)
+            size += len(chunk)
+            if size >= 65536:
+                break
+        buf = b"".join(parts)
+        try:
+            written = os.write(self._master, buf)
+        except BlockingIOError:
+            self._stats.would_block += 1
+            return
+        except OSError as exc:
+            if exc.errno == errno.EIO:
+                return  # host gone; the next tick notices the hang-up
+            raise
+        if written < len(buf):
+            self._stats.would_block += 1
+        self._stats.bytes_written += written
+        done_time = time.monotonic()
+        remaining = written
+        while self._fifo and remaining > 0:
+            unit = self._fifo[0]
+            left = len(unit.data) - self._head_sent
+            if remaining >= left:
+                remaining -= left
+                self._fifo.popleft()
+                self._fifo_bytes -= len(unit.data)
+                self._head_sent = 0
+                if unit.samples:
+                    self._stats.samples_sent += unit.samples
+                    self._mark(unit, SENT)
+                    if self._record is not None:
+                        self.write_log.append((unit.counter + unit.samples, done_time))
+            else:
+                self._head_sent += remaining
+                remaining = 0
