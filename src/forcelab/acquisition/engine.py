@@ -168,6 +168,7 @@ class AcquisitionEngine:
         detector_factory: Callable[[float], TrialDetector] | None = None,
         status_interval: float = 1.0,
         poll_interval: float = 0.008,
+        device_info: dict[str, str] | None = None,
     ) -> None:
         if not rate > 0:
             raise ValueError(f"sample rate must be positive, got {rate!r}")
@@ -201,6 +202,8 @@ class AcquisitionEngine:
         self._detector_origin = 0
         self.status_interval = status_interval
         self.poll_interval = poll_interval
+        #: what is known about the device (model, serial, firmware, protocol), for the archive and the GUI
+        self.device_info: dict[str, str] = dict(device_info or {})
 
         self._block_listeners: list[Callable[[EngineBlock], None]] = []
         self._trial_listeners: list[Callable[[AcquiredTrial], None]] = []

@@ -170,6 +170,8 @@ class SerialTransport:
         self._last_byte = 0.0
         self._last_attempt = 0.0
         self._opened_path: str | None = None
+        self._carry = b""
+        self._in_hook = False
         self.bytes_read = 0
         self.reconnects = 0
         self.last_error = ""
@@ -222,13 +224,20 @@ class SerialTransport:
         self._serial = ser
         self._opened_path = path
         self._last_byte = time.monotonic()
+        previous = self._state
+        self._state = LinkState.CONNECTED  # so the hook can read and write
+        self._in_hook = True
         try:
             if self.on_connect is not None:
                 self.on_connect(self)
         except (serial.SerialException, OSError, TransportError) as exc:
             self._close_quietly()
+            self._state = previous
+            self._carry = b""
             raise TransportError(f"device on {path} did not accept the start-up commands: {exc}") from exc
-        self._state = LinkState.CONNECTED
+        finally:
+            self._in_hook = False
+        self._last_byte = time.monotonic()
         self._event("connected", path)
 
     def open(self) -> None:
@@ -255,6 +264,7 @@ class SerialTransport:
 
     def _lost(self, exc: BaseException) -> None:
         self.last_error = str(exc)
+        self._carry = b""
         self._close_quietly()
         self._state = LinkState.RECONNECTING
         self._last_attempt = time.monotonic()
@@ -269,6 +279,9 @@ class SerialTransport:
         """
         if self._state is LinkState.CLOSED:
             raise TransportError("the serial transport is closed; call open() first")
+        if self._carry:
+            data, self._carry = self._carry, b""
+            return data
         ser = self._serial
         if ser is None:
             self._reconnect_step()
@@ -281,6 +294,8 @@ class SerialTransport:
                 if more:
                     data += ser.read(min(more, self.max_read))
         except (serial.SerialException, OSError) as exc:
+            if self._in_hook:
+                raise TransportError(f"the device went away during start-up: {exc}") from exc
             self._lost(exc)
             return b""
         now = time.monotonic()
@@ -321,10 +336,15 @@ class SerialTransport:
         except (serial.SerialException, OSError) as exc:
             raise TransportError(f"write to {self._opened_path} failed: {exc}") from exc
 
+    def unread(self, data: bytes) -> None:
+        """Give ``data`` back: the next :meth:`read` returns it first (after a probe or handshake)."""
+        self._carry = data + self._carry
+
     def wait_for(self, marker: bytes, timeout: float) -> tuple[bool, bytes]:
         """Read until ``marker`` (e.g. a boot banner after a DTR reset) arrives or ``timeout`` passes.
 
-        Returns ``(found, data)`` where ``data`` is every byte read, to be fed to the decoder.
+        Returns ``(found, data)`` where ``data`` is every byte read; pass it to the decoder or give it
+        back with :meth:`unread`.
         """
         deadline = time.monotonic() + timeout
         buf = bytearray()
