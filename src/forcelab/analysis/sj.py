@@ -1,0 +1,149 @@
+"""Squat jump analysis: a jump from a held squat, propulsion only.
+
+Same front as the countermovement jump (weighing, onset at BW ± k·SD, take-off/landing, forward
+integration from onset with v = 0). Propulsion runs from onset to take-off. A countermovement before
+the push is a quality problem: when force stays below ``BW - countermovement_threshold`` for
+``countermovement_persistence`` seconds before the peak force (threshold default: the onset threshold,
+max(k·SD, floor)), the trial is flagged ``countermovement_in_squat_jump`` and propulsion starts at the
+zero-velocity instant after the dip instead. See docs/methods-jumps.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forcelab.analysis.events import first_true
+from forcelab.analysis.jump_core import persistent_dip, run_core
+from forcelab.analysis.jump_landing import add_landing
+from forcelab.analysis.jump_metrics import REF_HAWKIN, add_phase, why_missing
+from forcelab.analysis.jump_takeoff import add_takeoff, flight_flags
+from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
+
+DEFAULTS: dict[str, ParamValue] = {
+    "weighing_method": "steadiest",
+    "weighing_region": "before",
+    "weighing_window": 1.0,
+    "weighing_start": 0.0,
+    "min_body_weight": 200.0,
+    "max_weighing_sd": 10.0,
+    "onset_k": 5.0,
+    "onset_min_threshold": 10.0,
+    "onset_persistence": 0.030,
+    "onset_direction": "both",
+    "onset_step_back": 0.0,
+    "countermovement_threshold": None,
+    "countermovement_persistence": 0.030,
+    "flight_threshold_method": "noise",
+    "flight_fixed_threshold": 20.0,
+    "flight_k": 5.0,
+    "flight_floor": 10.0,
+    "flight_coarse_fraction": 0.1,
+    "min_flight_time": 0.05,
+    "flight_abs": False,
+    "takeoff_persistence": 0.0,
+    "landing_persistence": 0.01,
+    "min_plausible_flight_time": 0.1,
+    "max_plausible_flight_time": 1.2,
+    "integration_rule": "trapezoid",
+    "g": 9.80665,
+    "max_height_difference": 0.05,
+    "landing_window": 0.5,
+    "landing_velocity_tolerance": 0.05,
+    "stabilisation_band": 0.05,
+    "stabilisation_hold": 1.0,
+    "asymmetry_formula": "percent_difference",
+    "filter_cutoff": None,
+    "filter_order": 4,
+}
+
+
+def analyze_sj(
+    trace: ForceTrace,
+    *,
+    weighing_method: str = "steadiest",
+    weighing_region: str = "before",
+    weighing_window: float = 1.0,
+    weighing_start: float = 0.0,
+    min_body_weight: float = 200.0,
+    max_weighing_sd: float = 10.0,
+    onset_k: float = 5.0,
+    onset_min_threshold: float = 10.0,
+    onset_persistence: float = 0.030,
+    onset_direction: str = "both",
+    onset_step_back: float = 0.0,
+    countermovement_threshold: float | None = None,
+    countermovement_persistence: float = 0.030,
+    flight_threshold_method: str = "noise",
+    flight_fixed_threshold: float = 20.0,
+    flight_k: float = 5.0,
+    flight_floor: float = 10.0,
+    flight_coarse_fraction: float = 0.1,
+    min_flight_time: float = 0.05,
+    flight_abs: bool = False,
+    takeoff_persistence: float = 0.0,
+    landing_persistence: float = 0.01,
+    min_plausible_flight_time: float = 0.1,
+    max_plausible_flight_time: float = 1.2,
+    integration_rule: str = "trapezoid",
+    g: float = 9.80665,
+    max_height_difference: float = 0.05,
+    landing_window: float = 0.5,
+    landing_velocity_tolerance: float = 0.05,
+    stabilisation_band: float = 0.05,
+    stabilisation_hold: float = 1.0,
+    asymmetry_formula: str = "percent_difference",
+    filter_cutoff: float | None = None,
+    filter_order: int = 4,
+) -> TrialResult:
+    """Analyse one squat jump in ``trace`` (held squat, push, flight, optionally landing).
+
+    ``weighing_region="after"`` weighs on the quiet stance after the landing (for recordings that start
+    in motion). Raises ``ValueError`` only for structurally invalid input.
+    """
+    params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k != "trace"}
+    core = run_core(trace, "sj", params)
+    res, book, F, rate = core.book.result, core.book, core.F, core.rate
+    tk, onset, kin, bwv = core.tk, core.onset, core.kin, core.bwv
+    # countermovement gate
+    pstart = Event("propulsion_start", onset.index, rate, "onset", reason=why_missing(onset))
+    dip_depth: float | None = None
+    if kin is not None and onset.index is not None and tk.takeoff.index is not None and core.weighing.sd is not None:
+        thr = countermovement_threshold
+        if thr is None:
+            thr = max(onset_k * core.weighing.sd, onset_min_threshold)
+        peak = onset.index + int(np.argmax(F[onset.index:tk.takeoff.index]))
+        dip = persistent_dip(F, rate, bwv, thr, countermovement_persistence, onset.index, peak)
+        if dip is not None:
+            v = kin.velocity
+            jmin = int(np.argmin(v[: peak - onset.index + 1]))
+            jz = first_true(v >= 0.0, jmin)
+            dip_depth = -float(kin.displacement[: (jz if jz is not None else v.size)].min())
+            res.flag("countermovement_in_squat_jump",
+                     f"force fell more than {thr:.1f} N below body weight for {countermovement_persistence * 1000:g} ms "
+                     f"before the push (a {dip_depth * 100:.1f} cm dip): not a pure squat jump")
+            if jz is None:
+                pstart = Event("propulsion_start", None, rate, "velocity_zero_after_dip",
+                               reason="velocity still negative at take-off")
+            else:
+                pstart = Event("propulsion_start", onset.index + jz, rate, "velocity_zero_after_dip")
+    res.add_event(pstart)
+    cwhy = why_missing(onset, tk.takeoff) or core.kin_reason
+    book.put("countermovement_depth", None if cwhy else (dip_depth or 0.0), "m", "impulse_momentum_min_displacement",
+             REF_HAWKIN, reason=cwhy, description="Depth of any dip before the push (0 for a clean squat jump).")
+    add_takeoff(book, F, rate, bwv, onset, tk, kin, params)
+    add_phase(book, "propulsive", force=F, bw=bwv, rate=rate, rule=integration_rule, start=pstart, end=tk.takeoff,
+              kin=kin)
+    pk = res.events["peak_force"].index
+    why = why_missing(onset, res.events["peak_force"])
+    a = onset.index if onset.index is not None else 0
+    b = pk if pk is not None else 0
+    rwhy = why or (None if b > a else "peak force at onset")
+    book.force_metric("propulsive_rfd", lambda f, w: (float(f[b]) - float(f[a])) / ((b - a) / rate), "N/s",
+                      "force_change_onset_to_peak_force", REF_HAWKIN, reason=rwhy, total_force=F, bw=bwv,
+                      description="Average rate of force development from onset to peak force.")
+    v_td = None if tk.flight_time is None else -g * tk.flight_time / 2.0
+    add_landing(book, F, bwv, rate, tk.landing, v_td, why_missing(tk.takeoff, tk.landing), window=landing_window,
+                band=stabilisation_band, hold=stabilisation_hold, rule=integration_rule, g=g,
+                v_tolerance=landing_velocity_tolerance)
+    flight_flags(res, params)
+    return res
