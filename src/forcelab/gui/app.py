@@ -1,0 +1,58 @@
+"""Starting the desktop app: QApplication, theme, archive, session, main window, optional demo."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from forcelab.gui import services
+from forcelab.gui.mainwindow import MainWindow
+from forcelab.gui.session import LiveSession
+from forcelab.gui.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+
+def application() -> QtWidgets.QApplication:
+    """The process's QApplication (created once, themed)."""
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        QtWidgets.QApplication.setHighDpiScaleFactorRoundingPolicy(
+            QtCore.Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QtWidgets.QApplication(sys.argv[:1])
+        app.setApplicationName("forcelab")
+        apply_theme(app)
+    assert isinstance(app, QtWidgets.QApplication)
+    return app
+
+
+def build_window(*, archive: str | Path | None = None, demo: bool = False) -> MainWindow:
+    """The main window on the archive (``None``: ``$FORCELAB_ARCHIVE`` or the user data folder),
+    with today's session reopened and, for ``demo``, simulated plates already connected."""
+    application()
+    arch: services.Archive | None
+    try:
+        arch = services.Archive.open(archive)
+    except OSError as exc:
+        log.error("cannot open the archive: %s", exc)
+        arch = None
+    session = LiveSession(arch)
+    window = MainWindow(session)
+    window.show_entries(session.load_today())
+    if demo:
+        window.start_simulated()
+    return window
+
+
+def run(*, archive: str | Path | None = None, demo: bool = False) -> int:
+    """Open the window and run the event loop; returns the exit code."""
+    t0 = time.perf_counter()
+    app = application()
+    window = build_window(archive=archive, demo=demo)
+    window.show()
+    log.info("window shown %.2f s after launch", time.perf_counter() - t0)
+    return int(app.exec())

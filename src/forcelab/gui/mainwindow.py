@@ -1,0 +1,383 @@
+"""The main window: device strip on top, athlete and test on the left, live view and review in the
+middle with the trial table under them, the latest trial's card on the right.
+
+The window wires widgets to a :class:`forcelab.gui.session.LiveSession` and holds no acquisition or
+analysis logic itself. Keyboard shortcuts cover the hot path: Space start/stop, T zero, W weigh,
+A accept, X reject, N next athlete, P reset the pull's peak.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from forcelab.gui import services
+from forcelab.gui.calibration_dialog import CalibrationDialog
+from forcelab.gui.devicestrip import DeviceStrip
+from forcelab.gui.liveplot import LivePlot
+from forcelab.gui.review import ReviewWidget
+from forcelab.gui.roster import RosterPanel
+from forcelab.gui.session import LiveSession, TrialEntry
+from forcelab.gui.testpanel import TestPanel, WeighMonitor, WeighOutcome
+from forcelab.gui.theme import icon
+from forcelab.gui.trialcard import TrialCard
+from forcelab.gui.trialtable import TrialTable
+
+log = logging.getLogger(__name__)
+
+SHORTCUTS = {"start_stop": "Space", "tare": "T", "weigh": "W", "accept": "A", "reject": "X",
+             "next_athlete": "N", "reset_peak": "P", "simulate_trial": "J"}
+
+
+class Banner(QtWidgets.QFrame):
+    """A strip for things the tester must not miss (device lost, no plate found), with one action."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.label = QtWidgets.QLabel("")
+        self.label.setObjectName("banner")
+        self.label.setWordWrap(True)
+        self.button = QtWidgets.QPushButton("")
+        self.button.setVisible(False)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.button)
+        self.setVisible(False)
+
+    def show_message(self, text: str, action: str = "") -> None:
+        """Show ``text`` (and a button labelled ``action`` when given)."""
+        self.label.setText(text)
+        self.button.setText(action)
+        self.button.setVisible(bool(action))
+        self.setVisible(True)
+
+    def clear(self) -> None:
+        """Hide the banner."""
+        self.setVisible(False)
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """The forcelab dashboard."""
+
+    def __init__(self, session: LiveSession, *, profiles: dict[str, services.Profile] | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("forcelab")
+        self.setWindowIcon(icon("forcelab.svg"))
+        self.session = session
+        self.profiles = profiles or services.builtin_profiles()
+        self.device = DeviceStrip()
+        self.device.set_profiles(list(self.profiles))
+        self.banner = Banner()
+        self.live = LivePlot()
+        self.review = ReviewWidget()
+        self.review.set_recompute(services.recompute)
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.addTab(self.live, "Live")
+        self.tabs.addTab(self.review, "Review")
+        self.table = TrialTable()
+        self.card = TrialCard()
+        self.accept_button = QtWidgets.QPushButton("Accept (A)")
+        self.accept_button.setObjectName("accept")
+        self.reject_button = QtWidgets.QPushButton("Reject (X)")
+        self.reject_button.setObjectName("reject")
+        self.tests = TestPanel()
+        self.weigher = WeighMonitor(self)
+        archive = session.archive
+        self.roster: RosterPanel | None = RosterPanel(archive.index) if archive is not None else None
+
+        left = QtWidgets.QWidget()
+        lv = QtWidgets.QVBoxLayout(left)
+        lv.setContentsMargins(4, 4, 4, 4)
+        if self.roster is not None:
+            lv.addWidget(self.roster, 1)
+        lv.addWidget(self.tests)
+        self.sim_button = QtWidgets.QPushButton("Simulated athlete: do a trial (J)")
+        self.sim_button.setToolTip("The simulated athlete performs the chosen test")
+        self.sim_button.setVisible(False)
+        lv.addWidget(self.sim_button)
+        right = QtWidgets.QWidget()
+        rv = QtWidgets.QVBoxLayout(right)
+        rv.setContentsMargins(4, 4, 4, 4)
+        rv.addWidget(self.card, 1)
+        decide = QtWidgets.QHBoxLayout()
+        decide.addWidget(self.accept_button)
+        decide.addWidget(self.reject_button)
+        rv.addLayout(decide)
+        middle = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        middle.addWidget(self.tabs)
+        middle.addWidget(self.table)
+        middle.setStretchFactor(0, 3)
+        middle.setStretchFactor(1, 1)
+        body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        body.addWidget(left)
+        body.addWidget(middle)
+        body.addWidget(right)
+        body.setStretchFactor(0, 0)
+        body.setStretchFactor(1, 1)
+        body.setStretchFactor(2, 0)
+        body.setSizes([260, 800, 300])
+        central = QtWidgets.QWidget()
+        cv = QtWidgets.QVBoxLayout(central)
+        cv.setContentsMargins(0, 0, 0, 0)
+        cv.setSpacing(2)
+        cv.addWidget(self.device)
+        cv.addWidget(self.banner)
+        cv.addWidget(body, 1)
+        self.setCentralWidget(central)
+        self.archive_label = QtWidgets.QLabel(f"archive: {archive.path}" if archive else "no archive")
+        self.statusBar().addPermanentWidget(self.archive_label)
+        self._wire()
+        self._shortcuts()
+        self.refresh_ports()
+        self.resize(1366, 768)
+
+    # ------------------------------------------------------------------ wiring
+    def _wire(self) -> None:
+        s = self.session
+        d = self.device
+        d.connect_requested.connect(self.connect_device)
+        d.disconnect_requested.connect(s.detach)
+        d.simulate_requested.connect(self.start_simulated)
+        d.tare_requested.connect(self.tare)
+        d.calibrate_requested.connect(self.calibrate)
+        d.refresh_requested.connect(self.refresh_ports)
+        s.connection.connect(self._on_connection)
+        s.status.connect(d.show_status)
+        s.link_lost.connect(self._on_link_lost)
+        s.trial_added.connect(self._on_trial_added)
+        s.trial_analysed.connect(self._on_trial_analysed)
+        s.recording.connect(self._on_recording)
+        s.error.connect(self.show_error)
+        self.tests.test_changed.connect(self._on_test_changed)
+        self.tests.weigh_requested.connect(self.weigh)
+        self.tests.record_toggled.connect(self._on_record_toggled)
+        self.tests.target_changed.connect(lambda v: self.live.set_target(v if v > 0 else None))
+        self.tests.drop_height.valueChanged.connect(lambda v: s.test_params.__setitem__("drop_height", float(v)))
+        self.weigher.finished.connect(self._on_weighed)
+        self.table.decision_changed.connect(lambda n, acc: s.decide(n, acc))
+        self.table.note_changed.connect(s.set_note)
+        self.table.review_requested.connect(self.show_review)
+        self.review.result_changed.connect(s.replace_result)
+        self.accept_button.clicked.connect(lambda: self.decide(True))
+        self.reject_button.clicked.connect(lambda: self.decide(False))
+        if self.roster is not None:
+            self.roster.athlete_selected.connect(self._on_athlete)
+        self.banner.button.clicked.connect(self._banner_action)
+        self.sim_button.clicked.connect(self.simulate_trial)
+
+    def _shortcuts(self) -> None:
+        actions = {
+            "start_stop": self.tests.record_button.toggle,
+            "tare": self.tare,
+            "weigh": self.weigh,
+            "accept": lambda: self.decide(True),
+            "reject": lambda: self.decide(False),
+            "next_athlete": self.next_athlete,
+            "reset_peak": self.live.reset_peak,
+            "simulate_trial": self.simulate_trial,
+        }
+        self.actions_by_name: dict[str, QtGui.QAction] = {}
+        for name, fn in actions.items():
+            act = QtGui.QAction(name.replace("_", " "), self)
+            act.setShortcut(QtGui.QKeySequence(SHORTCUTS[name]))
+            act.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+            act.triggered.connect(fn)
+            self.addAction(act)
+            self.actions_by_name[name] = act
+
+    # ------------------------------------------------------------------ device
+    def refresh_ports(self) -> None:
+        """List serial ports; with none, offer the simulated plates."""
+        try:
+            ports = services.list_ports()
+        except OSError as exc:
+            ports = []
+            log.warning("listing serial ports failed: %s", exc)
+        self.device.set_ports(ports)
+        if not ports and self.session.link is None:
+            self.banner.show_message("No force plate found. Try the app with simulated plates.",
+                                     "Start simulated plates")
+
+    def connect_device(self, port: str, profile: str, rate: float) -> None:
+        """Connect to a real port."""
+        try:
+            link = services.connect(port, self.profiles[profile], rate)
+        except services.ServiceError as exc:
+            self.show_error(f"Cannot connect: {exc}")
+            return
+        self.session.attach(link)
+
+    def start_simulated(self, profile: str | None = None, rate: float | None = None, **options: Any) -> bool:
+        """Start simulated plates and connect to them (what ``--demo`` does)."""
+        name = profile or self.device.profile.currentText()
+        try:
+            link = services.start_simulated(self.profiles[name], rate or float(self.device.rate.currentData()),
+                                            **options)
+        except services.ServiceError as exc:
+            self.show_error(f"Cannot start the simulated plates: {exc}")
+            return False
+        self.session.attach(link)
+        return True
+
+    def simulate_trial(self, **params: float) -> None:
+        """Ask the simulated athlete to perform the chosen test (only with simulated plates)."""
+        link = self.session.link
+        if link is None or link.simulator is None:
+            return
+        test = self.tests.current_test()
+        if test == "free":
+            test = "cmj"
+        if test == "dj":
+            params.setdefault("drop_height", float(self.tests.drop_height.value()))
+        try:
+            link.simulator.trigger(test, **params)
+        except ValueError as exc:
+            self.show_error(f"simulated athlete: {exc}")
+
+    def _banner_action(self) -> None:
+        if self.banner.button.text() == "Start simulated plates":
+            self.start_simulated()
+
+    def _on_connection(self, connected: bool, description: str) -> None:
+        self.device.set_connected(connected, description)
+        link = self.session.link
+        self.sim_button.setVisible(connected and link is not None and link.simulator is not None)
+        self.live.set_feed(link.feed if connected and link is not None else None)
+        if connected:
+            self.banner.clear()
+            if link is not None and not link.detects_trials:
+                self.statusBar().showMessage(
+                    "Automatic trial detection is not available in this build: trials will not be found", 0)
+
+    def _on_link_lost(self, lost: bool) -> None:
+        if lost:
+            self.banner.show_message("Device lost: check the cable. Waiting for it to come back… "
+                                     "(everything recorded so far is saved)")
+        else:
+            self.banner.clear()
+            self.statusBar().showMessage("Device back: the session goes on", 5000)
+
+    def tare(self) -> None:
+        """Zero the plates."""
+        self.session.tare()
+        self.statusBar().showMessage("Plates zeroed", 3000)
+
+    def calibrate(self) -> None:
+        """Open the known-mass calibration dialog."""
+        if self.session.link is None:
+            return
+        from forcelab.acquisition.calibration import CalibrationStore
+
+        CalibrationDialog(self.session.link.engine, self, CalibrationStore()).open()
+
+    # ------------------------------------------------------------------ athlete, test, weighing
+    def _on_athlete(self, athlete: dict[str, Any]) -> None:
+        self.session.athlete = athlete
+        mass = athlete.get("body_mass")
+        self.live.set_body_weight(mass * 9.80665 if mass else None)
+        self.statusBar().showMessage(f"Athlete: {athlete['name']}", 3000)
+
+    def next_athlete(self) -> None:
+        """Stop recording and move to the next athlete in the roster."""
+        if self.tests.record_button.isChecked():
+            self.tests.record_button.setChecked(False)
+        if self.roster is not None:
+            self.roster.select_next()
+
+    def _on_test_changed(self, test: str) -> None:
+        self.session.test = test
+        pull = test == "imtp"
+        self.live.show_peak(pull)
+        self.live.set_target(self.tests.target.value() or None if pull else None)
+        if test == "dj":
+            self.session.test_params["drop_height"] = float(self.tests.drop_height.value())
+
+    def weigh(self) -> None:
+        """Wait for a steady second and take the body weight."""
+        link = self.session.link
+        if link is None:
+            self.show_error("connect a device before weighing")
+            return
+        self.tests.show_weighing(None)
+        self.weigher.start(link.feed)
+
+    def _on_weighed(self, outcome: WeighOutcome) -> None:
+        self.tests.show_weighing(outcome)
+        if outcome.body_weight is not None and outcome.steady:
+            self.session.body_weight = outcome.body_weight
+            self.live.set_body_weight(outcome.body_weight)
+
+    def _on_record_toggled(self, on: bool) -> None:
+        if on:
+            if self.session.start_recording() is None:
+                self.tests.record_button.blockSignals(True)
+                self.tests.record_button.setChecked(False)
+                self.tests.record_button.setText("Start (Space)")
+                self.tests.test.setEnabled(True)
+                self.tests.record_button.blockSignals(False)
+            self.live.reset_peak()
+        else:
+            self.session.stop_recording()
+
+    def _on_recording(self, on: bool, path: str) -> None:
+        self.statusBar().showMessage(("Recording to " if on else "Saved ") + path, 0 if on else 8000)
+
+    # ------------------------------------------------------------------ trials
+    def _on_trial_added(self, entry: TrialEntry) -> None:
+        self.table.add_trial(entry.number, None, when=entry.when, test=entry.test,
+                             accepted=entry.accepted, note=entry.note)
+
+    def _on_trial_analysed(self, entry: TrialEntry) -> None:
+        self.table.add_trial(entry.number, entry.result, when=entry.when, test=entry.test,
+                             accepted=entry.accepted, note=entry.note)
+        if entry.result is not None:
+            self.card.show_result(entry.number, entry.result, when=entry.when)
+        else:
+            self.card.clear()
+            self.card.title.setText(f"Trial {entry.number}: not analysed ({entry.error})")
+        if entry.test == "imtp":
+            self.live.reset_peak()
+
+    def show_entries(self, entries: list[TrialEntry]) -> None:
+        """Show trials loaded from the archive (reopening today's session)."""
+        for e in entries:
+            self.table.add_trial(e.number, e.result, when=e.when, test=e.test, accepted=e.accepted, note=e.note)
+        if entries and entries[-1].result is not None:
+            last = entries[-1]
+            assert last.result is not None
+            self.card.show_result(last.number, last.result, when=last.when)
+            self.statusBar().showMessage(f"Today's sessions: {len(entries)} trial(s) reopened", 5000)
+
+    def decide(self, accepted: bool) -> None:
+        """Accept or reject the selected (else the newest) trial."""
+        number = self.table.selected_number()
+        if number is not None:
+            self.table.set_decision(number, accepted)
+
+    def show_review(self, number: int) -> None:
+        """Open trial ``number`` in the review tab."""
+        entry = self.session.trials.get(number)
+        if entry is None or entry.result is None:
+            self.show_error(f"trial {number} has no analysis to review")
+            return
+        self.review.show_trial(number, entry.trace, entry.result)
+        self.tabs.setCurrentWidget(self.review)
+
+    # ------------------------------------------------------------------ misc
+    def show_error(self, message: str) -> None:
+        """Tell the tester (status bar; never a modal box in the hot path)."""
+        log.warning("%s", message)
+        self.statusBar().showMessage(message, 10000)
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        """Close the session file (completed) and the device before the window goes."""
+        self.weigher.cancel()
+        self.live.set_feed(None)
+        self.session.shutdown()
+        if self.session.archive is not None:
+            self.session.archive.close()
+        super().closeEvent(event)

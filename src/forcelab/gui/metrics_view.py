@@ -1,0 +1,96 @@
+"""Which metrics the screen shows, and how a metric is written for a person.
+
+Analysis modules name their metrics with stable snake_case keys. The card and the table show a handful of
+them; each slot lists the names that can fill it, in order of preference, so a renamed or added metric
+costs one line here. Numbers are written with their unit, and a metric that could not be computed is
+shown as "not found" with its reason (never as a blank or a zero).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from forcelab.analysis.types import Metric, TrialResult
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One number on the card: a label and the metric names that can fill it."""
+
+    label: str
+    names: tuple[str, ...]
+    decimals: int = 2
+    scale: float = 1.0
+    unit: str | None = None  # shown unit when it differs from the metric's (after ``scale``)
+
+
+JUMP_SLOTS: tuple[Slot, ...] = (
+    Slot("Jump height (take-off velocity)", ("jump_height_takeoff_velocity", "jump_height_impulse",
+                                             "jump_height"), 1, 100.0, "cm"),
+    Slot("Jump height (flight time)", ("jump_height_flight_time",), 1, 100.0, "cm"),
+    Slot("RSI-modified", ("rsi_modified", "rsi_mod", "reactive_strength_index_modified"), 2),
+    Slot("RSI", ("rsi", "reactive_strength_index"), 2),
+    Slot("Peak force", ("peak_force", "peak_propulsive_force", "concentric_peak_force"), 0),
+    Slot("Time to take-off", ("time_to_takeoff", "time_to_take_off", "contraction_time"), 3),
+    Slot("Contact time", ("contact_time", "ground_contact_time"), 3),
+)
+PULL_SLOTS: tuple[Slot, ...] = (
+    Slot("Peak force", ("peak_force", "net_peak_force"), 0),
+    Slot("Net peak force", ("net_peak_force",), 0),
+    Slot("RFD 0-200 ms", ("rfd_0_200", "rfd_0_200ms", "rfd_200"), 0),
+    Slot("Force at 200 ms", ("force_at_200", "force_200ms", "force_at_200ms"), 0),
+    Slot("Time to peak force", ("time_to_peak_force",), 3),
+)
+ASYMMETRY_NAMES = ("peak_force_asymmetry", "asymmetry_peak_force", "propulsive_impulse_asymmetry",
+                   "asymmetry", "peak_force_asymmetry_index")
+
+
+def slots_for(test: str) -> tuple[Slot, ...]:
+    """The card's slots for a test (``cmj``, ``sj``, ``dj``, ``imtp``, ``free``)."""
+    return PULL_SLOTS if test in ("imtp", "isometric", "pull") else JUMP_SLOTS
+
+
+def pick(result: TrialResult, names: tuple[str, ...]) -> Metric | None:
+    """The first metric of ``result`` named in ``names``."""
+    for name in names:
+        m = result.metrics.get(name)
+        if m is not None:
+            return m
+    return None
+
+
+def asymmetry_metric(result: TrialResult) -> Metric | None:
+    """The trial's headline left/right asymmetry metric, if analysis produced one."""
+    m = pick(result, ASYMMETRY_NAMES)
+    if m is not None:
+        return m
+    for name, metric in sorted(result.metrics.items()):
+        if "asymmetry" in name:
+            return metric
+    return None
+
+
+def format_value(metric: Metric, slot: Slot | None = None) -> str:
+    """``"34.2 cm"`` or ``"not found"``."""
+    if metric.value is None:
+        return "not found"
+    scale = slot.scale if slot is not None else 1.0
+    unit = slot.unit if slot is not None and slot.unit else metric.unit
+    decimals = slot.decimals if slot is not None else 2
+    unit_text = "" if unit in ("1", "") else f" {unit}"
+    return f"{metric.value * scale:,.{decimals}f}{unit_text}"
+
+
+def asymmetry_words(value_percent: float) -> str:
+    """"12.3 % stronger left" (positive means the left side produced more, as in forcelab.synthetic)."""
+    if abs(value_percent) < 0.05:
+        return "0.0 % (even)"
+    side = "left" if value_percent > 0 else "right"
+    return f"{abs(value_percent):.1f} % stronger {side}"
+
+
+def asymmetry_percent(metric: Metric) -> float | None:
+    """The asymmetry in percent (metrics in unit ``"1"`` are fractions)."""
+    if metric.value is None:
+        return None
+    return metric.value * 100.0 if metric.unit in ("1", "") else metric.value

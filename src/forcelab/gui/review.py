@@ -1,0 +1,244 @@
+"""Review of one trial: its force with events and phases marked, kinematics on demand, editable events.
+
+Events are vertical lines; dragging one and letting go asks the ``recompute`` callable (given by the main
+window, see :mod:`forcelab.gui.services`) for a new analysis with that event moved, then shows the new
+metrics. Velocity, displacement and power are integrated from the force (impulse–momentum, via
+:func:`forcelab.analysis.kinematics.integrate`) from the movement onset to take-off, only when asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from forcelab.analysis.kinematics import integrate
+from forcelab.analysis.types import ForceTrace, TrialResult
+from forcelab.gui.liveplot import CURVE_COLOURS
+from forcelab.gui.metrics_view import format_value
+
+log = logging.getLogger(__name__)
+
+#: (phase, start event, end event, colour) drawn as shaded regions when both events were found.
+PHASES: tuple[tuple[str, str, str, str], ...] = (
+    ("unweighting", "onset", "braking_start", "#4fa3ff"),
+    ("braking", "braking_start", "propulsion_start", "#f59e0b"),
+    ("propulsion", "propulsion_start", "takeoff", "#22c55e"),
+    ("flight", "takeoff", "landing", "#9aa4b2"),
+    ("landing", "landing", "stabilisation", "#a855f7"),
+    ("contact", "contact_start", "takeoff", "#22c55e"),
+    ("rise", "onset", "peak_force", "#22c55e"),
+)
+#: Events that are decorations rather than things a tester would move.
+FIXED_EVENTS = ("weighing_start", "weighing_end")
+KINEMATICS = (("velocity", "m/s", "#4fa3ff"), ("displacement", "m", "#7bd88f"), ("power", "kW", "#ff5c8a"))
+
+Recompute = Callable[[ForceTrace, str, dict[str, int]], TrialResult]
+
+
+class ReviewWidget(QtWidgets.QWidget):
+    """Shows one trial. Signal ``result_changed(number, TrialResult)`` after an edit recomputed it."""
+
+    result_changed = QtCore.Signal(int, object)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._number = 0
+        self._trace: ForceTrace | None = None
+        self._result: TrialResult | None = None
+        self._recompute: Recompute | None = None
+        self.title = QtWidgets.QLabel("Double-click a trial in the table to review it")
+        self.title.setObjectName("cardTitle")
+        self.overlay = QtWidgets.QCheckBox("L/R overlay")
+        self.overlay.setChecked(True)
+        self.kin_boxes = {name: QtWidgets.QCheckBox(f"{name} ({unit})") for name, unit, _c in KINEMATICS}
+        self.message = QtWidgets.QLabel("")
+        self.message.setObjectName("flagText")
+        self.message.setWordWrap(True)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.overlay)
+        for box in self.kin_boxes.values():
+            top.addWidget(box)
+
+        self.force_view = pg.PlotWidget(background=None)
+        self.force_view.setMenuEnabled(False)
+        self.force_view.hideButtons()
+        fp = self.force_view.getPlotItem()
+        fp.showGrid(x=True, y=True, alpha=0.25)
+        fp.getAxis("left").enableAutoSIPrefix(False)
+        fp.getAxis("bottom").enableAutoSIPrefix(False)
+        fp.setLabel("left", "force (N)")
+        fp.setLabel("bottom", "time (s)")
+        self._curves = [fp.plot(pen=pg.mkPen(c, width=1)) for c in CURVE_COLOURS]
+        self.kin_view = pg.PlotWidget(background=None)
+        self.kin_view.setMenuEnabled(False)
+        self.kin_view.hideButtons()
+        kp = self.kin_view.getPlotItem()
+        kp.showGrid(x=True, y=True, alpha=0.25)
+        kp.getAxis("left").enableAutoSIPrefix(False)
+        kp.getAxis("bottom").enableAutoSIPrefix(False)
+        kp.setLabel("bottom", "time (s)")
+        kp.addLegend(offset=(10, 10))
+        kp.setXLink(fp)
+        self._kin_curves = {name: kp.plot(pen=pg.mkPen(c, width=1), name=f"{name} ({unit})")
+                            for name, unit, c in KINEMATICS}
+        self.kin_view.setVisible(False)
+        self._event_lines: dict[str, pg.InfiniteLine] = {}
+        self._regions: list[pg.LinearRegionItem] = []
+
+        self.metrics = QtWidgets.QTableWidget(0, 2)
+        self.metrics.setHorizontalHeaderLabels(["metric", "value"])
+        self.metrics.verticalHeader().setVisible(False)
+        self.metrics.horizontalHeader().setStretchLastSection(True)
+        self.metrics.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        plots = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        plots.addWidget(self.force_view)
+        plots.addWidget(self.kin_view)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        split.addWidget(plots)
+        split.addWidget(self.metrics)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(split, 1)
+        self.overlay.toggled.connect(self._apply_overlay)
+        for box in self.kin_boxes.values():
+            box.toggled.connect(self._update_kinematics)
+
+    def set_recompute(self, fn: Recompute | None) -> None:
+        """The analysis to run after an event was dragged (``None``: events cannot be edited)."""
+        self._recompute = fn
+
+    @property
+    def result(self) -> TrialResult | None:
+        """The result on show."""
+        return self._result
+
+    def show_trial(self, number: int, trace: ForceTrace, result: TrialResult) -> None:
+        """Show trial ``number``."""
+        self._number = number
+        self._trace = trace
+        self.message.setText("")
+        t = np.arange(trace.n, dtype=np.float64) / trace.rate
+        self._curves[0].setData(t, trace.total)
+        has = trace.left is not None and trace.right is not None
+        self._curves[1].setData(t, trace.left if has else np.empty(0))
+        self._curves[2].setData(t, trace.right if has else np.empty(0))
+        self.overlay.setEnabled(has)
+        self._apply_overlay()
+        self._show_result(result)
+        self.force_view.getPlotItem().enableAutoRange()
+
+    def _apply_overlay(self) -> None:
+        on = self.overlay.isChecked() and self.overlay.isEnabled()
+        self._curves[1].setVisible(on)
+        self._curves[2].setVisible(on)
+
+    def _show_result(self, result: TrialResult) -> None:
+        self._result = result
+        self.title.setText(f"Trial {self._number} · {result.test} · drag an event line to correct it")
+        fp = self.force_view.getPlotItem()
+        for line in self._event_lines.values():
+            fp.removeItem(line)
+        for region in self._regions:
+            fp.removeItem(region)
+        self._event_lines.clear()
+        self._regions.clear()
+        found = {k: e for k, e in result.events.items() if e.index is not None}
+        for phase, a, b, colour in PHASES:
+            ea, eb = found.get(a), found.get(b)
+            if ea is None or eb is None or ea.time is None or eb.time is None or eb.time <= ea.time:
+                continue
+            brush = pg.mkBrush(colour)
+            brush.setColor(pg.mkColor(colour).lighter(100))
+            c = pg.mkColor(colour)
+            c.setAlpha(40)
+            region = pg.LinearRegionItem((ea.time, eb.time), movable=False, brush=pg.mkBrush(c),
+                                         pen=pg.mkPen(None))
+            region.setZValue(-10)
+            region.setToolTip(phase)
+            fp.addItem(region, ignoreBounds=True)
+            self._regions.append(region)
+        for name, ev in found.items():
+            movable = name not in FIXED_EVENTS and self._recompute is not None
+            line = pg.InfiniteLine(
+                pos=ev.time, angle=90, movable=movable,
+                pen=pg.mkPen("#e6e6e6" if movable else "#6b7280", width=1,
+                             style=QtCore.Qt.PenStyle.DashLine),
+                hoverPen=pg.mkPen("#ffcc00", width=2),
+                label=name.replace("_", " "),
+                labelOpts={"position": 0.92, "color": "#cbd5e1", "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]},
+            )
+            line.sigPositionChangeFinished.connect(lambda ln, name=name: self._on_event_moved(name, ln))
+            fp.addItem(line, ignoreBounds=True)
+            self._event_lines[name] = line
+        missing = [f"{k}: {e.reason}" for k, e in result.events.items() if e.index is None]
+        if missing:
+            self.message.setText("Not found: " + "; ".join(missing))
+        self.metrics.setRowCount(0)
+        for name, m in result.metrics.items():
+            r = self.metrics.rowCount()
+            self.metrics.insertRow(r)
+            self.metrics.setItem(r, 0, QtWidgets.QTableWidgetItem(name.replace("_", " ")))
+            item = QtWidgets.QTableWidgetItem(format_value(m))
+            item.setToolTip(m.reason or f"{m.method}; {m.reference}")
+            self.metrics.setItem(r, 1, item)
+        self._update_kinematics()
+
+    def event_time(self, name: str) -> float | None:
+        """Where event ``name``'s line is now (seconds), for tests and tooltips."""
+        line = self._event_lines.get(name)
+        return None if line is None else float(line.value())
+
+    def move_event(self, name: str, seconds: float) -> None:
+        """Move event ``name`` as a drag would (and recompute)."""
+        line = self._event_lines[name]
+        line.setValue(seconds)
+        self._on_event_moved(name, line)
+
+    def _on_event_moved(self, name: str, line: pg.InfiniteLine) -> None:
+        if self._trace is None or self._result is None or self._recompute is None:
+            return
+        index = int(round(float(line.value()) * self._trace.rate))
+        index = max(0, min(self._trace.n - 1, index))
+        overrides = {k: e.index for k, e in self._result.events.items()
+                     if e.index is not None and k not in FIXED_EVENTS and e.method == "edited"}
+        overrides[name] = index
+        try:
+            result = self._recompute(self._trace, self._result.test, overrides)
+        except (ValueError, NotImplementedError) as exc:
+            self.message.setText(f"Could not recompute with {name} moved: {exc}")
+            self._show_result(self._result)
+            return
+        self._show_result(result)
+        self.message.setText(f"{name.replace('_', ' ')} moved to {index / self._trace.rate:.3f} s; metrics recomputed")
+        self.result_changed.emit(self._number, result)
+
+    def _update_kinematics(self) -> None:
+        wanted = [name for name, box in self.kin_boxes.items() if box.isChecked()]
+        self.kin_view.setVisible(bool(wanted))
+        if not wanted or self._trace is None or self._result is None:
+            return
+        bw = self._result.value("body_weight")
+        onset = self._result.events.get("onset")
+        end_ev = self._result.events.get("takeoff") or self._result.events.get("peak_force")
+        if bw is None or onset is None or onset.index is None:
+            self.message.setText("Kinematics need the body weight and the movement onset, which were not found")
+            return
+        stop = end_ev.index + 1 if end_ev is not None and end_ev.index is not None else self._trace.n
+        if stop - onset.index < 2:
+            return
+        kin = integrate(self._trace.total, self._trace.rate, bw, onset.index, stop)
+        t = np.arange(kin.start, kin.stop, dtype=np.float64) / self._trace.rate
+        series = {"velocity": kin.velocity, "displacement": kin.displacement, "power": kin.power / 1000.0}
+        for name, curve in self._kin_curves.items():
+            curve.setVisible(name in wanted)
+            curve.setData(t, series[name])
+        unit = " / ".join(f"{n} ({u})" for n, u, _ in KINEMATICS if n in wanted)
+        self.kin_view.getPlotItem().setLabel("left", unit)

@@ -1,0 +1,268 @@
+"""Adapters between the window and the rest of forcelab: devices, analysis, archive.
+
+Everything the GUI needs from other packages goes through this one module, so a change in their API costs
+one file. Modules that are optional at run time (the simulator, online trial detection, the analysis
+dispatcher) are imported when first needed; when one is missing the call raises :class:`ServiceError`
+with a sentence the window can show, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from forcelab.acquisition.calibration import Calibration as AcqCalibration
+from forcelab.acquisition.engine import AcquisitionEngine
+from forcelab.acquisition.plates import PlateLayout, PlateMap
+from forcelab.analysis.types import ForceTrace, TrialResult
+from forcelab.gui.feed import ColumnMap, LiveFeed
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(RuntimeError):
+    """Something the user asked for cannot be done; the message says what and why."""
+
+
+# ---------------------------------------------------------------------------------------- devices
+CELLS = ((-0.2, 0.3), (0.2, 0.3), (0.2, -0.3), (-0.2, -0.3))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A device profile as the app needs it: channel count and plate map."""
+
+    name: str
+    plate_map: PlateMap
+    protocol: str = "binary"
+
+
+def builtin_profiles() -> dict[str, Profile]:
+    """Profiles known without any profile file: the forcelab dual plate and a single load cell."""
+    dual = PlateMap(8, (PlateLayout("left", (0, 1, 2, 3), CELLS), PlateLayout("right", (4, 5, 6, 7), CELLS)))
+    return {
+        "forcelab dual plate (8 cells)": Profile("forcelab dual plate (8 cells)", dual),
+        "forcelab single plate (4 cells)": Profile(
+            "forcelab single plate (4 cells)", PlateMap(4, (PlateLayout("plate", (0, 1, 2, 3), CELLS),))
+        ),
+        "load cell (1 channel)": Profile("load cell (1 channel)", PlateMap.single(1)),
+    }
+
+
+def list_ports() -> list[tuple[str, str]]:
+    """Serial ports as ``(device, "name · description · serial")``."""
+    from forcelab.devices.serial_transport import list_serial_ports
+
+    out = []
+    for p in list_serial_ports():
+        parts = [p.device, p.description]
+        if p.serial_number:
+            parts.append(f"S/N {p.serial_number}")
+        out.append((p.device, " · ".join(x for x in parts if x)))
+    return out
+
+
+def _detector_factory() -> Callable[[float], Any] | None:
+    try:
+        seg = importlib.import_module("forcelab.analysis.segmentation")
+    except ModuleNotFoundError as exc:
+        if exc.name != "forcelab.analysis.segmentation":
+            raise
+        log.warning("forcelab.analysis.segmentation is missing: trials will not be detected automatically")
+        return None
+    cls = seg.OnlineTrialDetector
+    return lambda rate: cls(rate)
+
+
+class DeviceLink:
+    """A running acquisition engine (and the simulator behind it, if any) as the window sees it."""
+
+    def __init__(self, engine: AcquisitionEngine, description: str, simulator: Any = None) -> None:
+        self.engine = engine
+        self.description = description
+        self.simulator = simulator
+        plates = [p.name for p in engine.plate_map.plates]
+        total = engine.column("total")
+        if "left" in plates and "right" in plates:
+            columns = ColumnMap(total, engine.column("left"), engine.column("right"))
+        else:
+            columns = ColumnMap(total)
+        self.feed = LiveFeed(engine.ring, engine.rate, columns)
+        self.detects_trials = engine._detector_factory is not None  # noqa: SLF001 (read-only peek)
+
+    @property
+    def rate(self) -> float:
+        """Nominal sample rate (Hz)."""
+        return self.engine.rate
+
+    @property
+    def plates(self) -> int:
+        """1 (total only) or 2 (left and right)."""
+        return 2 if self.feed.columns.has_plates else 1
+
+    def tare(self) -> AcqCalibration:
+        """Zero the plates on the last second."""
+        return self.engine.tare(1.0)
+
+    def stop(self) -> None:
+        """Stop the engine, then the simulator."""
+        self.engine.stop()
+        if self.simulator is not None:
+            self.simulator.stop()
+
+
+def _send_start(transport: Any) -> None:
+    """After every (re)open: a board that resets on open needs a moment, then START (protocol section 6)."""
+    from forcelab.devices.protocol import Start, encode_command
+
+    time.sleep(0.5)
+    transport.write(encode_command(Start()))
+
+
+def _engine(port: str, profile: Profile, rate: float, calibration: AcqCalibration | None, *,
+            send_start: bool = True) -> AcquisitionEngine:
+    from forcelab.devices.binary_decoder import BinaryDecoder
+    from forcelab.devices.serial_transport import SerialTransport, TransportError
+
+    transport = SerialTransport(port, reconnect_interval=0.2, silent_after=1.0,
+                                on_connect=_send_start if send_start else None)
+    engine = AcquisitionEngine(transport, BinaryDecoder(profile.plate_map.channels), rate=rate,
+                               plate_map=profile.plate_map, calibration=calibration, ring_seconds=120.0,
+                               detector_factory=_detector_factory(), status_interval=0.25)
+    try:
+        engine.start()
+    except TransportError as exc:
+        raise ServiceError(str(exc)) from exc
+    return engine
+
+
+def connect(port: str, profile: Profile, rate: float, calibration: AcqCalibration | None = None) -> DeviceLink:
+    """Open ``port`` with ``profile`` at ``rate`` Hz and start acquiring."""
+    if not port:
+        raise ServiceError("choose a serial port first (or start the simulated plates)")
+    return DeviceLink(_engine(port, profile, rate, calibration), port)
+
+
+def simulator_module() -> Any:
+    """The simulated-plates module, or :class:`ServiceError` when this build has none."""
+    try:
+        return importlib.import_module("forcelab.devices.simulator")
+    except ModuleNotFoundError as exc:
+        if exc.name != "forcelab.devices.simulator":
+            raise
+        raise ServiceError("simulated plates are not available in this build (forcelab.devices.simulator)") from exc
+
+
+def start_simulated(profile: Profile, rate: float, **options: Any) -> DeviceLink:
+    """Start simulated plates on a pty and connect to them (the demo path)."""
+    mod = simulator_module()
+    options.setdefault("noise", 2.0)
+    options.setdefault("autostart", True)
+    try:
+        sim = mod.SimulatedPlates(channels=profile.plate_map.channels, rate=rate, **options)
+    except ValueError as exc:
+        raise ServiceError(f"simulated plates: {exc}") from exc
+    sim.start()
+    try:
+        cal = _simulator_calibration(sim, profile)
+        engine = _engine(sim.port, profile, rate, cal, send_start=not options["autostart"])
+    except BaseException:
+        sim.stop()
+        raise
+    return DeviceLink(engine, f"simulated plates on {sim.port}", simulator=sim)
+
+
+def _simulator_calibration(sim: Any, profile: Profile) -> AcqCalibration | None:
+    true_cal = getattr(sim, "calibration", None)
+    if true_cal is None:
+        return None
+    gains = getattr(true_cal, "gains", None)
+    offsets = getattr(true_cal, "offsets", None)
+    if gains is None or offsets is None:
+        return None
+    return AcqCalibration(tuple(gains), tuple(offsets), device_serial=str(getattr(sim, "serial", "SIM")),
+                          source="profile")
+
+
+# ---------------------------------------------------------------------------------------- analysis
+ANALYSIS_TESTS = {"cmj": "cmj", "sj": "sj", "dj": "dj", "imtp": "imtp"}
+
+
+def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
+    """Analyse one trial with the dispatcher of :mod:`forcelab.analysis` (``free`` is not analysed)."""
+    if test not in ANALYSIS_TESTS:
+        raise ServiceError(f"{test!r} recordings are kept but not analysed")
+    try:
+        dispatch = importlib.import_module("forcelab.analysis.dispatch")
+    except ModuleNotFoundError as exc:
+        if exc.name != "forcelab.analysis.dispatch":
+            raise
+        if test == "cmj":
+            from forcelab.analysis.cmj import analyze_cmj
+
+            return analyze_cmj(trace, **params)
+        raise ServiceError(f"analysis of {test} is not available in this build") from exc
+    result: TrialResult = dispatch.analyze(trace, test, **params)
+    return result
+
+
+def recompute(trace: ForceTrace, test: str, events: dict[str, int]) -> TrialResult:
+    """Analyse again with events placed by the tester (needs an analysis that accepts ``events=``)."""
+    try:
+        dispatch = importlib.import_module("forcelab.analysis.dispatch")
+    except ModuleNotFoundError as exc:
+        raise NotImplementedError("this build's analysis cannot take edited events") from exc
+    if "events" not in inspect.signature(dispatch.analyze).parameters:
+        raise NotImplementedError("this build's analysis cannot take edited events")
+    result: TrialResult = dispatch.analyze(trace, test, events=events)
+    return result
+
+
+# ---------------------------------------------------------------------------------------- archive
+@dataclass
+class Archive:
+    """The archive folder, its roster and today's sessions."""
+
+    path: Path
+    index: Any = field(default=None)
+
+    @classmethod
+    def open(cls, path: str | Path | None = None) -> Archive:
+        """Open (creating) the archive at ``path``, ``$FORCELAB_ARCHIVE`` or the user data folder."""
+        from forcelab.storage.archive import archive_dir
+        from forcelab.storage.index import ArchiveIndex
+
+        folder = archive_dir(path)
+        return cls(folder, ArchiveIndex(folder))
+
+    def close(self) -> None:
+        """Close the index database."""
+        if self.index is not None:
+            self.index.close()
+
+    def new_session_path(self, athlete: str, tests: list[str], started: datetime) -> Path:
+        """A fresh file name for a session."""
+        from forcelab.storage.archive import new_session_path
+
+        return new_session_path(self.path, athlete, tests, started)
+
+    def sessions_of_day(self, day: date | None = None) -> list[Path]:
+        """Session files started on ``day`` (default today), oldest first."""
+        from forcelab.storage.archive import session_files
+
+        day = day or date.today()
+        stamp = f"{day:%Y-%m-%d}_"
+        return [p for p in session_files(self.path) if p.name.startswith(stamp)]
+
+    def refresh_index(self) -> None:
+        """Bring the index up to date with the files (after a session was written)."""
+        report = self.index.sync()
+        for err in report.errors:
+            log.warning("archive index: %s", err)

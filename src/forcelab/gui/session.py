@@ -1,0 +1,307 @@
+"""The live testing session behind the window: device, recording, trials, analysis, decisions.
+
+:class:`LiveSession` is a QObject that lives on the GUI thread. Engine callbacks arrive on the engine
+thread and are re-emitted through queued Qt signals (``_status_in``, ``_trial_in``), so no widget is
+ever touched from another thread. Analysis runs on a worker thread (a one-thread executor) and its result
+comes back the same way, so the trace never stutters while a trial is analysed; saving runs on the
+recorder's own thread (:mod:`forcelab.gui.recorder`).
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore
+
+from forcelab.analysis.types import Event, Flag, ForceTrace, Metric, TrialResult
+from forcelab.gui import services
+from forcelab.gui.recorder import Recorder, stored_calibration
+from forcelab.storage.writer import SessionInfo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrialEntry:
+    """One trial of the session as the window knows it."""
+
+    number: int
+    test: str
+    when: str
+    trace: ForceTrace
+    result: TrialResult | None = None
+    accepted: bool | None = None
+    note: str = ""
+    error: str = ""
+    session_path: Path | None = None
+    file_number: int | None = None  # the trial's number inside its session file
+
+
+def result_from_stored(test: str, rate: float, stored: dict[str, Any] | None) -> TrialResult | None:
+    """A :class:`TrialResult` back from the plain dict the archive keeps (``TrialResult.to_dict``)."""
+    if not stored:
+        return None
+    res = TrialResult(test=test, rate=rate)
+    for name, m in stored.get("metrics", {}).items():
+        res.add_metric(Metric(name, m.get("value"), m.get("unit", ""), m.get("method", ""),
+                              m.get("params", {}), m.get("reference", ""), m.get("reason")))
+    for name, e in stored.get("events", {}).items():
+        res.add_event(Event(name, e.get("index"), rate, e.get("method", ""), e.get("reason")))
+    for f in stored.get("flags", []):
+        res.flags.append(Flag(f.get("code", ""), f.get("message", "")))
+    return res
+
+
+class LiveSession(QtCore.QObject):
+    """Signals: ``status(EngineStatus)``, ``connection(bool, str)``, ``link_lost(bool)`` (True when the
+    device went away, False when it came back), ``trial_added(TrialEntry)``, ``trial_analysed(TrialEntry)``,
+    ``recording(bool, str)`` (on/off and the file), ``error(str)``."""
+
+    status = QtCore.Signal(object)
+    connection = QtCore.Signal(bool, str)
+    link_lost = QtCore.Signal(bool)
+    trial_added = QtCore.Signal(object)
+    trial_analysed = QtCore.Signal(object)
+    recording = QtCore.Signal(bool, str)
+    error = QtCore.Signal(str)
+
+    _status_in = QtCore.Signal(object)
+    _trial_in = QtCore.Signal(object)
+    _analysis_in = QtCore.Signal(int, object, str)
+    _error_in = QtCore.Signal(str)
+
+    def __init__(self, archive: services.Archive | None, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.archive = archive
+        self.link: services.DeviceLink | None = None
+        self.recorder: Recorder | None = None
+        self.athlete: dict[str, Any] | None = None
+        self.test = "cmj"
+        self.test_params: dict[str, float] = {}
+        self.body_weight: float | None = None
+        self.trials: dict[int, TrialEntry] = {}
+        self._next_number = 1
+        self._lost = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="forcelab-analysis")
+        q = QtCore.Qt.ConnectionType.QueuedConnection
+        self._status_in.connect(self._on_status, q)
+        self._trial_in.connect(self._on_trial, q)
+        self._analysis_in.connect(self._on_analysis, q)
+        self._error_in.connect(self.error, q)
+
+    # ------------------------------------------------------------------ device
+    def attach(self, link: services.DeviceLink) -> None:
+        """Use a connected device; engine callbacks are marshalled to this thread."""
+        self.detach()
+        self.link = link
+        link.engine.add_status_listener(self._status_in.emit)
+        link.engine.add_trial_listener(self._trial_in.emit)
+        link.engine.add_block_listener(self._on_block_engine_thread)
+        self._lost = False
+        self.connection.emit(True, link.description)
+
+    def detach(self) -> None:
+        """Stop recording and disconnect."""
+        self.stop_recording()
+        if self.link is not None:
+            link, self.link = self.link, None
+            link.stop()
+            self.connection.emit(False, "")
+
+    def _on_block_engine_thread(self, block: Any) -> None:
+        rec = self.recorder  # read once: the GUI thread may swap it
+        if rec is not None:
+            rec.on_block(block.first_row, block.rows)
+
+    def _on_status(self, st: Any) -> None:
+        lost = st.state in ("reconnecting", "closed")
+        if lost != self._lost:
+            self._lost = lost
+            self.link_lost.emit(lost)
+        self.status.emit(st)
+
+    def tare(self) -> None:
+        """Zero the plates (the athlete steps off first)."""
+        if self.link is None:
+            self.error.emit("connect a device before zeroing it")
+            return
+        try:
+            cal = self.link.tare()
+        except ValueError as exc:
+            self.error.emit(f"Zeroing failed: {exc}")
+            return
+        if self.recorder is not None:
+            self.recorder.set_calibration(cal)
+
+    # ------------------------------------------------------------------ recording
+    @property
+    def is_recording(self) -> bool:
+        """True while a session file is being written."""
+        return self.recorder is not None
+
+    def start_recording(self) -> Path | None:
+        """Open a session file for the selected athlete and test; trials from now on are saved."""
+        if self.link is None:
+            self.error.emit("connect a device (or the simulated plates) before starting")
+            return None
+        if self.athlete is None:
+            self.error.emit("choose an athlete before starting")
+            return None
+        if self.archive is None:
+            self.error.emit("no archive folder: the session cannot be saved")
+            return None
+        engine = self.link.engine
+        started = datetime.now().astimezone()
+        info = SessionInfo(
+            athlete=self.athlete["name"], rate=engine.rate, tests=[self.test],
+            channels=engine.plate_map.channels, plates=self.link.plates,
+            calibration=stored_calibration(engine.calibration),
+            device_model=self.link.description, device_serial=engine.calibration.device_serial,
+            channel_map={p.name: list(p.channels) for p in engine.plate_map.plates},
+            started=started, source="forcelab app",
+        )
+        path = self.archive.new_session_path(info.athlete, [self.test], started)
+        try:
+            self.recorder = Recorder(path, info, engine.columns, engine.ring.total_written,
+                                     on_error=self._error_in.emit)
+        except OSError as exc:
+            self.error.emit(f"Cannot create the session file {path}: {exc}")
+            return None
+        self.recording.emit(True, str(path))
+        return path
+
+    def stop_recording(self) -> Path | None:
+        """Close the session file (marked complete) and update the index."""
+        rec, self.recorder = self.recorder, None
+        if rec is None:
+            return None
+        path = rec.close()
+        if self.archive is not None:
+            try:
+                self.archive.refresh_index()
+            except OSError as exc:
+                log.warning("index update failed: %s", exc)
+        self.recording.emit(False, str(path))
+        return path
+
+    # ------------------------------------------------------------------ trials
+    def _on_trial(self, acq: Any) -> None:
+        """A trial closed by the engine's detector (GUI thread)."""
+        number = self._next_number
+        self._next_number += 1
+        entry = TrialEntry(number, self.test, datetime.now().strftime("%H:%M:%S"), acq.trace,
+                           session_path=self.recorder.path if self.recorder else None)
+        self.trials[number] = entry
+        if self.recorder is not None:
+            entry.file_number = self.recorder.add_trial(self.test, acq.first_row, acq.stop_row)
+        self.trial_added.emit(entry)
+        self._submit(entry)
+
+    def add_trial_trace(self, trace: ForceTrace, test: str | None = None) -> TrialEntry:
+        """Add a trial from a trace (for replays and the offline demo; not written to the stream)."""
+        number = self._next_number
+        self._next_number += 1
+        entry = TrialEntry(number, test or self.test, datetime.now().strftime("%H:%M:%S"), trace)
+        self.trials[number] = entry
+        self.trial_added.emit(entry)
+        self._submit(entry)
+        return entry
+
+    def _submit(self, entry: TrialEntry) -> None:
+        params = dict(self.test_params) if entry.test == "dj" else {}
+        future = self._executor.submit(services.analyze, entry.trace, entry.test, **params)
+
+        def done(f: Future[TrialResult], number: int = entry.number) -> None:  # analysis thread
+            try:
+                self._analysis_in.emit(number, f.result(), "")
+            except (services.ServiceError, ValueError, ArithmeticError, IndexError) as exc:
+                log.warning("analysis of trial %d failed: %s", number, exc)
+                self._analysis_in.emit(number, None, str(exc))
+
+        future.add_done_callback(done)
+
+    def _saving(self, entry: TrialEntry) -> Recorder | None:
+        rec = self.recorder
+        if rec is not None and entry.session_path == rec.path and entry.file_number is not None:
+            return rec
+        return None
+
+    def _on_analysis(self, number: int, result: TrialResult | None, message: str) -> None:
+        entry = self.trials.get(number)
+        if entry is None:
+            return
+        entry.result = result
+        entry.error = message
+        rec = self._saving(entry)
+        if result is not None and rec is not None and entry.file_number is not None:
+            rec.store_result(entry.file_number, result)
+        self.trial_analysed.emit(entry)
+
+    def replace_result(self, number: int, result: TrialResult) -> None:
+        """Keep a recomputed result (after an event was edited in review) and save it."""
+        entry = self.trials[number]
+        entry.result = result
+        rec = self._saving(entry)
+        if rec is not None and entry.file_number is not None:
+            rec.store_result(entry.file_number, result)
+        self.trial_analysed.emit(entry)
+
+    def decide(self, number: int, accepted: bool | None, note: str | None = None) -> None:
+        """Accept/reject a trial (and keep its note); saved at once."""
+        entry = self.trials.get(number)
+        if entry is None:
+            return
+        entry.accepted = accepted
+        if note is not None:
+            entry.note = note
+        rec = self._saving(entry)
+        if rec is not None and entry.file_number is not None:
+            rec.set_decision(entry.file_number, accepted, entry.note)
+        elif entry.session_path is not None and entry.session_path.exists():
+            log.info("trial %d belongs to a closed session; its decision is kept on screen only", number)
+
+    def set_note(self, number: int, note: str) -> None:
+        """Change a trial's note (saved with its decision)."""
+        entry = self.trials.get(number)
+        if entry is not None:
+            self.decide(number, entry.accepted, note)
+
+    # ------------------------------------------------------------------ reopen
+    def load_today(self) -> list[TrialEntry]:
+        """Trials of today's saved sessions (shown again when the app is reopened)."""
+        if self.archive is None:
+            return []
+        from forcelab.storage.h5open import SessionFileError
+        from forcelab.storage.session import open_session
+
+        loaded = []
+        for path in self.archive.sessions_of_day():
+            try:
+                sess = open_session(path)
+            except SessionFileError as exc:
+                self.error.emit(str(exc))
+                continue
+            for t in sess.trials:
+                number = self._next_number
+                self._next_number += 1
+                entry = TrialEntry(
+                    number, t.test, t.began_at[11:19] if len(t.began_at) >= 19 else "",
+                    ForceTrace(rate=t.rate, total=np.asarray(t.total, dtype=np.float64),
+                               left=t.left, right=t.right),
+                    result=result_from_stored(t.test, t.rate, t.result),
+                    accepted=t.accepted, note=t.note, session_path=path, file_number=t.number,
+                )
+                self.trials[number] = entry
+                loaded.append(entry)
+        return loaded
+
+    def shutdown(self) -> None:
+        """Close everything (on window close): the session file is completed, nothing is lost."""
+        self.detach()
+        self._executor.shutdown(wait=True, cancel_futures=False)

@@ -1,0 +1,193 @@
+"""Test picker and weighing: which test comes next, and the athlete's body weight before it.
+
+Weighing waits for a steady second (Owen et al. 2014, via :func:`forcelab.analysis.weighing.weigh`): the
+:class:`WeighMonitor` looks at what arrived since the tester pressed *Weigh* on a 10 Hz timer, and finishes
+as soon as one window of ``window`` seconds has a standard deviation under ``max_sd``. If none did
+within ``timeout`` seconds it reports the steadiest window it saw as *not steady*, and the panel asks the
+athlete to stand still and weigh again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6 import QtCore, QtWidgets
+
+from forcelab.analysis.weighing import weigh
+from forcelab.gui.feed import LiveFeed
+
+TESTS: tuple[tuple[str, str], ...] = (
+    ("cmj", "Countermovement jump"),
+    ("sj", "Squat jump"),
+    ("dj", "Drop jump"),
+    ("imtp", "Isometric pull"),
+    ("free", "Free recording"),
+)
+
+
+@dataclass(frozen=True)
+class WeighOutcome:
+    """What weighing found: body weight (N), its SD (N), and whether it was steady; or why not."""
+
+    body_weight: float | None
+    sd: float | None
+    steady: bool
+    message: str
+
+
+class WeighMonitor(QtCore.QObject):
+    """Waits for a steady window in a live feed. Signal ``finished(WeighOutcome)``."""
+
+    finished = QtCore.Signal(object)
+
+    def __init__(self, parent: QtCore.QObject | None = None, *, window: float = 1.0, max_sd: float = 10.0,
+                 min_body_weight: float = 200.0, timeout: float = 8.0) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.max_sd = max_sd
+        self.min_body_weight = min_body_weight
+        self.timeout = timeout
+        self._feed: LiveFeed | None = None
+        self._from = 0
+        self._elapsed = QtCore.QElapsedTimer()
+        self._timer = QtCore.QTimer(self)
+        self._timer.setInterval(100)
+        self._timer.timeout.connect(self._check)
+
+    @property
+    def active(self) -> bool:
+        """True while waiting."""
+        return self._timer.isActive()
+
+    def start(self, feed: LiveFeed) -> None:
+        """Start waiting on samples that arrive from now on."""
+        self._feed = feed
+        self._from = feed.ring.total_written
+        self._elapsed.start()
+        self._timer.start()
+
+    def cancel(self) -> None:
+        """Stop waiting without a result."""
+        self._timer.stop()
+
+    def _check(self) -> None:
+        feed = self._feed
+        if feed is None:
+            return
+        rows, _end, _missed = feed.ring.since(self._from)
+        total = feed.columns.forces(rows)[:, 0] if len(rows) else rows[:, 0:0].reshape(-1)
+        timed_out = self._elapsed.elapsed() / 1000.0 >= self.timeout
+        if len(total) < int(self.window * feed.rate):
+            if timed_out:
+                self._finish(WeighOutcome(None, None, False, "no data arrived: is the device streaming?"))
+            return
+        w = weigh(total, feed.rate, window=self.window, max_sd=self.max_sd, min_body_weight=self.min_body_weight)
+        if w.found and not w.unsteady:
+            assert w.body_weight is not None and w.sd is not None
+            self._finish(WeighOutcome(w.body_weight, w.sd, True, f"steady: SD {w.sd:.1f} N over {self.window:g} s"))
+        elif timed_out:
+            if w.found:
+                assert w.sd is not None
+                self._finish(WeighOutcome(
+                    w.body_weight, w.sd, False,
+                    f"not steady (SD {w.sd:.1f} N > {self.max_sd:g} N): stand still and weigh again"))
+            else:
+                self._finish(WeighOutcome(None, None, False, f"{w.reason}"))
+
+    def _finish(self, outcome: WeighOutcome) -> None:
+        self._timer.stop()
+        self.finished.emit(outcome)
+
+
+class TestPanel(QtWidgets.QGroupBox):
+    """Test choice (with drop height / target), weighing, and start/stop of recording.
+
+    Signals: ``test_changed(str)``, ``weigh_requested()``, ``record_toggled(bool)``, ``target_changed(float)``
+    (0 means no target).
+    """
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    test_changed = QtCore.Signal(str)
+    weigh_requested = QtCore.Signal()
+    record_toggled = QtCore.Signal(bool)
+    target_changed = QtCore.Signal(float)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__("Test", parent)
+        self.test = QtWidgets.QComboBox()
+        for key, label in TESTS:
+            self.test.addItem(label, key)
+        self.drop_height = QtWidgets.QDoubleSpinBox()
+        self.drop_height.setRange(0.05, 1.5)
+        self.drop_height.setSingleStep(0.05)
+        self.drop_height.setValue(0.30)
+        self.drop_height.setSuffix(" m")
+        self.target = QtWidgets.QDoubleSpinBox()
+        self.target.setRange(0.0, 10_000.0)
+        self.target.setSingleStep(100.0)
+        self.target.setSuffix(" N")
+        self.target.setSpecialValueText("no target")
+        self.weigh_button = QtWidgets.QPushButton("Weigh (W)")
+        self.body_weight = QtWidgets.QLabel("— N")
+        self.body_weight.setObjectName("bodyWeight")
+        self.weigh_status = QtWidgets.QLabel("Weigh the athlete before the first trial")
+        self.weigh_status.setObjectName("weighStatus")
+        self.weigh_status.setWordWrap(True)
+        self.record_button = QtWidgets.QPushButton("Start (Space)")
+        self.record_button.setObjectName("primary")
+        self.record_button.setCheckable(True)
+        form = QtWidgets.QFormLayout(self)
+        form.addRow(self.test)
+        self._drop_row = QtWidgets.QLabel("Drop height")
+        form.addRow(self._drop_row, self.drop_height)
+        self._target_row = QtWidgets.QLabel("Target")
+        form.addRow(self._target_row, self.target)
+        weigh_row = QtWidgets.QHBoxLayout()
+        weigh_row.addWidget(self.weigh_button)
+        weigh_row.addWidget(self.body_weight, 1)
+        form.addRow(weigh_row)
+        form.addRow(self.weigh_status)
+        form.addRow(self.record_button)
+        self.test.currentIndexChanged.connect(self._on_test)
+        self.weigh_button.clicked.connect(self.weigh_requested)
+        self.record_button.toggled.connect(self._on_record)
+        self.target.valueChanged.connect(self.target_changed)
+        self._on_test()
+
+    def current_test(self) -> str:
+        """Key of the chosen test (``cmj``, ``sj``, ``dj``, ``imtp``, ``free``)."""
+        return str(self.test.currentData())
+
+    def set_test(self, key: str) -> None:
+        """Choose test ``key``."""
+        i = self.test.findData(key)
+        if i < 0:
+            raise ValueError(f"unknown test {key!r}; choose one of {[k for k, _ in TESTS]}")
+        self.test.setCurrentIndex(i)
+
+    def _on_test(self) -> None:
+        key = self.current_test()
+        for w in (self._drop_row, self.drop_height):
+            w.setVisible(key == "dj")
+        for w in (self._target_row, self.target):
+            w.setVisible(key == "imtp")
+        self.test_changed.emit(key)
+
+    def _on_record(self, on: bool) -> None:
+        self.record_button.setText("Stop (Space)" if on else "Start (Space)")
+        self.test.setEnabled(not on)
+        self.record_toggled.emit(on)
+
+    def show_weighing(self, outcome: WeighOutcome | None) -> None:
+        """Show a weighing result (``None``: weighing in progress)."""
+        if outcome is None:
+            self.weigh_status.setText("Stand still… waiting for a steady second")
+            self.weigh_status.setProperty("steady", "")
+        else:
+            if outcome.body_weight is not None:
+                self.body_weight.setText(f"{outcome.body_weight:,.0f} N  ({outcome.body_weight / 9.80665:.1f} kg)")
+            self.weigh_status.setText(outcome.message)
+            self.weigh_status.setProperty("steady", "true" if outcome.steady else "false")
+        self.weigh_status.style().unpolish(self.weigh_status)
+        self.weigh_status.style().polish(self.weigh_status)

@@ -1,0 +1,151 @@
+"""The card that shows one trial's key numbers seconds after landing.
+
+Jump height by both methods, RSI-modified, peak force, time to take-off (or, for pulls, peak force,
+RFD and force at fixed times), a left/right bar with the asymmetry and the stronger side, and every quality
+flag as a sentence. What could not be computed says "not found" and the reason is in the tooltip.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from forcelab.analysis.types import TrialResult
+from forcelab.gui.metrics_view import (
+    asymmetry_metric,
+    asymmetry_percent,
+    asymmetry_words,
+    format_value,
+    pick,
+    slots_for,
+)
+
+TEST_NAMES = {"cmj": "Countermovement jump", "sj": "Squat jump", "dj": "Drop jump", "imtp": "Isometric pull",
+              "free": "Free recording"}
+
+
+class AsymmetryBar(QtWidgets.QWidget):
+    """A centred horizontal bar: it grows left when the left side is stronger, right otherwise."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("asymBar")
+        self.setMinimumHeight(22)
+        self._percent: float | None = None
+        self._full_scale = 20.0  # percent at the end of the bar
+
+    def set_percent(self, percent: float | None) -> None:
+        """Show ``percent`` (positive = left stronger); ``None`` shows an empty bar."""
+        self._percent = percent
+        self.update()
+
+    def paintEvent(self, ev: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt API)
+        p = QtGui.QPainter(self)
+        r = self.rect().adjusted(1, 1, -1, -1)
+        p.fillRect(r, QtGui.QColor("#15171c"))
+        mid = r.center().x()
+        p.setPen(QtGui.QPen(QtGui.QColor("#6b7280"), 1))
+        p.drawLine(mid, r.top(), mid, r.bottom())
+        if self._percent is not None:
+            frac = max(-1.0, min(1.0, self._percent / self._full_scale))
+            width = int(abs(frac) * (r.width() / 2))
+            colour = QtGui.QColor("#4fa3ff" if frac > 0 else "#ff9f43")
+            if abs(self._percent) >= 10.0:
+                colour = QtGui.QColor("#ef4444")
+            bar = QtCore.QRect(mid - width if frac > 0 else mid, r.top() + 4, width, r.height() - 8)
+            p.fillRect(bar, colour)
+        p.setPen(QtGui.QColor("#9aa4b2"))
+        p.drawText(r.adjusted(4, 0, 0, 0), QtCore.Qt.AlignmentFlag.AlignVCenter | QtCore.Qt.AlignmentFlag.AlignLeft, "L")
+        p.drawText(r.adjusted(0, 0, -4, 0), QtCore.Qt.AlignmentFlag.AlignVCenter | QtCore.Qt.AlignmentFlag.AlignRight, "R")
+        p.end()
+
+
+class TrialCard(QtWidgets.QFrame):
+    """Key numbers of one trial. Call :meth:`show_result`; :meth:`clear` before the first trial."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trialCard")
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.title = QtWidgets.QLabel("No trial yet")
+        self.title.setObjectName("cardTitle")
+        self.title.setWordWrap(True)
+        self._grid = QtWidgets.QGridLayout()
+        self._grid.setHorizontalSpacing(12)
+        self._grid.setVerticalSpacing(2)
+        self.asym_label = QtWidgets.QLabel("")
+        self.asym_label.setObjectName("metricName")
+        self.asym_bar = AsymmetryBar()
+        self.flags = QtWidgets.QLabel("")
+        self.flags.setObjectName("flagText")
+        self.flags.setWordWrap(True)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(self._grid)
+        layout.addWidget(self.asym_label)
+        layout.addWidget(self.asym_bar)
+        layout.addWidget(self.flags)
+        layout.addStretch(1)
+        self.values: dict[str, str] = {}
+        self.clear()
+
+    def clear(self) -> None:
+        """Show the empty card."""
+        self._fill([])
+        self.title.setText("No trial yet: the card fills in as soon as a trial is detected")
+        self.asym_label.setText("")
+        self.asym_bar.set_percent(None)
+        self.asym_bar.setVisible(False)
+        self.flags.setText("")
+        self.values = {}
+
+    def _fill(self, rows: list[tuple[str, str, str]]) -> None:
+        while self._grid.count():
+            item = self._grid.takeAt(0)
+            w = item.widget() if item is not None else None
+            if w is not None:
+                w.deleteLater()
+        for i, (name, value, tip) in enumerate(rows):
+            label = QtWidgets.QLabel(name)
+            label.setObjectName("metricName")
+            val = QtWidgets.QLabel(value)
+            val.setObjectName("metricValue")
+            val.setToolTip(tip)
+            row, col = divmod(i, 2)
+            self._grid.addWidget(label, 2 * row, col)
+            self._grid.addWidget(val, 2 * row + 1, col)
+
+    def show_result(self, number: int, result: TrialResult, *, when: str = "") -> None:
+        """Fill the card from ``result`` (trial ``number``)."""
+        name = TEST_NAMES.get(result.test, result.test)
+        self.title.setText(f"Trial {number} · {name}" + (f" · {when}" if when else ""))
+        rows: list[tuple[str, str, str]] = []
+        self.values = {}
+        for slot in slots_for(result.test):
+            m = pick(result, slot.names)
+            if m is None:
+                continue
+            text = format_value(m, slot)
+            tip = m.reason or f"{m.name}: method {m.method}" + (f"; {m.reference}" if m.reference else "")
+            rows.append((slot.label, text, tip))
+            self.values[slot.label] = text
+        if not rows:  # an analysis that names things differently: show what it has
+            for m in list(result.metrics.values())[:6]:
+                text = format_value(m)
+                rows.append((m.name.replace("_", " "), text, m.reason or m.method))
+                self.values[m.name] = text
+        self._fill(rows)
+        asym = asymmetry_metric(result)
+        pct = asymmetry_percent(asym) if asym is not None else None
+        self.asym_bar.setVisible(asym is not None)
+        if asym is None:
+            self.asym_label.setText("Left/right: single plate")
+        elif pct is None:
+            self.asym_label.setText(f"Left/right asymmetry: not found ({asym.reason})")
+        else:
+            self.asym_label.setText(f"Left/right ({asym.name.replace('_', ' ')}): {asymmetry_words(pct)}")
+            self.values["asymmetry"] = asymmetry_words(pct)
+        self.asym_bar.set_percent(pct)
+        if result.flags:
+            self.flags.setText("\n".join(f"⚠ {f.message}" for f in result.flags))
+        else:
+            self.flags.setText("No quality flags")

@@ -1,0 +1,161 @@
+"""The session's trial list: key numbers, accept / reject, and a note per trial.
+
+Rows are keyed by trial number. The decision and the note are edited here and announced with signals so
+the session controller can save them at once; double-clicking a row asks for its review.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from forcelab.analysis.types import TrialResult
+from forcelab.gui.metrics_view import asymmetry_metric, asymmetry_percent, format_value, pick, slots_for
+
+COLUMNS = ("#", "time", "test", "main result", "second result", "asymmetry", "flags", "decision", "note")
+NOTE_COL = COLUMNS.index("note")
+DECISION_COL = COLUMNS.index("decision")
+
+
+def decision_text(accepted: bool | None) -> str:
+    """How a decision reads in the table."""
+    return {True: "accepted", False: "rejected", None: "—"}[accepted]
+
+
+class TrialTable(QtWidgets.QTableWidget):
+    """One row per trial. Signals: ``decision_changed(number, accepted)`` (``accepted`` is True, False or
+    None), ``note_changed(number, text)``, ``review_requested(number)``."""
+
+    decision_changed = QtCore.Signal(int, object)
+    note_changed = QtCore.Signal(int, str)
+    review_requested = QtCore.Signal(int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels(list(COLUMNS))
+        self.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().setVisible(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(NOTE_COL, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.setEditTriggers(
+            QtWidgets.QAbstractItemView.EditTrigger.DoubleClicked
+            | QtWidgets.QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self._rows: dict[int, int] = {}
+        self._decisions: dict[int, bool | None] = {}
+        self._filling = False
+        self.itemChanged.connect(self._on_item_changed)
+        self.cellDoubleClicked.connect(self._on_double_click)
+
+    # ----------------------------------------------------------------- content
+    def add_trial(self, number: int, result: TrialResult | None, *, when: str = "",
+                  accepted: bool | None = None, note: str = "", test: str | None = None) -> None:
+        """Add (or replace) trial ``number``; ``result`` None means analysis is still running or failed."""
+        self._filling = True
+        try:
+            row = self._rows.get(number)
+            if row is None:
+                row = self.rowCount()
+                self.insertRow(row)
+                self._rows[number] = row
+            cells = self._cells(number, result, when, test)
+            for col, text in enumerate(cells):
+                item = QtWidgets.QTableWidgetItem(text)
+                if col != NOTE_COL:
+                    item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
+                self.setItem(row, col, item)
+            note_item = QtWidgets.QTableWidgetItem(note)
+            note_item.setToolTip("Double-click to write a note")
+            self.setItem(row, NOTE_COL, note_item)
+            self._set_decision_cell(row, accepted)
+            self._decisions[number] = accepted
+        finally:
+            self._filling = False
+        self.selectRow(row)
+
+    @staticmethod
+    def _cells(number: int, result: TrialResult | None, when: str, test: str | None) -> list[str]:
+        if result is None:
+            return [str(number), when, test or "", "analysing…", "", "", "", "", ""]
+        slots = [s for s in slots_for(result.test) if pick(result, s.names) is not None]
+        texts = []
+        for slot in slots[:2]:
+            m = pick(result, slot.names)
+            assert m is not None
+            texts.append(f"{slot.label}: {format_value(m, slot)}")
+        while len(texts) < 2:
+            texts.append("")
+        asym = asymmetry_metric(result)
+        pct = asymmetry_percent(asym) if asym is not None else None
+        asym_text = "" if asym is None else ("not found" if pct is None else f"{pct:+.1f} %")
+        flags = "; ".join(f.message for f in result.flags)
+        return [str(number), when, result.test, texts[0], texts[1], asym_text, flags, "", ""]
+
+    def _set_decision_cell(self, row: int, accepted: bool | None) -> None:
+        item = QtWidgets.QTableWidgetItem(decision_text(accepted))
+        item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
+        colour = {True: "#22c55e", False: "#ef4444", None: "#9aa4b2"}[accepted]
+        item.setForeground(QtGui.QBrush(QtGui.QColor(colour)))
+        self.setItem(row, DECISION_COL, item)
+
+    # ----------------------------------------------------------------- queries
+    def numbers(self) -> list[int]:
+        """Trial numbers in table order."""
+        return sorted(self._rows, key=self._rows.__getitem__)
+
+    def decision(self, number: int) -> bool | None:
+        """The decision on trial ``number``."""
+        return self._decisions[number]
+
+    def note(self, number: int) -> str:
+        """The note on trial ``number``."""
+        item = self.item(self._rows[number], NOTE_COL)
+        return item.text() if item is not None else ""
+
+    def selected_number(self) -> int | None:
+        """Number of the selected trial, or the newest one when nothing is selected."""
+        rows = self.selectionModel().selectedRows()
+        if rows:
+            r = rows[0].row()
+            for number, row in self._rows.items():
+                if row == r:
+                    return number
+        numbers = self.numbers()
+        return numbers[-1] if numbers else None
+
+    # ----------------------------------------------------------------- edits
+    def set_decision(self, number: int, accepted: bool | None) -> None:
+        """Accept (True), reject (False) or undecide (None) trial ``number`` and announce it."""
+        if number not in self._rows:
+            raise KeyError(f"no trial {number} in the table")
+        self._filling = True
+        try:
+            self._set_decision_cell(self._rows[number], accepted)
+        finally:
+            self._filling = False
+        self._decisions[number] = accepted
+        self.decision_changed.emit(number, accepted)
+
+    def set_note(self, number: int, text: str) -> None:
+        """Set trial ``number``'s note (announced like a typed note)."""
+        item = self.item(self._rows[number], NOTE_COL)
+        if item is not None:
+            item.setText(text)
+
+    def _on_item_changed(self, item: QtWidgets.QTableWidgetItem) -> None:
+        if self._filling or item.column() != NOTE_COL:
+            return
+        for number, row in self._rows.items():
+            if row == item.row():
+                self.note_changed.emit(number, item.text())
+                return
+
+    def _on_double_click(self, row: int, col: int) -> None:
+        if col == NOTE_COL:
+            return
+        for number, r in self._rows.items():
+            if r == row:
+                self.review_requested.emit(number)
+                return
