@@ -236,3 +236,15 @@ def test_timeline_blockwise_equals_whole() -> None:
 def test_bad_input_is_a_clear_error(call: object, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         call()  # type: ignore[operator]
+
+
+def test_append_trial_checks_every_parameter() -> None:
+    tl = syn.Timeline(initial=700.0)
+    with pytest.raises(ValueError, match="jump_height must be a positive number"):
+        syn.append_trial(tl, "cmj", body_mass=70.0, params={"jump_height": -0.2})
+    with pytest.raises(ValueError, match="pretension must be zero or a positive"):
+        syn.append_trial(tl, "imtp", body_mass=70.0, params={"pretension": -5})
+    with pytest.raises(ValueError, match="fatigue"):
+        syn.append_trial(tl, "imtp", body_mass=70.0, params={"fatigue": 1.5})
+    key, truth = syn.append_trial(tl, "sj", body_mass=70.0, params={"countermovement": 0})
+    assert key == "sj" and truth["countermovement_depth"] == 0.0

@@ -623,6 +623,9 @@ _JUMP_DEFAULTS: dict[str, dict[str, float]] = {
 }
 
 
+_MAY_BE_ZERO = frozenset({"countermovement", "pretension", "fatigue", "impact_fraction"})
+
+
 def append_trial(tl: Timeline, test: str, *, body_mass: float, g: float = G,
                  params: Mapping[str, float] | None = None, step_off: float = 0.5,
                  box_time: float = 1.5) -> tuple[str, dict[str, float]]:
@@ -638,6 +641,17 @@ def append_trial(tl: Timeline, test: str, *, body_mass: float, g: float = G,
             raise ValueError(f"{key}: unknown parameter {name!r}; known: {', '.join(sorted(p))}")
         p[name] = float(value)
     m = _positive("body_mass", body_mass)
+    for name, value in p.items():
+        if name in _MAY_BE_ZERO:
+            _nonneg(name, value)
+        else:
+            _positive(name, value)
+    if not 0.0 <= p.get("impact_fraction", 0.0) < 1.0:
+        raise ValueError(f"impact_fraction must be in [0, 1), got {p['impact_fraction']!r}")
+    if not 0.0 <= p.get("fatigue", 0.0) < 1.0:
+        raise ValueError(f"fatigue must be in [0, 1), got {p['fatigue']!r}")
+    if p.get("shape", 2.0) <= 1.0:
+        raise ValueError(f"shape must be greater than 1, got {p['shape']!r}")
     truth: dict[str, float]
     if key == "cmj":
         truth = _build_jump(tl, m=m, g=g, jump_height=p["jump_height"], depth=_positive("depth", p["depth"]),
