@@ -1,0 +1,271 @@
+"""Drop jump analysis: box drop, one ground contact, rebound jump, landing.
+
+The athlete starts in the air (on the box), so there is no quiet stance before the movement: body weight
+comes from the steadiest window after the final landing, and the centre-of-mass velocity is found by
+**backward** integration from take-off, where it is known from the flight time (``v = g·t/2``, a ballistic
+flight landing in the take-off posture). With ``drop_height`` given, the touchdown velocity
+``-sqrt(2 g h)`` also allows forward integration from initial contact, which gives the take-off velocity
+(and jump height) by impulse–momentum as a second estimate. Contact time, flight time, jump height from
+flight time and RSI need no body weight. See docs/methods-jumps.md.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from forcelab.analysis.events import detect_flight, first_run, first_true, flight_threshold
+from forcelab.analysis.jump_landing import add_landing
+from forcelab.analysis.jump_metrics import (
+    REF_HAWKIN,
+    REF_LINTHORNE,
+    REF_MCMAHON,
+    REF_MOIR,
+    REF_YOUNG,
+    MetricBook,
+    add_phase,
+    why_missing,
+)
+from forcelab.analysis.jump_prep import check_and_filter, weigh_trial
+from forcelab.analysis.jump_takeoff import add_weighing, flight_flags
+from forcelab.analysis.kinematics import Kinematics, integrate
+from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
+from forcelab.analysis.weighing import Weighing
+
+DEFAULTS: dict[str, ParamValue] = {
+    "weighing_method": "steadiest",
+    "weighing_window": 1.0,
+    "weighing_start": 0.0,
+    "min_body_weight": 200.0,
+    "max_weighing_sd": 10.0,
+    "flight_threshold_method": "noise",
+    "flight_fixed_threshold": 20.0,
+    "flight_k": 5.0,
+    "flight_floor": 10.0,
+    "flight_coarse_fraction": 0.1,
+    "min_flight_time": 0.05,
+    "contact_persistence": 0.01,
+    "landing_persistence": 0.01,
+    "min_plausible_flight_time": 0.1,
+    "max_plausible_flight_time": 1.2,
+    "integration_rule": "trapezoid",
+    "g": 9.80665,
+    "max_height_difference": 0.05,
+    "impact_fraction": 0.2,
+    "landing_window": 0.5,
+    "landing_velocity_tolerance": 0.05,
+    "stabilisation_band": 0.05,
+    "stabilisation_hold": 1.0,
+    "asymmetry_formula": "percent_difference",
+    "filter_cutoff": None,
+    "filter_order": 4,
+}
+
+
+def analyze_dj(
+    trace: ForceTrace,
+    *,
+    drop_height: float | None = None,
+    weighing_method: str = "steadiest",
+    weighing_window: float = 1.0,
+    weighing_start: float = 0.0,
+    min_body_weight: float = 200.0,
+    max_weighing_sd: float = 10.0,
+    flight_threshold_method: str = "noise",
+    flight_fixed_threshold: float = 20.0,
+    flight_k: float = 5.0,
+    flight_floor: float = 10.0,
+    flight_coarse_fraction: float = 0.1,
+    min_flight_time: float = 0.05,
+    contact_persistence: float = 0.01,
+    landing_persistence: float = 0.01,
+    min_plausible_flight_time: float = 0.1,
+    max_plausible_flight_time: float = 1.2,
+    integration_rule: str = "trapezoid",
+    g: float = 9.80665,
+    max_height_difference: float = 0.05,
+    impact_fraction: float = 0.2,
+    landing_window: float = 0.5,
+    landing_velocity_tolerance: float = 0.05,
+    stabilisation_band: float = 0.05,
+    stabilisation_hold: float = 1.0,
+    asymmetry_formula: str = "percent_difference",
+    filter_cutoff: float | None = None,
+    filter_order: int = 4,
+) -> TrialResult:
+    """Analyse one drop jump in ``trace`` (air, contact, flight, landing, quiet stance).
+
+    ``drop_height`` (m, optional) is the box height. Raises ``ValueError`` only for structurally invalid
+    input (empty trace, NaN samples, negative drop height).
+    """
+    params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k != "trace"}
+    params["takeoff_persistence"] = 0.0
+    params["flight_abs"] = False
+    if drop_height is not None and not (math.isfinite(drop_height) and drop_height >= 0):
+        raise ValueError(f"drop_height must be a non-negative number of metres, got {drop_height!r}")
+    prep = check_and_filter(trace, filter_cutoff, filter_order)
+    F, rate = prep.total, prep.rate
+    res = TrialResult("dj", trace.rate, params=params)
+    contact, takeoff, landing, why_on = _events(F, rate, params)
+    # weighing on the stance after the final landing
+    if landing.index is not None:
+        w, limbs = weigh_trial(prep, params, landing.index, F.size)
+    else:
+        w, limbs = weigh_trial(prep, params, 0, 0)
+        w = Weighing(None, None, None, None, weighing_method,
+                     reason=why_on or f"no quiet stance after the landing: {landing.reason}")
+    book = MetricBook(res, params, limbs)
+    bw = add_weighing(book, w, g)
+    bwv = bw if bw is not None else float("nan")
+    for ev in (contact, takeoff, landing):
+        res.add_event(ev)
+    if (contact.found and takeoff.found and not landing.found):
+        res.flag("no_landing", f"no landing in the trace: {landing.reason}")
+    c = contact.index if contact.index is not None else 0
+    t = takeoff.index if takeoff.index is not None else 0
+    cwhy = why_missing(contact, takeoff)
+    ct = None if cwhy else (t - c) / rate
+    fwhy = why_missing(takeoff, landing)
+    ft = None if fwhy else ((landing.index or 0) - t) / rate
+    h_ft = None if ft is None else g * ft * ft / 8.0
+    book.put("contact_time", ct, "s", "contact_to_takeoff", REF_YOUNG, reason=cwhy,
+             description="Initial contact to take-off.")
+    book.put("flight_time", ft, "s", "landing_minus_takeoff", REF_MOIR, reason=fwhy,
+             description="Take-off to landing.")
+    book.put("jump_height_flight_time", h_ft, "m", "flight_time_g_t2_over_8", REF_MOIR, reason=fwhy,
+             description="g·t²/8 from the rebound's flight time.")
+    book.put("rsi", None if h_ft is None or not ct else h_ft / ct, "m/s", "jump_height_flight_time_over_contact_time",
+             REF_YOUNG, reason=fwhy or cwhy, description="Reactive strength index: jump height over contact time.")
+    book.put("flight_contact_ratio", None if ft is None or not ct else ft / ct, "1", "flight_time_over_contact_time",
+             REF_YOUNG, reason=fwhy or cwhy, description="Flight time over contact time (reactivity index).")
+    # kinematics: backward from take-off (v = g ft / 2); forward from contact when the drop height is known
+    kin: Kinematics | None = None
+    kwhy = cwhy or fwhy or (None if bw is not None else f"body weight not found: {w.reason}")
+    if kwhy is None and bw is not None and ft is not None:
+        kin = integrate(F, rate, bw, c, t + 1, g=g, rule=integration_rule, v_start=None, v_end=g * ft / 2.0)
+    kmeth = "impulse_momentum_backward_from_flight_time_" + integration_rule
+    book.put("touchdown_velocity", None if kin is None else float(kin.velocity[0]), "m/s", kmeth, REF_LINTHORNE,
+             reason=kwhy, description="Centre-of-mass velocity at initial contact (negative: downward).")
+    vt = None if kin is None else float(kin.velocity[0])
+    book.put("effective_drop_height", None if vt is None else vt * vt / (2 * g), "m", kmeth, REF_LINTHORNE,
+             reason=kwhy, description="Drop height implied by the touchdown velocity, v²/(2g).")
+    dwhy = None if drop_height is not None else "no drop height given"
+    book.put("drop_height", drop_height, "m", "input", REF_HAWKIN, reason=dwhy, description="Box height (input).")
+    v_drop = None if drop_height is None else -math.sqrt(2.0 * g * drop_height)
+    book.put("drop_velocity", v_drop, "m/s", "sqrt_2_g_drop_height", REF_HAWKIN, reason=dwhy,
+             description="Touchdown velocity expected from the drop height, -sqrt(2 g h).")
+    fw_why = dwhy or cwhy or (None if bw is not None else f"body weight not found: {w.reason}")
+    v_to = None
+    if fw_why is None and bw is not None and v_drop is not None:
+        v_to = float(integrate(F, rate, bw, c, t + 1, g=g, rule=integration_rule, v_start=v_drop).velocity[-1])
+    fmeth = "impulse_momentum_forward_from_drop_height_" + integration_rule
+    book.put("takeoff_velocity", v_to, "m/s", fmeth, REF_LINTHORNE, reason=fw_why,
+             description="Take-off velocity by forward integration from contact at -sqrt(2 g h).")
+    hv = None if v_to is None or v_to <= 0 else v_to * v_to / (2 * g)
+    book.put("jump_height_takeoff_velocity", hv, "m", fmeth + "_v2_over_2g", REF_MOIR,
+             reason=fw_why or "take-off velocity not upward", description="v²/(2g) from the forward integration.")
+    book.put("rsi_modified", None if hv is None or not ct else hv / ct, "m/s", "jump_height_takeoff_velocity_over_ct",
+             REF_HAWKIN, reason=fw_why or cwhy or "no upward take-off velocity",
+             description="Jump height (take-off velocity) over contact time.")
+    # phases
+    pwhy = kwhy
+    zero = Event("propulsion_start", None, rate, "velocity_zero", reason=pwhy or "not found")
+    if kin is not None:
+        jz = first_true(kin.velocity >= 0.0)
+        if jz is None or jz == 0:
+            zero = Event("propulsion_start", None, rate, "velocity_zero",
+                         reason="velocity never changes sign during contact")
+        else:
+            zero = Event("propulsion_start", c + jz, rate, "velocity_zero")
+    res.add_event(zero)
+    for phase, a, b in (("braking", contact, zero), ("propulsive", zero, takeoff)):
+        add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=integration_rule, start=a, end=b, kin=kin)
+    _contact_metrics(book, F, rate, bwv, contact, takeoff, zero, kin, kwhy, impact_fraction, integration_rule)
+    v_td = None if ft is None else -g * ft / 2.0
+    add_landing(book, F, bwv, rate, landing, v_td, fwhy, window=landing_window, band=stabilisation_band,
+                hold=stabilisation_hold, rule=integration_rule, g=g, v_tolerance=landing_velocity_tolerance)
+    flight_flags(res, params)
+    return res
+
+
+def _events(F: np.ndarray, rate: float, params: dict[str, ParamValue]) -> tuple[Event, Event, Event, str | None]:
+    """Initial contact, take-off and landing; the flight threshold of the contact comes from the air before it."""
+    from forcelab.analysis.jump_prep import num
+
+    min_bw = num(params, "min_body_weight")
+    method = str(params["flight_threshold_method"])
+    tag = f"threshold_{method}"
+    on_mask = F >= min_bw
+    if not on_mask.any():
+        why = f"force never reaches {min_bw:g} N: nobody landed on the plate"
+        return (Event("contact", None, rate, tag, reason=why), Event("takeoff", None, rate, tag, reason=why),
+                Event("landing", None, rate, tag, reason=why), why)
+    prelim = float(np.median(F[on_mask]))
+    coarse = num(params, "flight_coarse_fraction") * prelim
+    hi = first_true(F >= coarse)
+    assert hi is not None  # on_mask.any() and coarse < prelim
+    if hi == 0:
+        why = "the trace starts with force on the plate: a drop jump starts in the air (on the box)"
+        return (Event("contact", None, rate, tag, reason=why), Event("takeoff", None, rate, tag, reason=why),
+                Event("landing", None, rate, tag, reason=why), why)
+    thr, _ = flight_threshold(F, 0, hi, method=method, fixed=num(params, "flight_fixed_threshold"),
+                              k=num(params, "flight_k"), floor=num(params, "flight_floor"), trim=0.25)
+    thr = min(thr, coarse)
+    c = first_run(F >= thr, int(round(num(params, "contact_persistence") * rate)), 0)
+    if c is None:
+        why = "no sustained contact"
+        return (Event("contact", None, rate, tag, reason=why), Event("takeoff", None, rate, tag, reason=why),
+                Event("landing", None, rate, tag, reason=why), why)
+    fl = detect_flight(F, rate, prelim, search_start=c, method=method,
+                       fixed_threshold=num(params, "flight_fixed_threshold"), k=num(params, "flight_k"),
+                       floor=num(params, "flight_floor"), coarse_fraction=num(params, "flight_coarse_fraction"),
+                       min_flight=num(params, "min_flight_time"),
+                       landing_persistence=num(params, "landing_persistence"))
+    return Event("contact", c, rate, tag + f"_{thr:.1f}N"), fl.takeoff, fl.landing, None
+
+
+def _contact_metrics(book: MetricBook, F: np.ndarray, rate: float, bw: float, contact: Event, takeoff: Event,
+                     zero: Event, kin: Kinematics | None, kwhy: str | None, impact_fraction: float, rule: str) -> None:
+    """Peak and impact force, time to peak, contact net impulse, depth, force at the lowest point, stiffness."""
+    from forcelab.analysis.jump_metrics import net_impulse
+
+    res = book.result
+    why = why_missing(contact, takeoff)
+    c = contact.index if contact.index is not None else 0
+    t = takeoff.index if takeoff.index is not None else 0
+    pk = c + int(np.argmax(F[c:t])) if why is None and t > c else None
+    res.add_event(Event("peak_force", pk, rate, "max_force_during_contact", reason=None if pk is not None else why))
+    pki = pk if pk is not None else 0
+    book.force_metric("peak_force", lambda f, w: float(f[pki]), "N", "max_force_during_contact", REF_HAWKIN,
+                      reason=why, relative="%", total_force=F, bw=bw,
+                      description="Highest force during contact (limbs: at the instant of the total peak).")
+    book.put("time_to_peak_force", None if pk is None else (pk - c) / rate, "s", "contact_to_peak_force", REF_HAWKIN,
+             reason=why, description="Initial contact to peak force.")
+    n_imp = max(1, int(round((t - c) * impact_fraction)))
+    book.force_metric("peak_impact_force", lambda f, w: float(f[c:c + n_imp].max()), "N",
+                      f"max_force_first_{impact_fraction * 100:g}pct_of_contact", REF_HAWKIN, reason=why,
+                      relative="%", total_force=F, bw=bw,
+                      description=f"Highest force in the first {impact_fraction * 100:g} % of contact.")
+    book.put("impact_peak", None if pk is None else float(pk - c < n_imp), "1",
+             f"peak_in_first_{impact_fraction * 100:g}pct_of_contact", REF_HAWKIN, reason=why,
+             description="1 when the contact's peak force falls in its first part (an impact peak), else 0.")
+    bw_why = why or (None if np.isfinite(bw) else "body weight not found")
+    book.force_metric("contact_net_impulse", lambda f, w: net_impulse(f, w, c, t, rate, rule), "N*s",
+                      "net_impulse_" + rule, REF_LINTHORNE, reason=bw_why, relative="N*s/kg", total_force=F, bw=bw,
+                      description="Impulse of force minus body weight over the contact.")
+    zwhy = why_missing(zero) if kin is not None else kwhy or "no kinematics"
+    z = zero.index if zero.index is not None else 0
+    depth = None if zwhy or kin is None else -float(kin.displacement[z - kin.start])
+    book.put("depth", depth, "m", "impulse_momentum_backward_displacement_at_zero_velocity", REF_MCMAHON,
+             reason=zwhy, description="How far the centre of mass sinks during contact (positive down).")
+    book.force_metric("force_at_zero_velocity", lambda f, w: float(f[z]), "N", "force_at_lowest_point", REF_HAWKIN,
+                      reason=zwhy, relative="%", total_force=F, bw=bw,
+                      description="Force at the lowest point of the contact (zero velocity).")
+    book.put("stiffness", None if depth is None or depth <= 0 else float(F[z]) / depth, "N/m",
+             "force_at_lowest_over_depth", REF_HAWKIN, reason=zwhy or "no downward displacement",
+             description="Force at the lowest point over the contact depth.")
+    bn, pn = res.value("braking_net_impulse"), res.value("propulsive_net_impulse")
+    book.put("impulse_ratio", None if bn is None or not pn else bn / pn, "1", "braking_over_propulsive_net_impulse",
+             REF_HAWKIN, reason=zwhy or "propulsive net impulse not found",
+             description="Braking net impulse over propulsive net impulse.")
