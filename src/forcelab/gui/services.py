@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -118,36 +117,61 @@ class DeviceLink:
             self.simulator.stop()
 
 
-def _send_start(transport: Any) -> None:
-    """After every (re)open: a board that resets on open needs a moment, then START (protocol section 6)."""
-    from forcelab.devices.protocol import Start, encode_command
+def _engine(port: str, profile: Profile, rate: float) -> AcquisitionEngine:
+    """Open ``port`` with the binary protocol's start-up conversation (IDENTIFY, READ_CALIBRATION, START,
+    repeated after every reconnect) and start an engine with the profile's plate map.
 
-    time.sleep(0.5)
-    transport.write(encode_command(Start()))
-
-
-def _engine(port: str, profile: Profile, rate: float, calibration: AcqCalibration | None, *,
-            send_start: bool = True) -> AcquisitionEngine:
+    Calibration, first found wins: the user's stored calibration for the device's serial number, the
+    calibration stored on the device, identity.
+    """
+    from forcelab.acquisition.calibration import CalibrationError, CalibrationStore
+    from forcelab.acquisition.connect import BinaryHandshake
     from forcelab.devices.binary_decoder import BinaryDecoder
     from forcelab.devices.serial_transport import SerialTransport, TransportError
 
-    transport = SerialTransport(port, reconnect_interval=0.2, silent_after=1.0,
-                                on_connect=_send_start if send_start else None)
-    engine = AcquisitionEngine(transport, BinaryDecoder(profile.plate_map.channels), rate=rate,
-                               plate_map=profile.plate_map, calibration=calibration, ring_seconds=120.0,
+    nch = profile.plate_map.channels
+    hs = BinaryHandshake(timeout=4.0)
+    transport = SerialTransport(port, reconnect_interval=0.2, silent_after=1.0, on_connect=hs)
+    try:
+        transport.open()
+    except TransportError as exc:
+        raise ServiceError(str(exc)) from exc
+    assert hs.identity is not None
+    if hs.identity.channels != nch:
+        transport.close()
+        raise ServiceError(f"the device on {port} has {hs.identity.channels} channels; "
+                           f"profile {profile.name!r} expects {nch}")
+    serial = hs.identity.serial
+    cal: AcqCalibration | None = None
+    try:
+        cal = CalibrationStore().load(serial) if serial else None
+    except CalibrationError as exc:
+        log.warning("%s; using the device's own calibration", exc)
+    if cal is not None and cal.channels != nch:
+        cal = None
+    dc = hs.device_calibration
+    if cal is None and dc is not None and len(dc.gains) == nch:
+        try:
+            cal = AcqCalibration(tuple(dc.gains), tuple(dc.offsets), device_serial=serial, source="device")
+        except CalibrationError as exc:
+            log.warning("ignoring the calibration stored on the device: %s", exc)
+    cal = cal or AcqCalibration.identity(nch, device_serial=serial)
+    engine = AcquisitionEngine(transport, BinaryDecoder(nch), rate=float(hs.identity.rate_hz or rate),
+                               plate_map=profile.plate_map, calibration=cal, ring_seconds=120.0,
                                detector_factory=_detector_factory(), status_interval=0.25)
     try:
-        engine.start()
+        engine.start()  # the transport is open already; start() opening it again is a no-op
     except TransportError as exc:
+        transport.close()
         raise ServiceError(str(exc)) from exc
     return engine
 
 
-def connect(port: str, profile: Profile, rate: float, calibration: AcqCalibration | None = None) -> DeviceLink:
+def connect(port: str, profile: Profile, rate: float) -> DeviceLink:
     """Open ``port`` with ``profile`` at ``rate`` Hz and start acquiring."""
     if not port:
         raise ServiceError("choose a serial port first (or start the simulated plates)")
-    return DeviceLink(_engine(port, profile, rate, calibration), port)
+    return DeviceLink(_engine(port, profile, rate), port)
 
 
 def simulator_module() -> Any:
@@ -164,31 +188,17 @@ def start_simulated(profile: Profile, rate: float, **options: Any) -> DeviceLink
     """Start simulated plates on a pty and connect to them (the demo path)."""
     mod = simulator_module()
     options.setdefault("noise", 2.0)
-    options.setdefault("autostart", True)
     try:
         sim = mod.SimulatedPlates(channels=profile.plate_map.channels, rate=rate, **options)
     except ValueError as exc:
         raise ServiceError(f"simulated plates: {exc}") from exc
     sim.start()
     try:
-        cal = _simulator_calibration(sim, profile)
-        engine = _engine(sim.port, profile, rate, cal, send_start=not options["autostart"])
+        engine = _engine(sim.port, profile, rate)
     except BaseException:
         sim.stop()
         raise
     return DeviceLink(engine, f"simulated plates on {sim.port}", simulator=sim)
-
-
-def _simulator_calibration(sim: Any, profile: Profile) -> AcqCalibration | None:
-    true_cal = getattr(sim, "calibration", None)
-    if true_cal is None:
-        return None
-    gains = getattr(true_cal, "gains", None)
-    offsets = getattr(true_cal, "offsets", None)
-    if gains is None or offsets is None:
-        return None
-    return AcqCalibration(tuple(gains), tuple(offsets), device_serial=str(getattr(sim, "serial", "SIM")),
-                          source="profile")
 
 
 # ---------------------------------------------------------------------------------------- analysis

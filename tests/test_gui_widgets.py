@@ -1,0 +1,171 @@
+"""Trial card, trial table, roster and review driven through real widgets (offscreen), with results from
+the real CMJ analysis of synthetic jumps whose truth is known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from forcelab.analysis.cmj import analyze_cmj
+from forcelab.analysis.types import Metric, TrialResult
+from forcelab.gui.metrics_view import asymmetry_words
+from forcelab.gui.review import ReviewWidget
+from forcelab.gui.roster import AthleteDialog, RosterPanel
+from forcelab.gui.trialcard import TrialCard
+from forcelab.gui.trialtable import TrialTable
+from forcelab.storage.index import ArchiveIndex
+from forcelab.synthetic import cmj
+
+
+@pytest.fixture(scope="module")
+def jump() -> tuple[object, TrialResult]:
+    trial = cmj(jump_height=0.32, asymmetry=0.12, noise_sd=1.0, seed=3)
+    return trial, analyze_cmj(trial.trace)
+
+
+def test_card_shows_both_jump_heights_and_the_stronger_side(qtbot, jump) -> None:  # type: ignore[no-untyped-def]
+    _trial, result = jump
+    card = TrialCard()
+    qtbot.addWidget(card)
+    card.show_result(4, result, when="10:31:02")
+    assert "Trial 4" in card.title.text() and "Countermovement" in card.title.text()
+    h_v = result.value("jump_height_takeoff_velocity")
+    h_f = result.value("jump_height_flight_time")
+    assert h_v is not None and h_f is not None
+    assert card.values["Jump height (take-off velocity)"] == f"{h_v * 100:.1f} cm"
+    assert card.values["Jump height (flight time)"] == f"{h_f * 100:.1f} cm"
+    assert abs(h_v - 0.32) < 0.01
+    assert "RSI-modified" in card.values and "Time to take-off" in card.values and "Peak force" in card.values
+    # synthetic asymmetry +0.12 means the left plate carries more
+    assert "stronger left" in card.asym_label.text()
+    assert card.asym_bar.isVisibleTo(card)
+
+
+def test_card_says_flags_and_not_found_in_words(qtbot) -> None:  # type: ignore[no-untyped-def]
+    res = TrialResult(test="sj", rate=1000.0)
+    res.add_metric(Metric("jump_height_takeoff_velocity", None, "m", "impulse", reason="take-off not found"))
+    res.flag("countermovement", "countermovement in squat jump")
+    card = TrialCard()
+    qtbot.addWidget(card)
+    card.show_result(1, res)
+    assert card.values["Jump height (take-off velocity)"] == "not found"
+    assert "countermovement in squat jump" in card.flags.text()
+    assert "single plate" in card.asym_label.text()
+    assert asymmetry_words(-7.26) == "7.3 % stronger right"
+    assert asymmetry_words(0.01) == "0.0 % (even)"
+
+
+def test_table_accept_reject_and_note_are_announced(qtbot, jump) -> None:  # type: ignore[no-untyped-def]
+    _trial, result = jump
+    table = TrialTable()
+    qtbot.addWidget(table)
+    decisions: list[tuple[int, object]] = []
+    notes: list[tuple[int, str]] = []
+    table.decision_changed.connect(lambda n, a: decisions.append((n, a)))
+    table.note_changed.connect(lambda n, t: notes.append((n, t)))
+    for n in (1, 2, 3):
+        table.add_trial(n, None, when="10:00", test="cmj")
+        table.add_trial(n, result, when="10:00")  # analysis arrives: same row
+    assert table.rowCount() == 3 and table.numbers() == [1, 2, 3]
+    assert "cm" in table.item(0, 3).text()
+    table.selectRow(1)
+    assert table.selected_number() == 2
+    table.set_decision(2, False)
+    table.set_note(2, "stepped off the plate")
+    assert decisions == [(2, False)]
+    assert notes == [(2, "stepped off the plate")]
+    assert table.item(1, 7).text() == "rejected"
+    with pytest.raises(KeyError, match="no trial 9"):
+        table.set_decision(9, True)
+
+
+def test_roster_add_search_edit_select(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    index = ArchiveIndex(tmp_path)
+    index.set_athlete("Ana Lima", body_mass=61.5, sport="volleyball", team="U19")
+    index.set_athlete("Ben Okafor", body_mass=88.0, sport="rugby", tags=["forward"])
+    panel = RosterPanel(index)
+    qtbot.addWidget(panel)
+    selected: list[dict] = []
+    panel.athlete_selected.connect(selected.append)
+    panel.save("Cleo Park", {"body_mass": 70.0, "sport": "sprint", "team": None, "sex": None,
+                             "date_of_birth": "2004-05-01", "tags": ["junior"]})
+    assert selected[-1]["name"] == "Cleo Park" and selected[-1]["body_mass"] == 70.0
+    panel.search.setText("rugby")
+    assert panel.visible_names() == ["Ben Okafor"]
+    panel.search.setText("junior")
+    assert panel.visible_names() == ["Cleo Park"]
+    panel.search.setText("")
+    panel.select("Ana Lima")
+    panel.select_next()
+    assert panel.current_name() == "Ben Okafor"
+    # editing keeps the name, changes the fields, and is stored in the index
+    panel.save("Ben Okafor", {"body_mass": 90.5, "sport": "rugby", "team": "1st XV", "sex": "male",
+                              "date_of_birth": None, "tags": ["forward"]})
+    stored = {a["name"]: a for a in ArchiveIndex(tmp_path).athletes()}
+    assert stored["Ben Okafor"]["body_mass"] == 90.5 and stored["Ben Okafor"]["team"] == "1st XV"
+    index.close()
+
+
+def test_athlete_dialog_refuses_bad_input(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = AthleteDialog(existing_names={"Ana Lima"})
+    qtbot.addWidget(dialog)
+    assert dialog.problem() == "The name is empty."
+    dialog.name.setText("Ana Lima")
+    assert "already in the roster" in (dialog.problem() or "")
+    dialog.name.setText("Dee")
+    dialog.dob.setText("31/12/2001")
+    assert "not a date" in (dialog.problem() or "")
+    dialog.dob.setText("2001-12-31")
+    dialog.body_mass.setValue(0.0)
+    assert dialog.problem() is None
+    name, fields = dialog.fields()
+    assert name == "Dee" and fields["body_mass"] is None and fields["date_of_birth"] == "2001-12-31"
+
+
+def test_review_marks_events_phases_and_kinematics(qtbot, jump) -> None:  # type: ignore[no-untyped-def]
+    trial, result = jump
+    review = ReviewWidget()
+    qtbot.addWidget(review)
+    review.resize(900, 500)
+    calls: list[dict[str, int]] = []
+
+    def recompute(trace, test, events):  # the analysis with an edited event: here, the CMJ again
+        calls.append(dict(events))
+        return analyze_cmj(trace)
+
+    review.set_recompute(recompute)
+    review.show_trial(2, trial.trace, result)
+    takeoff = result.events["takeoff"]
+    assert takeoff.time is not None
+    assert review.event_time("takeoff") == pytest.approx(takeoff.time)
+    assert len(review._regions) >= 4  # unweighting, braking, propulsion, flight (+ landing)
+    assert review.metrics.rowCount() == len(result.metrics)
+    review.kin_boxes["velocity"].setChecked(True)
+    assert review.kin_view.isVisibleTo(review)
+    _x, v = review._kin_curves["velocity"].getData()
+    # velocity at take-off from the integration equals the metric
+    assert float(v[-1]) == pytest.approx(result.value("takeoff_velocity"), rel=0.02)
+    changed: list[int] = []
+    review.result_changed.connect(lambda n, r: changed.append(n))
+    review.move_event("onset", takeoff.time - 1.0)
+    assert calls and calls[-1]["onset"] == int(round((takeoff.time - 1.0) * trial.trace.rate))
+    assert changed == [2]
+
+
+def test_review_without_recompute_keeps_events_fixed(qtbot, jump) -> None:  # type: ignore[no-untyped-def]
+    trial, result = jump
+    review = ReviewWidget()
+    qtbot.addWidget(review)
+
+    def refuse(trace, test, events):
+        raise NotImplementedError("this build's analysis cannot take edited events")
+
+    review.set_recompute(refuse)
+    review.show_trial(1, trial.trace, result)
+    before = review.event_time("takeoff")
+    review.move_event("takeoff", 0.5)
+    assert "cannot take edited events" in review.message.text()
+    assert review.event_time("takeoff") == pytest.approx(before)  # put back where analysis found it
+    assert before is not None and np.isfinite(before)
