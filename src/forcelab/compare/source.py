@@ -13,7 +13,7 @@ from datetime import datetime
 
 from forcelab.compare.asymmetry_watch import AsymmetryPoint, asymmetry_levels
 from forcelab.compare.trends import Aggregate, Better, Trend, TrialValue, trend
-from forcelab.storage.index import ArchiveIndex
+from forcelab.storage.index import ArchiveIndex, MetricValue
 
 #: Metrics where a smaller number is the better result.
 LOWER_IS_BETTER_SUFFIXES = ("_asymmetry", "_symmetry_index")
@@ -50,19 +50,18 @@ def better_direction(metric: str) -> Better:
 
 def trial_values(index: ArchiveIndex, athlete: str, metric: str, *, test: str | None = None) -> list[TrialValue]:
     """Every trial value of ``metric`` for ``athlete``; rejected trials marked, undecided ones kept."""
-    out = []
-    for v in index.metric_values(athlete, metric, test=test):
-        out.append(
-            TrialValue(
-                session_id=v.session_id,
-                when=v.when or _EPOCH,
-                trial=v.trial,
-                value=v.value,
-                accepted=v.accepted is not False,
-                stronger_side=v.side,
-            )
-        )
-    return out
+    return [_trial_value(v) for v in index.metric_values(athlete, metric, test=test)]
+
+
+def _trial_value(v: MetricValue) -> TrialValue:
+    return TrialValue(
+        session_id=v.session_id,
+        when=v.when or _EPOCH,
+        trial=v.trial,
+        value=v.value,
+        accepted=v.accepted is not False,
+        stronger_side=v.side,
+    )
 
 
 def athlete_trend(
@@ -76,9 +75,11 @@ def athlete_trend(
     baseline_sessions: int = 5,
 ) -> Trend:
     """The :func:`~forcelab.compare.trends.trend` of one athlete's metric, read from the index."""
+    values = index.metric_values(athlete, metric, test=test)
     return trend(
-        trial_values(index, athlete, metric, test=test),
+        [_trial_value(v) for v in values],
         metric=metric,
+        unit=next((v.unit for v in values if v.unit), ""),
         aggregate=aggregate,
         better=better_direction(metric),
         swc=swc,

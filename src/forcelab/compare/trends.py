@@ -85,6 +85,7 @@ class Trend:
     swc: float | None  # metric unit
     swc_source: str
     params: dict[str, float | int | str] = field(default_factory=dict)
+    unit: str = ""
 
     @property
     def method(self) -> str:
@@ -157,6 +158,7 @@ def trend(
     trials: Iterable[TrialValue],
     *,
     metric: str,
+    unit: str = "",
     aggregate: Aggregate = "best",
     better: Better = "higher",
     swc: float | None = None,
@@ -231,6 +233,7 @@ def trend(
         typical_error=te,
         swc=swc_value,
         swc_source=swc_source,
+        unit=unit,
         params={
             "swc_factor": swc_factor,
             "te_multiplier": te_multiplier,

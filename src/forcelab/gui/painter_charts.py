@@ -40,7 +40,7 @@ class Axes:
     """A data-to-device mapping for one chart rectangle, with its frame, ticks and labels drawn."""
 
     def __init__(self, painter: QPainter, rect: QRectF, x: tuple[float, float], y: tuple[float, float],
-                 *, xlabel: str, ylabel: str, title: str = "") -> None:
+                 *, xlabel: str, ylabel: str, title: str = "", x_labels: Sequence[str] | None = None) -> None:
         self.p = painter
         fm_h = painter.fontMetrics().height()
         self.plot = QRectF(rect.left() + 4.5 * fm_h, rect.top() + (1.6 * fm_h if title else 0.5 * fm_h),
@@ -65,11 +65,16 @@ class Axes:
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _fmt(t))
             p.setPen(QPen(GRID_COLOR, 0))
         p.setPen(QPen(Qt.GlobalColor.black, 0))
-        for t in nice_ticks(self.x0, self.x1):
+        if x_labels is not None:  # categorical x: one label per integer position, thinned to fit
+            every = max(1, int(len(x_labels) * 6 * fm_h / max(self.plot.width(), 1.0)) + 1)
+            ticks = [(float(i), lab) for i, lab in enumerate(x_labels) if i % every == 0]
+        else:
+            ticks = [(t, _fmt(t)) for t in nice_ticks(self.x0, self.x1)]
+        for t, text in ticks:
             xx = self.tx(t)
             p.drawLine(QPointF(xx, self.plot.bottom()), QPointF(xx, self.plot.bottom() + fm_h * 0.3))
             p.drawText(QRectF(xx - 3 * fm_h, self.plot.bottom() + 0.3 * fm_h, 6 * fm_h, fm_h),
-                       Qt.AlignmentFlag.AlignHCenter, _fmt(t))
+                       Qt.AlignmentFlag.AlignHCenter, text)
         p.drawRect(self.plot)
         p.drawText(QRectF(self.plot.left(), self.plot.bottom() + 1.3 * fm_h, self.plot.width(), fm_h),
                    Qt.AlignmentFlag.AlignHCenter, xlabel)
@@ -98,8 +103,8 @@ class Axes:
         self.p.drawPolyline(poly)
         self.p.restore()
 
-    def vline(self, x: float, color: QColor, label: str = "") -> None:
-        """A vertical marker with an optional label at the top."""
+    def vline(self, x: float, color: QColor, label: str = "", row: int = 0) -> None:
+        """A vertical marker with an optional label at the top (``row`` staggers labels downwards)."""
         self.p.save()
         pen = QPen(color, 0)
         pen.setStyle(Qt.PenStyle.DashLine)
@@ -107,7 +112,8 @@ class Axes:
         xx = self.tx(x)
         self.p.drawLine(QPointF(xx, self.plot.top()), QPointF(xx, self.plot.bottom()))
         if label:
-            self.p.drawText(QPointF(xx + 2, self.plot.top() + self.p.fontMetrics().ascent()), label)
+            fm = self.p.fontMetrics()
+            self.p.drawText(QPointF(xx + 2, self.plot.top() + fm.ascent() + row * fm.height()), label)
         self.p.restore()
 
     def hband(self, lo: float, hi: float, color: QColor) -> None:
@@ -119,8 +125,9 @@ class Axes:
         self.p.fillRect(QRectF(self.plot.left(), top, self.plot.width(), bottom - top), c)
         self.p.restore()
 
-    def dots(self, x: Sequence[float], y: Sequence[float], colors: Sequence[QColor], r: float = 3.0) -> None:
-        """Filled markers, one colour each."""
+    def dots(self, x: Sequence[float], y: Sequence[float], colors: Sequence[QColor], r: float | None = None) -> None:
+        """Filled markers, one colour each (radius: a third of a text line by default)."""
+        r = self.p.fontMetrics().height() / 3 if r is None else r
         self.p.save()
         for a, b, c in zip(x, y, colors, strict=True):
             self.p.setPen(QPen(Qt.GlobalColor.black, 0))

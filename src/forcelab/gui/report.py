@@ -22,7 +22,7 @@ from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 from forcelab import __version__
-from forcelab.compare.source import KEY_METRICS, athlete_trend
+from forcelab.compare.source import KEY_METRICS, athlete_trend, better_direction
 from forcelab.gui.painter_charts import (
     LEFT_COLOR,
     RIGHT_COLOR,
@@ -135,15 +135,18 @@ class _Pages:
         for i, row in enumerate(rows):
             x = rect.left()
             p.save()
+            lines = 1
             if header and i == 0:
                 f = QFont(p.font())
                 f.setBold(True)
                 p.setFont(f)
+                lines = 2  # headers wrap onto a second line rather than overlap
             for cell, w in zip(row, widths, strict=False):
-                p.drawText(QRectF(x, y, w * rect.width() - 4, self.line), Qt.AlignmentFlag.AlignLeft, cell)
+                p.drawText(QRectF(x, y, w * rect.width() - 6, self.line * lines),
+                           Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, cell)
                 x += w * rect.width()
             p.restore()
-            y += self.line * 1.25
+            y += self.line * (lines + 0.25)
             if header and i == 0:
                 p.drawLine(int(rect.left()), int(y - 2), int(rect.right()), int(y - 2))
         return y
@@ -164,8 +167,26 @@ def _key_metrics(session: Session) -> tuple[str, ...]:
     return tuple(names)
 
 
+SHORT_LABELS = {
+    "jump_height_takeoff_velocity": "height (TOV)",
+    "jump_height_flight_time": "height (FT)",
+    "time_to_takeoff": "time to TO",
+    "rsi_modified": "RSI-mod",
+    "peak_force": "peak force",
+    "peak_force_asymmetry": "peak F asym.",
+    "rfd_0_100ms": "RFD 0-100",
+    "rfd_0_200ms": "RFD 0-200",
+    "contact_time": "contact",
+}
+
+
+def short_label(name: str) -> str:
+    """A column-sized label for a metric key."""
+    return SHORT_LABELS.get(name, name.replace("_", " "))
+
+
 def _trial_table(pages: _Pages, rect: QRectF, session: Session, names: Sequence[str]) -> float:
-    header = ["#", "test", "decision"] + [n.replace("_", " ") for n in names] + ["flags"]
+    header = ["#", "test", "decision"] + [short_label(n) for n in names] + ["flags"]
     rows: list[list[str]] = [header]
     for t in session.trials:
         decision = {True: "accepted", False: "rejected", None: "—"}[t.accepted]
@@ -176,8 +197,25 @@ def _trial_table(pages: _Pages, rect: QRectF, session: Session, names: Sequence[
         cells.append("; ".join(f.get("code", "") for f in t.flags) or "")
         rows.append(cells)
     k = len(names)
-    widths = [0.04, 0.06, 0.09] + [0.62 / max(k, 1)] * k + [0.19]
+    widths = [0.03, 0.05, 0.09] + [0.67 / max(k, 1)] * k + [0.16]
     return pages.text_rows(rect, rows, widths)
+
+
+def _summary_rows(session: Session, names: Sequence[str]) -> list[list[str]]:
+    """Best, mean ± SD and CV of each key metric over the accepted (or undecided) trials."""
+    rows = [["metric", "best", "mean ± SD", "CV", "trials"]]
+    for n in names:
+        vals = [t.metrics[n].get("value") for t in session.trials if t.accepted is not False and n in t.metrics]
+        v = np.array([x for x in vals if x is not None], dtype=float)
+        if v.size == 0:
+            continue
+        unit = next(t.metrics[n].get("unit", "") for t in session.trials if n in t.metrics)
+        best = float(v.min() if better_direction(n) == "lower" else v.max())
+        sd = float(v.std(ddof=1)) if v.size > 1 else 0.0
+        cv = f"{sd / abs(v.mean()) * 100:.1f} %" if v.size > 1 and v.mean() != 0 else "—"
+        rows.append([short_label(n), display_value(n, best, unit),
+                     f"{display_value(n, float(v.mean()), unit)} ± {display_value(n, sd, unit)}", cv, str(v.size)])
+    return rows
 
 
 def _trace_chart(pages: _Pages, rect: QRectF, trial: Trial) -> None:
@@ -190,10 +228,12 @@ def _trace_chart(pages: _Pages, rect: QRectF, trial: Trial) -> None:
         ax.line(t, trial.left, LEFT_COLOR)
         ax.line(t, trial.right, RIGHT_COLOR)
     ax.line(t, trial.total, TOTAL_COLOR)
+    row = 0
     for name in EVENT_NAMES:
         ev = trial.events.get(name)
         if ev and ev.get("index") is not None:
-            ax.vline(float(ev["index"]) / trial.rate, QColor("#7f7f7f"), name.replace("_", " "))
+            ax.vline(float(ev["index"]) / trial.rate, QColor("#7f7f7f"), name.replace("_", " "), row=row % 4)
+            row += 1
 
 
 def _asymmetry_rows(session: Session) -> list[list[str]]:
@@ -221,8 +261,10 @@ def _trend_chart(pages: _Pages, rect: QRectF, index: ArchiveIndex, athlete: str,
         return False
     x = np.arange(len(tr.points), dtype=float)
     y = np.array([p.value for p in tr.points])
-    ax = Axes(pages.painter, rect, (-0.5, len(x) - 0.5), padded_range(y, 0.15), xlabel="session",
-              ylabel=metric.replace("_", " "), title=f"{metric.replace('_', ' ')} · {tr.method}")
+    unit = f" ({tr.unit})" if tr.unit and tr.unit != "1" else ""
+    ax = Axes(pages.painter, rect, (-0.5, len(x) - 0.5), padded_range(y, 0.15), xlabel="session date",
+              ylabel=f"{short_label(metric)}{unit}", title=f"{metric.replace('_', ' ')}{unit} · {tr.method}",
+              x_labels=[f"{p.when:%d %b}" for p in tr.points])
     last = tr.points[-1]
     if last.baseline_mean is not None and last.baseline_sd is not None:
         ax.hband(last.baseline_mean - last.baseline_sd, last.baseline_mean + last.baseline_sd, QColor("#2ca02c"))
@@ -247,6 +289,14 @@ def write_session_report(session_path: str | os.PathLike[str], out: str | os.Pat
         body = pages.page(f"Session report: {session.athlete}", subtitle)
         names = _key_metrics(session)
         y = _trial_table(pages, body, session, names)
+        summary = _summary_rows(session, names)
+        if len(summary) > 1:
+            y += pages.line
+            pages.painter.drawText(QRectF(0, y, pages.width, pages.line), Qt.AlignmentFlag.AlignLeft,
+                                   "Session summary (accepted trials; best = highest, or lowest for times "
+                                   "and asymmetry)")
+            y = pages.text_rows(QRectF(0, y + 1.5 * pages.line, pages.width * 0.75, body.height()), summary,
+                                [0.25, 0.2, 0.3, 0.12, 0.13])
         if not session.complete:
             pages.painter.drawText(QRectF(0, y + pages.line, pages.width, pages.line), Qt.AlignmentFlag.AlignLeft,
                                    "This session was not closed normally: the last trial may be cut short.")

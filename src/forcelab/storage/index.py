@@ -104,8 +104,10 @@ class ArchiveIndex:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.executescript(_SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(trial_metrics)")}
-        if "side" not in columns:  # indexes written before the stronger side was kept
+        if "side" not in columns:  # indexes written before the stronger side was kept:
             self.db.execute("ALTER TABLE trial_metrics ADD COLUMN side TEXT")
+            self.db.execute("DELETE FROM sessions")  # re-read every file at the next sync (roster kept)
+            self.db.commit()
 
     def close(self) -> None:
         """Close the database."""

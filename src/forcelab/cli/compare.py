@@ -1,0 +1,150 @@
+"""``forcelab trends``, ``forcelab team`` and ``forcelab report``: comparing sessions from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from forcelab.cli import CliError
+
+ARCHIVE_HELP = "archive folder (default: $FORCELAB_ARCHIVE, else the user data directory)"
+
+
+def _out(text: object = "") -> None:
+    sys.stdout.write(f"{text}\n")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``trends``, ``team`` and ``report`` subcommands."""
+    p = subparsers.add_parser("trends", help="one athlete's metric across sessions, with meaningful-change flags")
+    p.add_argument("--athlete", required=True, help="athlete name as in the roster")
+    p.add_argument("--metric", required=True, help="metric key, e.g. jump_height_takeoff_velocity")
+    p.add_argument("--test", help="only trials of this test (cmj, sj, dj, imtp)")
+    p.add_argument("--aggregate", choices=("best", "mean"), default="best", help="session value (default: best)")
+    p.add_argument("--swc", type=float, help="smallest worthwhile change in the metric's unit (default: from data)")
+    p.add_argument("--baseline", type=int, default=5, help="sessions in the rolling baseline (default 5)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--archive", help=ARCHIVE_HELP)
+    p.set_defaults(func=run_trends)
+
+    p = subparsers.add_parser("team", help="athletes x latest key metrics and flags, most concerning first")
+    p.add_argument("--test", default="cmj", help="test type (default cmj)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--archive", help=ARCHIVE_HELP)
+    p.set_defaults(func=run_team)
+
+    p = subparsers.add_parser("report", help="write a PDF report of one session")
+    p.add_argument("session", type=Path, help="session file (.h5)")
+    p.add_argument("--out", required=True, type=Path, help="PDF file to write")
+    p.add_argument("--archive", help="archive folder for the trends page (default: the session's archive)")
+    p.add_argument("--no-trends", action="store_true", help="leave out the trends page")
+    p.set_defaults(func=run_report)
+
+
+def _index(args: argparse.Namespace) -> Any:
+    from forcelab.storage.archive import archive_dir
+    from forcelab.storage.index import ArchiveIndex
+
+    path = archive_dir(args.archive)
+    index = ArchiveIndex(path)
+    index.sync()
+    return path, index
+
+
+def run_trends(args: argparse.Namespace) -> int:
+    """Print the trend table (or JSON) of one athlete's metric."""
+    from forcelab.compare.source import athlete_trend
+
+    path, index = _index(args)
+    with index:
+        if args.athlete not in {a["name"] for a in index.athletes()}:
+            raise CliError(f"no athlete named {args.athlete!r} in the archive at {path}")
+        if args.metric not in index.metric_names(args.athlete):
+            known = ", ".join(list(index.metric_names(args.athlete))[:12])
+            raise CliError(f"athlete {args.athlete!r} has no metric {args.metric!r}; some that exist: {known}, ...")
+        t = athlete_trend(index, args.athlete, args.metric, test=args.test, aggregate=args.aggregate,
+                          swc=args.swc, baseline_sessions=args.baseline)
+    doc = {
+        "archive": str(path), "athlete": args.athlete, "metric": t.metric, "aggregate": t.aggregate,
+        "better": t.better, "method": t.method, "typical_error_cv_percent": t.typical_error_cv,
+        "typical_error": t.typical_error, "smallest_worthwhile_change": t.swc, "params": t.params,
+        "sessions": [
+            {"session": p.session_id, "date": p.when.isoformat(), "value": p.value, "trials": p.n_trials,
+             "change": p.change, "meaningful": p.meaningful, "direction": p.direction,
+             "baseline_mean": p.baseline_mean, "z": p.z, "status": p.status, "stronger_side": p.stronger_side}
+            for p in t.points
+        ],
+    }
+    if args.json:
+        _out(json.dumps(doc, indent=2))
+        return 0
+    _out(f"archive: {path}")
+    te = "—" if t.typical_error_cv is None else f"{t.typical_error_cv:.1f} %"
+    swc = "—" if t.swc is None else f"{t.swc:.4g}"
+    _out(f"{args.athlete} · {t.metric} · {t.method}")
+    _out(f"typical error {te} · smallest worthwhile change {swc}")
+    _out(f"{'date':<17}{'value':>11}{'change':>11}  {'flag':<19}{'status':<13}side")
+    for p in t.points:
+        change = "" if p.change is None else f"{p.change:+.4g}"
+        flag = f"meaningful {p.direction}" if p.meaningful else ""
+        _out(f"{p.when:%Y-%m-%d %H:%M}{p.value:>11.4g}{change:>11}  {flag:<19}{p.status:<13}{p.stronger_side or ''}")
+    return 0
+
+
+def run_team(args: argparse.Namespace) -> int:
+    """Print the team table."""
+    from forcelab.compare.source import team_table
+
+    path, index = _index(args)
+    with index:
+        rows = team_table(index, test=args.test)
+    if args.json:
+        _out(json.dumps([{"athlete": r.athlete, "last_session": r.last_session.isoformat() if r.last_session else None,
+                          "values": r.values, "status": r.status, "flags": r.flags, "worst": r.worst} for r in rows],
+                        indent=2))
+        return 0
+    _out(f"archive: {path}")
+    for r in rows:
+        vals = ", ".join(f"{k}={v:.4g}" for k, v in r.values.items() if v is not None)
+        _out(f"{r.worst:<6} {r.athlete:<24} {vals}")
+        for f in r.flags:
+            _out(f"       ! {f}")
+    return 0
+
+
+def _archive_of(session: Path) -> Path | None:
+    """The archive folder holding ``session`` (the nearest parent with an index), or None."""
+    from forcelab.storage.archive import INDEX_NAME
+
+    for parent in session.resolve().parents:
+        if (parent / INDEX_NAME).exists():
+            return parent
+    return None
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Write the PDF report of one session."""
+    from forcelab.gui.report import write_session_report
+    from forcelab.storage.h5open import SessionFileError
+    from forcelab.storage.index import ArchiveIndex
+
+    if not args.session.is_file():
+        raise CliError(f"{args.session}: no such session file")
+    index = None
+    if not args.no_trends:
+        archive = Path(args.archive) if args.archive else _archive_of(args.session)
+        if archive is not None:
+            index = ArchiveIndex(archive)
+            index.sync()
+    try:
+        summary = write_session_report(args.session, args.out, index=index)
+    except SessionFileError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        if index is not None:
+            index.close()
+    _out(f"report: {summary.path} ({summary.pages} pages: {', '.join(summary.titles)})")
+    return 0
