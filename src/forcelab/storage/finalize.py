@@ -1,8 +1,8 @@
 """Turn a recorded (or crashed) session into its final layout, atomically.
 
 The recording layout is the continuous ``/stream`` plus the ``/journal``. Finalizing replays the journal
-and writes one ``/trials/trial_NNN`` group per trial with copies of its samples, its calibration and its
-analysis, so a trial can be read on its own by any HDF5 tool. The new file is written beside the old one
+and writes one ``/trials/trial_NNN`` group per trial with its samples (virtual datasets: views into the
+stream that take no space), its calibration and its analysis, so a trial reads on its own in any HDF5 tool. The new file is written beside the old one
 and renamed over it (``os.replace``), so a crash while finalizing leaves the recorded file untouched.
 """
 
@@ -21,9 +21,6 @@ from forcelab.storage.h5open import open_h5_read
 from forcelab.storage.trialio import write_result
 
 log = logging.getLogger(__name__)
-
-_COMP = {"compression": "gzip", "compression_opts": 1, "shuffle": True}
-
 
 def finalize(path: str | os.PathLike[str], *, complete: bool) -> None:
     """Rewrite ``path`` with trial groups; ``complete=False`` for a session recovered after a crash."""
@@ -53,7 +50,8 @@ def _copy_final(src: h5py.File, dst: h5py.File, *, complete: bool) -> None:
     dst.create_dataset(schema.COMMITTED, data=np.array([n_valid], dtype=np.uint64)).attrs["unit"] = "samples"
     src.copy(src[schema.CALIBRATION], dst, name=schema.CALIBRATION)
     jbytes = src[schema.JOURNAL][()].tobytes()
-    dst.create_dataset(schema.JOURNAL, data=np.frombuffer(jbytes, dtype=np.uint8), maxshape=(None,), chunks=True)
+    dst.create_dataset(schema.JOURNAL, data=np.frombuffer(jbytes, dtype=np.uint8), maxshape=(None,),
+                       chunks=(65536,), compression="gzip", compression_opts=6)
     rep = journal.replay(journal.decode(jbytes))
     stream = dst[schema.STREAM]
     n_rows = int(stream["counter"].shape[0])
@@ -76,6 +74,20 @@ def calibration_for(calibrations: list[journal.CalibrationRecord], row: int) -> 
     return found
 
 
+def _trial_view(g: h5py.Group, name: str, ds: h5py.Dataset, start: int, stop: int) -> h5py.Dataset:
+    """Rows ``[start, stop)`` of stream dataset ``ds`` as a virtual dataset (a view: no copy, no space).
+
+    The source is named ``"."`` (this same file), so the view survives renaming or moving the file.
+    """
+    n = stop - start
+    if n <= 0:
+        return g.create_dataset(name, shape=(0,) + ds.shape[1:], dtype=ds.dtype)
+    layout = h5py.VirtualLayout(shape=(n,) + ds.shape[1:], dtype=ds.dtype)
+    source = h5py.VirtualSource(".", ds.name, shape=ds.shape, dtype=ds.dtype)
+    layout[:] = source[start:stop]
+    return g.create_virtual_dataset(name, layout)
+
+
 def write_trial_group(
     trials: h5py.Group,
     stream: h5py.Group,
@@ -85,7 +97,7 @@ def write_trial_group(
     rate: float,
     n_rows: int,
 ) -> h5py.Group:
-    """Write ``/trials/trial_NNN`` for ``rec``: sample copies, calibration, analysis, decision."""
+    """Write ``/trials/trial_NNN`` for ``rec``: sample views, calibration, analysis, decision."""
     start = min(rec.start, n_rows)
     stop = n_rows if rec.stop is None else min(rec.stop, n_rows)
     g = trials.create_group(schema.trial_group_name(rec.number))
@@ -101,9 +113,7 @@ def write_trial_group(
     g.attrs["note"] = rec.note
     for name in stream:
         ds = stream[name]
-        data = ds[start:stop]
-        opts = _COMP if data.shape[0] > 0 else {}
-        out = g.create_dataset(name, data=data, **opts)
+        out = _trial_view(g, name, ds, start, stop)
         for key, value in ds.attrs.items():
             out.attrs[key] = value
     cal = calibration_for(calibrations, start)

@@ -1,7 +1,8 @@
 """Write and read one trial's analysis (metrics, events, flags) inside its HDF5 group.
 
-Each is stored twice on purpose: as compound tables (``metrics``, ``events``, ``flags``) that MATLAB and R
-read as a struct / data frame, and as the full ``result_json`` attribute that forcelab reads back exactly.
+They are compound tables (``metrics``, ``events``, ``flags``) that MATLAB and R read as a struct / data
+frame; forcelab reads them back into exactly the ``TrialResult.to_dict()`` form (missing numbers are NaN,
+missing event indices -1, and empty reasons are dropped).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 import h5py
 
-from forcelab.storage.h5tables import attr_str, write_table
+from forcelab.storage.h5tables import attr_num, attr_str, read_table, write_table
 
 METRIC_COLUMNS = [
     ("name", "str"),
@@ -37,23 +38,52 @@ def write_result(group: h5py.Group, result: dict[str, Any], *, software: str = "
     write_table(group, "metrics", METRIC_COLUMNS, metrics)
     write_table(group, "events", EVENT_COLUMNS, events)
     write_table(group, "flags", FLAG_COLUMNS, list(result.get("flags", [])))
-    group.attrs["result_json"] = json.dumps(result, allow_nan=False)  # keeps the analysis order
+    group.attrs["analysis_test"] = str(result.get("test", ""))
     group.attrs["analysis_software"] = software
     group.attrs["analysis_params"] = json.dumps(result.get("params", {}), sort_keys=True)
 
 
 def read_result(group: h5py.Group) -> dict[str, Any] | None:
-    """The result dict written by :func:`write_result`, or ``None`` when the trial was never analysed."""
-    text = attr_str(group, "result_json")
-    if not text:
+    """The result dict written by :func:`write_result` (as ``TrialResult.to_dict()``), or ``None``."""
+    if "metrics" not in group:
         return None
-    out: dict[str, Any] = json.loads(text)
-    return out
+    metrics: dict[str, Any] = {}
+    for row in read_table(group["metrics"]):
+        m: dict[str, Any] = {
+            "value": row["value"],
+            "unit": row["unit"],
+            "method": row["method"],
+            "params": json.loads(row["params"] or "{}"),
+            "reference": row["reference"],
+        }
+        if row["reason"]:
+            m["reason"] = row["reason"]
+        metrics[row["name"]] = m
+    events: dict[str, Any] = {}
+    for row in read_table(group["events"]) if "events" in group else []:
+        e: dict[str, Any] = {
+            "index": None if row["index"] < 0 else row["index"],
+            "time": row["time"],
+            "method": row["method"],
+        }
+        if row["reason"]:
+            e["reason"] = row["reason"]
+        events[row["name"]] = e
+    flags = [{"code": r["code"], "message": r["message"]} for r in read_table(group["flags"])] if "flags" in group else []
+    rate = attr_num(group, "rate")
+    return {
+        "test": attr_str(group, "analysis_test", attr_str(group, "test")),
+        "metrics": metrics,
+        "events": events,
+        "flags": flags,
+        "params": json.loads(attr_str(group, "analysis_params", "{}") or "{}"),
+        **({"rate": rate} if rate is not None else {}),
+    }
 
 
 def move_to_history(trial: h5py.Group, label: str) -> None:
     """Move the trial's current analysis into ``metrics_history/<label>`` (for re-analysis)."""
-    if "result_json" not in trial.attrs:
+    if "metrics" not in trial:
         return
     hist = trial.require_group("metrics_history")
     if label in hist:
@@ -63,7 +93,7 @@ def move_to_history(trial: h5py.Group, label: str) -> None:
         if part in trial:
             trial.copy(trial[part], dst)
             del trial[part]
-    for key in ("result_json", "analysis_software", "analysis_params"):
+    for key in ("analysis_test", "analysis_software", "analysis_params"):
         if key in trial.attrs:
             dst.attrs[key] = trial.attrs[key]
             del trial.attrs[key]

@@ -204,7 +204,7 @@ class SessionWriter:
         c = f.create_group(schema.CALIBRATION)
         c.create_dataset("gain", data=cal.gain).attrs["unit"] = f"{cal.unit}/{info.raw_unit}"
         c.create_dataset("offset", data=cal.offset).attrs["unit"] = cal.unit
-        f.create_dataset(schema.JOURNAL, (0,), maxshape=(None,), dtype=np.uint8, chunks=(4096,))
+        f.create_dataset(schema.JOURNAL, (0,), maxshape=(None,), dtype=np.uint8, chunks=(16384,), **comp)
         f.create_dataset(schema.COMMITTED, data=np.zeros(1, dtype=np.uint64)).attrs["unit"] = "samples"
 
     def _force_names(self) -> tuple[str, ...]:
