@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from forcelab.analysis.events import first_true
 from forcelab.analysis.jump_core import run_core
 from forcelab.analysis.jump_landing import add_landing
 from forcelab.analysis.jump_metrics import REF_HAWKIN, MetricBook, add_phase, why_missing
 from forcelab.analysis.jump_takeoff import Takeoff, add_takeoff, flight_flags
-from forcelab.analysis.kinematics import Kinematics
+from forcelab.analysis.kinematics import Kinematics, countermovement_phases
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 
 DEFAULTS: dict[str, ParamValue] = {
@@ -108,14 +107,14 @@ def analyze_cmj(
     # phase boundaries
     if kin is not None and onset.index is not None:
         v = kin.velocity
-        jmin = int(np.argmin(v))
-        if v[jmin] >= 0:
+        jmin_, jz = countermovement_phases(v)
+        if jmin_ is None:
             pwhy = "no countermovement: the centre-of-mass velocity never goes negative before take-off"
             bstart = Event("braking_start", None, rate, braking_start, reason=pwhy)
             pstart = Event("propulsion_start", None, rate, "velocity_zero", reason=pwhy)
             res.flag("no_countermovement", pwhy)
         else:
-            jz = first_true(v >= 0.0, jmin)
+            jmin = jmin_
             if jz is None:
                 pstart = Event("propulsion_start", None, rate, "velocity_zero",
                                reason="velocity still negative at take-off")

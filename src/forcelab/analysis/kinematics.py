@@ -83,3 +83,19 @@ def integrate(
         raise ValueError("give v_start (forward) or v_end (backward integration)")
     s = cumulative(v, dt, rule) + s_start
     return Kinematics(start, stop, v, s, f * v)
+
+
+def countermovement_phases(velocity: np.ndarray) -> tuple[int | None, int | None]:
+    """McMahon et al. 2018 boundaries in a velocity array that starts at onset.
+
+    Returns ``(j_min, j_zero)``: the index of the velocity minimum (unweighting -> braking) and the first
+    index after it with ``v >= 0`` (braking -> propulsion). ``j_min`` is ``None`` when the velocity never
+    goes negative (no countermovement); ``j_zero`` is ``None`` when it never comes back to zero.
+    """
+    if velocity.size == 0:
+        return None, None
+    jmin = int(np.argmin(velocity))
+    if velocity[jmin] >= 0:
+        return None, None
+    up = np.flatnonzero(velocity[jmin:] >= 0.0)
+    return jmin, (None if up.size == 0 else jmin + int(up[0]))
