@@ -100,11 +100,25 @@ def test_malformed_lines_are_counted_not_data() -> None:
     data = b"1000;1.0\n2000;\n3000;2.0;\n;;\n4000;nan\n5000;3.0\n12;34;56\n"
     dec = TextLineDecoder(TextFormat(delimiter=";", rate_hz=1000))
     counter, _, v = cat(dec.feed(data))
-    # "3000;2.0;" has the columns needed (extra empty field): data. "12;34;56" too (time 12: backwards)
-    assert v[:, 0].tolist() == [1.0, 2.0, 3.0, 34.0]
+    # "3000;2.0;" has the columns needed (extra empty field): data. "12;34;56" too, but its time goes
+    # backwards: held until the next line shows it was damage
+    assert v[:, 0].tolist() == [1.0, 2.0, 3.0]
     assert dec.stats.malformed == 3  # "2000;", ";;", "4000;nan"
     assert dec.stats.samples_lost == 2  # 1000 -> 3000 and 3000 -> 5000 at 1 kHz
-    assert dec.stats.resyncs == 1 and any("backwards" in m for m in dec.stats.messages)
+    _, _, v = cat(dec.feed(b"6000;4.0\n"))
+    assert v[:, 0].tolist() == [4.0]
+    assert dec.stats.malformed == 4 and dec.stats.samples_lost == 2 and dec.stats.resyncs == 0
+
+
+def test_garbled_time_digit_costs_one_line_but_a_real_restart_is_followed() -> None:
+    dec = TextLineDecoder(TextFormat(delimiter=";", rate_hz=100))
+    lines = [b"0;1", b"10000;2", b"2000000000;3", b"30000;4", b"40000;5"]  # line 3 garbled
+    counter, t, v = cat(dec.feed(b"\n".join(lines) + b"\n"))
+    assert v[:, 0].tolist() == [1, 2, 4, 5] and dec.stats.malformed == 1
+    assert list(counter) == [0, 1, 3, 4] and dec.stats.samples_lost == 1
+    counter, t, v = cat(dec.feed(b"500;6\n10500;7\n20500;8\n"))  # device restarted its clock
+    assert v[:, 0].tolist() == [6, 7, 8] and list(counter) == [5, 6, 7]
+    assert any("jumped" in m for m in dec.stats.messages) and dec.stats.resyncs == 1
 
 
 def test_overlong_line_is_dropped_and_reading_resumes() -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forcelab.devices.text_decoder import LineSplitter, SampleClock, TextFormat
+from forcelab.devices.text_decoder import LineSplitter, SampleClock, TextFormat, TimeGate
 from forcelab.devices.types import DecoderStats, SampleBlock
 
 BAUD = 115200
@@ -154,6 +154,7 @@ class ChronojumpDecoder:
         self.format = TextFormat(channels=(1,), time_column=0, time_unit=1e-6, time_wrap=TIME_WRAP,
                                  delimiter=";", rate_hz=rate_hz)
         self.clock = SampleClock(self.format, self.stats)
+        self.gate: TimeGate[float] = TimeGate(self.format, self.stats)
         self._lines = LineSplitter(self.stats, max_line=256)
         self.events: deque[TriggerEvent] = deque(maxlen=max_queue)
         self.replies: deque[ChronojumpReply] = deque(maxlen=max_queue)
@@ -164,6 +165,7 @@ class ChronojumpDecoder:
     def capture_started(self) -> None:
         """The device's clock restarts at 0 now; the synthesised counter keeps rising."""
         self.clock.reset()
+        self.gate.reset()
 
     def feed(self, data: bytes) -> list[SampleBlock]:
         """Consume ``data``; return the samples it completed as blocks (never raises)."""
@@ -173,8 +175,9 @@ class ChronojumpDecoder:
         for line in self._lines.feed(data):
             m = _DATA.match(line)
             if m:
-                times.append(int(m.group(1)))
-                forces.append(float(m.group(2)))
+                for when, force in self.gate.push(float(m.group(1)), float(m.group(2)), len(line) + 1):
+                    times.append(int(when))
+                    forces.append(force)
                 continue
             t = _TRIGGER.match(line)
             if t:

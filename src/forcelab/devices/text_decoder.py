@@ -23,6 +23,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -48,6 +49,9 @@ class TextFormat:
     ``delimiter``: the field separator; None splits on any run of ``,`` ``;`` tab or space.
     ``rate_hz``: nominal sample rate; without it the period is estimated from the data.
     ``scale``: multiplies every channel value (e.g. 9.80665 for a device that prints kilograms).
+    ``max_jump_s``: a line whose time jumps back, or forward by more than this, is held until the next
+    line shows whether the stream really jumped (then it is kept, a resync) or the line was damaged
+    (then it is dropped as malformed). Without it one garbled digit would shift the clock for good.
     """
 
     channels: tuple[int, ...] = (1,)
@@ -58,6 +62,7 @@ class TextFormat:
     delimiter: str | None = None
     rate_hz: float | None = None
     scale: float = 1.0
+    max_jump_s: float = 2.0
 
     def __post_init__(self) -> None:
         if not self.channels:
@@ -80,6 +85,16 @@ class TextFormat:
             raise ValueError("delimiter must not be empty (use None for any of , ; tab space)")
         if not math.isfinite(self.scale):
             raise ValueError("scale must be finite")
+        if not (math.isfinite(self.max_jump_s) and self.max_jump_s > 0):
+            raise ValueError(f"max_jump_s must be a positive number of seconds, got {self.max_jump_s}")
+
+    @property
+    def max_jump_raw(self) -> float:
+        """``max_jump_s`` in units of the time column."""
+        if self.time_is_counter:
+            assert self.rate_hz is not None
+            return self.max_jump_s * self.rate_hz
+        return self.max_jump_s / self.time_unit
 
     @property
     def columns_needed(self) -> int:
@@ -130,6 +145,65 @@ class LineSplitter:
         self.stats.malformed += 1
         self.stats.resyncs += 1
         self.stats.bytes_discarded += n
+
+
+Row = TypeVar("Row")
+
+
+class TimeGate(Generic[Row]):
+    """Hold back a line whose time is implausible until the next line says whether it was damage.
+
+    A time is plausible when it is 0 .. ``max_jump_s`` after the last accepted one (modulo the wrap).
+    An implausible line waits; if the next line is plausible after the last accepted time, the waiting
+    line was damaged and is dropped (``malformed``); if it is plausible after the waiting line, the
+    device really jumped (a restart or a long stall) and both are kept. So a garbled digit costs one
+    line, never a permanent clock offset or a flood of "lost" samples.
+    """
+
+    def __init__(self, fmt: TextFormat, stats: DecoderStats) -> None:
+        self.stats = stats
+        self.limit = fmt.max_jump_raw
+        self.wrap = fmt.time_wrap
+        self._last: float | None = None
+        self._held: tuple[float, Row, int] | None = None
+
+    def reset(self) -> None:
+        """Accept the next time whatever it is (the device's clock restarted on purpose)."""
+        self._last = None
+        self._held = None
+
+    def _ok(self, prev: float, t: float) -> bool:
+        d = t - prev
+        if self.wrap is not None:
+            d = (d + self.wrap / 2) % self.wrap - self.wrap / 2
+        return 0 <= d <= self.limit
+
+    def push(self, t: float, row: Row, size: int) -> list[tuple[float, Row]]:
+        """Offer one line (time, payload, its length in bytes); return the lines accepted by it, in order."""
+        if self._last is None:
+            self._last = t
+            return [(t, row)]
+        if self._held is not None:
+            ht, hrow, hsize = self._held
+            self._held = None
+            if self._ok(self._last, t):
+                self.stats.malformed += 1
+                self.stats.bytes_discarded += hsize
+                self._last = t
+                return [(t, row)]
+            if self._ok(ht, t):
+                self.stats.note(f"device time jumped to {ht:g} and stayed there; following it")
+                self._last = t
+                return [(ht, hrow), (t, row)]
+            self.stats.malformed += 1
+            self.stats.bytes_discarded += hsize
+            self._held = (t, row, size)
+            return []
+        if self._ok(self._last, t):
+            self._last = t
+            return [(t, row)]
+        self._held = (t, row, size)
+        return []
 
 
 class SampleClock:
@@ -241,6 +315,7 @@ class TextLineDecoder:
         self.text_lines = 0
         self._lines = LineSplitter(self.stats, max_line=max_line)
         self.clock = SampleClock(self.fmt, self.stats, estimate_from=estimate_from)
+        self.gate: TimeGate[list[float]] = TimeGate(self.fmt, self.stats)
         self._needed = self.fmt.columns_needed
 
     def feed(self, data: bytes) -> list[SampleBlock]:
@@ -255,8 +330,9 @@ class TextLineDecoder:
                 self._not_data(line)
                 continue
             if fmt.time_column is not None:
-                times.append(row[0])
-                values.append(row[1:])
+                for t, kept in self.gate.push(row[0], row[1:], len(line) + 1):
+                    times.append(t)
+                    values.append(kept)
             else:
                 values.append(row)
         if not values:
