@@ -34,18 +34,13 @@ is the reason the binary protocol exists, and the record marks such samples as D
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import logging
 import math
 import os
-import select
 import shutil
 import tempfile
-import termios
 import threading
 import time
-import tty
 from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -74,116 +69,31 @@ from forcelab.devices.protocol import (
     encode_reply,
 )
 from forcelab.devices.sim_motion import Calibration, Script, SimMotion, TrialRecord
+from forcelab.devices.sim_pty import PtyEndpoint
+from forcelab.devices.sim_record import (
+    DAMAGED,
+    LINK_LOST,
+    OVERRUN,
+    QUEUED,
+    SENT,
+    STATUS_NAMES,
+    Recorder,
+    SampleRecord,
+    SimStats,
+)
+from forcelab.devices.sim_tx import TransmitBuffer, Unit
 from forcelab.devices.sim_wire import FaultPlan, WireEncoder, damage, samples_per_unit
+
+__all__ = [
+    "DAMAGED", "LINK_LOST", "OVERRUN", "QUEUED", "SENT", "STATUS_NAMES", "FaultPlan", "SampleRecord",
+    "Script", "SimStats", "SimulatedPlates",
+]
 
 log = logging.getLogger(__name__)
 
 MIN_RATE = 1
 MAX_RATE = 10_000
 FIRMWARE = "1.0.0"
-
-# record status of a sample
-QUEUED = 0  #: in the device's transmit buffer, not yet fully written
-SENT = 1  #: written to the port intact
-OVERRUN = 2  #: dropped: the transmit buffer was full (the counter skipped it)
-DAMAGED = 3  #: written, but its frame/line was damaged by an injected fault
-LINK_LOST = 4  #: still queued when the host closed the port or the device was unplugged
-STATUS_NAMES = {QUEUED: "queued", SENT: "sent", OVERRUN: "overrun", DAMAGED: "damaged", LINK_LOST: "link_lost"}
-
-
-@dataclass
-class SimStats:
-    """What the simulated device did (a snapshot is returned by :attr:`SimulatedPlates.stats`)."""
-
-    host_opens: int = 0
-    host_closes: int = 0
-    boots: int = 0
-    streams: int = 0
-    samples_generated: int = 0
-    samples_sent: int = 0
-    samples_overrun: int = 0
-    samples_damaged: int = 0
-    samples_link_lost: int = 0
-    units_damaged: int = 0
-    bytes_written: int = 0
-    would_block: int = 0
-    bytes_ignored: int = 0
-    commands: int = 0
-    bad_commands: int = 0
-    stalls: int = 0
-    unplugs: int = 0
-    replugs: int = 0
-
-
-@dataclass
-class SampleRecord:
-    """Every sample the device generated: unwrapped counter, micros (device clock, wraps at 2**32),
-    counts ``(n, channels)``, status (QUEUED, SENT, OVERRUN, DAMAGED, LINK_LOST) and stream number
-    (one per START; the counter restarts at 0 in each)."""
-
-    counter: np.ndarray
-    micros: np.ndarray
-    counts: np.ndarray
-    status: np.ndarray
-    stream: np.ndarray
-
-    def select(self, mask: np.ndarray) -> SampleRecord:
-        """The samples where ``mask`` is true."""
-        return SampleRecord(self.counter[mask], self.micros[mask], self.counts[mask], self.status[mask],
-                            self.stream[mask])
-
-    @property
-    def n(self) -> int:
-        """Number of samples."""
-        return int(len(self.counter))
-
-
-class _Recorder:
-    """Growable arrays of generated samples (amortised O(1) append)."""
-
-    def __init__(self, channels: int) -> None:
-        self._n = 0
-        cap = 4096
-        self.counter = np.zeros(cap, np.uint64)
-        self.micros = np.zeros(cap, np.uint32)
-        self.counts = np.zeros((cap, channels), np.int32)
-        self.status = np.zeros(cap, np.uint8)
-        self.stream = np.zeros(cap, np.uint32)
-
-    def add(self, counter0: int, micros: np.ndarray, counts: np.ndarray, stream: int) -> int:
-        n = len(micros)
-        need = self._n + n
-        if need > len(self.counter):
-            cap = max(need, 2 * len(self.counter))
-            for name in ("counter", "micros", "counts", "status", "stream"):
-                old = getattr(self, name)
-                new = np.zeros((cap, *old.shape[1:]), old.dtype)
-                new[: self._n] = old[: self._n]
-                setattr(self, name, new)
-        s = slice(self._n, need)
-        self.counter[s] = counter0 + np.arange(n, dtype=np.uint64)
-        self.micros[s] = micros
-        self.counts[s] = counts
-        self.status[s] = QUEUED
-        self.stream[s] = stream
-        start, self._n = self._n, need
-        return start
-
-    def snapshot(self) -> SampleRecord:
-        n = self._n
-        return SampleRecord(self.counter[:n].copy(), self.micros[:n].copy(), self.counts[:n].copy(),
-                            self.status[:n].copy(), self.stream[:n].copy())
-
-
-@dataclass
-class _Unit:
-    """One item of the transmit buffer."""
-
-    data: bytes
-    samples: int = 0  # 0 for replies and banners
-    counter: int = 0  # first sample's counter
-    rec: int = -1  # index of the first sample in the record
-    damaged: bool = False
 
 
 @dataclass
@@ -280,23 +190,16 @@ class SimulatedPlates:
         self._script = script
         self.stand_after = float(stand_after)
         self._rng = np.random.default_rng(None if seed is None else seed + 1)
-        self._record = _Recorder(channels) if record else None
-        #: (counter after the last sample of a unit, monotonic time it was fully written), newest last
-        self.write_log: deque[tuple[int, float]] = deque(maxlen=200_000)
+        self._record = Recorder(channels) if record else None
         self._stats = SimStats()
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._dir = tempfile.mkdtemp(prefix="forcelab-sim-")
-        self._link = os.path.join(self._dir, "ttySIM0")
-        self._master: int | None = None
-        self._poll: select.poll | None = None
-        self._slave_path: str | None = None
+        self._pty = PtyEndpoint(os.path.join(self._dir, "ttySIM0"))
         self._host = False
         self._dev = _Device()
-        self._fifo: deque[_Unit] = deque()
-        self._fifo_bytes = 0
-        self._head_sent = 0  # bytes of the first unit already written
+        self._tx = TransmitBuffer(tx_buffer, self._stats, self._record)
         self._stall_until = 0.0
         self._damage_next: list[str] = []
         self._t_created = time.monotonic()
@@ -313,12 +216,18 @@ class SimulatedPlates:
     @property
     def port(self) -> str:
         """Stable path to open with pyserial (a symlink to the current pty slave)."""
-        return self._link
+        return self._pty.link
 
     @property
     def device_path(self) -> str | None:
         """The current pty slave (``/dev/pts/N``), ``None`` while unplugged."""
-        return self._slave_path if self._master is not None else None
+        return self._pty.slave_path if self._pty.plugged else None
+
+    @property
+    def write_log(self) -> deque[tuple[int, float]]:
+        """With ``record=True``: (counter after the last sample of a frame, ``time.monotonic()`` when it was
+        fully written to the port), newest last; for latency measurements."""
+        return self._tx.write_log
 
     @property
     def rate(self) -> int:
@@ -372,7 +281,8 @@ class SimulatedPlates:
             self._next_stall = self._t_started + f.stall_every
         if f.unplug_after > 0:
             self._unplug_at = self._t_started + f.unplug_after
-        self._open_pty()
+        self._pty.plug()
+        self._host = False
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="forcelab-sim", daemon=True)
         self._thread.start()
@@ -384,7 +294,7 @@ class SimulatedPlates:
             self._thread.join(timeout=5.0)
             self._thread = None
         with self._lock:
-            self._close_master()
+            self._unplug()
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> SimulatedPlates:
@@ -397,20 +307,21 @@ class SimulatedPlates:
     def unplug(self) -> None:
         """Pull the USB cable: close the master; the host's reads fail and :attr:`port` disappears."""
         with self._lock:
-            if self._master is None:
+            if not self._pty.plugged:
                 return
-            self._close_master()
+            self._unplug()
             self._stats.unplugs += 1
             log.info("simulator unplugged")
 
     def replug(self) -> None:
         """Plug back in: a new pty, :attr:`port` points at it; the host must reopen :attr:`port`."""
         with self._lock:
-            if self._master is not None:
+            if self._pty.plugged:
                 return
-            self._open_pty()
+            self._pty.plug()
+            self._host = False
             self._stats.replugs += 1
-            log.info("simulator replugged at %s", self._slave_path)
+            log.info("simulator replugged at %s", self._pty.slave_path)
 
     def stall(self, ms: float) -> None:
         """Stop draining the transmit buffer for ``ms`` milliseconds (sampling goes on)."""
@@ -447,31 +358,9 @@ class SimulatedPlates:
 
     # ------------------------------------------------------------------ the pty
 
-    def _open_pty(self) -> None:
-        master, slave = os.openpty()
-        tty.setraw(slave)
-        path = os.ttyname(slave)
-        os.close(slave)  # the host opens it; until then the master reports POLLHUP
-        os.set_blocking(master, False)
-        poll = select.poll()
-        poll.register(master, select.POLLIN | select.POLLHUP)
-        self._master, self._poll, self._slave_path = master, poll, path
-        self._host = False
-        tmp = self._link + ".new"
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        os.symlink(path, tmp)
-        os.replace(tmp, self._link)
-
-    def _close_master(self) -> None:
-        if self._master is None:
-            return
+    def _unplug(self) -> None:
         self._host_gone()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._link)
-        os.close(self._master)
-        self._master = None
-        self._poll = None
+        self._pty.unplug()
 
     def _host_gone(self) -> None:
         """The host closed the port (or the cable went): stop streaming, lose the transmit buffer."""
@@ -480,21 +369,7 @@ class SimulatedPlates:
         self._host = False
         self._dev.streaming = False
         self._dev.booted = False
-        self._discard_fifo()
-
-    def _flush_slave_input(self) -> None:
-        """Throw away bytes written for a host that has gone (a real USB port drops them)."""
-        if self._slave_path is None:
-            return
-        try:
-            fd = os.open(self._slave_path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        except OSError as exc:
-            log.debug("could not flush %s: %s", self._slave_path, exc)
-            return
-        try:
-            termios.tcflush(fd, termios.TCIFLUSH)
-        finally:
-            os.close(fd)
+        self._tx.discard()
 
     # ------------------------------------------------------------------ the loop
 
@@ -510,7 +385,7 @@ class SimulatedPlates:
 
     def _step(self, now: float) -> None:
         self._scheduled_faults(now)
-        if self._master is None:
+        if not self._pty.plugged:
             return
         self._check_host(now)
         if not self._host:
@@ -526,7 +401,8 @@ class SimulatedPlates:
             self._generate(now, final=False)
         if dev.tare is not None and dev.tare.reply_at is not None and now >= dev.tare.reply_at:
             self._finish_tare()
-        self._flush(now)
+        if now >= self._stall_until:
+            self._tx.drain(self._pty.write)
         if now >= self._next_extend:
             self._next_extend = now + 0.1
             self.motion.extend(self.motion_time())
@@ -546,16 +422,15 @@ class SimulatedPlates:
             self._replug_at = math.inf
 
     def _check_host(self, now: float) -> None:
-        assert self._poll is not None
-        hup = any(ev & select.POLLHUP for _, ev in self._poll.poll(0))
-        if hup and self._host:
+        present = self._pty.host_present()
+        if not present and self._host:
             self._host_gone()
-            self._flush_slave_input()
-        elif not hup and not self._host:
+            self._pty.flush_host_input()
+        elif present and not self._host:
             self._host = True
             self._stats.host_opens += 1
             self._dev = _Device(boot_at=now + self.boot_delay)
-            log.debug("host opened %s; device resets", self._slave_path)
+            log.debug("host opened %s; device resets", self._pty.slave_path)
 
     def _boot(self, now: float) -> None:
         dev = self._dev
@@ -565,25 +440,14 @@ class SimulatedPlates:
         self._stats.boots += 1
         banner = f"{self.model} {FIRMWARE} ready ({self.channels} channels, {self._rate} Hz)"
         if self.protocol == "binary":
-            self._queue_bytes(b"\x00" + encode_reply(LogMessage(banner)))
+            self._tx.put_bytes(b"\x00" + encode_reply(LogMessage(banner)))
         else:
-            self._queue_bytes((banner + "\n").encode("ascii"))
+            self._tx.put_bytes((banner + "\n").encode("ascii"))
         if self.autostart:
             self._start_stream(now)
 
-    def _read(self) -> bytes:
-        assert self._master is not None
-        try:
-            return os.read(self._master, 65536)
-        except BlockingIOError:
-            return b""
-        except OSError as exc:
-            if exc.errno == errno.EIO:  # no host on the other side
-                return b""
-            raise
-
     def _drain_input(self, *, ignore: bool) -> None:
-        data = self._read()
+        data = self._pty.read()
         if not data:
             return
         if ignore or self.protocol == "text":
@@ -598,7 +462,7 @@ class SimulatedPlates:
     # ------------------------------------------------------------------ commands
 
     def _reply(self, reply: Reply) -> None:
-        self._queue_bytes(encode_reply(reply))
+        self._tx.put_bytes(encode_reply(reply))
 
     def _handle(self, msg: Any) -> None:
         dev = self._dev
@@ -712,21 +576,19 @@ class SimulatedPlates:
         units = self._encoder.encode(counter0, micros, counts)
         offset = 0
         for data, m in units:
-            unit = _Unit(data, m, counter0 + offset, rec0 + offset if rec0 >= 0 else -1)
+            unit = Unit(data, m, counter0 + offset, rec0 + offset if rec0 >= 0 else -1)
             offset += m
-            if self._fifo_bytes + len(data) > self.tx_buffer:
-                self._stats.samples_overrun += m
-                self._mark(unit, OVERRUN)
+            if not self._tx.fits(len(data)):
+                self._tx.drop(unit)
                 continue
             kind = self._damage_kind()
             if kind is not None:
                 unit.data = damage(data, kind, self._rng, delimiter=0 if self.protocol == "binary" else 0x0A)
-                unit.damaged = True
                 self._stats.units_damaged += 1
                 self._stats.samples_damaged += m
-                self._mark(unit, DAMAGED)
-            self._fifo.append(unit)
-            self._fifo_bytes += len(unit.data)
+                if self._record is not None and unit.rec >= 0:
+                    self._record.mark(unit.rec, m, DAMAGED)
+            self._tx.put(unit)
 
     def _damage_kind(self) -> str | None:
         if self._damage_next:
@@ -740,73 +602,3 @@ class SimulatedPlates:
         if r < f.drop_rate + f.flip_rate:
             return "flip"
         return None
-
-    def _mark(self, unit: _Unit, status: int) -> None:
-        if self._record is not None and unit.rec >= 0 and unit.samples:
-            s = slice(unit.rec, unit.rec + unit.samples)
-            if status == SENT:
-                keep = self._record.status[s] == DAMAGED
-                self._record.status[s] = np.where(keep, DAMAGED, SENT)
-            elif status == LINK_LOST:
-                self._record.status[s] = LINK_LOST
-            else:
-                self._record.status[s] = status
-
-    # ------------------------------------------------------------------ transmit
-
-    def _queue_bytes(self, data: bytes) -> None:
-        """Replies and banners: always queued (they are small and must not be lost)."""
-        self._fifo.append(_Unit(data))
-        self._fifo_bytes += len(data)
-
-    def _discard_fifo(self) -> None:
-        for unit in self._fifo:
-            if unit.samples:
-                self._stats.samples_link_lost += unit.samples
-                self._mark(unit, LINK_LOST)
-        self._fifo.clear()
-        self._fifo_bytes = 0
-        self._head_sent = 0
-
-    def _flush(self, now: float) -> None:
-        if now < self._stall_until or not self._fifo or self._master is None:
-            return
-        parts: list[bytes] = []
-        size = 0
-        for i, unit in enumerate(self._fifo):
-            chunk = unit.data[self._head_sent :] if i == 0 else unit.data
-            parts.append(chunk)
-            size += len(chunk)
-            if size >= 65536:
-                break
-        buf = b"".join(parts)
-        try:
-            written = os.write(self._master, buf)
-        except BlockingIOError:
-            self._stats.would_block += 1
-            return
-        except OSError as exc:
-            if exc.errno == errno.EIO:
-                return  # host gone; the next tick notices the hang-up
-            raise
-        if written < len(buf):
-            self._stats.would_block += 1
-        self._stats.bytes_written += written
-        done_time = time.monotonic()
-        remaining = written
-        while self._fifo and remaining > 0:
-            unit = self._fifo[0]
-            left = len(unit.data) - self._head_sent
-            if remaining >= left:
-                remaining -= left
-                self._fifo.popleft()
-                self._fifo_bytes -= len(unit.data)
-                self._head_sent = 0
-                if unit.samples:
-                    self._stats.samples_sent += unit.samples
-                    self._mark(unit, SENT)
-                    if self._record is not None:
-                        self.write_log.append((unit.counter + unit.samples, done_time))
-            else:
-                self._head_sent += remaining
-                remaining = 0
