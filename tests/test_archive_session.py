@@ -119,3 +119,47 @@ def test_h5py_example_in_the_format_doc_runs(tmp_path: Path, capsys: pytest.Capt
     exec(compile(code.group(1).replace('"session.h5"', repr(str(path))), "archive-format.md", "exec"), {})
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("Ada Example") and out[1] == "trial_001 cmj 1 nan" and out[2] == "trial_002 cmj 0 nan"
+
+
+def test_a_re_tare_applies_to_later_trials_only(tmp_path: Path) -> None:
+    from forcelab.storage.writer import Calibration
+
+    w = SessionWriter(tmp_path / "s.h5", info())
+    for k in range(2):
+        n = w.begin_trial("cmj")
+        b, t, lft, rgt = block_for(k * 100, 100)
+        w.append(b, t, lft, rgt)
+        w.end_trial(n)
+        w.set_calibration(Calibration(GAIN * 2, OFFSET + 1.0))
+    w.close()
+    t1, t2 = open_session(w.path).trials
+    np.testing.assert_array_equal(t1.gain, GAIN)
+    np.testing.assert_array_equal(t2.gain, GAIN * 2)
+    np.testing.assert_array_equal(t2.offset, OFFSET + 1.0)
+
+
+def test_journal_decoding_survives_any_damage() -> None:
+    """A journal cut or scrambled by a crash never raises: damaged lines are skipped and counted."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from forcelab.storage import journal
+
+    good = b"".join(
+        journal.encode(e)
+        for e in (
+            {"t": "begin", "trial": 1, "test": "cmj", "start": 0},
+            {"t": "end", "trial": 1, "stop": 10},
+            {"t": "decision", "trial": 1, "accepted": True, "note": "x"},
+        )
+    )
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.integers(0, len(good)), st.binary(max_size=40), st.integers(0, len(good)))
+    def check(cut: int, noise: bytes, at: int) -> None:
+        data = good[:at] + noise + good[at:cut] if at < cut else good[:cut]
+        rep = journal.replay(journal.decode(data))
+        assert len(rep.trials) <= 1
+
+    check()
+    assert journal.replay(journal.decode(good)).trials[0].accepted is True

@@ -96,6 +96,10 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
         raise CliError("online trial detection is not available in this build; record with --seconds")
     archive = archive_dir(args.archive)
     _out(f"archive: {archive}")
+    with ArchiveIndex(archive) as index:  # repairs the index after a crash of an earlier recording
+        report = index.sync()
+    if report.incomplete:
+        _out(f"index: {report.incomplete} session(s) found incomplete (a recorder stopped abnormally)")
     plate_map = _dual_plate_map()
     sim = None
     model, serial, firmware = "", "", ""

@@ -81,9 +81,12 @@ def replay(entries: Iterable[dict[str, Any]]) -> Replay:
     for e in entries:
         kind = e.get("t")
         if kind == "calibration":
-            out.calibrations.append(
-                CalibrationRecord(int(e["row"]), list(e["gain"]), list(e["offset"]), str(e.get("unit", "N")))
-            )
+            try:
+                out.calibrations.append(
+                    CalibrationRecord(int(e["row"]), list(e["gain"]), list(e["offset"]), str(e.get("unit", "N")))
+                )
+            except (KeyError, TypeError, ValueError):
+                out.damaged_lines += 1
             continue
         if kind == "note":
             out.notes.append(str(e.get("text", "")))
@@ -93,7 +96,11 @@ def replay(entries: Iterable[dict[str, Any]]) -> Replay:
             out.damaged_lines += 1
             continue
         if kind == "begin":
-            rec = TrialRecord(number, str(e.get("test", "")), int(e["start"]), began_at=str(e.get("at", "")))
+            start = e.get("start")
+            if not isinstance(start, int):
+                out.damaged_lines += 1
+                continue
+            rec = TrialRecord(number, str(e.get("test", "")), start, began_at=str(e.get("at", "")))
             rec.calibration_row = out.calibrations[-1].row if out.calibrations else 0
             by_number[number] = rec
             out.trials.append(rec)
@@ -102,9 +109,9 @@ def replay(entries: Iterable[dict[str, Any]]) -> Replay:
         if trial is None:
             out.damaged_lines += 1
             continue
-        if kind == "end":
+        if kind == "end" and isinstance(e.get("stop"), int):
             trial.stop = int(e["stop"])
-        elif kind == "result":
+        elif kind == "result" and isinstance(e.get("result"), dict):
             trial.result = dict(e["result"])
         elif kind == "decision":
             acc = e.get("accepted")
