@@ -297,3 +297,25 @@ def test_synthetic_two_plates_asymmetry() -> None:
     # left = total (0.5 + a/2), right = total (0.5 - a/2): symmetry index (L-R)/(L+R) = a exactly
     assert r.value("peak_force_asymmetry") == pytest.approx(10.0, abs=1e-6)
     assert r.value("propulsive_net_impulse_asymmetry") == pytest.approx(10.0, abs=1e-6)
+
+
+# ---------------------------------------------------------------- quality flags
+
+
+def test_quality_flags_fire() -> None:
+    s = synthetic.cmj(body_mass=75.0, jump_height=0.35, rate=1000.0, plates=False)
+    r = analyze_cmj(s.trace, max_plausible_flight_time=0.3)
+    assert "flight_time_out_of_range" in {f.code for f in r.flags}
+    r = analyze_cmj(s.trace, max_height_difference=1e-5)  # the two heights differ by ~1 mm here
+    assert "jump_height_methods_disagree" in {f.code for f in r.flags}
+    noisy = synthetic.cmj(body_mass=75.0, rate=1000.0, noise_sd=25.0, seed=1, plates=False)
+    r = analyze_cmj(noisy.trace)
+    assert "unsteady_weighing" in {f.code for f in r.flags}
+
+
+def test_squat_jump_in_cmj_analysis_is_flagged() -> None:
+    s = synthetic.squat_jump(body_mass=75.0, jump_height=0.3, rate=1000.0, plates=False)
+    r = analyze_cmj(s.trace)
+    assert "no_countermovement" in {f.code for f in r.flags}
+    assert r.metrics["braking_time"].value is None and "no countermovement" in (r.metrics["braking_time"].reason or "")
+    assert r.value("jump_height_takeoff_velocity") == pytest.approx(0.3, abs=2e-3)  # still a valid jump height

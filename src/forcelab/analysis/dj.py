@@ -25,9 +25,10 @@ from forcelab.analysis.jump_metrics import (
     REF_YOUNG,
     MetricBook,
     add_phase,
+    net_impulse,
     why_missing,
 )
-from forcelab.analysis.jump_prep import check_and_filter, weigh_trial
+from forcelab.analysis.jump_prep import check_and_filter, num, weigh_trial
 from forcelab.analysis.jump_takeoff import add_weighing, flight_flags
 from forcelab.analysis.kinematics import Kinematics, integrate
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
@@ -100,8 +101,6 @@ def analyze_dj(
     input (empty trace, NaN samples, negative drop height).
     """
     params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k != "trace"}
-    params["takeoff_persistence"] = 0.0
-    params["flight_abs"] = False
     if drop_height is not None and not (math.isfinite(drop_height) and drop_height >= 0):
         raise ValueError(f"drop_height must be a non-negative number of metres, got {drop_height!r}")
     prep = check_and_filter(trace, filter_cutoff, filter_order)
@@ -191,8 +190,6 @@ def analyze_dj(
 
 def _events(F: np.ndarray, rate: float, params: dict[str, ParamValue]) -> tuple[Event, Event, Event, str | None]:
     """Initial contact, take-off and landing; the flight threshold of the contact comes from the air before it."""
-    from forcelab.analysis.jump_prep import num
-
     min_bw = num(params, "min_body_weight")
     method = str(params["flight_threshold_method"])
     tag = f"threshold_{method}"
@@ -204,8 +201,7 @@ def _events(F: np.ndarray, rate: float, params: dict[str, ParamValue]) -> tuple[
     prelim = float(np.median(F[on_mask]))
     coarse = num(params, "flight_coarse_fraction") * prelim
     hi = first_true(F >= coarse)
-    assert hi is not None  # on_mask.any() and coarse < prelim
-    if hi == 0:
+    if hi is None or hi == 0:
         why = "the trace starts with force on the plate: a drop jump starts in the air (on the box)"
         return (Event("contact", None, rate, tag, reason=why), Event("takeoff", None, rate, tag, reason=why),
                 Event("landing", None, rate, tag, reason=why), why)
@@ -228,8 +224,6 @@ def _events(F: np.ndarray, rate: float, params: dict[str, ParamValue]) -> tuple[
 def _contact_metrics(book: MetricBook, F: np.ndarray, rate: float, bw: float, contact: Event, takeoff: Event,
                      zero: Event, kin: Kinematics | None, kwhy: str | None, impact_fraction: float, rule: str) -> None:
     """Peak and impact force, time to peak, contact net impulse, depth, force at the lowest point, stiffness."""
-    from forcelab.analysis.jump_metrics import net_impulse
-
     res = book.result
     why = why_missing(contact, takeoff)
     c = contact.index if contact.index is not None else 0

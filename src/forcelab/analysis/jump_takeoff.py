@@ -18,6 +18,7 @@ from forcelab.analysis.jump_metrics import (
     REF_LINTHORNE,
     REF_MOIR,
     MetricBook,
+    net_impulse,
     why_missing,
 )
 from forcelab.analysis.jump_prep import num
@@ -126,8 +127,6 @@ def add_takeoff(book: MetricBook, F: np.ndarray, rate: float, bw: float, onset: 
              description="Body mass times take-off velocity.")
     a = onset.index if onset.index is not None else 0
     b = tk.takeoff.index if tk.takeoff.index is not None else 0
-    from forcelab.analysis.jump_metrics import net_impulse
-
     book.force_metric("net_impulse", lambda f, w_: net_impulse(f, w_, a, b, rate, rule), "N*s", "net_impulse_" + rule,
                       REF_LINTHORNE, reason=tt, relative="N*s/kg", total_force=F, bw=bw,
                       description="Impulse of force minus body weight from onset to take-off.")
