@@ -135,6 +135,8 @@ def team_table(
                 row.flags.append(f"{metric}: meaningful change ({last.direction})")
             if metric.endswith("_asymmetry"):
                 level = asymmetry_levels(t.points, thresholds=asymmetry_thresholds)[-1]
+                # for asymmetry the thresholds matter, not the athlete's own (possibly already high) baseline
+                row.status[metric] = {"ok": "green", "monitor": "amber", "high": "red"}[level.level]
                 if level.level != "ok":
                     row.flags.append(f"{metric}: {level.magnitude:.1f} % ({level.level})")
                 if level.flipped:

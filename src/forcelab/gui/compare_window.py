@@ -1,0 +1,398 @@
+"""The comparison views: one athlete over time, the team at a glance, and trials overlaid.
+
+The numbers come from :mod:`forcelab.compare.source` (Qt-free, shared with ``forcelab trends``), so a
+chart and the command line always agree. Every table can be exported to CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from forcelab.compare.asymmetry_watch import asymmetry_levels
+from forcelab.compare.source import KEY_METRICS, athlete_trend, better_direction, team_table
+from forcelab.compare.trends import Trend
+from forcelab.storage.index import ArchiveIndex
+from forcelab.storage.session import open_session
+
+log = logging.getLogger(__name__)
+
+STATUS_BRUSH = {"green": "#2ca02c", "amber": "#ff9f1c", "red": "#d62728", "insufficient": "#9a9a9a"}
+ASYMMETRY_THRESHOLDS = (10.0, 15.0)
+
+
+def export_table_csv(table: QtWidgets.QTableWidget, path: str | Path) -> Path:
+    """Write what ``table`` shows (header + rows, in the current sort order) to ``path``."""
+    path = Path(path)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow([_text(table.horizontalHeaderItem(c)) for c in range(table.columnCount())])
+        for r in range(table.rowCount()):
+            w.writerow([_text(table.item(r, c)) for c in range(table.columnCount())])
+    return path
+
+
+def _text(item: QtWidgets.QTableWidgetItem | None) -> str:
+    return "" if item is None else item.text()
+
+
+def _item(text: str, *, sort_value: float | None = None, color: str | None = None) -> QtWidgets.QTableWidgetItem:
+    it = QtWidgets.QTableWidgetItem(text)
+    if sort_value is not None:
+        it.setData(QtCore.Qt.ItemDataRole.UserRole, sort_value)
+    if color:
+        it.setBackground(QtGui.QColor(color).lighter(170))
+    it.setFlags(it.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
+    return it
+
+
+def _export_button(parent: QtWidgets.QWidget, table: QtWidgets.QTableWidget, name: str) -> QtWidgets.QPushButton:
+    button = QtWidgets.QPushButton("Export CSV…", parent)
+
+    def save() -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, "Export table", f"{name}.csv", "CSV (*.csv)")
+        if path:
+            export_table_csv(table, path)
+
+    button.clicked.connect(save)
+    return button
+
+
+class AthleteTrendView(QtWidgets.QWidget):
+    """An athlete's metric across sessions with baseline band, meaningful changes and readiness colours."""
+
+    def __init__(self, index: ArchiveIndex, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = index
+        self.trend: Trend | None = None
+        self.athlete = QtWidgets.QComboBox()
+        self.test = QtWidgets.QComboBox()
+        self.test.addItems(["cmj", "sj", "dj", "imtp"])
+        self.metric_box = QtWidgets.QComboBox()
+        self.aggregate = QtWidgets.QComboBox()
+        self.aggregate.addItems(["best", "mean"])
+        self.baseline = QtWidgets.QSpinBox()
+        self.baseline.setRange(2, 20)
+        self.baseline.setValue(5)
+        self.swc = QtWidgets.QDoubleSpinBox()
+        self.swc.setDecimals(4)
+        self.swc.setRange(0.0, 1e6)
+        self.swc.setSpecialValueText("from data")
+        form = QtWidgets.QHBoxLayout()
+        for label, w in (("Athlete", self.athlete), ("Test", self.test), ("Metric", self.metric_box),
+                         ("Session value", self.aggregate), ("Baseline sessions", self.baseline), ("SWC", self.swc)):
+            form.addWidget(QtWidgets.QLabel(label))
+            form.addWidget(w)
+        form.addStretch(1)
+        self.plot = pg.PlotWidget()
+        self.plot.setBackground("w")
+        self.plot.showGrid(x=False, y=True, alpha=0.3)
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # metres stay metres, not "x0.001"
+        self.curve = self.plot.plot([], [], pen=pg.mkPen("#555555", width=1))
+        self.dots = pg.ScatterPlotItem(size=11, pen=pg.mkPen("k"))
+        self.rings = pg.ScatterPlotItem(size=20, pen=pg.mkPen("#d62728", width=2), brush=None)
+        self.band = pg.LinearRegionItem(orientation="horizontal", movable=False,
+                                        brush=pg.mkBrush(44, 160, 44, 40), pen=pg.mkPen(None))
+        self.plot.addItem(self.band)
+        self.plot.addItem(self.dots)
+        self.plot.addItem(self.rings)
+        self.threshold_lines = [pg.InfiniteLine(angle=0, pen=pg.mkPen(c, style=QtCore.Qt.PenStyle.DashLine))
+                                for c in ("#ff9f1c", "#d62728")]
+        for line in self.threshold_lines:
+            self.plot.addItem(line)
+        self.side_labels: list[pg.TextItem] = []
+        self.method = QtWidgets.QLabel()
+        self.method.setWordWrap(True)
+        self.table = QtWidgets.QTableWidget(0, 8)
+        self.table.setHorizontalHeaderLabels(["date", "value", "trials", "change", "flag", "baseline", "status",
+                                              "stronger side"])
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSortingEnabled(True)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.plot, 3)
+        layout.addWidget(self.method)
+        bottom = QtWidgets.QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(_export_button(self, self.table, "trend"))
+        layout.addWidget(self.table, 2)
+        layout.addLayout(bottom)
+        self.athlete.currentTextChanged.connect(self._athlete_changed)
+        for w in (self.test, self.metric_box, self.aggregate):
+            w.currentTextChanged.connect(self.refresh)
+        self.baseline.valueChanged.connect(self.refresh)
+        self.swc.valueChanged.connect(self.refresh)
+        self.reload_athletes()
+
+    def reload_athletes(self) -> None:
+        """Fill the athlete list from the roster."""
+        current = self.athlete.currentText()
+        self.athlete.blockSignals(True)
+        self.athlete.clear()
+        self.athlete.addItems([a["name"] for a in self.index.athletes()])
+        self.athlete.blockSignals(False)
+        if current:
+            self.athlete.setCurrentText(current)
+        self._athlete_changed(self.athlete.currentText())
+
+    def show_athlete(self, name: str, metric: str | None = None) -> None:
+        """Select ``name`` (and ``metric`` when given)."""
+        self.athlete.setCurrentText(name)
+        if metric:
+            self.metric_box.setCurrentText(metric)
+
+    def _athlete_changed(self, name: str) -> None:
+        current = self.metric_box.currentText() or KEY_METRICS["cmj"][0]
+        self.metric_box.blockSignals(True)
+        self.metric_box.clear()
+        if name:
+            self.metric_box.addItems(list(self.index.metric_names(name)))
+        self.metric_box.blockSignals(False)
+        self.metric_box.setCurrentText(current)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the trend for the current choices and redraw."""
+        name, metric = self.athlete.currentText(), self.metric_box.currentText()
+        if not name or not metric:
+            return
+        swc = self.swc.value() or None
+        t = athlete_trend(self.index, name, metric, test=self.test.currentText(),
+                          aggregate="mean" if self.aggregate.currentText() == "mean" else "best", swc=swc,
+                          baseline_sessions=self.baseline.value())
+        self.trend = t
+        x = np.arange(len(t.points), dtype=np.float64)
+        y = np.array([p.value for p in t.points], dtype=np.float64)
+        self.curve.setData(x, y)
+        self.dots.setData(x=x, y=y, brush=[pg.mkBrush(STATUS_BRUSH.get(p.status, "#999")) for p in t.points])
+        meaningful = [i for i, p in enumerate(t.points) if p.meaningful]
+        self.rings.setData(x=x[meaningful], y=y[meaningful])
+        last = t.points[-1] if t.points else None
+        if last is not None and last.baseline_mean is not None and last.baseline_sd is not None:
+            self.band.setRegion((last.baseline_mean - last.baseline_sd, last.baseline_mean + last.baseline_sd))
+            self.band.show()
+        else:
+            self.band.hide()
+        is_asym = metric.endswith("_asymmetry")
+        for line, level in zip(self.threshold_lines, ASYMMETRY_THRESHOLDS, strict=True):
+            line.setVisible(is_asym)
+            line.setValue(level)
+        for label in self.side_labels:
+            self.plot.removeItem(label)
+        self.side_labels = []
+        if is_asym:
+            for i, lv in enumerate(asymmetry_levels(t.points, thresholds=ASYMMETRY_THRESHOLDS)):
+                side = {"left": "L", "right": "R"}.get(lv.stronger_side or "", "")
+                label = pg.TextItem(side + (" ⇄" if lv.flipped else ""), color="#333", anchor=(0.5, 1.4))
+                label.setPos(float(x[i]), float(y[i]))
+                self.plot.addItem(label)
+                self.side_labels.append(label)
+        axis = self.plot.getAxis("bottom")
+        axis.setTicks([[(float(i), f"{p.when:%d %b}") for i, p in enumerate(t.points)]])
+        unit = f" ({t.unit})" if t.unit and t.unit != "1" else ""
+        self.plot.setLabel("left", f"{metric.replace('_', ' ')}{unit}")
+        self.plot.setLabel("bottom", "session date")
+        te = "—" if t.typical_error_cv is None else f"{t.typical_error_cv:.1f} %"
+        swc_text = "—" if t.swc is None else f"{t.swc:.4g}{unit}"
+        direction = "lower is better" if better_direction(metric) == "lower" else "higher is better"
+        self.method.setText(f"{t.method}. Typical error {te}, smallest worthwhile change {swc_text}; {direction}. "
+                            "Dots: green / amber / red against the rolling baseline (band: baseline ± SD); "
+                            "ringed: meaningful change." + ("  Dashed: 10 % and 15 % asymmetry." if is_asym else ""))
+        self._fill_table(t)
+
+    def _fill_table(self, t: Trend) -> None:
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(t.points))
+        for r, p in enumerate(t.points):
+            cells = [
+                _item(f"{p.when:%Y-%m-%d %H:%M}"),
+                _item(f"{p.value:.4g}", sort_value=p.value),
+                _item(str(p.n_trials)),
+                _item("" if p.change is None else f"{p.change:+.4g}"),
+                _item(f"meaningful, {p.direction}" if p.meaningful else ""),
+                _item("" if p.baseline_mean is None else f"{p.baseline_mean:.4g}"),
+                _item(p.status, color=STATUS_BRUSH.get(p.status)),
+                _item(p.stronger_side or ""),
+            ]
+            for c, it in enumerate(cells):
+                self.table.setItem(r, c, it)
+        self.table.resizeColumnsToContents()
+        self.table.setSortingEnabled(True)
+        self.table.sortItems(0, QtCore.Qt.SortOrder.AscendingOrder)  # oldest session first
+
+
+class TeamView(QtWidgets.QWidget):
+    """Athletes x latest key metrics and flags, sortable; a double click opens the athlete."""
+
+    athlete_activated = QtCore.Signal(str)
+
+    def __init__(self, index: ArchiveIndex, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = index
+        self.test = QtWidgets.QComboBox()
+        self.test.addItems(["cmj", "sj", "dj", "imtp"])
+        self.table = QtWidgets.QTableWidget()
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.cellDoubleClicked.connect(lambda r, _c: self.athlete_activated.emit(_text(self.table.item(r, 0))))
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(QtWidgets.QLabel("Test"))
+        top.addWidget(self.test)
+        top.addStretch(1)
+        top.addWidget(_export_button(self, self.table, "team"))
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table)
+        self.test.currentTextChanged.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the table from the index."""
+        test = self.test.currentText()
+        metrics = KEY_METRICS.get(test, KEY_METRICS["cmj"])
+        rows = team_table(self.index, test=test, metrics=metrics)
+        self.table.setSortingEnabled(False)
+        self.table.clear()
+        self.table.setColumnCount(4 + len(metrics))
+        self.table.setHorizontalHeaderLabels(["athlete", "last session", "status"] +
+                                             [m.replace("_", " ") for m in metrics] + ["flags"])
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            self.table.setItem(r, 0, _item(row.athlete))
+            self.table.setItem(r, 1, _item(f"{row.last_session:%Y-%m-%d}" if row.last_session else ""))
+            self.table.setItem(r, 2, _item(row.worst, color=STATUS_BRUSH.get(row.worst)))
+            for c, m in enumerate(metrics):
+                v = row.values.get(m)
+                self.table.setItem(r, 3 + c, _item("" if v is None else f"{v:.4g}",
+                                                   color=STATUS_BRUSH.get(row.status.get(m, ""))))
+            self.table.setItem(r, 3 + len(metrics), _item("; ".join(row.flags)))
+        self.table.resizeColumnsToContents()
+        # keep team_table's order (most concerning first) until the user clicks a column header
+        self.table.horizontalHeader().setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+
+
+class OverlayView(QtWidgets.QWidget):
+    """Trials from one or several sessions overlaid, aligned at onset or take-off, total or per limb."""
+
+    def __init__(self, index: ArchiveIndex, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = index
+        self.athlete = QtWidgets.QComboBox()
+        self.align = QtWidgets.QComboBox()
+        self.align.addItems(["onset", "takeoff", "peak_force", "start"])
+        self.limb = QtWidgets.QComboBox()
+        self.limb.addItems(["total", "left", "right", "left and right"])
+        self.trials = QtWidgets.QListWidget()
+        self.plot = pg.PlotWidget()
+        self.plot.setBackground("w")
+        self.plot.addLegend()
+        self.plot.setLabel("bottom", "time from alignment event (s)")
+        self.plot.setLabel("left", "force (N)")
+        top = QtWidgets.QHBoxLayout()
+        for label, w in (("Athlete", self.athlete), ("Align at", self.align), ("Force", self.limb)):
+            top.addWidget(QtWidgets.QLabel(label))
+            top.addWidget(w)
+        top.addStretch(1)
+        split = QtWidgets.QSplitter()
+        split.addWidget(self.trials)
+        split.addWidget(self.plot)
+        split.setSizes([260, 900])
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(split)
+        self.athlete.addItems([a["name"] for a in index.athletes()])
+        self.athlete.currentTextChanged.connect(self._fill_trials)
+        self.align.currentTextChanged.connect(self.redraw)
+        self.limb.currentTextChanged.connect(self.redraw)
+        self.trials.itemChanged.connect(lambda _it: self.redraw())
+        self._fill_trials(self.athlete.currentText())
+
+    def _fill_trials(self, athlete: str) -> None:
+        self.trials.blockSignals(True)
+        self.trials.clear()
+        for s in self.index.sessions(athlete) if athlete else []:
+            if s.get("error"):
+                continue
+            for number in range(1, int(s["n_trials"] or 0) + 1):
+                label = f"{(s['started'] or '')[:10]} · trial {number}"
+                it = QtWidgets.QListWidgetItem(label)
+                it.setData(QtCore.Qt.ItemDataRole.UserRole, (s["path"], number, label))
+                it.setFlags(it.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+                it.setCheckState(QtCore.Qt.CheckState.Unchecked)
+                self.trials.addItem(it)
+        # the first trial of the first and the last session: the usual "then and now" comparison
+        if self.trials.count():
+            self.trials.item(0).setCheckState(QtCore.Qt.CheckState.Checked)
+            self.trials.item(self.trials.count() - 1).setCheckState(QtCore.Qt.CheckState.Checked)
+        self.trials.blockSignals(False)
+        self.redraw()
+
+    def checked(self) -> list[tuple[str, int, str]]:
+        """``(session path relative to the archive, trial number, label)`` of every checked trial."""
+        out: list[tuple[str, int, str]] = []
+        for i in range(self.trials.count()):
+            it = self.trials.item(i)
+            if it.checkState() == QtCore.Qt.CheckState.Checked:
+                rel, number, label = it.data(QtCore.Qt.ItemDataRole.UserRole)
+                out.append((str(rel), int(number), str(label)))
+        return out
+
+    def redraw(self) -> None:
+        """Draw every checked trial aligned at the chosen event."""
+        self.plot.clear()
+        event = self.align.currentText()
+        limbs = {"total": ["total"], "left": ["left"], "right": ["right"], "left and right": ["left", "right"]}
+        colors = pg.colormap.get("CET-C6").getLookupTable(nPts=max(len(self.checked()), 1) + 1)
+        for k, (rel, number, label) in enumerate(self.checked()):
+            path = Path(rel) if Path(rel).is_absolute() else self.index.archive / rel
+            try:
+                trial = open_session(path).trial(number)
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("overlay: cannot read %s trial %s: %s", path, number, exc)
+                continue
+            ev = trial.events.get(event, {}) if event != "start" else {"index": 0}
+            zero = ev.get("index")
+            if zero is None:
+                continue
+            t = (np.arange(trial.n, dtype=np.float64) - float(zero)) / trial.rate
+            for j, limb in enumerate(limbs[self.limb.currentText()]):
+                y = getattr(trial, limb)
+                if y is None:
+                    continue
+                pen = pg.mkPen(colors[k], width=1, style=QtCore.Qt.PenStyle.DashLine if j else QtCore.Qt.PenStyle.SolidLine)
+                self.plot.plot(t, np.asarray(y, dtype=np.float64), pen=pen, name=f"{label} · {limb}")
+
+
+class CompareWindow(QtWidgets.QWidget):
+    """Athlete over time, team, and overlay, on one archive."""
+
+    def __init__(self, archive: Path, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("forcelab — compare sessions")
+        self.index = ArchiveIndex(Path(archive))
+        self.index.sync()
+        self.tabs = QtWidgets.QTabWidget()
+        self.athlete_view = AthleteTrendView(self.index)
+        self.team_view = TeamView(self.index)
+        self.overlay_view = OverlayView(self.index)
+        self.tabs.addTab(self.athlete_view, "Athlete over time")
+        self.tabs.addTab(self.team_view, "Team")
+        self.tabs.addTab(self.overlay_view, "Overlay")
+        self.team_view.athlete_activated.connect(self._open_athlete)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        self.resize(1280, 800)
+
+    def _open_athlete(self, name: str) -> None:
+        self.athlete_view.show_athlete(name)
+        self.tabs.setCurrentWidget(self.athlete_view)
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        self.index.close()
+        super().closeEvent(event)
