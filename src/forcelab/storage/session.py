@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,12 +35,8 @@ class Trial:
     start: int
     stop: int
     rate: float
-    raw: np.ndarray
-    counter: np.ndarray
-    device_time: np.ndarray
-    total: np.ndarray
-    left: np.ndarray | None = None
-    right: np.ndarray | None = None
+    arrays: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    loader: Callable[[], dict[str, np.ndarray]] | None = field(default=None, repr=False, compare=False)
     gain: np.ndarray | None = None
     offset: np.ndarray | None = None
     raw_unit: str = "counts"
@@ -50,6 +46,49 @@ class Trial:
     began_at: str = ""
     result: dict[str, Any] | None = None
     history: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def _array(self, name: str) -> np.ndarray | None:
+        if self.arrays is None:
+            if self.loader is None:
+                raise ValueError(f"trial {self.number} has no samples")
+            self.arrays = self.loader()  # read on first use: opening a session stays fast
+        return self.arrays.get(name)
+
+    def _required(self, name: str) -> np.ndarray:
+        arr = self._array(name)
+        if arr is None:
+            raise KeyError(f"trial {self.number} has no {name!r} data")
+        return arr
+
+    @property
+    def raw(self) -> np.ndarray:
+        """Raw data ``(n, channels)``: int32 counts, or float64 newtons when ``raw_unit`` is ``"N"``."""
+        return self._required("raw")
+
+    @property
+    def counter(self) -> np.ndarray:
+        """The device's sample counter (uint64)."""
+        return self._required("counter")
+
+    @property
+    def device_time(self) -> np.ndarray:
+        """Seconds on the device clock."""
+        return self._required("device_time")
+
+    @property
+    def total(self) -> np.ndarray:
+        """Total vertical force in newtons."""
+        return self._required("force_total")
+
+    @property
+    def left(self) -> np.ndarray | None:
+        """Left plate force in newtons (two-plate sessions)."""
+        return self._array("force_left")
+
+    @property
+    def right(self) -> np.ndarray | None:
+        """Right plate force in newtons (two-plate sessions)."""
+        return self._array("force_right")
 
     @property
     def metrics(self) -> dict[str, dict[str, Any]]:
@@ -69,7 +108,7 @@ class Trial:
     @property
     def n(self) -> int:
         """Number of samples."""
-        return int(self.total.shape[0])
+        return self.stop - self.start
 
     def trace(self) -> ForceTrace:
         """The stored force as a :class:`ForceTrace`."""
@@ -231,9 +270,9 @@ def _read_current(p: Path, f: h5py.File) -> Session:
         s.stream_rows = valid_rows(f)
     if schema.TRIALS in f:
         groups = sorted(f[schema.TRIALS].keys())
-        s.trials = [_read_trial_group(f[schema.TRIALS][name], s.rate) for name in groups]
+        s.trials = [_read_trial_group(f[schema.TRIALS][name], s.rate, p, s.stream_rows) for name in groups]
     else:
-        s.trials = _trials_from_journal(f, s.rate, s.stream_rows)
+        s.trials = _trials_from_journal(f, s.rate, s.stream_rows, p)
     return s
 
 
@@ -241,8 +280,18 @@ def _arr(g: h5py.Group, name: str) -> np.ndarray | None:
     return g[name][()] if name in g else None
 
 
-def _read_trial_group(g: h5py.Group, rate: float) -> Trial:
-    raw = g["raw"]
+def _stream_loader(path: Path, start: int, stop: int) -> Callable[[], dict[str, np.ndarray]]:
+    """Read rows ``[start, stop)`` of every stream dataset when first asked."""
+
+    def load() -> dict[str, np.ndarray]:
+        with open_h5_read(path) as f:
+            s = f[schema.STREAM]
+            return {name: s[name][start:stop] for name in s}
+
+    return load
+
+
+def _read_trial_group(g: h5py.Group, rate: float, path: Path, n_rows: int) -> Trial:
     acc = int(attr_num(g, "accepted", schema.UNDECIDED) or 0)
     history: dict[str, dict[str, Any]] = {}
     if schema.HISTORY in g:
@@ -250,22 +299,18 @@ def _read_trial_group(g: h5py.Group, rate: float) -> Trial:
             old = read_result(g[schema.HISTORY][label])
             if old is not None:
                 history[label] = old
-    total = g["force_total"][()]
+    start = int(attr_num(g, "start") or 0)
+    stop = min(int(attr_num(g, "stop") or 0), n_rows)
     return Trial(
         number=int(attr_num(g, "number") or 0),
         test=attr_str(g, "test"),
-        start=int(attr_num(g, "start") or 0),
-        stop=int(attr_num(g, "stop") or 0),
+        start=start,
+        stop=stop,
         rate=float(attr_num(g, "rate", rate) or rate),
-        raw=raw[()],
-        counter=g["counter"][()],
-        device_time=g["device_time"][()],
-        total=total,
-        left=_arr(g, "force_left"),
-        right=_arr(g, "force_right"),
+        loader=_stream_loader(path, start, stop),
         gain=_arr(g[schema.CALIBRATION], "gain") if schema.CALIBRATION in g else None,
         offset=_arr(g[schema.CALIBRATION], "offset") if schema.CALIBRATION in g else None,
-        raw_unit=attr_str(raw, "unit", "counts"),
+        raw_unit=attr_str(g["raw"], "unit", "counts") if "raw" in g else "counts",
         accepted=None if acc == schema.UNDECIDED else acc == schema.ACCEPTED,
         note=attr_str(g, "note"),
         complete=bool(attr_num(g, "complete", 1)),
@@ -275,7 +320,7 @@ def _read_trial_group(g: h5py.Group, rate: float) -> Trial:
     )
 
 
-def _trials_from_journal(f: h5py.File, rate: float, n_rows: int) -> list[Trial]:
+def _trials_from_journal(f: h5py.File, rate: float, n_rows: int, path: Path) -> list[Trial]:
     """Trials of a session that was never finalized: journal replay over the stream (up to the last flush)."""
     rep = journal.replay(journal.decode(f[schema.JOURNAL][()].tobytes()))
     stream = f[schema.STREAM]
@@ -291,12 +336,7 @@ def _trials_from_journal(f: h5py.File, rate: float, n_rows: int) -> list[Trial]:
                 start=start,
                 stop=stop,
                 rate=rate,
-                raw=stream["raw"][start:stop],
-                counter=stream["counter"][start:stop],
-                device_time=stream["device_time"][start:stop],
-                total=stream["force_total"][start:stop],
-                left=stream["force_left"][start:stop] if "force_left" in stream else None,
-                right=stream["force_right"][start:stop] if "force_right" in stream else None,
+                loader=_stream_loader(path, start, stop),
                 gain=None if cal is None else np.asarray(cal.gain),
                 offset=None if cal is None else np.asarray(cal.offset),
                 raw_unit=attr_str(stream["raw"], "unit", "counts"),
