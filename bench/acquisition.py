@@ -34,6 +34,7 @@ import threading
 import time
 import tty
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -71,6 +72,13 @@ def stream(start: int, n: int, rate: float, seed: int = 0) -> bytes:
 
 def run_writer(rate: float, seconds: float, out: str) -> int:
     """The simulated device process: pace frames into a pty, non-blocking, count what did not fit."""
+    total = int(seconds * rate) // PER_FRAME * PER_FRAME
+    # Encode the whole stream before starting: encoding while streaming would make the "device" late
+    # and then burst, which measures the bench, not the host.
+    seg = int(rate * 10) // PER_FRAME * PER_FRAME
+    data = b"".join(stream(s0, min(seg, total - s0), rate) for s0 in range(0, total, seg))
+    ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 0) + 1  # byte end of each frame
+    nframes = len(ends)
     master, slave = os.openpty()
     tty.setraw(master)
     tty.setraw(slave)
@@ -78,47 +86,40 @@ def run_writer(rate: float, seconds: float, out: str) -> int:
     sys.stdout.write(os.ttyname(slave) + "\n")
     sys.stdout.flush()
     sys.stdin.readline()  # the host opened the port
-    total = int(seconds * rate) // PER_FRAME * PER_FRAME
-    seg = int(rate * 10) // PER_FRAME * PER_FRAME  # pre-encode 10 s at a time
     t0 = time.monotonic()
     first: list[int] = []
     end: list[int] = []
     wtime: list[float] = []
     dropped = 0
     pending_delim = False
-    for s0 in range(0, total, seg):
-        n = min(seg, total - s0)
-        data = stream(s0, n, rate)
-        ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 0) + 1  # byte end of each frame
-        f_done = 0
-        nframes = len(ends)
-        while f_done < nframes:
-            due = min(nframes, int(((time.monotonic() - t0) * rate - s0) // PER_FRAME))
-            if due <= f_done:
-                time.sleep(0.0005)
-                continue
-            b0 = 0 if f_done == 0 else int(ends[f_done - 1])
-            chunk = data[b0 : int(ends[due - 1])]
-            if pending_delim:
-                chunk = b"\x00" + chunk
-            try:
-                written = os.write(master, chunk)
-            except BlockingIOError:
-                written = 0
-            now = time.monotonic()
-            if pending_delim:
-                pending_delim = written == 0
-                written = max(0, written - 1)
-            full = int(np.searchsorted(ends[f_done:due] - b0, written, side="right"))
-            if full:
-                first.append(s0 + f_done * PER_FRAME)
-                end.append(s0 + (f_done + full) * PER_FRAME)
-                wtime.append(now)
-            lost_frames = due - f_done - full
-            if lost_frames:
-                dropped += lost_frames * PER_FRAME
-                pending_delim = True  # a partial frame may be on the wire: close it off
-            f_done = due
+    f_done = 0
+    while f_done < nframes:
+        due = min(nframes, int((time.monotonic() - t0) * rate // PER_FRAME))
+        if due <= f_done:
+            time.sleep(0.0005)
+            continue
+        b0 = 0 if f_done == 0 else int(ends[f_done - 1])
+        chunk = data[b0 : int(ends[due - 1])]
+        if pending_delim:
+            chunk = b"\x00" + chunk
+        try:
+            written = os.write(master, chunk)
+        except BlockingIOError:
+            written = 0
+        now = time.monotonic()
+        if pending_delim:
+            pending_delim = written == 0
+            written = max(0, written - 1)
+        full = int(np.searchsorted(ends[f_done:due] - b0, written, side="right"))
+        if full:
+            first.append(f_done * PER_FRAME)
+            end.append((f_done + full) * PER_FRAME)
+            wtime.append(now)
+        lost_frames = due - f_done - full
+        if lost_frames:
+            dropped += lost_frames * PER_FRAME
+            pending_delim = True  # a partial frame may be on the wire: close it off
+        f_done = due
     time.sleep(1.0)  # let the host drain the buffer before the device goes away
     np.savez(out, first=np.array(first), end=np.array(end), time=np.array(wtime),
              dropped=dropped, total=total, t0=t0)
@@ -195,7 +196,7 @@ def start_writer(rate: float, seconds: float, out: str) -> tuple[subprocess.Pope
     return proc, proc.stdout.readline().strip()
 
 
-def live(rate: float, seconds: float, *, stall: bool) -> dict[str, float]:
+def live(rate: float, seconds: float, *, stall: bool) -> dict[str, Any]:
     """Stream for ``seconds`` through a pty; return loss, CPU and latency figures."""
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "writer.npz")
@@ -214,6 +215,7 @@ def live(rate: float, seconds: float, *, stall: bool) -> dict[str, float]:
         proc.stdin.flush()
         done = threading.Event()
         stalls = [0]
+        stall_starts: list[float] = []
         pulled = [0, 0]
 
         def consumer() -> None:  # a GUI thread: pulls at 30 Hz, and holds the GIL 100 ms each second
@@ -224,6 +226,7 @@ def live(rate: float, seconds: float, *, stall: bool) -> dict[str, float]:
                 pulled[0] += len(rows)
                 pulled[1] += missed
                 if stall and time.monotonic() >= next_stall:
+                    stall_starts.append(time.monotonic())
                     end = time.monotonic() + 0.1
                     x = 0
                     while time.monotonic() < end:  # pure Python: never releases the GIL voluntarily
@@ -254,12 +257,24 @@ def live(rate: float, seconds: float, *, stall: bool) -> dict[str, float]:
         k = np.searchsorted(a_last, w["end"] - 1)  # first block holding each chunk's last sample
         seen = k < len(a_time)
         lat_ms = (a_time[k[seen]] - w["time"][seen]) * 1e3
+        # where did the engine fall behind? the longest pauses between reads that delivered data, and
+        # for each loss, how long after the last stall started (inside [0, 0.3] s points at the GIL)
+        pauses = np.diff(a_time)
+        worst = np.argsort(pauses)[-3:][::-1]
+        ss = np.array(stall_starts) if stall_starts else np.array([-np.inf])
+        def since_stall(t: float) -> float:
+            prior = ss[ss <= t]
+            return float(t - prior[-1]) if prior.size else float("inf")
+        loss_phase = [since_stall(g.wall_time) for g in engine.gaps() if g.kind == "lost"]
         return {
             "seconds": wall, "total": int(w["total"]), "writer_dropped": int(w["dropped"]), "sent": sent,
             "received": st.samples, "engine_lost": st.lost_samples, "crc": st.crc_errors,
             "malformed": st.malformed, "cpu_share": cpu / wall, "lat_median_ms": float(np.median(lat_ms)),
             "lat_p99_ms": float(np.percentile(lat_ms, 99)), "lat_max_ms": float(lat_ms.max()),
             "stalls": stalls[0], "ring_missed_by_reader": pulled[1],
+            "longest_pauses_ms": [float(pauses[i] * 1e3) for i in worst],
+            "longest_pauses_after_stall_s": [since_stall(float(a_time[i])) for i in worst],
+            "loss_events_after_stall_s": loss_phase,
         }
 
 
@@ -292,6 +307,12 @@ def main() -> int:
         print(f"  engine CPU    : {100 * r['cpu_share']:.1f} % of one core (thread_time of the engine thread)")
         print(f"  latency       : median {r['lat_median_ms']:.2f} ms, p99 {r['lat_p99_ms']:.2f} ms, "
               f"max {r['lat_max_ms']:.2f} ms (device write -> row in ring buffer)")
+        pauses = ", ".join(f"{p:.0f} ms" + (f" ({a:.2f} s after a stall began)" if stall else "")
+                           for p, a in zip(r["longest_pauses_ms"], r["longest_pauses_after_stall_s"], strict=True))
+        print(f"  longest pauses: {pauses} between reads that brought data")
+        if r["loss_events_after_stall_s"]:
+            print("  loss events   : " + ", ".join(f"{a:.2f} s after a stall began"
+                                                 for a in r["loss_events_after_stall_s"]))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return 0
