@@ -319,3 +319,16 @@ def test_squat_jump_in_cmj_analysis_is_flagged() -> None:
     assert "no_countermovement" in {f.code for f in r.flags}
     assert r.metrics["braking_time"].value is None and "no countermovement" in (r.metrics["braking_time"].reason or "")
     assert r.value("jump_height_takeoff_velocity") == pytest.approx(0.3, abs=2e-3)  # still a valid jump height
+
+
+def test_fidget_before_the_jump_is_flagged_and_backward_search_skips_it() -> None:
+    s = synthetic.cmj(body_mass=75.0, jump_height=0.35, rate=1000.0, quiet_before=3.0, plates=False)
+    f = s.trace.total.copy()
+    f[1800:1900] += 40.0  # a 100 ms weight shift after the steadiest second, 1.2 s before the jump
+    f[1900:2000] -= 40.0  # (net impulse zero, so the velocity is back to zero afterwards)
+    r = analyze_cmj(ForceTrace(1000.0, f))
+    assert "movement_before_onset" in {fl.code for fl in r.flags}
+    rb = analyze_cmj(ForceTrace(1000.0, f), onset_search="backward")
+    assert "movement_before_onset" not in {fl.code for fl in rb.flags}
+    assert rb.events["onset"].time == pytest.approx(s.truth["onset_time"], abs=0.01)
+    assert rb.value("jump_height_takeoff_velocity") == pytest.approx(0.35, abs=2e-3)

@@ -57,3 +57,16 @@ def test_no_landing_and_no_flight() -> None:
     assert fl.takeoff.found and not fl.landing.found and "ends in flight" in (fl.landing.reason or "")
     fl = detect_flight(np.full(3000, 700.0), 1000.0, 700.0, search_start=1000)
     assert not fl.takeoff.found and "no flight" in (fl.takeoff.reason or "")
+
+
+def test_backward_onset_skips_an_early_fidget() -> None:
+    rate = 1000.0
+    x = np.full(4000, 700.0)
+    x[1500:1600] = 650.0          # a 100 ms fidget, then quiet again
+    x[3000:] = 600.0              # the jump's unweighting
+    fwd = detect_onset(x, rate, 700.0, 1.0, search_start=1000, search_stop=4000)
+    back = detect_onset(x, rate, 700.0, 1.0, search_start=1000, search_stop=4000, search="backward")
+    assert fwd.index == 1500 and back.index == 3000
+    # with no quiet period at all, backward search starts at the region's start
+    y = np.full(2000, 650.0)
+    assert detect_onset(y, rate, 700.0, 1.0, search_start=0, search_stop=2000, search="backward").index == 0

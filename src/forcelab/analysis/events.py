@@ -18,6 +18,7 @@ from forcelab.analysis.types import Event
 ONSET_REFERENCE = "Owen et al. 2014, J Strength Cond Res 28(6):1552-1558"
 FLIGHT_REFERENCE = "Street et al. 2001, J Appl Biomech 17(1):43-54"
 DIRECTIONS = ("both", "below", "above")
+ONSET_SEARCHES = ("forward", "backward")
 FLIGHT_METHODS = ("noise", "fixed")
 
 
@@ -38,6 +39,16 @@ def first_true(cond: np.ndarray, start: int = 0, stop: int | None = None) -> int
     return None if hits.size == 0 else start + int(hits[0])
 
 
+def last_quiet_end(inside: np.ndarray, length: int) -> int | None:
+    """Index just after the last run of at least ``length`` true samples in ``inside``, or ``None``."""
+    length = max(1, int(length))
+    if inside.size < length:
+        return None
+    cs = np.concatenate(([0], np.cumsum(inside, dtype=np.int64)))
+    full = np.flatnonzero(cs[length:] - cs[:-length] == length)
+    return None if full.size == 0 else int(full[-1]) + length
+
+
 def detect_onset(
     force: np.ndarray,
     rate: float,
@@ -51,11 +62,20 @@ def detect_onset(
     persistence: float = 0.030,
     direction: str = "both",
     step_back: float = 0.0,
+    search: str = "forward",
+    quiet_time: float = 0.1,
     name: str = "onset",
 ) -> Event:
-    """Movement onset between ``search_start`` and ``search_stop`` (sample indices)."""
+    """Movement onset between ``search_start`` and ``search_stop`` (sample indices).
+
+    ``search="forward"`` (Owen 2014): the first persistent deviation after ``search_start``.
+    ``search="backward"``: the first persistent deviation after the LAST quiet period (force within the band
+    for ``quiet_time`` s) before ``search_stop``, so a fidget long before the jump is not taken for its onset.
+    """
     if direction not in DIRECTIONS:
         raise ValueError(f"onset direction must be one of {DIRECTIONS}, got {direction!r}")
+    if search not in ONSET_SEARCHES:
+        raise ValueError(f"onset search must be one of {ONSET_SEARCHES}, got {search!r}")
     thr = max(k * sd, min_threshold)
     method = f"bw_{direction}_{k:g}sd_floor{min_threshold:g}N_persist{persistence * 1000:g}ms"
     if step_back > 0:
@@ -67,7 +87,12 @@ def detect_onset(
         cond = dev < -thr
     else:
         cond = dev > thr
-    i = first_run(cond, int(round(persistence * rate)))
+    i0 = 0
+    if search == "backward":
+        method += f"_after_last_quiet{quiet_time * 1000:g}ms"
+        q = last_quiet_end(np.abs(dev) <= thr, int(round(quiet_time * rate)))
+        i0 = 0 if q is None else q
+    i = first_run(cond, int(round(persistence * rate)), i0)
     if i is None:
         return Event(
             name, None, rate, method,
@@ -142,7 +167,8 @@ def detect_flight(
     A flight candidate is the first run of at least ``min_flight`` seconds below
     ``coarse_fraction * body_weight``; the threshold then comes from that run's noise (``method="noise"``)
     or is ``fixed_threshold`` newtons. Take-off is the first sample of the candidate region below the
-    threshold; landing the first later sample at or above it. ``absolute`` compares ``|F|`` with the
+    threshold. Landing is found where contact is sustained (force at or above the coarse level for
+    ``landing_persistence`` s) and placed at the threshold crossing just before it. ``absolute`` compares ``|F|`` with the
     take-off threshold (the jumpmetrics convention; after a zero-lag filter it waits for the post-take-off undershoot
     to settle). ``takeoff_persistence``/``landing_persistence`` (s) require the new state to last that long.
     """
@@ -179,7 +205,13 @@ def detect_flight(
         return Flight(
             Event(takeoff_name, None, rate, tag, reason=why), Event(landing_name, None, rate, tag, reason=why), thr, note
         )
-    land = first_run(force >= thr, int(round(landing_persistence * rate)), takeoff)
+    # landing: first sustained contact above the coarse level (plate ringing after take-off can cross a low
+    # noise threshold, rarely the coarse one for long), then back to the last threshold crossing before it
+    sustained = first_run(force >= max(coarse, thr), max(1, int(round(landing_persistence * rate))), takeoff)
+    land: int | None = None
+    if sustained is not None:
+        under = np.flatnonzero(force[takeoff:sustained] < thr)
+        land = sustained if under.size == 0 else takeoff + int(under[-1]) + 1
     if land is None:
         return Flight(
             Event(takeoff_name, takeoff, rate, tag),

@@ -76,11 +76,25 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue]) -> Cor
     if bw is not None and w.sd is not None and w.stop is not None:
         start = w.stop if region == "before" else (on if on is not None else 0)
         stop = tk.takeoff.index if tk.takeoff.index is not None else F.size
-        onset = detect_onset(
-            F, rate, bw, w.sd, search_start=start, search_stop=stop, k=num(params, "onset_k"),
-            min_threshold=num(params, "onset_min_threshold"), persistence=num(params, "onset_persistence"),
-            direction=str(params["onset_direction"]), step_back=num(params, "onset_step_back"),
-        )
+        search = str(params["onset_search"])
+        bw_, sd_ = bw, w.sd
+
+        def find(how: str) -> Event:
+            return detect_onset(
+                F, rate, bw_, sd_, search_start=start, search_stop=stop, search=how, k=num(params, "onset_k"),
+                min_threshold=num(params, "onset_min_threshold"), persistence=num(params, "onset_persistence"),
+                direction=str(params["onset_direction"]), step_back=num(params, "onset_step_back"),
+                quiet_time=num(params, "onset_quiet_time"),
+            )
+
+        onset = find(search)
+        if search == "forward" and onset.index is not None:
+            late = find("backward")
+            if late.index is not None and late.index > onset.index:
+                res.flag("movement_before_onset",
+                         f"force came back to body weight for {num(params, 'onset_quiet_time') * 1000:g} ms between the "
+                         f"onset ({onset.index / rate:.3f} s) and the jump ({late.index / rate:.3f} s): the onset may be a "
+                         "fidget; onset_search='backward' starts at the last quiet moment")
         if region == "after" and onset.index is not None and onset.index == start:
             onset = Event("onset", None, rate, onset.method,
                           reason="force already away from body weight at the start of the trace: no quiet start")
