@@ -81,6 +81,7 @@ from forcelab.devices.sim_record import (
     SampleRecord,
     SimStats,
 )
+from forcelab.devices.sim_stream import DueUnit, SampleStream
 from forcelab.devices.sim_tx import TransmitBuffer, Unit
 from forcelab.devices.sim_wire import FaultPlan, WireEncoder, damage, samples_per_unit
 
@@ -114,7 +115,7 @@ class _Device:
     boot_t: float = 0.0  # monotonic time of power-up / reset, origin of the micros clock
     streaming: bool = False
     stream_t0: float = 0.0
-    produced: int = 0  # samples generated in this stream (next counter)
+    stream: SampleStream | None = None
     stream_no: int = 0
     tare: _TareJob | None = None
     reader: FrameReader = field(default_factory=FrameReader)
@@ -381,7 +382,7 @@ class SimulatedPlates:
             except Exception:  # the device thread must not die silently
                 log.exception("simulated device failed; it stops")
                 raise
-            self._stop.wait(self.tick)
+            time.sleep(self.tick)
 
     def _step(self, now: float) -> None:
         self._scheduled_faults(now)
@@ -398,7 +399,7 @@ class SimulatedPlates:
             return
         self._drain_input(ignore=False)
         if dev.streaming:
-            self._generate(now, final=False)
+            self._generate(now)
         if dev.tare is not None and dev.tare.reply_at is not None and now >= dev.tare.reply_at:
             self._finish_tare()
         if now >= self._stall_until:
@@ -480,7 +481,7 @@ class SimulatedPlates:
                 self._start_stream(now)
         elif isinstance(msg, Stop):
             if dev.streaming:
-                self._generate(now, final=True)
+                self._generate(now)  # the ACK follows the last frame
                 dev.streaming = False
             self._reply(Ack(msg.seq, FrameType.STOP))
         elif isinstance(msg, SetRate):
@@ -547,48 +548,42 @@ class SimulatedPlates:
         dev = self._dev
         dev.streaming = True
         dev.stream_t0 = now
-        dev.produced = 0
+        dev.stream = SampleStream(self.motion, self._encoder, rate=self._rate, t0=now, t_boot=dev.boot_t,
+                                  t_motion0=now - self._t_created)
         dev.stream_no = self._stats.streams
         self._stats.streams += 1
 
-    def _generate(self, now: float, *, final: bool) -> None:
+    def _generate(self, now: float) -> None:
+        """Send every frame whose samples have all been taken by ``now``."""
+        stream = self._dev.stream
+        assert stream is not None
+        for unit in stream.due(now):
+            self._emit(unit)
+
+    def _emit(self, due: DueUnit) -> None:
         dev = self._dev
-        k = self._encoder.k
-        due = int(math.floor((now - dev.stream_t0) * self._rate)) + 1 - dev.produced
-        n = due if final else (due // k) * k
-        if n <= 0:
-            return
-        idx = dev.produced + np.arange(n, dtype=np.float64)
-        t_dev = (dev.stream_t0 - dev.boot_t) + idx / self._rate  # seconds since reset
-        micros = (np.rint(t_dev * 1e6).astype(np.int64) & 0xFFFFFFFF).astype(np.uint32)
-        counts = self.motion.counts((dev.stream_t0 - self._t_created) + idx / self._rate)
-        counter0 = dev.produced
-        dev.produced += n
-        self._stats.samples_generated += n
-        rec0 = self._record.add(counter0, micros, counts, dev.stream_no) if self._record is not None else -1
-        if dev.tare is not None and dev.tare.reply_at is None:
-            job = dev.tare
-            take = min(job.needed - job.got, n)
-            job.total += counts[:take].sum(axis=0, dtype=np.float64)
+        m = due.samples
+        self._stats.samples_generated += m
+        rec = self._record.add(due.counter, due.micros, due.counts, dev.stream_no) if self._record else -1
+        job = dev.tare
+        if job is not None and job.reply_at is None:
+            take = min(job.needed - job.got, m)
+            job.total += due.counts[:take].sum(axis=0, dtype=np.float64)
             job.got += take
             if job.got >= job.needed:
-                job.reply_at = now
-        units = self._encoder.encode(counter0, micros, counts)
-        offset = 0
-        for data, m in units:
-            unit = Unit(data, m, counter0 + offset, rec0 + offset if rec0 >= 0 else -1)
-            offset += m
-            if not self._tx.fits(len(data)):
-                self._tx.drop(unit)
-                continue
-            kind = self._damage_kind()
-            if kind is not None:
-                unit.data = damage(data, kind, self._rng, delimiter=0 if self.protocol == "binary" else 0x0A)
-                self._stats.units_damaged += 1
-                self._stats.samples_damaged += m
-                if self._record is not None and unit.rec >= 0:
-                    self._record.mark(unit.rec, m, DAMAGED)
-            self._tx.put(unit)
+                job.reply_at = time.monotonic()
+        unit = Unit(due.data, m, due.counter, rec)
+        if not self._tx.fits(len(unit.data)):
+            self._tx.drop(unit)
+            return
+        kind = self._damage_kind()
+        if kind is not None:
+            unit.data = damage(unit.data, kind, self._rng, delimiter=0 if self.protocol == "binary" else 0x0A)
+            self._stats.units_damaged += 1
+            self._stats.samples_damaged += m
+            if self._record is not None:
+                self._record.mark(rec, m, DAMAGED)
+        self._tx.put(unit)
 
     def _damage_kind(self) -> str | None:
         if self._damage_next:
