@@ -60,8 +60,9 @@ class LivePlot(QtWidgets.QWidget):
         self._pending_last = -1  # last absolute sample handed to the curves, not yet painted
         self._y_range: tuple[float, float] | None = None
         self.frames = 0
+        self.refresh_started = 0.0  # perf_counter() when the newest frame's refresh began (for benchmarks)
 
-        self.view = _PaintReportingView(background=None)
+        self.view = _PaintReportingView(background="#1b1e24")
         self.view.setObjectName("livePlotView")
         self.view.setMenuEnabled(False)
         self.view.setMouseEnabled(x=False, y=False)
@@ -246,6 +247,7 @@ class LivePlot(QtWidgets.QWidget):
         feed = self._feed
         if feed is None:
             return
+        started = time.perf_counter()
         ring = feed.ring
         n_window = max(2, int(self._window * feed.rate))
         rows, end, _missed = ring.since(max(0, ring.total_written - n_window))
@@ -266,6 +268,7 @@ class LivePlot(QtWidgets.QWidget):
             self._curves[2].setData(x, values[:, 2])
         self._autoscale_y(values)
         self._pending_last = end - 1
+        self.refresh_started = started
         self.frames += 1
 
     def _track_peak(self, total: np.ndarray, first: int) -> None:

@@ -64,7 +64,7 @@ class ReviewWidget(QtWidgets.QWidget):
         for box in self.kin_boxes.values():
             top.addWidget(box)
 
-        self.force_view = pg.PlotWidget(background=None)
+        self.force_view = pg.PlotWidget(background="#1b1e24")
         self.force_view.setMenuEnabled(False)
         self.force_view.hideButtons()
         fp = self.force_view.getPlotItem()
@@ -74,7 +74,7 @@ class ReviewWidget(QtWidgets.QWidget):
         fp.setLabel("left", "force (N)")
         fp.setLabel("bottom", "time (s)")
         self._curves = [fp.plot(pen=pg.mkPen(c, width=1)) for c in CURVE_COLOURS]
-        self.kin_view = pg.PlotWidget(background=None)
+        self.kin_view = pg.PlotWidget(background="#1b1e24")
         self.kin_view.setMenuEnabled(False)
         self.kin_view.hideButtons()
         kp = self.kin_view.getPlotItem()
