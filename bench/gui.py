@@ -94,7 +94,7 @@ def main() -> None:
     from forcelab.gui.app import application, build_window
     from forcelab.gui.decimate import minmax_decimate
 
-    app = application()
+    _app = application()  # keep a reference for the whole run
     window = build_window()
     window.resize(1366, 768)
     window.show()
