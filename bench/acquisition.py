@@ -292,6 +292,7 @@ def main() -> int:
         return run_writer(args.rate, args.seconds, args.out)
 
     print(f"forcelab acquisition bench  (python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.2f} at start, "
           f"switch interval {sys.getswitchinterval() * 1e3:.0f} ms)")
     bench_decode()
     figures: dict[str, object] = {}

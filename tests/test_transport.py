@@ -122,3 +122,17 @@ def test_read_on_closed_transport_raises() -> None:
     t = SerialTransport("loop://")
     with pytest.raises(TransportError, match="closed"):
         t.read()
+
+
+def test_on_close_hook_runs_before_the_port_closes(tmp_path: Path) -> None:
+    dev = PtyPlate(tmp_path)
+    t = SerialTransport(dev.port, on_close=lambda tr: tr.write(b"STOP\n"))
+    t.open()
+    t.close()
+    assert t.state is LinkState.CLOSED
+    got = b""
+    deadline = time.monotonic() + 2
+    while b"STOP" not in got and time.monotonic() < deadline:
+        got += dev.read()
+    assert got == b"STOP\n"
+    dev.close()

@@ -31,6 +31,7 @@ from forcelab.acquisition.engine import AcquisitionEngine, TrialDetector
 from forcelab.acquisition.plates import PlateMap
 from forcelab.devices.binary_decoder import BinaryDecoder
 from forcelab.devices.chronojump import ChronojumpDecoder
+from forcelab.devices.chronojump import end_capture as cj_end_capture
 from forcelab.devices.chronojump import get_version as cj_get_version
 from forcelab.devices.chronojump import start_capture as cj_start_capture
 from forcelab.devices.protocol import (
@@ -40,6 +41,7 @@ from forcelab.devices.protocol import (
     IdentifyReply,
     ReadCalibration,
     Start,
+    Stop,
     encode_command,
 )
 from forcelab.devices.serial_transport import SerialTransport, TransportError
@@ -220,7 +222,7 @@ def open_device(
     if protocol == "binary":
         hs = BinaryHandshake(timeout=handshake_timeout)
         transport = SerialTransport(port, serial_number=serial_number, baudrate=baud, on_connect=hs,
-                                    silent_after=silent_after)
+                                    on_close=lambda t: t.write(encode_command(Stop())), silent_after=silent_after)
         transport.open()
         assert hs.identity is not None
         nch = hs.identity.channels
@@ -238,7 +240,8 @@ def open_device(
         cj = ChronojumpDecoder(rate_hz=rate)
         cj_handshake = ChronojumpHandshake(cj, timeout=handshake_timeout)
         transport = SerialTransport(port, serial_number=serial_number, baudrate=baud,
-                                    on_connect=cj_handshake, silent_after=silent_after)
+                                    on_connect=cj_handshake, on_close=lambda t: t.write(cj_end_capture()),
+                                    silent_after=silent_after)
         transport.open()
         nch = 1
         if rate is None:

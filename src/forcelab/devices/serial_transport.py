@@ -138,6 +138,9 @@ class SerialTransport:
     on_connect:
         Called with the transport after every successful open (first and reconnects), in the caller's
         thread, e.g. to send a start command. An exception from it counts as a failed open.
+    on_close:
+        Called before :meth:`close` closes an open port (e.g. to send a stop command); a failure
+        there is logged, and the port is closed anyway.
     """
 
     def __init__(
@@ -150,6 +153,7 @@ class SerialTransport:
         silent_after: float = 2.0,
         reconnect_interval: float = 0.25,
         on_connect: Callable[[SerialTransport], None] | None = None,
+        on_close: Callable[[SerialTransport], None] | None = None,
         max_read: int = 1 << 16,
     ) -> None:
         if port is None and serial_number is None:
@@ -163,6 +167,7 @@ class SerialTransport:
         self.silent_after = silent_after
         self.reconnect_interval = reconnect_interval
         self.on_connect = on_connect
+        self.on_close = on_close
         self.max_read = max_read
         self._serial: serial.SerialBase | None = None
         self._state = LinkState.CLOSED
@@ -249,6 +254,11 @@ class SerialTransport:
 
     def close(self) -> None:
         """Close the port; the transport stays closed until :meth:`open`."""
+        if self._serial is not None and self.on_close is not None:
+            try:
+                self.on_close(self)
+            except (serial.SerialException, OSError, TransportError) as exc:
+                log.warning("stop command to %s failed: %s", self._opened_path, exc)
         self._close_quietly()
         if self._state is not LinkState.CLOSED:
             self._state = LinkState.CLOSED
