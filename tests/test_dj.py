@@ -96,3 +96,26 @@ def test_bad_input() -> None:
     assert r.metrics["contact_time"].value is None
     r = analyze_dj(ForceTrace(1000.0, np.zeros(3000)))
     assert "nobody" in (r.events["contact"].reason or "")
+
+
+def test_short_stance_after_landing_keeps_weight_free_metrics() -> None:
+    s = synthetic.drop_jump(quiet_after=0.5, plates=False)  # 0.5 s after landing: too short to weigh
+    r = analyze_dj(s.trace)
+    assert not r.metrics["body_weight"].found and "1 s of quiet stance" in (r.metrics["body_weight"].reason or "")
+    # contact time, flight time, RSI and peak force need no body weight: still reported
+    assert r.value("contact_time") == pytest.approx(s.truth["contact_time"], abs=2e-3)
+    assert r.value("rsi") == pytest.approx(s.truth["rsi"], rel=0.02)
+    assert r.value("peak_force") == pytest.approx(s.truth["peak_force"], rel=1e-3)
+    assert r.metrics["relative_peak_force"].reason == "body weight not found"
+    assert not r.metrics["braking_time"].found and "body weight" in (r.metrics["braking_time"].reason or "")
+
+
+def test_spring_like_and_time_to_peak_braking_force(shared_data: Path) -> None:
+    a = np.loadtxt(shared_data / "vertical-jumps-fz" / "Dual-DJ-Fz.txt", skiprows=1)
+    r = analyze_dj(ForceTrace.from_plates(1000.0, a[:, 0], a[:, 1]))
+    # a stiff, reactive contact: force rises with lowering and falls with rising
+    assert 0.8 < r.value("spring_like_correlation") <= 1.0  # type: ignore[operator]
+    tpb, bt = r.value("time_to_peak_braking_force"), r.value("braking_time")
+    assert tpb is not None and bt is not None and 0 <= tpb <= bt
+    lv, rv, tv = r.value("left_landing_impulse"), r.value("right_landing_impulse"), r.value("landing_impulse")
+    assert lv is not None and rv is not None and tv is not None and lv + rv == pytest.approx(tv)

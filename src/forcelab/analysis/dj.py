@@ -237,7 +237,8 @@ def _contact_metrics(book: MetricBook, F: np.ndarray, rate: float, bw: float, co
     book.put("time_to_peak_force", None if pk is None else (pk - c) / rate, "s", "contact_to_peak_force", REF_HAWKIN,
              reason=why, description="Initial contact to peak force.")
     n_imp = max(1, int(round((t - c) * impact_fraction)))
-    book.force_metric("peak_impact_force", lambda f, w: float(f[c:c + n_imp].max()), "N",
+    imp_i = c + int(np.argmax(F[c:c + n_imp])) if why is None else 0
+    book.force_metric("peak_impact_force", lambda f, w: float(f[imp_i]), "N",
                       f"max_force_first_{impact_fraction * 100:g}pct_of_contact", REF_HAWKIN, reason=why,
                       relative="%", total_force=F, bw=bw,
                       description=f"Highest force in the first {impact_fraction * 100:g} % of contact.")
@@ -259,6 +260,19 @@ def _contact_metrics(book: MetricBook, F: np.ndarray, rate: float, bw: float, co
     book.put("stiffness", None if depth is None or depth <= 0 else float(F[z]) / depth, "N/m",
              "force_at_lowest_over_depth", REF_HAWKIN, reason=zwhy or "no downward displacement",
              description="Force at the lowest point over the contact depth.")
+    pbf = c + int(np.argmax(F[c:z])) if zwhy is None and z > c else None
+    book.put("time_to_peak_braking_force", None if pbf is None else (pbf - c) / rate, "s",
+             "contact_to_max_force_in_braking", REF_HAWKIN, reason=zwhy or "braking phase empty",
+             description="Initial contact to the highest force of the braking phase.")
+    corr = None
+    if kin is not None and kwhy is None:
+        f_c, x_c = F[c:t + 1], -kin.displacement
+        if f_c.std() > 0 and x_c.std() > 0:
+            corr = float(np.corrcoef(f_c, x_c)[0, 1])
+    book.put("spring_like_correlation", corr, "1", "pearson_force_vs_lowering_during_contact", REF_HAWKIN,
+             reason=kwhy or "force or displacement constant",
+             description="Pearson r of force against centre-of-mass lowering (positive down) over the contact; "
+             "near 1 means spring-like.")
     bn, pn = res.value("braking_net_impulse"), res.value("propulsive_net_impulse")
     book.put("impulse_ratio", None if bn is None or not pn else bn / pn, "1", "braking_over_propulsive_net_impulse",
              REF_HAWKIN, reason=zwhy or "propulsive net impulse not found",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from forcelab.analysis.events import first_run, first_true
-from forcelab.analysis.jump_metrics import REF_HAWKIN, REF_MCMAHON, MetricBook, why_missing
+from forcelab.analysis.jump_metrics import REF_HAWKIN, REF_MCMAHON, MetricBook, impulse, why_missing
 from forcelab.analysis.kinematics import integrate
 from forcelab.analysis.types import Event
 
@@ -45,7 +45,8 @@ def add_landing(
                       REF_MCMAHON, reason=why, relative="%", total_force=force, bw=bw,
                       description="Highest force after touchdown (limbs: at the instant of the total peak).")
     # landing phase: touchdown -> lowest point
-    lwhy = why or v_reason
+    bw_why = None if np.isfinite(bw) else "body weight not found"
+    lwhy = why or v_reason or bw_why
     lowest: int | None = None
     kin = None
     if lwhy is None and v_touchdown is not None:
@@ -68,6 +69,9 @@ def add_landing(
     book.force_metric("mean_landing_force", lambda f, w: float(f[L:lo].mean()), "N", "mean_force_landing_phase",
                       REF_HAWKIN, reason=lwhy, relative="%", total_force=force, bw=bw,
                       description="Mean force from touchdown to the lowest point.")
+    book.force_metric("landing_impulse", lambda f, w: impulse(f, L, lo, rate, rule), "N*s", "impulse_landing_phase_" + rule,
+                      REF_HAWKIN, reason=lwhy, total_force=force, bw=bw,
+                      description="Impulse of the vertical force from touchdown to the lowest point.")
     depth = None if kin is None or lowest is None else -float(kin.displacement[lowest - L])
     book.put("landing_depth", depth, "m", "impulse_momentum_" + rule, REF_HAWKIN, reason=lwhy,
              description="How far the centre of mass sinks after touchdown (positive down).")
@@ -78,7 +82,7 @@ def add_landing(
              reason=lwhy or "no downward landing displacement",
              description="Force at the lowest point divided by the landing depth.")
     # stabilisation
-    swhy = why
+    swhy = why or bw_why
     st: int | None = None
     if swhy is None:
         hold_n = max(1, int(round(hold * rate)))

@@ -98,9 +98,10 @@ class MetricBook:
         self.put(name, value, unit, method, reference, reason=reason or "no value", description=description)
         if relative is not None:
             rel = None
-            if value is not None:
+            rel_reason = reason or (None if np.isfinite(bw) else "body weight not found")
+            if value is not None and rel_reason is None:
                 rel = value / bw * 100.0 if relative == "%" else value / (bw / gravity(self.params))
-            self.put(f"relative_{name}", rel, relative, method, reference, reason=reason or "no value",
+            self.put(f"relative_{name}", rel, relative, method, reference, reason=rel_reason or "no value",
                      description=f"{description} Relative to body weight." if relative == "%" else
                      f"{description} Per kilogram of body mass.")
         if self.limbs:
@@ -187,7 +188,12 @@ def add_phase(
     book.force_metric(f"mean_{phase}_force", lambda f, w: float(f[a:b].mean()), "N", meth + "_mean_force", ref,
                       reason=why, relative="%", total_force=force, bw=bw,
                       description=f"Mean vertical force over the {phase} phase.")
-    peak_fn = (lambda f, w: float(f[a:b].min())) if phase == "unweighting" else (lambda f, w: float(f[a:b].max()))
+    # limbs: the limb force at the instant of the total's extreme (the commercial definition: L + R = total)
+    ext = (a + int(np.argmin(force[a:b])) if phase == "unweighting" else a + int(np.argmax(force[a:b]))) if ok and b > a else 0
+
+    def peak_fn(f: np.ndarray, w: float) -> float:
+        return float(f[ext])
+
     peak_name = "min_unweighting_force" if phase == "unweighting" else f"peak_{phase}_force"
     book.force_metric(peak_name, peak_fn, "N", meth + "_extreme_force", ref, reason=why, relative="%",
                       total_force=force, bw=bw,

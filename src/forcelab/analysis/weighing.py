@@ -98,14 +98,14 @@ def weigh(
         if region.size < n:
             return Weighing(
                 None, None, None, None, method,
-                reason=f"only {region.size / rate:.2f} s of trace before the movement; weighing needs {window:g} s of quiet stance",
+                reason=f"only {region.size / rate:.2f} s of stance to weigh on; weighing needs {window:g} s of quiet stance",
             )
         means, sds = sliding_mean_sd(region, n)
         ok = means >= min_body_weight
         if not ok.any():
             return Weighing(
                 None, None, None, None, method,
-                reason=f"no {window:g} s window before the movement has a mean force of at least {min_body_weight:g} N: "
+                reason=f"no {window:g} s window of the weighing region has a mean force of at least {min_body_weight:g} N: "
                 "nobody standing on the plate (or the force sign is inverted)",
             )
         best = int(np.argmin(np.where(ok, sds, np.inf)))
