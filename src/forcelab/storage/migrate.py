@@ -60,7 +60,7 @@ def read_v1(path: Path, f: h5py.File) -> Session:
                 raw_unit="N",
                 accepted=None if acc is None else bool(int(acc)),
                 note=attr_str(g, "note"),
-                result=result,
+                analysis=result,
             )
         )
         offset_rows += n

@@ -38,6 +38,7 @@ def reanalyze(
     run = analyze or bridge.analyze
     channel_map = session.device.get("channel_map") or {}
     new: dict[int, TrialResult] = {}
+    old = {t.number: t.metrics for t in session.trials}  # read now: the file is rewritten below
     for t in session.trials:
         trace = t.trace_from_raw(channel_map if isinstance(channel_map, dict) else None)
         new[t.number] = run(trace, t.test)
@@ -62,4 +63,4 @@ def reanalyze(
     finally:
         if tmp.exists():
             tmp.unlink()
-    return {t.number: (t.metrics, new[t.number].to_dict()["metrics"]) for t in session.trials}
+    return {number: (old[number], result.to_dict()["metrics"]) for number, result in new.items()}

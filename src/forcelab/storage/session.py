@@ -44,8 +44,28 @@ class Trial:
     note: str = ""
     complete: bool = True
     began_at: str = ""
-    result: dict[str, Any] | None = None
-    history: dict[str, dict[str, Any]] = field(default_factory=dict)
+    analysis: dict[str, Any] | None = None
+    analysis_history: dict[str, dict[str, Any]] = field(default_factory=dict)
+    analysis_loader: Callable[[], tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def _load_analysis(self) -> None:
+        if self.analysis_loader is not None:
+            self.analysis, self.analysis_history = self.analysis_loader()
+            self.analysis_loader = None  # read once, on first use
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        """The analysis as ``TrialResult.to_dict()`` (``None`` if the trial was never analysed)."""
+        self._load_analysis()
+        return self.analysis
+
+    @property
+    def history(self) -> dict[str, dict[str, Any]]:
+        """Earlier analyses kept by re-analysis, ``{label: result}``, oldest first."""
+        self._load_analysis()
+        return self.analysis_history
 
     def _array(self, name: str) -> np.ndarray | None:
         if self.arrays is None:
@@ -276,10 +296,6 @@ def _read_current(p: Path, f: h5py.File) -> Session:
     return s
 
 
-def _arr(g: h5py.Group, name: str) -> np.ndarray | None:
-    return g[name][()] if name in g else None
-
-
 def _stream_loader(path: Path, start: int, stop: int) -> Callable[[], dict[str, np.ndarray]]:
     """Read rows ``[start, stop)`` of every stream dataset when first asked."""
 
@@ -291,16 +307,30 @@ def _stream_loader(path: Path, start: int, stop: int) -> Callable[[], dict[str, 
     return load
 
 
+def _analysis_loader(
+    path: Path, group: str
+) -> Callable[[], tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]]:
+    """Read a trial group's analysis and its history when first asked."""
+
+    def load() -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
+        with open_h5_read(path) as f:
+            g = f[group]
+            history: dict[str, dict[str, Any]] = {}
+            if schema.HISTORY in g:
+                for label in sorted(g[schema.HISTORY].keys()):
+                    old = read_result(g[schema.HISTORY][label])
+                    if old is not None:
+                        history[label] = old
+            return read_result(g), history
+
+    return load
+
+
 def _read_trial_group(g: h5py.Group, rate: float, path: Path, n_rows: int) -> Trial:
     acc = int(attr_num(g, "accepted", schema.UNDECIDED) or 0)
-    history: dict[str, dict[str, Any]] = {}
-    if schema.HISTORY in g:
-        for label in sorted(g[schema.HISTORY].keys()):
-            old = read_result(g[schema.HISTORY][label])
-            if old is not None:
-                history[label] = old
     start = int(attr_num(g, "start") or 0)
     stop = min(int(attr_num(g, "stop") or 0), n_rows)
+    cal = g.get(schema.CALIBRATION)
     return Trial(
         number=int(attr_num(g, "number") or 0),
         test=attr_str(g, "test"),
@@ -308,15 +338,14 @@ def _read_trial_group(g: h5py.Group, rate: float, path: Path, n_rows: int) -> Tr
         stop=stop,
         rate=float(attr_num(g, "rate", rate) or rate),
         loader=_stream_loader(path, start, stop),
-        gain=_arr(g[schema.CALIBRATION], "gain") if schema.CALIBRATION in g else None,
-        offset=_arr(g[schema.CALIBRATION], "offset") if schema.CALIBRATION in g else None,
+        gain=None if cal is None else cal["gain"][()],
+        offset=None if cal is None else cal["offset"][()],
         raw_unit=attr_str(g["raw"], "unit", "counts") if "raw" in g else "counts",
         accepted=None if acc == schema.UNDECIDED else acc == schema.ACCEPTED,
         note=attr_str(g, "note"),
         complete=bool(attr_num(g, "complete", 1)),
         began_at=attr_str(g, "began_at"),
-        result=read_result(g),
-        history=history,
+        analysis_loader=_analysis_loader(path, g.name),
     )
 
 
@@ -344,7 +373,7 @@ def _trials_from_journal(f: h5py.File, rate: float, n_rows: int, path: Path) -> 
                 note=rec.note,
                 complete=rec.stop is not None and rec.stop <= n_rows,
                 began_at=rec.began_at,
-                result=rec.result,
+                analysis=rec.result,
             )
         )
     return trials
