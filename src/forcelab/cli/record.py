@@ -66,12 +66,13 @@ def _dual_plate_map() -> Any:
     return PlateMap(8, (PlateLayout("left", (0, 1, 2, 3), cells), PlateLayout("right", (4, 5, 6, 7), cells)))
 
 
-def _detector_factory() -> Any:
+def _detector_factory(test: str) -> Any:
     try:
         from forcelab.analysis.segmentation import OnlineTrialDetector
     except ImportError:
         return None
-    return lambda rate: OnlineTrialDetector(rate)
+    kind = "pull" if test == "imtp" else "jump"
+    return lambda rate: OnlineTrialDetector(rate, kind=kind)
 
 
 def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: connect, record, close
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
         raise CliError("give --seconds S or --trials N (or stop with Ctrl-C after giving one)")
     if (args.seconds is not None and not args.seconds > 0) or (args.trials is not None and args.trials < 1):
         raise CliError("--seconds must be positive and --trials at least 1")
-    detector = _detector_factory()
+    detector = _detector_factory(args.test)
     if detector is None and args.trials is not None:
         raise CliError("online trial detection is not available in this build; record with --seconds")
     archive = archive_dir(args.archive)
