@@ -100,6 +100,7 @@ def sim_factory() -> Iterator[Callable[..., SimulatedPlates]]:
         kw.setdefault("record", True)
         kw.setdefault("seed", 3)
         kw.setdefault("boot_delay", 0.02)
+        kw.setdefault("tx_buffer", 65536)  # a host thread starved on a loaded machine should not lose frames
         sim = SimulatedPlates(**kw)  # type: ignore[arg-type]
         sim.start()
         made.append(sim)
