@@ -102,13 +102,39 @@ def test_sigkill_mid_trial_keeps_completed_trials_and_last_flush(tmp_path: Path)
         values = index.metric_values("Ada Example", "peak_force")
         assert [(v.trial, v.value, v.complete) for v in values] == [(1, 2001.0, False)]
 
-    # recovering the file writes the trial groups and keeps it marked incomplete
-    from forcelab.storage.finalize import finalize
+    # that start also repaired the file: final layout, still marked incomplete, same samples
+    import h5py
 
-    finalize(path, complete=False)
+    with h5py.File(path, "r") as f:  # a plain open works again: no writer's mark left
+        assert "trials/trial_002" in f and int(f.attrs["complete"]) == 0
     r = open_session(path)
-    assert not r.complete and r.recovered
+    assert not r.complete and r.recovered and not r.trials[1].complete
     np.testing.assert_array_equal(r.trials[1].raw, t2.raw)
+    assert not path.with_name(path.name + ".lock").exists()
+
+
+def test_interrupted_trial_the_journal_never_saw_is_found_in_the_samples(tmp_path: Path) -> None:
+    """The engine reports a trial only when it ends: after a crash mid-jump, segmentation finds it."""
+    from forcelab import synthetic
+    from forcelab.storage.writer import SessionInfo, SessionWriter
+
+    archive = tmp_path / "archive"
+    path = archive / SESSIONS_DIR / "2026" / "cut.h5"
+    path.parent.mkdir(parents=True)
+    jump = synthetic.cmj(body_mass=70.0, jump_height=0.3, rate=1000.0, noise_sd=1.0, seed=4).trace
+    assert jump.left is not None and jump.right is not None
+    cut = int(jump.n * 0.75)  # killed during the landing
+    w = SessionWriter(path, SessionInfo(athlete="Cut", rate=1000.0, tests=["cmj"], channels=2, plates=2, raw_unit="N"))
+    lr = np.column_stack([jump.left, jump.right])[:cut]
+    w.append_arrays(lr, jump.total[:cut], jump.left[:cut], jump.right[:cut])
+    w.abort()  # leaves the recording layout, exactly as a killed recorder does
+    with ArchiveIndex(archive) as index:
+        assert index.sync().incomplete == 1
+    s = open_session(path)
+    assert not s.complete and s.recovered
+    (trial,) = s.trials
+    assert trial.start < int(1.5 * 1000) < trial.stop <= cut  # it starts in the quiet stance before the jump
+    assert "abnormally" in trial.note
 
 
 FULL_DISK_CHILD = """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,13 +23,18 @@ from forcelab.storage.trialio import write_result
 
 log = logging.getLogger(__name__)
 
-def finalize(path: str | os.PathLike[str], *, complete: bool) -> None:
-    """Rewrite ``path`` with trial groups; ``complete=False`` for a session recovered after a crash."""
+def finalize(
+    path: str | os.PathLike[str], *, complete: bool, extra_trials: Sequence[journal.TrialRecord] = ()
+) -> None:
+    """Rewrite ``path`` with trial groups; ``complete=False`` for a session recovered after a crash.
+
+    ``extra_trials`` are trials the journal does not know (found in the samples after a crash).
+    """
     p = Path(path)
     tmp = p.with_name(p.name + ".finalizing")
     try:
         with open_h5_read(p) as src, h5py.File(tmp, "w", libver="latest") as dst:
-            _copy_final(src, dst, complete=complete)
+            _copy_final(src, dst, complete=complete, extra_trials=extra_trials)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, p)
@@ -37,7 +43,9 @@ def finalize(path: str | os.PathLike[str], *, complete: bool) -> None:
             tmp.unlink()
 
 
-def _copy_final(src: h5py.File, dst: h5py.File, *, complete: bool) -> None:
+def _copy_final(
+    src: h5py.File, dst: h5py.File, *, complete: bool, extra_trials: Sequence[journal.TrialRecord]
+) -> None:
     for key, value in src.attrs.items():
         dst.attrs[key] = value
     src.copy(src[schema.STREAM], dst, name=schema.STREAM)
@@ -57,9 +65,9 @@ def _copy_final(src: h5py.File, dst: h5py.File, *, complete: bool) -> None:
     n_rows = int(stream["counter"].shape[0])
     rate = float(src.attrs["rate"])
     trials = dst.create_group(schema.TRIALS)
-    for rec in rep.trials:
+    for rec in [*rep.trials, *extra_trials]:
         write_trial_group(trials, stream, rec, rep.calibrations, rate=rate, n_rows=n_rows)
-    dst.attrs["n_trials"] = len(rep.trials)
+    dst.attrs["n_trials"] = len(rep.trials) + len(extra_trials)
     dst.attrs["complete"] = np.int8(1 if complete else 0)
     if not complete:
         dst.attrs["recovered"] = datetime.now(UTC).astimezone().isoformat(timespec="seconds")

@@ -208,9 +208,21 @@ class ArchiveIndex:
             (rel, stat.st_mtime_ns, stat.st_size, message),
         )
 
-    def sync(self, files: Iterable[Path] | None = None) -> SyncReport:
-        """Bring the index up to date with the session files (run at every start; repairs after a crash)."""
+    def sync(self, files: Iterable[Path] | None = None, *, recover: bool = True) -> SyncReport:
+        """Bring the index up to date with the session files (run at every start; repairs after a crash).
+
+        With ``recover`` a session whose recorder died is first rewritten in the final layout
+        (:func:`forcelab.storage.recovery.recover_session`); it stays marked incomplete.
+        """
         paths = list(session_files(self.archive) if files is None else files)
+        if recover:
+            from forcelab.storage.recovery import recover_session
+
+            for p in paths:
+                try:
+                    recover_session(p)
+                except (SessionFileError, OSError) as exc:
+                    log.warning("%s: not recovered: %s", p, exc)
         known = {
             row[0]: (row[1], row[2])
             for row in self.db.execute("SELECT path, mtime_ns, size FROM sessions").fetchall()

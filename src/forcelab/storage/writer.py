@@ -28,7 +28,7 @@ import numpy as np
 from forcelab import __version__
 from forcelab.analysis.types import TrialResult
 from forcelab.devices.types import SampleBlock
-from forcelab.storage import journal, schema
+from forcelab.storage import journal, liveness, schema
 
 log = logging.getLogger(__name__)
 
@@ -146,11 +146,13 @@ class SessionWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists():
             raise FileExistsError(f"{self.path}: a session file already exists there")
+        self._lock = liveness.acquire(self.path)
         try:
             self._file = h5py.File(self.path, "w-", libver="latest")
             self._create_layout(compression)
             self._file.swmr_mode = True
         except OSError as exc:
+            liveness.release(self.path, self._lock)
             raise ArchiveWriteError(f"{self.path}: cannot create the session file: {exc}") from exc
         cal = info.calibration
         assert cal is not None
@@ -416,7 +418,10 @@ class SessionWriter:
         self._closed = True
         from forcelab.storage.finalize import finalize
 
-        finalize(self.path, complete=True)
+        try:
+            finalize(self.path, complete=True)
+        finally:
+            liveness.release(self.path, self._lock)
         return self.path
 
     def abort(self) -> None:
@@ -433,6 +438,7 @@ class SessionWriter:
             self._file.close()
         except (OSError, RuntimeError) as exc:
             log.error("%s: closing after a failure: %s", self.path, exc.__class__.__name__)
+        liveness.release(self.path, self._lock)
 
     def __enter__(self) -> SessionWriter:
         return self
