@@ -25,8 +25,10 @@ def application() -> QtWidgets.QApplication:
             QtCore.Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QtWidgets.QApplication(sys.argv[:1])
         app.setApplicationName("forcelab")
-        apply_theme(app)
     assert isinstance(app, QtWidgets.QApplication)
+    if not app.property("forcelabThemed"):  # also when someone else (pytest-qt) made the application
+        apply_theme(app)
+        app.setProperty("forcelabThemed", True)
     return app
 
 

@@ -53,6 +53,7 @@ class LivePlot(QtWidgets.QWidget):
         self._window = float(window)
         self._units = "N"
         self._body_weight: float | None = None
+        self._bw_source = ""
         self._target: float | None = None
         self._peak = float("-inf")
         self._peak_from = 0  # absolute sample number from which the peak counts
@@ -186,11 +187,13 @@ class LivePlot(QtWidgets.QWidget):
         """Units actually drawn (``"% BW"`` only when a body weight is known)."""
         return "% BW" if self._units == "% BW" and self._body_weight else "N"
 
-    def set_body_weight(self, newtons: float | None) -> None:
-        """Draw the body-weight line at ``newtons`` (``None`` hides it)."""
+    def set_body_weight(self, newtons: float | None, source: str = "") -> None:
+        """Draw the body-weight line at ``newtons`` (``None`` hides it); ``source`` says where it came
+        from (e.g. "roster" before the athlete was weighed)."""
         if newtons is not None and not newtons > 0:
             raise ValueError(f"body weight must be positive newtons, got {newtons!r}")
         self._body_weight = newtons
+        self._bw_source = source
         self._y_range = None
         self._update_labels()
 
@@ -228,7 +231,8 @@ class LivePlot(QtWidgets.QWidget):
         if self._target is not None:
             self._target_line.label.setFormat(f"target {self._target * scale:.0f} {unit}")
         if self._body_weight is not None:
-            self._bw_line.label.setFormat(f"body weight {self._body_weight * scale:.0f} {unit}")
+            source = f" ({self._bw_source})" if self._bw_source else ""
+            self._bw_line.label.setFormat(f"body weight {self._body_weight * scale:.0f} {unit}{source}")
         if self.peak is not None:
             self._show_peak_text()
 

@@ -278,7 +278,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_athlete(self, athlete: dict[str, Any]) -> None:
         self.session.athlete = athlete
         mass = athlete.get("body_mass")
-        self.live.set_body_weight(mass * 9.80665 if mass else None)
+        self.live.set_body_weight(mass * 9.80665 if mass else None, "roster")
         self.statusBar().showMessage(f"Athlete: {athlete['name']}", 3000)
 
     def next_athlete(self) -> None:
@@ -309,7 +309,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tests.show_weighing(outcome)
         if outcome.body_weight is not None and outcome.steady:
             self.session.body_weight = outcome.body_weight
-            self.live.set_body_weight(outcome.body_weight)
+            self.live.set_body_weight(outcome.body_weight, "weighed")
 
     def _on_record_toggled(self, on: bool) -> None:
         if on:

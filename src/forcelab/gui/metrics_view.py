@@ -22,24 +22,25 @@ class Slot:
     decimals: int = 2
     scale: float = 1.0
     unit: str | None = None  # shown unit when it differs from the metric's (after ``scale``)
+    short: str = ""  # abbreviation for the trial table
 
 
 JUMP_SLOTS: tuple[Slot, ...] = (
     Slot("Jump height (take-off velocity)", ("jump_height_takeoff_velocity", "jump_height_impulse",
-                                             "jump_height"), 1, 100.0, "cm"),
-    Slot("Jump height (flight time)", ("jump_height_flight_time",), 1, 100.0, "cm"),
-    Slot("RSI-modified", ("rsi_modified", "rsi_mod", "reactive_strength_index_modified"), 2),
-    Slot("RSI", ("rsi", "reactive_strength_index"), 2),
-    Slot("Peak force", ("peak_force", "peak_propulsive_force", "concentric_peak_force"), 0),
-    Slot("Time to take-off", ("time_to_takeoff", "time_to_take_off", "contraction_time"), 3),
-    Slot("Contact time", ("contact_time", "ground_contact_time"), 3),
+                                             "jump_height"), 1, 100.0, "cm", "JH (TOV)"),
+    Slot("Jump height (flight time)", ("jump_height_flight_time",), 1, 100.0, "cm", "JH (FT)"),
+    Slot("RSI-modified", ("rsi_modified", "rsi_mod", "reactive_strength_index_modified"), 2, short="RSImod"),
+    Slot("RSI", ("rsi", "reactive_strength_index"), 2, short="RSI"),
+    Slot("Peak force", ("peak_force", "peak_propulsive_force", "concentric_peak_force"), 0, short="Fpeak"),
+    Slot("Time to take-off", ("time_to_takeoff", "time_to_take_off", "contraction_time"), 3, short="TTT"),
+    Slot("Contact time", ("contact_time", "ground_contact_time"), 3, short="CT"),
 )
 PULL_SLOTS: tuple[Slot, ...] = (
-    Slot("Peak force", ("peak_force", "net_peak_force"), 0),
-    Slot("Net peak force", ("net_peak_force",), 0),
-    Slot("RFD 0-200 ms", ("rfd_0_200", "rfd_0_200ms", "rfd_200"), 0),
-    Slot("Force at 200 ms", ("force_at_200", "force_200ms", "force_at_200ms"), 0),
-    Slot("Time to peak force", ("time_to_peak_force",), 3),
+    Slot("Peak force", ("peak_force", "net_peak_force"), 0, short="Fpeak"),
+    Slot("Net peak force", ("net_peak_force",), 0, short="Fnet"),
+    Slot("RFD 0-200 ms", ("rfd_0_200", "rfd_0_200ms", "rfd_200"), 0, short="RFD200"),
+    Slot("Force at 200 ms", ("force_at_200", "force_200ms", "force_at_200ms"), 0, short="F200"),
+    Slot("Time to peak force", ("time_to_peak_force",), 3, short="TTP"),
 )
 ASYMMETRY_NAMES = ("peak_force_asymmetry", "asymmetry_peak_force", "propulsive_impulse_asymmetry",
                    "asymmetry", "peak_force_asymmetry_index")

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 #: (phase, start event, end event, colour) drawn as shaded regions when both events were found.
 PHASES: tuple[tuple[str, str, str, str], ...] = (
+    ("weighing", "weighing_start", "weighing_end", "#6b7280"),
     ("unweighting", "onset", "braking_start", "#4fa3ff"),
     ("braking", "braking_start", "propulsion_start", "#f59e0b"),
     ("propulsion", "propulsion_start", "takeoff", "#22c55e"),
@@ -94,8 +95,12 @@ class ReviewWidget(QtWidgets.QWidget):
         self.metrics.setHorizontalHeaderLabels(["metric", "value"])
         self.metrics.verticalHeader().setVisible(False)
         self.metrics.horizontalHeader().setStretchLastSection(True)
+        self.metrics.setColumnWidth(0, 160)
+        self.metrics.setMinimumWidth(250)
+        self.metrics.setWordWrap(False)
         self.metrics.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         plots = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self._plots = plots
         plots.addWidget(self.force_view)
         plots.addWidget(self.kin_view)
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
@@ -132,8 +137,10 @@ class ReviewWidget(QtWidgets.QWidget):
         self._curves[2].setData(t, trace.right if has else np.empty(0))
         self.overlay.setEnabled(has)
         self._apply_overlay()
+        fp = self.force_view.getPlotItem()
+        fp.setXRange(0.0, trace.duration, padding=0.02)  # explicit: auto-range is lazy and the link needs it
+        fp.enableAutoRange(axis="y")
         self._show_result(result)
-        self.force_view.getPlotItem().enableAutoRange()
 
     def _apply_overlay(self) -> None:
         on = self.overlay.isChecked() and self.overlay.isEnabled()
@@ -142,7 +149,8 @@ class ReviewWidget(QtWidgets.QWidget):
 
     def _show_result(self, result: TrialResult) -> None:
         self._result = result
-        self.title.setText(f"Trial {self._number} · {result.test} · drag an event line to correct it")
+        self.title.setText(f"Trial {self._number} · {result.test}")
+        self.title.setToolTip("Drag an event line to correct it; the metrics are computed again")
         fp = self.force_view.getPlotItem()
         for line in self._event_lines.values():
             fp.removeItem(line)
@@ -165,15 +173,18 @@ class ReviewWidget(QtWidgets.QWidget):
             region.setToolTip(phase)
             fp.addItem(region, ignoreBounds=True)
             self._regions.append(region)
-        for name, ev in found.items():
-            movable = name not in FIXED_EVENTS and self._recompute is not None
+        label_rows = (0.97, 0.80, 0.63)
+        for k, (name, ev) in enumerate(sorted(((n, e) for n, e in found.items() if n not in FIXED_EVENTS),
+                                              key=lambda item: item[1].index or 0)):
+            movable = self._recompute is not None
             line = pg.InfiniteLine(
                 pos=ev.time, angle=90, movable=movable,
                 pen=pg.mkPen("#e6e6e6" if movable else "#6b7280", width=1,
                              style=QtCore.Qt.PenStyle.DashLine),
                 hoverPen=pg.mkPen("#ffcc00", width=2),
                 label=name.replace("_", " "),
-                labelOpts={"position": 0.92, "color": "#cbd5e1", "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]},
+                labelOpts={"position": label_rows[k % len(label_rows)], "color": "#cbd5e1", "fill": "#1b1e24cc",
+                           "anchors": [(0, 0), (0, 0)]},
             )
             line.sigPositionChangeFinished.connect(lambda ln, name=name: self._on_event_moved(name, ln))
             fp.addItem(line, ignoreBounds=True)
@@ -222,7 +233,11 @@ class ReviewWidget(QtWidgets.QWidget):
 
     def _update_kinematics(self) -> None:
         wanted = [name for name, box in self.kin_boxes.items() if box.isChecked()]
+        was_visible = self.kin_view.isVisibleTo(self)
         self.kin_view.setVisible(bool(wanted))
+        if wanted and not was_visible:
+            h = max(2, sum(self._plots.sizes()))
+            self._plots.setSizes([h * 3 // 5, h * 2 // 5])
         if not wanted or self._trace is None or self._result is None:
             return
         bw = self._result.value("body_weight")
@@ -240,5 +255,8 @@ class ReviewWidget(QtWidgets.QWidget):
         for name, curve in self._kin_curves.items():
             curve.setVisible(name in wanted)
             curve.setData(t, series[name])
+        kp = self.kin_view.getPlotItem()
+        kp.setXRange(*self.force_view.getPlotItem().viewRange()[0], padding=0.0)  # the link only follows changes
+        kp.enableAutoRange(axis="y")
         unit = " / ".join(f"{n} ({u})" for n, u, _ in KINEMATICS if n in wanted)
         self.kin_view.getPlotItem().setLabel("left", unit)

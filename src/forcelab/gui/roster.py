@@ -115,6 +115,7 @@ class RosterPanel(QtWidgets.QGroupBox):
         self.search.setClearButtonEnabled(True)
         self.list = QtWidgets.QListWidget()
         self.list.setMinimumHeight(80)
+        self.list.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.add_button = QtWidgets.QPushButton("Add…")
         self.edit_button = QtWidgets.QPushButton("Edit…")
         buttons = QtWidgets.QHBoxLayout()
@@ -141,6 +142,7 @@ class RosterPanel(QtWidgets.QGroupBox):
             mass = f" · {a['body_mass']:.1f} kg" if a.get("body_mass") else ""
             item = QtWidgets.QListWidgetItem(a["name"] + (f"  ({detail})" if detail else "") + mass)
             item.setData(QtCore.Qt.ItemDataRole.UserRole, a["name"])
+            item.setToolTip(item.text())
             self.list.addItem(item)
         self.list.blockSignals(False)
         self._filter(self.search.text())

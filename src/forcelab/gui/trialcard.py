@@ -91,11 +91,11 @@ class TrialCard(QtWidgets.QFrame):
     def clear(self) -> None:
         """Show the empty card."""
         self._fill([])
-        self.title.setText("No trial yet: the card fills in as soon as a trial is detected")
+        self.title.setText("No trial yet")
+        self.flags.setText("The card fills in as soon as a trial is detected.")
         self.asym_label.setText("")
         self.asym_bar.set_percent(None)
         self.asym_bar.setVisible(False)
-        self.flags.setText("")
         self.values = {}
 
     def _fill(self, rows: list[tuple[str, str, str]]) -> None:

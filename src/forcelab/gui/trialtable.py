@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from forcelab.analysis.types import TrialResult
 from forcelab.gui.metrics_view import asymmetry_metric, asymmetry_percent, format_value, pick, slots_for
 
-COLUMNS = ("#", "time", "test", "main result", "second result", "asymmetry", "flags", "decision", "note")
+COLUMNS = ("#", "time", "test", "result", "result", "L/R", "flags", "decision", "note")
 NOTE_COL = COLUMNS.index("note")
 DECISION_COL = COLUMNS.index("decision")
 
@@ -84,12 +84,13 @@ class TrialTable(QtWidgets.QTableWidget):
         for slot in slots[:2]:
             m = pick(result, slot.names)
             assert m is not None
-            texts.append(f"{slot.label}: {format_value(m, slot)}")
+            texts.append(f"{slot.short or slot.label} {format_value(m, slot)}")
         while len(texts) < 2:
             texts.append("")
         asym = asymmetry_metric(result)
         pct = asymmetry_percent(asym) if asym is not None else None
-        asym_text = "" if asym is None else ("not found" if pct is None else f"{pct:+.1f} %")
+        asym_text = "" if asym is None else ("not found" if pct is None else
+                                             f"{abs(pct):.1f} % {'L' if pct > 0 else 'R'}")
         flags = "; ".join(f.message for f in result.flags)
         return [str(number), when, result.test, texts[0], texts[1], asym_text, flags, "", ""]
 
