@@ -343,3 +343,16 @@ def test_fidget_before_the_jump_is_flagged_and_backward_search_skips_it() -> Non
     assert "movement_before_onset" not in {fl.code for fl in rb.flags}
     assert rb.events["onset"].time == pytest.approx(s.truth["onset_time"], abs=0.01)
     assert rb.value("jump_height_takeoff_velocity") == pytest.approx(0.35, abs=2e-3)
+
+
+def test_hop_before_the_jump_is_skipped_and_flagged(shared_data: Path) -> None:
+    """shiny long_1.csv, third trial (samples 35058-40911): the athlete hops off the plate for ~70 ms, lands
+    and rebounds into the jump. The hop's flight (downward 'take-off' velocity) is not the jump's."""
+    a = _load(shared_data / "shiny-vertical-jump" / "example_data" / "long_1.csv", delimiter=",", skiprows=1)
+    tr = ForceTrace.from_plates(1000.0, a[35058:40911, 0], a[35058:40911, 1])
+    r = analyze_cmj(tr)
+    codes = {f.code for f in r.flags}
+    assert "airborne_before_takeoff" in codes
+    ft = r.value("flight_time")
+    assert ft is not None and 0.5 < ft < 0.8  # the rebound's flight, not the 70 ms hop
+    assert (r.value("takeoff_velocity") or 0.0) > 0

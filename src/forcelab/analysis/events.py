@@ -20,6 +20,7 @@ FLIGHT_REFERENCE = "Street et al. 2001, J Appl Biomech 17(1):43-54"
 DIRECTIONS = ("both", "below", "above")
 ONSET_SEARCHES = ("forward", "backward")
 FLIGHT_METHODS = ("noise", "fixed")
+MAX_FLIGHT_CANDIDATES = 20
 
 
 def first_run(cond: np.ndarray, length: int, start: int = 0) -> int | None:
@@ -115,6 +116,7 @@ class Flight:
     landing: Event
     threshold: float | None
     note: str | None = None
+    skipped: tuple[str, ...] = ()
 
 
 def flight_threshold(
@@ -171,9 +173,31 @@ def detect_flight(
     ``landing_persistence`` s) and placed at the threshold crossing just before it. ``absolute`` compares ``|F|`` with the
     take-off threshold (the jumpmetrics convention; after a zero-lag filter it waits for the post-take-off undershoot
     to settle). ``takeoff_persistence``/``landing_persistence`` (s) require the new state to last that long.
+    A flight shorter than ``min_flight`` between take-off and landing (a hop) is skipped and the search goes
+    on from its landing; ``Flight.skipped`` lists them.
     """
     if method not in FLIGHT_METHODS:
         raise ValueError(f"flight threshold method must be one of {FLIGHT_METHODS}, got {method!r}")
+    start = search_start
+    skipped: list[str] = []
+    for _ in range(MAX_FLIGHT_CANDIDATES):
+        fl = _one_flight(force, rate, body_weight, start, method, fixed_threshold, k, floor, coarse_fraction,
+                         min_flight, trim, absolute, takeoff_persistence, landing_persistence, takeoff_name,
+                         landing_name)
+        to, ld = fl.takeoff.index, fl.landing.index
+        if to is None or ld is None or (ld - to) / rate >= min_flight:
+            break
+        skipped.append(f"{(ld - to) * 1000 / rate:.0f} ms at {to / rate:.3f} s")
+        start = ld
+    return Flight(fl.takeoff, fl.landing, fl.threshold, fl.note, tuple(skipped))
+
+
+def _one_flight(
+    force: np.ndarray, rate: float, body_weight: float, search_start: int, method: str, fixed_threshold: float,
+    k: float, floor: float, coarse_fraction: float, min_flight: float, trim: float, absolute: bool,
+    takeoff_persistence: float, landing_persistence: float, takeoff_name: str, landing_name: str,
+) -> Flight:
+    """The first flight candidate after ``search_start`` (see :func:`detect_flight`)."""
     tag = f"threshold_{method}" + (f"_{fixed_threshold:g}N" if method == "fixed" else f"_{k:g}sd_floor{floor:g}N")
     if absolute:
         tag += "_abs"

@@ -14,12 +14,13 @@ import numpy as np
 from forcelab.analysis.events import detect_onset, first_run, first_true
 from forcelab.analysis.jump_metrics import MetricBook, why_missing
 from forcelab.analysis.jump_prep import check_and_filter, num, on_plate_region, weigh_trial
-from forcelab.analysis.jump_takeoff import Takeoff, add_weighing, locate_flight
+from forcelab.analysis.jump_takeoff import Takeoff, add_weighing, find_flight, record_flight
 from forcelab.analysis.kinematics import Kinematics, integrate
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 from forcelab.analysis.weighing import Weighing
 
 WEIGHING_REGIONS = ("before", "after")
+MAX_HOPS = 3
 
 
 @dataclass
@@ -70,40 +71,55 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue]) -> Cor
     book = MetricBook(res, params, limbs)
     g = num(params, "g")
     bw = add_weighing(book, w, g)
-    flight_from = w.stop if region == "before" else (on if on is not None else 0)
-    tk = locate_flight(res, F, rate, w, bw, params, search_start=flight_from)
-    onset = Event("onset", None, rate, "", reason=f"body weight not found: {w.reason}")
-    if bw is not None and w.sd is not None and w.stop is not None:
-        start = w.stop if region == "before" else (on if on is not None else 0)
-        stop = tk.takeoff.index if tk.takeoff.index is not None else F.size
-        search = str(params["onset_search"])
-        bw_, sd_ = bw, w.sd
-
-        def find(how: str) -> Event:
-            return detect_onset(
-                F, rate, bw_, sd_, search_start=start, search_stop=stop, search=how, k=num(params, "onset_k"),
-                min_threshold=num(params, "onset_min_threshold"), persistence=num(params, "onset_persistence"),
-                direction=str(params["onset_direction"]), step_back=num(params, "onset_step_back"),
-                quiet_time=num(params, "onset_quiet_time"),
-            )
-
-        onset = find(search)
-        if search == "forward" and onset.index is not None:
-            late = find("backward")
-            if late.index is not None and late.index > onset.index:
-                res.flag("movement_before_onset",
-                         f"force came back to body weight for {num(params, 'onset_quiet_time') * 1000:g} ms between the "
-                         f"onset ({onset.index / rate:.3f} s) and the jump ({late.index / rate:.3f} s): the onset may be a "
-                         "fidget; onset_search='backward' starts at the last quiet moment")
-        if region == "after" and onset.index is not None and onset.index == start:
-            onset = Event("onset", None, rate, onset.method,
-                          reason="force already away from body weight at the start of the trace: no quiet start")
+    flight_from = (w.stop or 0) if region == "before" else (on if on is not None else 0)
+    rule = str(params["integration_rule"])
+    # The first flight whose take-off is upward is the jump's; an earlier flight with a downward or zero
+    # take-off velocity was a hop (flagged below), and the search goes on from its landing.
+    for _ in range(MAX_HOPS + 1):
+        tk, note = find_flight(F, rate, w, bw, params, flight_from)
+        onset = _onset(F, rate, w, bw, params, region, on, tk)
+        kin = None
+        kwhy = why_missing(onset, tk.takeoff)
+        if kwhy is None and onset.index is not None and tk.takeoff.index is not None and bw is not None:
+            kin = integrate(F, rate, bw, onset.index, tk.takeoff.index + 1, g=g, rule=rule)
+        if kin is None or kin.velocity[-1] > 0 or tk.landing.index is None:
+            break
+        flight_from = tk.landing.index
+    record_flight(res, tk, note)
     res.add_event(onset)
-    kin = None
-    kwhy = why_missing(onset, tk.takeoff)
-    if kwhy is None and onset.index is not None and tk.takeoff.index is not None and bw is not None:
-        kin = integrate(F, rate, bw, onset.index, tk.takeoff.index + 1, g=g, rule=str(params["integration_rule"]))
+    if onset.index is not None and bw is not None and w.sd is not None and str(params["onset_search"]) == "forward":
+        late = _onset(F, rate, w, bw, params, region, on, tk, search="backward")
+        if late.index is not None and late.index > onset.index:
+            res.flag("movement_before_onset",
+                     f"force came back to body weight for {num(params, 'onset_quiet_time') * 1000:g} ms between the "
+                     f"onset ({onset.index / rate:.3f} s) and the jump ({late.index / rate:.3f} s): the onset may be a "
+                     "fidget; onset_search='backward' starts at the last quiet moment")
+    if onset.index is not None and tk.takeoff.index is not None and tk.threshold is not None:
+        air = first_run(F[onset.index:tk.takeoff.index] < tk.threshold, max(2, int(round(0.01 * rate))))
+        if air is not None:
+            res.flag("airborne_before_takeoff",
+                     f"force fell below the flight threshold at {(onset.index + air) / rate:.3f} s, before the take-off "
+                     f"at {tk.takeoff.index / rate:.3f} s: a hop or rebound, not a single jump")
     return Core(F, rate, book, w, bw, tk, onset, kin, kwhy)
+
+
+def _onset(F: np.ndarray, rate: float, w: Weighing, bw: float | None, params: dict[str, ParamValue], region: str,
+           on: int | None, tk: Takeoff, search: str | None = None) -> Event:
+    """Movement onset between the weighing window (or the first contact) and take-off."""
+    if bw is None or w.sd is None or w.stop is None:
+        return Event("onset", None, rate, "", reason=f"body weight not found: {w.reason}")
+    start = w.stop if region == "before" else (on if on is not None else 0)
+    stop = tk.takeoff.index if tk.takeoff.index is not None else F.size
+    onset = detect_onset(
+        F, rate, bw, w.sd, search_start=start, search_stop=stop, search=search or str(params["onset_search"]),
+        k=num(params, "onset_k"), min_threshold=num(params, "onset_min_threshold"),
+        persistence=num(params, "onset_persistence"), direction=str(params["onset_direction"]),
+        step_back=num(params, "onset_step_back"), quiet_time=num(params, "onset_quiet_time"),
+    )
+    if region == "after" and onset.index is not None and onset.index == start:
+        return Event("onset", None, rate, onset.method,
+                     reason="force already away from body weight at the start of the trace: no quiet start")
+    return onset
 
 
 def persistent_dip(F: np.ndarray, rate: float, bw: float, threshold: float, persistence: float, i0: int,

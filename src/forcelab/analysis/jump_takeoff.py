@@ -57,33 +57,35 @@ def add_weighing(book: MetricBook, w: Weighing, g: float) -> float | None:
     return bw
 
 
-def locate_flight(res: TrialResult, F: np.ndarray, rate: float, w: Weighing, bw: float | None,
-                  params: dict[str, ParamValue], *, search_start: int | None = None) -> Takeoff:
-    """Find take-off and landing after ``search_start`` (default: the weighing window's end); add the
-    events and the no-landing flag."""
+def find_flight(F: np.ndarray, rate: float, w: Weighing, bw: float | None, params: dict[str, ParamValue],
+                search_start: int) -> tuple[Takeoff, str | None]:
+    """Take-off and landing of the first flight after ``search_start``, and a note when its threshold was
+    capped (noisy flight). Nothing is recorded; see :func:`record_flight`."""
     if bw is None or w.stop is None:
         why = f"body weight not found: {w.reason}"
-        to, ld = Event("takeoff", None, rate, "", reason=why), Event("landing", None, rate, "", reason=why)
-        res.add_event(to)
-        res.add_event(ld)
-        return Takeoff(to, ld, None, None)
+        return Takeoff(Event("takeoff", None, rate, "", reason=why), Event("landing", None, rate, "", reason=why),
+                       None, None), None
     fl = detect_flight(
-        F, rate, bw, search_start=w.stop if search_start is None else search_start, method=str(params["flight_threshold_method"]),
+        F, rate, bw, search_start=search_start, method=str(params["flight_threshold_method"]),
         fixed_threshold=num(params, "flight_fixed_threshold"), k=num(params, "flight_k"),
         floor=num(params, "flight_floor"), coarse_fraction=num(params, "flight_coarse_fraction"),
         min_flight=num(params, "min_flight_time"), absolute=bool(params["flight_abs"]),
         takeoff_persistence=num(params, "takeoff_persistence"), landing_persistence=num(params, "landing_persistence"),
     )
-    res.add_event(fl.takeoff)
-    res.add_event(fl.landing)
-    if fl.note:
-        res.flag("noisy_flight", fl.note)
-    if fl.takeoff.found and not fl.landing.found:
-        res.flag("no_landing", f"no landing in the trace: {fl.landing.reason}")
     ft = None
     if fl.takeoff.index is not None and fl.landing.index is not None:
         ft = (fl.landing.index - fl.takeoff.index) / rate
-    return Takeoff(fl.takeoff, fl.landing, fl.threshold, ft)
+    return Takeoff(fl.takeoff, fl.landing, fl.threshold, ft), fl.note
+
+
+def record_flight(res: TrialResult, tk: Takeoff, note: str | None) -> None:
+    """Add the take-off and landing events and the noisy-flight / no-landing flags."""
+    res.add_event(tk.takeoff)
+    res.add_event(tk.landing)
+    if note:
+        res.flag("noisy_flight", note)
+    if tk.takeoff.found and not tk.landing.found:
+        res.flag("no_landing", f"no landing in the trace: {tk.landing.reason}")
 
 
 def add_takeoff(book: MetricBook, F: np.ndarray, rate: float, bw: float, onset: Event, tk: Takeoff,
