@@ -34,13 +34,15 @@ def test_simulate_prints_a_port_that_streams_text(capsys: pytest.CaptureFixture[
     t = threading.Thread(target=host)
     t.start()
     rc = main(["simulate", "--protocol", "text", "--rate", "500", "--seconds", "1.5", "--trials", "2",
-               "--test", "sj", "--jump-height", "0.25", "--noise", "0", "--boot-delay", "0"])
+               "--test", "sj", "--jump-height", "0.25", "--noise", "0", "--boot-delay", "0",
+               "--text-units", "newtons", "--delimiter", ","])
     t.join()
     assert rc == 0
     lines = got["data"].split(b"\n")
     assert b"ready" in lines[0]
-    fields = lines[1].split(b";")
-    assert len(fields) == 9 and all(f.lstrip(b"-").isdigit() for f in fields)
+    fields = lines[1].split(b",")
+    assert len(fields) == 9 and fields[0].isdigit()
+    assert all(float(f) == round(float(f), 2) for f in fields[1:])  # newtons, two decimals
 
 
 @pytest.mark.parametrize(

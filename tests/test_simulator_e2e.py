@@ -69,3 +69,27 @@ def test_every_sample_reaches_the_ring_and_an_unplug_is_a_marked_gap() -> None:
     # the engine applied the calibration the device reported: the athlete's weight
     total = rows[:, engine.column("total")]
     np.testing.assert_allclose(total, 72.0 * G, atol=8 * 0.5 * max(sim.calibration.gains))
+
+
+def test_text_device_in_newtons_through_the_text_profile() -> None:
+    """Text lines ``t_us,c1..c8`` in newtons, as hardware/profiles/text-8ch-plates.json describes them."""
+    sim = SimulatedPlates(rate=500, protocol="text", text_units="newtons", text_delimiter=",", record=True,
+                          seed=2, stand_after=0.0, body_mass=64.0, asymmetry=0.1, boot_delay=0.05)
+    sim.start()
+    engine = open_device(sim.port, protocol="text", profile="text-8ch-plates")
+    try:
+        engine.start()
+        _wait(lambda: engine.ring.total_written > 400)
+    finally:
+        engine.stop()
+        sim.stop()
+    rows = engine.ring.latest(engine.ring.total_written)
+    forces = rows[:, engine.column("f0") : engine.column("f0") + 8]
+    rec = sim.recorded()
+    expected = np.round(sim.calibration.newtons(rec.counts), 2)
+    # the rows are consecutive lines the device printed (joining mid-stream: find the first one)
+    first = int(np.flatnonzero(np.all(np.abs(expected - forces[0]) < 1e-9, axis=1))[0])
+    np.testing.assert_allclose(forces, expected[first : first + len(forces)], atol=1e-9)
+    np.testing.assert_allclose(rows[:, engine.column("total")], 64.0 * G, atol=8 * 0.005 + 8 * 0.5 * 0.0021)
+    left = rows[:, engine.column("left")]
+    np.testing.assert_allclose(left / rows[:, engine.column("total")], 0.55, atol=1e-3)

@@ -190,3 +190,15 @@ def test_fault_specs() -> None:
         FaultPlan(stall_every=1.0)
     with pytest.raises(ValueError, match="unknown test"):
         Script(trials=("hop",))
+
+
+def test_cell_layout_matches_the_dual_plate_profile_and_is_checked() -> None:
+    from forcelab.devices.profiles import load_profile
+
+    profile = load_profile("forcelab-dual-plate")
+    assert [p.channels for p in profile.plates] == [(0, 1, 2, 3), (4, 5, 6, 7)]  # left, right
+    for plate in profile.plates:
+        assert plate.cell_positions is not None
+        np.testing.assert_allclose(np.asarray(plate.cell_positions), np.asarray(CELL_POSITIONS))
+    with pytest.raises(ValueError, match="corners of a rectangle"):
+        SimMotion(channels=8, cell_positions=((-0.2, 0.3), (-0.2, 0.3), (0.2, -0.3), (0.2, 0.3)))

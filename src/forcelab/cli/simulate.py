@@ -27,6 +27,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--rate", type=float, default=1000.0, help="sample rate in Hz, 1..10000 (default 1000)")
     p.add_argument("--protocol", choices=("binary", "text"), default="binary")
     p.add_argument("--channels", type=int, choices=(1, 2, 4, 8), default=8)
+    p.add_argument("--text-units", choices=("counts", "newtons"), default="counts",
+                   help="text protocol: raw counts (default) or newtons through the device's calibration")
+    p.add_argument("--delimiter", choices=(";", ",", "tab", "space"), default=";",
+                   help="text protocol field separator (default ';')")
     p.add_argument("--test", default="cmj", help="cmj, sj, dj or imtp (default cmj)")
     p.add_argument("--trials", type=int, default=0, help="scripted trials to perform (default: just stand)")
     p.add_argument("--pause", type=float, default=4.0, help="seconds of quiet stance between trials")
@@ -85,6 +89,7 @@ def _build(args: argparse.Namespace) -> Any:
             rate=args.rate, protocol=args.protocol, channels=args.channels, body_mass=args.body_mass,
             asymmetry=args.asymmetry / 100.0, noise=args.noise, seed=args.seed, script=script,
             autostart=True if args.autostart else None, faults=faults, boot_delay=args.boot_delay,
+            text_units=args.text_units, text_delimiter={"tab": "\t", "space": " "}.get(args.delimiter, args.delimiter),
         )
     except ValueError as exc:
         raise CliError(str(exc)) from exc

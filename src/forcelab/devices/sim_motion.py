@@ -8,7 +8,8 @@ turns it into raw ADC counts per channel: total -> left/right plate (asymmetry) 
 
 Channel layouts (``channels``): 1 = one load cell (total force); 2 = left and right plate; 4 = one plate,
 four cells; 8 = two plates, cells 0-3 left and 4-7 right. Cells of a plate, in order: front-left,
-front-right, back-right, back-left (see :data:`CELL_POSITIONS`; x to the right, y forward, metres).
+front-right, rear-left, rear-right at (+-0.17, +-0.27) m, as in the ``forcelab-dual-plate`` profile
+(hardware/profiles; x to the athlete's right, y forward). Give ``cell_positions`` for another layout.
 
 Everything here is pure numpy and deterministic for a given ``seed`` and call sequence; the device
 (:mod:`forcelab.devices.simulator`) calls :meth:`SimMotion.counts` on blocks of sample times.
@@ -29,8 +30,9 @@ from forcelab.synthetic import TESTS, G, Timeline, append_trial
 LAYOUTS: dict[int, tuple[str, ...]] = {1: ("total",), 2: ("left", "right"), 4: ("plate",),
                                        8: ("left", "right")}
 
-#: Cell positions of one plate (x right, y forward, metres): front-left, front-right, back-right, back-left.
-CELL_POSITIONS: tuple[tuple[float, float], ...] = ((-0.2, 0.3), (0.2, 0.3), (0.2, -0.3), (-0.2, -0.3))
+#: Cell positions of one plate (x right, y forward, metres): front-left, front-right, rear-left, rear-right,
+#: the layout of hardware/profiles/forcelab-dual-plate.json.
+CELL_POSITIONS: tuple[tuple[float, float], ...] = ((-0.17, 0.27), (0.17, 0.27), (-0.17, -0.27), (0.17, -0.27))
 
 #: Nominal newtons per count of the simulated amplifier (about +-16.7 kN per cell at full scale).
 NOMINAL_GAIN = 0.002
@@ -87,6 +89,10 @@ def cell_weights(x: np.ndarray, y: np.ndarray,
     b = float(np.max(np.abs(pos[:, 1])))
     sx = np.sign(pos[:, 0])
     sy = np.sign(pos[:, 1])
+    corners = {(float(a_), float(b_)) for a_, b_ in zip(sx, sy, strict=True)}
+    if (pos.shape != (4, 2) or len(corners) != 4 or not np.allclose(np.abs(pos[:, 0]), a)
+            or not np.allclose(np.abs(pos[:, 1]), b)):
+        raise ValueError("cell positions must be the four corners of a rectangle centred on the plate")
     x = np.asarray(x, dtype=np.float64)[:, None]
     y = np.asarray(y, dtype=np.float64)[:, None]
     return 0.25 * (1.0 + x * sx / a) * (1.0 + y * sy / b)
@@ -158,6 +164,7 @@ class SimMotion:
             raise ValueError(f"noise must be zero or a positive number of newtons, got {self.noise!r}")
         if self.calibration is None:
             self.calibration = default_calibration(self.channels)
+        cell_weights(np.zeros(1), np.zeros(1), self.cell_positions)  # checks the layout
         if self.calibration.channels != self.channels:
             raise ValueError(f"calibration has {self.calibration.channels} channels, the device {self.channels}")
         self._rng = np.random.default_rng(self.seed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -90,14 +91,25 @@ def samples_per_unit(rate: float, channels: int) -> int:
 
 
 class WireEncoder:
-    """Encode sample blocks as wire units of ``k`` samples (the last unit of a block may be shorter)."""
+    """Encode sample blocks as wire units of ``k`` samples (the last unit of a block may be shorter).
 
-    def __init__(self, protocol: str, channels: int, k: int) -> None:
+    Text lines are ``micros<d>c1<d>...<d>cN`` with delimiter ``d``; the values are raw counts, or, when
+    ``calibration`` (an object with ``gains`` and ``offsets``) is set, newtons with two decimals, as a
+    hobby device that applies its own calibration prints them. The caller may replace ``calibration``
+    at any time (after a tare); later blocks use the new one.
+    """
+
+    def __init__(self, protocol: str, channels: int, k: int, *, delimiter: str = ";",
+                 calibration: Any = None) -> None:
         if protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+        if delimiter not in (";", ",", "\t", " "):
+            raise ValueError(f"text delimiter must be ';', ',', tab or space, got {delimiter!r}")
         self.protocol = protocol
         self.channels = channels
         self.k = k
+        self.delimiter = delimiter
+        self.calibration = calibration
 
     def encode(self, counter0: int, micros: np.ndarray, counts: np.ndarray) -> list[tuple[bytes, int]]:
         """Units as ``(bytes, samples)``; ``counter0`` is the first sample's counter."""
@@ -109,10 +121,14 @@ class WireEncoder:
             frames = data.split(DELIMITER)[:-1]
             sizes = [self.k] * (n // self.k) + ([n % self.k] if n % self.k else [])
             return [(f + DELIMITER, s) for f, s in zip(frames, sizes, strict=True)]
-        table = np.empty((n, 1 + self.channels), dtype=np.int64)
-        table[:, 0] = np.asarray(micros, dtype=np.int64) & 0xFFFFFFFF
-        table[:, 1:] = counts
-        lines = [";".join(row) for row in table.astype(str)]
+        t = (np.asarray(micros, dtype=np.int64) & 0xFFFFFFFF).astype(str)
+        if self.calibration is None:
+            values = np.asarray(counts, dtype=np.int64).astype(str)
+        else:
+            newtons = (counts - np.asarray(self.calibration.offsets)) * np.asarray(self.calibration.gains)
+            values = np.char.mod("%.2f", np.round(newtons, 2) + 0.0)  # + 0.0: no "-0.00"
+        d = self.delimiter
+        lines = [ti + d + d.join(row) for ti, row in zip(t, values, strict=True)]
         out = []
         for i in range(0, n, self.k):
             chunk = lines[i : i + self.k]

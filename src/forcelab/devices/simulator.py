@@ -68,7 +68,7 @@ from forcelab.devices.protocol import (
     WriteCalibration,
     encode_reply,
 )
-from forcelab.devices.sim_motion import Calibration, Script, SimMotion, TrialRecord
+from forcelab.devices.sim_motion import CELL_POSITIONS, Calibration, Script, SimMotion, TrialRecord
 from forcelab.devices.sim_pty import PtyEndpoint
 from forcelab.devices.sim_record import (
     DAMAGED,
@@ -140,6 +140,10 @@ class SimulatedPlates:
     tick: seconds between device loop iterations.
     model, serial: what IDENTIFY reports.
     calibration: the device's true and stored factory calibration (default: :func:`default_calibration`).
+    stand_after: seconds until the athlete steps on when there is no script (0: standing from the start).
+    text_units: text protocol values, ``"counts"`` (raw) or ``"newtons"`` (the device applies its working
+        calibration, two decimals); text_delimiter: ``;`` (default), ``,``, tab or space.
+    cell_positions: the four cells of a plate (metres); default the ``forcelab-dual-plate`` layout.
     """
 
     def __init__(
@@ -163,6 +167,9 @@ class SimulatedPlates:
         serial: str = "SIM00001",
         calibration: Calibration | None = None,
         stand_after: float = 1.0,
+        text_units: str = "counts",
+        text_delimiter: str = ";",
+        cell_positions: tuple[tuple[float, float], ...] | None = None,
     ) -> None:
         if protocol not in ("binary", "text"):
             raise ValueError(f"protocol must be 'binary' or 'text', got {protocol!r}")
@@ -175,8 +182,13 @@ class SimulatedPlates:
             raise ValueError(f"tick must be between 0 and 0.02 s, got {tick!r}")
         self.protocol = protocol
         self.channels = channels
+        if text_units not in ("counts", "newtons"):
+            raise ValueError(f"text_units must be 'counts' or 'newtons', got {text_units!r}")
+        self.text_units = text_units
+        self.text_delimiter = text_delimiter
         self.motion = SimMotion(channels=channels, body_mass=body_mass, asymmetry=asymmetry, noise=noise,
-                                seed=seed, calibration=calibration)
+                                seed=seed, calibration=calibration,
+                                cell_positions=CELL_POSITIONS if cell_positions is None else tuple(cell_positions))
         assert self.motion.calibration is not None
         self._stored_cal: Calibration = self.motion.calibration
         self._working_cal: Calibration = self.motion.calibration
@@ -210,7 +222,7 @@ class SimulatedPlates:
         self._next_stall = math.inf
         self._unplug_at = math.inf
         self._replug_at = math.inf
-        self._encoder = WireEncoder(protocol, channels, samples_per_unit(self._rate, channels))
+        self._encoder = self._make_encoder()
 
     # ------------------------------------------------------------------ public API
 
@@ -437,7 +449,7 @@ class SimulatedPlates:
         dev = self._dev
         dev.booted = True
         dev.boot_t = now
-        self._working_cal = self._stored_cal
+        self._set_working_calibration(self._stored_cal)
         self._stats.boots += 1
         banner = f"{self.model} {FIRMWARE} ready ({self.channels} channels, {self._rate} Hz)"
         if self.protocol == "binary":
@@ -517,7 +529,8 @@ class SimulatedPlates:
                     self._reply(ErrorReply(msg.seq, FrameType.WRITE_CALIBRATION, ErrorCode.BAD_ARGUMENT,
                                            str(exc)[:255]))
                 else:
-                    self._stored_cal = self._working_cal = cal
+                    self._stored_cal = cal
+                    self._set_working_calibration(cal)
                     self._reply(Ack(msg.seq, FrameType.WRITE_CALIBRATION))
         else:  # a reply or sample frame sent to the device: not a command
             self._non_commands += 1
@@ -529,13 +542,23 @@ class SimulatedPlates:
         offsets = job.total / job.got
         # float32 on the wire: round so that what the host reads back is exactly the device's value
         offsets32 = tuple(float(np.float32(o)) for o in offsets)
-        self._working_cal = Calibration(self._working_cal.gains, offsets32)
+        self._set_working_calibration(Calibration(self._working_cal.gains, offsets32))
         self._reply(CalibrationReply(job.seq, self._working_cal.gains, offsets32))
         self._dev.tare = None
 
+    def _make_encoder(self) -> WireEncoder:
+        cal = self._working_cal if self.protocol == "text" and self.text_units == "newtons" else None
+        return WireEncoder(self.protocol, self.channels, samples_per_unit(self._rate, self.channels),
+                           delimiter=self.text_delimiter, calibration=cal)
+
+    def _set_working_calibration(self, cal: Calibration) -> None:
+        self._working_cal = cal
+        if self._encoder.calibration is not None:
+            self._encoder.calibration = cal
+
     def _set_rate(self, rate: int) -> None:
         self._rate = int(rate)
-        self._encoder = WireEncoder(self.protocol, self.channels, samples_per_unit(self._rate, self.channels))
+        self._encoder = self._make_encoder()
 
     @staticmethod
     def _check_rate(rate: float) -> None:
