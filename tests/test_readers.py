@@ -223,7 +223,8 @@ def test_large_negative_forces_kept_and_noted(tmp_path: Path) -> None:
     p = write(tmp_path, "force\n" + "\n".join(["-150", "-3", "700", "700"]) + "\n")
     rec = read_force_file(p, rate=100)
     assert rec.trace.total[0] == -150  # never clipped
-    assert len(rec.notes) == 1 and "-150.0 N" in rec.notes[0] and "zeroed" in rec.notes[0]
+    assert len(rec.notes) == 1 and "total in 1 samples (lowest -150.0 N at 0.000 s)" in rec.notes[0]
+    assert "zeroed" in rec.notes[0]
 
 
 def test_semicolon_and_explicit_columns(tmp_path: Path) -> None:

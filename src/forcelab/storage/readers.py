@@ -460,7 +460,8 @@ def _settle_rate(table: _Table, rate: float | None, time_rate: float | None) -> 
 
 
 def _negative_notes(path: Path, trace: ForceTrace) -> list[str]:
-    notes = []
+    """One note when a force channel goes clearly below zero (never clipped: the analysis sees it as is)."""
+    parts = []
     for name in ("total", "left", "right"):
         arr = getattr(trace, name)
         if arr is None or arr.size == 0:
@@ -468,11 +469,11 @@ def _negative_notes(path: Path, trace: ForceTrace) -> list[str]:
         i = int(np.argmin(arr))
         if arr[i] < -NEGATIVE_FORCE_NOTE_N:
             count = int(np.count_nonzero(arr < -NEGATIVE_FORCE_NOTE_N))
-            notes.append(
-                f"{name} force goes below -{NEGATIVE_FORCE_NOTE_N:g} N in {count} samples (lowest "
-                f"{arr[i]:.1f} N at {i / trace.rate:.3f} s): the plate may not have been zeroed; kept as is"
-            )
-    return notes
+            parts.append(f"{name} in {count} samples (lowest {arr[i]:.1f} N at {i / trace.rate:.3f} s)")
+    if not parts:
+        return []
+    return [f"force below -{NEGATIVE_FORCE_NOTE_N:g} N: {'; '.join(parts)}; the plate may not have been "
+            "zeroed, or it rang on landing; kept as is"]
 
 
 def _finish(
