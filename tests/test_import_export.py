@@ -78,3 +78,26 @@ def test_import_of_a_bad_file_names_it(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown test"):
         import_file(bad, archive=tmp_path, athlete="X", test="hop", whole=True, analyze=_cmj)
     assert not list(tmp_path.rglob("*.h5"))  # nothing half-written left behind
+
+
+def test_reanalyze_recovers_a_crashed_session_and_refuses_a_live_one(tmp_path: Path) -> None:
+    from forcelab.storage.writer import SessionWriter
+    from test_archive_helpers import block_for, info
+
+    def peak(trace: ForceTrace, test: str) -> TrialResult:
+        r = TrialResult(test=test, rate=trace.rate)
+        r.add_metric(Metric("peak_force", float(trace.total.max()), "N", "max_v1", {}, "none"))
+        return r
+
+    w = SessionWriter(tmp_path / "live.h5", info())
+    n = w.begin_trial("cmj")
+    b, t, lft, rgt = block_for(0, 500)
+    w.append(b, t, lft, rgt)
+    w.end_trial(n)
+    with pytest.raises(ValueError, match="being recorded now"):
+        reanalyze(w.path, analyze=peak)
+    w.abort()  # the recorder dies: now the session may be repaired and re-analysed
+    changes = reanalyze(w.path, analyze=peak)
+    assert changes[1][1]["peak_force"]["value"] == float(t.max())
+    s = open_session(w.path)
+    assert not s.complete and s.recovered and s.trials[0].metrics["peak_force"]["method"] == "max_v1"

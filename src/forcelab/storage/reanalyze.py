@@ -18,9 +18,9 @@ import h5py
 
 from forcelab import __version__
 from forcelab.analysis.types import ForceTrace, TrialResult
-from forcelab.storage import bridge, schema
-from forcelab.storage.finalize import finalize
+from forcelab.storage import bridge, liveness, schema
 from forcelab.storage.h5open import open_h5_read
+from forcelab.storage.recovery import recover_session
 from forcelab.storage.session import open_session
 from forcelab.storage.trialio import move_to_history, write_result
 
@@ -32,6 +32,12 @@ def reanalyze(
 ) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
     """Re-analyse every trial; returns ``{trial: (old_metrics, new_metrics)}``."""
     p = Path(path)
+    with open_h5_read(p) as f:
+        finalized = schema.TRIALS in f
+    if not finalized:
+        if liveness.is_being_recorded(p):
+            raise ValueError(f"{p}: this session is being recorded now; re-analyse it when the recording ends")
+        recover_session(p)  # a crashed session gets its trial groups first
     session = open_session(p)
     if session.schema_version != schema.SCHEMA_VERSION:
         raise ValueError(f"{p}: schema version {session.schema_version} files are read-only; import them again")
@@ -42,10 +48,6 @@ def reanalyze(
     for t in session.trials:
         trace = t.trace_from_raw(channel_map if isinstance(channel_map, dict) else None)
         new[t.number] = run(trace, t.test)
-    with open_h5_read(p) as f:
-        finalized = schema.TRIALS in f
-    if not finalized:
-        finalize(p, complete=False)  # a crashed session gets its trial groups first
     tmp = p.with_name(p.name + ".reanalyzing")
     shutil.copyfile(p, tmp)
     try:
