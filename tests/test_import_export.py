@@ -101,3 +101,20 @@ def test_reanalyze_recovers_a_crashed_session_and_refuses_a_live_one(tmp_path: P
     assert changes[1][1]["peak_force"]["value"] == float(t.max())
     s = open_session(w.path)
     assert not s.complete and s.recovered and s.trials[0].metrics["peak_force"]["method"] == "max_v1"
+
+
+def test_import_segments_a_long_recording_into_trials(tmp_path: Path) -> None:
+    from forcelab import synthetic
+
+    trace, truths = synthetic.session(["cmj", ("cmj", {"jump_height": 0.4}), "cmj"], rate=1000.0, noise_sd=1.0, seed=7)
+    assert trace.left is not None and trace.right is not None
+    src = tmp_path / "long.csv"
+    t = np.arange(trace.n) / trace.rate
+    np.savetxt(src, np.column_stack([t, trace.left, trace.right]), delimiter=",", header="time,left,right", comments="")
+    path = import_file(src, archive=tmp_path, athlete="Long", test="cmj", analyze=_cmj)
+    s = open_session(path)
+    assert len(s.trials) == 3 == len(truths)
+    starts = [tr.start for tr in s.trials]
+    assert starts == sorted(starts) and all(tr.n > 1000 for tr in s.trials)
+    jh = [tr.metrics["jump_height_takeoff_velocity"]["value"] for tr in s.trials]
+    assert jh[1] == pytest.approx(0.4, abs=0.02) and jh[0] == pytest.approx(0.35, abs=0.02)
