@@ -202,3 +202,17 @@ def test_cell_layout_matches_the_dual_plate_profile_and_is_checked() -> None:
         np.testing.assert_allclose(np.asarray(plate.cell_positions), np.asarray(CELL_POSITIONS))
     with pytest.raises(ValueError, match="corners of a rectangle"):
         SimMotion(channels=8, cell_positions=((-0.2, 0.3), (-0.2, 0.3), (0.2, -0.3), (0.2, 0.3)))
+
+
+def test_per_trial_asymmetry_shifts_the_split_before_the_trial() -> None:
+    motion = SimMotion(channels=2, body_mass=70.0, asymmetry=0.0)
+    motion.stand(now=0.0, step_on=0.0)
+    first = motion.trigger("cmj", now=1.0, asymmetry=0.2)  # onset 0.3 s later; the shift takes those 0.3 s
+    second = motion.trigger("cmj", now=1.0)  # keeps the shifted split
+    assert first.truth["asymmetry"] == 0.2 and second.truth["asymmetry"] == 0.2
+    t = np.array([0.99, first.truth["onset_time"], second.truth["onset_time"] + 0.1])
+    f = motion.cell_forces(t)
+    share = (f[:, 0] - f[:, 1]) / f.sum(axis=1)
+    np.testing.assert_allclose(share, [0.0, 0.2, 0.2], atol=1e-12)
+    with pytest.raises(ValueError, match="asymmetry"):
+        motion.trigger("cmj", now=0.0, asymmetry=3.0)

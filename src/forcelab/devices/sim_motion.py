@@ -169,6 +169,7 @@ class SimMotion:
             raise ValueError(f"calibration has {self.calibration.channels} channels, the device {self.channels}")
         self._rng = np.random.default_rng(self.seed)
         self._tl = Timeline(initial=0.0)
+        self._asym = Timeline(initial=self.asymmetry)  # left/right split fraction over time
         self._lock = threading.Lock()
         self._script: Script | None = None
         self._gains = np.asarray(self.calibration.gains)
@@ -199,17 +200,34 @@ class SimMotion:
             self._script = script if script.repeat else None
             return self._append_script(script, now)
 
+    def _append_trial(self, test: str, params: Mapping[str, float]) -> TrialRecord:
+        """Append a trial at the end of the schedule; an ``asymmetry`` parameter shifts the left/right
+        split (fraction, see :func:`forcelab.synthetic.split_plates`) in the 0.3 s before it and keeps it."""
+        p = dict(params)
+        asym = p.pop("asymmetry", None)
+        if asym is not None:
+            asym = float(asym)
+            if not (math.isfinite(asym) and -1.0 <= asym <= 1.0):
+                raise ValueError(f"asymmetry must be a fraction between -1 and 1, got {asym!r}")
+        key, truth = append_trial(self._tl, test, body_mass=self.body_mass, g=self.g, params=p)
+        if asym is not None and asym != self._asym.level:
+            start = truth.get("step_off_time", truth["onset_time"])
+            if self._asym.end < start - 0.3:
+                self._asym.hold(start - 0.3 - self._asym.end)
+            self._asym.ramp(max(1e-3, start - self._asym.end), asym)
+        truth["asymmetry"] = self._asym.level
+        rec = TrialRecord(key, truth)
+        self.trials.append(rec)
+        return rec
+
     def _append_script(self, script: Script, now: float) -> list[TrialRecord]:
         self._ensure_from(now)
         self._ensure_standing(script)
         out: list[TrialRecord] = []
         for item in script.trials:
             name, params = (item, {}) if isinstance(item, str) else (item[0], item[1])
-            key, truth = append_trial(self._tl, name, body_mass=self.body_mass, g=self.g, params=params)
+            out.append(self._append_trial(name, params))
             self._tl.hold(script.pause)
-            rec = TrialRecord(key, truth)
-            self.trials.append(rec)
-            out.append(rec)
         self._tl.ramp(script.step_off, 0.0)
         self._tl.hold(script.empty_after)
         return out
@@ -221,10 +239,8 @@ class SimMotion:
         with self._lock:
             self._ensure_from(now + lead)
             self._ensure_standing(self._script or Script())
-            key, truth = append_trial(self._tl, test, body_mass=self.body_mass, g=self.g, params=params)
+            rec = self._append_trial(test, params)
             self._tl.hold(pause)
-            rec = TrialRecord(key, truth)
-            self.trials.append(rec)
             return rec
 
     def stand(self, *, now: float, step_on: float = 0.8) -> None:
@@ -243,6 +259,7 @@ class SimMotion:
             if self._script is not None and self._tl.end < now + lookahead:
                 self._append_script(self._script, max(now, self._tl.end))
             self._tl.drop_before(now - 60.0)
+            self._asym.drop_before(now - 60.0)
 
     @property
     def scheduled_until(self) -> float:
@@ -262,7 +279,9 @@ class SimMotion:
         total = self.total_force(t)
         if self.channels == 1:
             return total[:, None]
-        left = total * (0.5 + self.asymmetry / 2.0)
+        with self._lock:
+            asym = self._asym.evaluate(t)
+        left = total * (0.5 + asym / 2.0)
         right = total - left
         if self.channels == 2:
             return np.stack([left, right], axis=1)
