@@ -116,3 +116,36 @@ def test_no_jump_and_bad_input() -> None:
         analyze_sj(ForceTrace(1000.0, np.full(4000, 700.0)), weighing_region="middle")
     with pytest.raises(ValueError, match="empty"):
         analyze_sj(ForceTrace(1000.0, np.zeros(0)))
+
+
+def _wide_trial(shared_data: Path, j: int) -> ForceTrace:
+    import csv
+
+    with (shared_data / "shiny-vertical-jump" / "example_data" / "wide_data.csv").open() as fh:
+        rows = list(csv.reader(fh))[1:]
+    cols = []
+    for c in (2 * j, 2 * j + 1):  # trials side by side, shorter ones padded with empty cells
+        cols.append(np.array([float(r[c]) for r in rows if c < len(r) and r[c] not in ("", "NA")]))
+    n = min(len(cols[0]), len(cols[1]))
+    return ForceTrace.from_plates(1000.0, cols[0][:n], cols[1][:n])
+
+
+@pytest.mark.parametrize("j, peak, left, right, flight", [(0, 1421.60, 751.19, 689.53, 0.604),
+                                                           (1, 1515.59, 808.32, 708.76, 0.582)])
+def test_shiny_wide_squat_jumps(shared_data: Path, j: int, peak: float, left: float, right: float,
+                                flight: float) -> None:
+    """Squat jumps 1-2 of wide_data.csv = trials 1-2 of the app's online 2019 output. The README says to trust
+    their peak force and flight time (their impulse heights are not physical)."""
+    tr = _wide_trial(shared_data, j)
+    r = analyze_sj(tr)
+    # samples of the file: exact. Per plate each plate's own peak (limb_peak="own", as the app does)
+    assert r.value("peak_force") == pytest.approx(peak, abs=1e-6)
+    assert r.value("left_peak_force") == pytest.approx(left, abs=1e-6)
+    assert r.value("right_peak_force") == pytest.approx(right, abs=1e-6)
+    assert r.value("flight_time") == pytest.approx(flight, abs=1.01e-3)  # thresholds differ by up to a sample
+    # the commercial definition: limb forces at the instant of the total peak, adding up to it
+    r2 = analyze_sj(tr, limb_peak="at_total_peak")
+    lv, rv = r2.value("left_peak_force"), r2.value("right_peak_force")
+    assert lv is not None and rv is not None and lv + rv == pytest.approx(peak, abs=1e-6)
+    # the athlete stands, sinks into the squat and holds it on the plate: the sinking is seen and flagged
+    assert "countermovement_in_squat_jump" in {f.code for f in r.flags}

@@ -59,6 +59,7 @@ DEFAULTS: dict[str, ParamValue] = {
     "stabilisation_band": 0.05,
     "stabilisation_hold": 1.0,
     "asymmetry_formula": "percent_difference",
+    "limb_peak": "own",
     "filter_cutoff": None,
     "filter_order": 4,
 }
@@ -92,6 +93,7 @@ def analyze_dj(
     stabilisation_band: float = 0.05,
     stabilisation_hold: float = 1.0,
     asymmetry_formula: str = "percent_difference",
+    limb_peak: str = "own",
     filter_cutoff: float | None = None,
     filter_order: int = 4,
 ) -> TrialResult:
@@ -230,15 +232,13 @@ def _contact_metrics(book: MetricBook, F: np.ndarray, rate: float, bw: float, co
     t = takeoff.index if takeoff.index is not None else 0
     pk = c + int(np.argmax(F[c:t])) if why is None and t > c else None
     res.add_event(Event("peak_force", pk, rate, "max_force_during_contact", reason=None if pk is not None else why))
-    pki = pk if pk is not None else 0
-    book.force_metric("peak_force", lambda f, w: float(f[pki]), "N", "max_force_during_contact", REF_HAWKIN,
+    book.force_metric("peak_force", book.extreme(F, c, t), "N", "max_force_during_contact", REF_HAWKIN,
                       reason=why, relative="%", total_force=F, bw=bw,
-                      description="Highest force during contact (limbs: at the instant of the total peak).")
+                      description="Highest force during contact.")
     book.put("time_to_peak_force", None if pk is None else (pk - c) / rate, "s", "contact_to_peak_force", REF_HAWKIN,
              reason=why, description="Initial contact to peak force.")
     n_imp = max(1, int(round((t - c) * impact_fraction)))
-    imp_i = c + int(np.argmax(F[c:c + n_imp])) if why is None else 0
-    book.force_metric("peak_impact_force", lambda f, w: float(f[imp_i]), "N",
+    book.force_metric("peak_impact_force", book.extreme(F, c, c + n_imp), "N",
                       f"max_force_first_{impact_fraction * 100:g}pct_of_contact", REF_HAWKIN, reason=why,
                       relative="%", total_force=F, bw=bw,
                       description=f"Highest force in the first {impact_fraction * 100:g} % of contact.")

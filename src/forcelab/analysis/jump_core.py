@@ -62,6 +62,9 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue]) -> Cor
     min_bw, coarse_frac = num(params, "min_body_weight"), num(params, "flight_coarse_fraction")
     on, off, why_on = on_plate_region(F, rate, min_bw, coarse_frac, num(params, "min_flight_time"))
     lo, hi = (on or 0), off
+    span = params.get("weighing_search_span")
+    if region == "before" and span is not None:
+        lo = max(lo, hi - int(round(num(params, "weighing_search_span") * rate)))
     if region == "after" and why_on is None:
         prelim = float(np.median(F[F >= min_bw]))
         lo, hi = _after_landing_region(F, rate, on or 0, off, coarse_frac * prelim)

@@ -40,10 +40,9 @@ def add_landing(
     L = landing.index if landing.index is not None else 0
     n = force.size
     stop = min(n, L + max(1, int(round(window * rate))))
-    peak_i = L + int(np.argmax(force[L:stop])) if why is None else 0
-    book.force_metric("peak_landing_force", lambda f, w: float(f[peak_i]), "N", f"max_force_{window:g}s_after_touchdown",
+    book.force_metric("peak_landing_force", book.extreme(force, L, stop), "N", f"max_force_{window:g}s_after_touchdown",
                       REF_MCMAHON, reason=why, relative="%", total_force=force, bw=bw,
-                      description="Highest force after touchdown (limbs: at the instant of the total peak).")
+                      description="Highest force after touchdown.")
     # landing phase: touchdown -> lowest point
     bw_why = None if np.isfinite(bw) else "body weight not found"
     lwhy = why or v_reason or bw_why

@@ -23,6 +23,7 @@ REF_MOIR = "Moir 2008, Meas Phys Educ Exerc Sci 12(4):207-218"
 REF_LINTHORNE = "Linthorne 2001, Am J Phys 69(11):1198-1204"
 REF_EBBEN = "Ebben & Petushek 2010, J Strength Cond Res 24(8):1983-1987"
 REF_YOUNG = "Young 1995, New Stud Athl 10(1):89-96; Flanagan & Comyns 2008, Strength Cond J 30(5):32-38"
+LIMB_PEAKS = ("own", "at_total_peak")
 REF_ASYM = "Bishop et al. 2018, J Strength Cond Res 32(1); Impellizzeri et al. 2007, Med Sci Sports Exerc 39(11)"
 
 
@@ -110,6 +111,28 @@ class MetricBook:
             rv = None if reason else fn(right.force, right.bw)
             self.add_limbs(name, lv, rv, unit, method, reference, reason or "no value")
 
+    def extreme(self, total: np.ndarray, a: int, b: int, *, lowest: bool = False) -> Callable[[np.ndarray, float], float]:
+        """The peak (or lowest) force over samples ``[a, b)`` as a function of a channel.
+
+        Per limb, ``limb_peak="own"`` (default) takes the limb's own extreme in the same window (as the shiny
+        app and the asymmetry literature do); ``"at_total_peak"`` takes the limb force at the instant of the
+        total's extreme (the commercial definition, where left + right = total).
+        """
+        mode = str(self.params.get("limb_peak", "own"))
+        if mode not in LIMB_PEAKS:
+            raise ValueError(f"limb_peak must be one of {LIMB_PEAKS}, got {mode!r}")
+        if b <= a:
+            return lambda f, w: float("nan")
+        idx = a + int(np.argmin(total[a:b]) if lowest else np.argmax(total[a:b]))
+
+        def fn(f: np.ndarray, w: float) -> float:
+            if mode == "at_total_peak":
+                return float(f[idx])
+            seg = f[a:b]
+            return float(seg.min() if lowest else seg.max())
+
+        return fn
+
     def add_limbs(
         self, base: str, left: float | None, right: float | None, unit: str, method: str, reference: str, reason: str
     ) -> None:
@@ -188,11 +211,7 @@ def add_phase(
     book.force_metric(f"mean_{phase}_force", lambda f, w: float(f[a:b].mean()), "N", meth + "_mean_force", ref,
                       reason=why, relative="%", total_force=force, bw=bw,
                       description=f"Mean vertical force over the {phase} phase.")
-    # limbs: the limb force at the instant of the total's extreme (the commercial definition: L + R = total)
-    ext = (a + int(np.argmin(force[a:b])) if phase == "unweighting" else a + int(np.argmax(force[a:b]))) if ok and b > a else 0
-
-    def peak_fn(f: np.ndarray, w: float) -> float:
-        return float(f[ext])
+    peak_fn = book.extreme(force, a, b, lowest=phase == "unweighting")
 
     peak_name = "min_unweighting_force" if phase == "unweighting" else f"peak_{phase}_force"
     book.force_metric(peak_name, peak_fn, "N", meth + "_extreme_force", ref, reason=why, relative="%",

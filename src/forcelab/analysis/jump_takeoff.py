@@ -135,10 +135,9 @@ def add_takeoff(book: MetricBook, F: np.ndarray, rate: float, bw: float, onset: 
     pk = a + int(np.argmax(F[a:b])) if tt is None and b > a else None
     res.add_event(Event("peak_force", pk, rate, "max_force_onset_to_takeoff", reason=None if pk is not None else tt or "empty"))
     pwhy = None if pk is not None else tt or "no samples between onset and take-off"
-    pki = pk if pk is not None else 0
-    book.force_metric("peak_force", lambda f, w_: float(f[pki]), "N", "max_force_onset_to_takeoff", REF_HAWKIN,
+    book.force_metric("peak_force", book.extreme(F, a, b), "N", "max_force_onset_to_takeoff", REF_HAWKIN,
                       reason=pwhy, relative="%", total_force=F, bw=bw,
-                      description="Highest force between onset and take-off (limbs: at the instant of the total peak).")
+                      description="Highest force between onset and take-off.")
     book.put("time_to_peak_force", None if pk is None else (pk - a) / rate, "s", "onset_to_peak_force", REF_HAWKIN,
              reason=pwhy, description="Onset to the instant of peak force.")
     vv = kin.velocity if kin is not None and kwhy is None else None

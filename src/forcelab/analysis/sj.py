@@ -24,6 +24,7 @@ DEFAULTS: dict[str, ParamValue] = {
     "weighing_region": "before",
     "weighing_window": 1.0,
     "weighing_start": 0.0,
+    "weighing_search_span": None,
     "min_body_weight": 200.0,
     "max_weighing_sd": 10.0,
     "onset_k": 5.0,
@@ -54,6 +55,7 @@ DEFAULTS: dict[str, ParamValue] = {
     "stabilisation_band": 0.05,
     "stabilisation_hold": 1.0,
     "asymmetry_formula": "percent_difference",
+    "limb_peak": "own",
     "filter_cutoff": None,
     "filter_order": 4,
 }
@@ -66,6 +68,7 @@ def analyze_sj(
     weighing_region: str = "before",
     weighing_window: float = 1.0,
     weighing_start: float = 0.0,
+    weighing_search_span: float | None = None,
     min_body_weight: float = 200.0,
     max_weighing_sd: float = 10.0,
     onset_k: float = 5.0,
@@ -96,6 +99,7 @@ def analyze_sj(
     stabilisation_band: float = 0.05,
     stabilisation_hold: float = 1.0,
     asymmetry_formula: str = "percent_difference",
+    limb_peak: str = "own",
     filter_cutoff: float | None = None,
     filter_order: int = 4,
 ) -> TrialResult:
