@@ -208,8 +208,8 @@ class SimulatedPlates:
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._dir = tempfile.mkdtemp(prefix="forcelab-sim-")
-        self._pty = PtyEndpoint(os.path.join(self._dir, "ttySIM0"))
+        self._dir: str | None = None  # made by start(), removed by stop()
+        self._pty = PtyEndpoint("")
         self._host = False
         self._dev = _Device()
         self._tx = TransmitBuffer(tx_buffer, self._stats, self._record)
@@ -228,7 +228,9 @@ class SimulatedPlates:
 
     @property
     def port(self) -> str:
-        """Stable path to open with pyserial (a symlink to the current pty slave)."""
+        """Stable path to open with pyserial (a symlink to the current pty slave); after :meth:`start`."""
+        if self._dir is None:
+            raise RuntimeError("the simulated plates have no port until start()")
         return self._pty.link
 
     @property
@@ -283,6 +285,18 @@ class SimulatedPlates:
         """Create the pty and start the device thread."""
         if self._thread is not None:
             return
+        self._dir = tempfile.mkdtemp(prefix="forcelab-sim-")
+        self._pty.link = os.path.join(self._dir, "ttySIM0")
+        try:
+            self._schedule_start()
+        except BaseException:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+            raise
+        self._thread = threading.Thread(target=self._run, name="forcelab-sim", daemon=True)
+        self._thread.start()
+
+    def _schedule_start(self) -> None:
         self._t_started = time.monotonic()
         now_m = self.motion_time()
         if self._script is not None:
@@ -297,8 +311,6 @@ class SimulatedPlates:
         self._pty.plug()
         self._host = False
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="forcelab-sim", daemon=True)
-        self._thread.start()
 
     def stop(self) -> None:
         """Stop the device thread, close the pty and remove the port symlink."""
@@ -308,7 +320,9 @@ class SimulatedPlates:
             self._thread = None
         with self._lock:
             self._unplug()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
 
     def __enter__(self) -> SimulatedPlates:
         self.start()
