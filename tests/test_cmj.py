@@ -356,3 +356,16 @@ def test_hop_before_the_jump_is_skipped_and_flagged(shared_data: Path) -> None:
     ft = r.value("flight_time")
     assert ft is not None and 0.5 < ft < 0.8  # the rebound's flight, not the 70 ms hop
     assert (r.value("takeoff_velocity") or 0.0) > 0
+
+
+@settings(max_examples=10, deadline=None)
+@given(asym=st.floats(-0.3, 0.3), mass=st.floats(50.0, 110.0), rate=st.sampled_from([500.0, 1000.0, 2000.0]))
+def test_two_plate_asymmetry_property(asym: float, mass: float, rate: float) -> None:
+    s = synthetic.cmj(body_mass=mass, rate=rate, asymmetry=asym)
+    r = analyze_cmj(s.trace, asymmetry_formula="symmetry_index")
+    # left = total (1 + a)/2, right = total (1 - a)/2 sample by sample: (L - R)/(L + R) = a for every force
+    # and net impulse (each plate minus its own body-weight share), up to rounding
+    for base in ("peak_force", "net_impulse", "braking_net_impulse", "mean_propulsive_force"):
+        assert r.value(f"{base}_asymmetry") == pytest.approx(100 * asym, abs=1e-6)
+        lv, rv, tv = r.value(f"left_{base}"), r.value(f"right_{base}"), r.value(base)
+        assert lv is not None and rv is not None and tv is not None and lv + rv == pytest.approx(tv, rel=1e-9)

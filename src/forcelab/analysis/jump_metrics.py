@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
@@ -50,6 +51,10 @@ class MetricBook:
     result: TrialResult
     params: Mapping[str, ParamValue]
     limbs: dict[str, Limb] = field(default_factory=dict)  # "left"/"right" when two plates
+
+    def __post_init__(self) -> None:
+        # metrics share one read-only copy, so later edits of the caller's dict cannot change stored methods
+        self.params = MappingProxyType(dict(self.params))
 
     def put(
         self,
