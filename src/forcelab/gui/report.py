@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
+from PySide6.QtWidgets import QApplication
 
 from forcelab import __version__
 from forcelab.compare.source import KEY_METRICS, athlete_trend, better_direction
@@ -65,12 +66,16 @@ def display_value(name: str, value: float | None, unit: str) -> str:
 
 
 def ensure_gui_app() -> QGuiApplication:
-    """The running Qt application, or a new one (offscreen when there is no display)."""
+    """The running Qt application, or a new one (offscreen when there is no display).
+
+    A full ``QApplication`` even though reports only paint: a process that later opens a window (the app,
+    or the tests) cannot replace a bare ``QGuiApplication``, and Qt aborts when widgets are made without one.
+    """
     app = QGuiApplication.instance()
     if app is None:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication([])
+        app = QApplication([])
     assert isinstance(app, QGuiApplication)
     return app
 
