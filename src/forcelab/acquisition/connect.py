@@ -29,6 +29,7 @@ import numpy as np
 from forcelab.acquisition.calibration import Calibration, CalibrationError, CalibrationStore
 from forcelab.acquisition.engine import AcquisitionEngine, TrialDetector
 from forcelab.acquisition.plates import PlateMap
+from forcelab.acquisition.process_transport import ProcessTransport, SendBytes, TransportSpec
 from forcelab.devices.binary_decoder import BinaryDecoder
 from forcelab.devices.chronojump import ChronojumpDecoder
 from forcelab.devices.chronojump import end_capture as cj_end_capture
@@ -204,10 +205,14 @@ def open_device(
     ring_seconds: float = 120.0,
     silent_after: float = 2.0,
     handshake_timeout: float = 4.0,
+    process: bool = False,
 ) -> AcquisitionEngine:
     """Open ``port`` (or the port with USB ``serial_number``), talk the protocol, build the engine.
 
-    ``handshake_timeout`` bounds the start-up conversation (seconds). The transport is open when this
+    ``handshake_timeout`` bounds the start-up conversation (seconds). ``process=True`` moves the port
+    into a child process (:class:`~forcelab.acquisition.process_transport.ProcessTransport`; the device
+    is opened once here to learn who it is, then again by the child): use it when the GUI may hold
+    the GIL for long at high sample rates. The transport is open when this
     returns; call ``engine.start()`` to stream. Raises
     :class:`TransportError` with a clear message when the port or the device does not respond.
     """
@@ -222,7 +227,7 @@ def open_device(
     if protocol == "binary":
         hs = BinaryHandshake(timeout=handshake_timeout)
         transport = SerialTransport(port, serial_number=serial_number, baudrate=baud, on_connect=hs,
-                                    on_close=lambda t: t.write(encode_command(Stop())), silent_after=silent_after)
+                                    on_close=SendBytes(encode_command(Stop())), silent_after=silent_after)
         transport.open()
         assert hs.identity is not None
         nch = hs.identity.channels
@@ -240,7 +245,7 @@ def open_device(
         cj = ChronojumpDecoder(rate_hz=rate)
         cj_handshake = ChronojumpHandshake(cj, timeout=handshake_timeout)
         transport = SerialTransport(port, serial_number=serial_number, baudrate=baud,
-                                    on_connect=cj_handshake, on_close=lambda t: t.write(cj_end_capture()),
+                                    on_connect=cj_handshake, on_close=SendBytes(cj_end_capture()),
                                     silent_after=silent_after)
         transport.open()
         nch = 1
@@ -286,5 +291,15 @@ def open_device(
     info["serial"] = serial
     info["protocol"] = protocol
     info["port"] = transport.device_path or ""
-    return AcquisitionEngine(transport, decoder, rate=rate, plate_map=plate_map, calibration=cal,
+    source: SerialTransport | ProcessTransport = transport
+    if process:
+        stop_hook, transport.on_close = transport.on_close, None  # the child talks to the device from now on
+        transport.close()
+        source = ProcessTransport(TransportSpec(
+            port=transport.device_path if serial_number is None else None, serial_number=serial_number,
+            baudrate=transport.baudrate, silent_after=transport.silent_after, on_connect=transport.on_connect,
+            on_close=stop_hook,
+        ))
+        info["mode"] = "process"
+    return AcquisitionEngine(source, decoder, rate=rate, plate_map=plate_map, calibration=cal,
                              ring_seconds=ring_seconds, detector_factory=detector_factory, device_info=info)

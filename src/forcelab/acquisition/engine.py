@@ -406,7 +406,8 @@ class AcquisitionEngine:
             self._disconnected_at = None
             self._expected = None
             self._time_anchor = None
-            reset = getattr(self.decoder, "reset", None)
+            # the device restarted its stream: forget counter/clock history (Chronojump: capture restarted)
+            reset = getattr(self.decoder, "reset", None) or getattr(self.decoder, "capture_started", None)
             if callable(reset):
                 reset()
             self._new_detector()
