@@ -249,6 +249,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.live.set_feed(link.feed if connected and link is not None else None)
         if connected:
             self.banner.clear()
+            if link is not None:
+                link.set_trial_kind("pull" if self.session.test == "imtp" else "jump")
             if link is not None and not link.detects_trials:
                 self.statusBar().showMessage(
                     "Automatic trial detection is not available in this build: trials will not be found", 0)
@@ -290,6 +292,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_test_changed(self, test: str) -> None:
         self.session.test = test
+        if self.session.link is not None:
+            self.session.link.set_trial_kind("pull" if test == "imtp" else "jump")
         pull = test == "imtp"
         self.live.show_peak(pull)
         self.live.set_target(self.tests.target.value() or None if pull else None)

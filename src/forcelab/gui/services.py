@@ -11,8 +11,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -68,22 +67,93 @@ def list_ports() -> list[tuple[str, str]]:
     return out
 
 
-def _detector_factory() -> Callable[[float], Any] | None:
+class SwitchableDetector:
+    """The engine's online trial detector, whose kind (jump or pull) follows the test the tester picks.
+
+    The engine builds its detector once per connection; the test can change at any time. This wrapper
+    keeps the stream's sample numbering (segments are shifted by the samples fed before the current
+    inner detector was made), and :meth:`set_kind` (any thread) makes the next ``feed`` start a fresh
+    detector of the new kind, so a half-seen jump is never judged as a pull.
+    """
+
+    def __init__(self, rate: float, kind: str = "jump") -> None:
+        self._module = importlib.import_module("forcelab.analysis.segmentation")
+        self.rate = rate
+        self._kind = kind
+        self._wanted = kind
+        self._inner = self._module.OnlineTrialDetector(rate, kind=kind)
+        self._offset = 0
+        self._fed = 0
+
+    @property
+    def kind(self) -> str:
+        """``"jump"`` or ``"pull"``."""
+        return self._wanted
+
+    def set_kind(self, kind: str) -> None:
+        """Detect ``kind`` trials from the next block on."""
+        if kind not in ("jump", "pull"):
+            raise ValueError(f"trial kind must be 'jump' or 'pull', got {kind!r}")
+        self._wanted = kind
+
+    @property
+    def state(self) -> str:
+        """What the detector sees now (for the status strip)."""
+        return str(self._inner.state)
+
+    def feed(self, total: Any) -> list[Any]:
+        """Blocks of total force in; finished trials (stream numbering) out."""
+        if self._wanted != self._kind:
+            self._kind = self._wanted
+            self._inner = self._module.OnlineTrialDetector(self.rate, kind=self._kind)
+            self._offset = self._fed
+        self._fed += len(total)
+        segs = self._inner.feed(total)
+        if not self._offset:
+            return list(segs)
+        off = self._offset
+        return [replace(seg, start=seg.start + off, end=seg.end + off,
+                        events=tuple((k, i + off) for k, i in seg.events)) for seg in segs]
+
+
+class DetectorHub:
+    """Makes the engine's detectors (one per connection) and tells the newest which kind to look for."""
+
+    def __init__(self, kind: str = "jump") -> None:
+        self.kind = kind
+        self.detectors: list[SwitchableDetector] = []
+
+    def factory(self, rate: float) -> SwitchableDetector:
+        """What the engine calls at start and after each reconnect."""
+        det = SwitchableDetector(rate, self.kind)
+        self.detectors.append(det)
+        del self.detectors[:-1]
+        return det
+
+    def set_kind(self, kind: str) -> None:
+        """``"jump"`` or ``"pull"`` from the next block on."""
+        self.kind = kind
+        for det in self.detectors:
+            det.set_kind(kind)
+
+
+def detection_available() -> bool:
+    """True when this build can find trials online (forcelab.analysis.segmentation)."""
     try:
-        seg = importlib.import_module("forcelab.analysis.segmentation")
+        importlib.import_module("forcelab.analysis.segmentation")
     except ModuleNotFoundError as exc:
         if exc.name != "forcelab.analysis.segmentation":
             raise
         log.warning("forcelab.analysis.segmentation is missing: trials will not be detected automatically")
-        return None
-    cls = seg.OnlineTrialDetector
-    return lambda rate: cls(rate)
+        return False
+    return True
 
 
 class DeviceLink:
     """A running acquisition engine (and the simulator behind it, if any) as the window sees it."""
 
-    def __init__(self, engine: AcquisitionEngine, description: str, simulator: Any = None) -> None:
+    def __init__(self, engine: AcquisitionEngine, description: str, simulator: Any = None,
+                 hub: DetectorHub | None = None) -> None:
         self.engine = engine
         self.description = description
         self.simulator = simulator
@@ -94,7 +164,13 @@ class DeviceLink:
         else:
             columns = ColumnMap(total)
         self.feed = LiveFeed(engine.ring, engine.rate, columns)
-        self.detects_trials = engine._detector_factory is not None  # noqa: SLF001 (read-only peek)
+        self.hub = hub
+        self.detects_trials = hub is not None
+
+    def set_trial_kind(self, kind: str) -> None:
+        """Look for jumps or pulls from now on."""
+        if self.hub is not None:
+            self.hub.set_kind(kind)
 
     @property
     def rate(self) -> float:
@@ -117,7 +193,7 @@ class DeviceLink:
             self.simulator.stop()
 
 
-def _engine(port: str, profile: Profile, rate: float) -> AcquisitionEngine:
+def _engine(port: str, profile: Profile, rate: float, hub: DetectorHub | None) -> AcquisitionEngine:
     """Open ``port`` with the binary protocol's start-up conversation (IDENTIFY, READ_CALIBRATION, START,
     repeated after every reconnect) and start an engine with the profile's plate map.
 
@@ -158,7 +234,7 @@ def _engine(port: str, profile: Profile, rate: float) -> AcquisitionEngine:
     cal = cal or AcqCalibration.identity(nch, device_serial=serial)
     engine = AcquisitionEngine(transport, BinaryDecoder(nch), rate=float(hs.identity.rate_hz or rate),
                                plate_map=profile.plate_map, calibration=cal, ring_seconds=120.0,
-                               detector_factory=_detector_factory(), status_interval=0.25)
+                               detector_factory=None if hub is None else hub.factory, status_interval=0.25)
     try:
         engine.start()  # the transport is open already; start() opening it again is a no-op
     except TransportError as exc:
@@ -171,7 +247,8 @@ def connect(port: str, profile: Profile, rate: float) -> DeviceLink:
     """Open ``port`` with ``profile`` at ``rate`` Hz and start acquiring."""
     if not port:
         raise ServiceError("choose a serial port first (or start the simulated plates)")
-    return DeviceLink(_engine(port, profile, rate), port)
+    hub = DetectorHub() if detection_available() else None
+    return DeviceLink(_engine(port, profile, rate, hub), port, hub=hub)
 
 
 def simulator_module() -> Any:
@@ -193,33 +270,39 @@ def start_simulated(profile: Profile, rate: float, **options: Any) -> DeviceLink
     except ValueError as exc:
         raise ServiceError(f"simulated plates: {exc}") from exc
     sim.start()
+    hub = DetectorHub() if detection_available() else None
     try:
-        engine = _engine(sim.port, profile, rate)
+        engine = _engine(sim.port, profile, rate, hub)
     except BaseException:
         sim.stop()
         raise
-    return DeviceLink(engine, f"simulated plates on {sim.port}", simulator=sim)
+    return DeviceLink(engine, f"simulated plates on {sim.port}", simulator=sim, hub=hub)
 
 
 # ---------------------------------------------------------------------------------------- analysis
-ANALYSIS_TESTS = {"cmj": "cmj", "sj": "sj", "dj": "dj", "imtp": "imtp"}
+#: Per-test analysis functions, used when the dispatcher (forcelab.analysis.dispatch) is not there.
+ANALYSIS_FUNCTIONS = {"cmj": ("forcelab.analysis.cmj", "analyze_cmj"), "sj": ("forcelab.analysis.sj", "analyze_sj"),
+                      "dj": ("forcelab.analysis.dj", "analyze_dj"),
+                      "imtp": ("forcelab.analysis.isometric", "analyze_isometric")}
 
 
 def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
-    """Analyse one trial with the dispatcher of :mod:`forcelab.analysis` (``free`` is not analysed)."""
-    if test not in ANALYSIS_TESTS:
+    """Analyse one trial (``free`` recordings are kept, not analysed)."""
+    if test not in ANALYSIS_FUNCTIONS:
         raise ServiceError(f"{test!r} recordings are kept but not analysed")
     try:
         dispatch = importlib.import_module("forcelab.analysis.dispatch")
     except ModuleNotFoundError as exc:
         if exc.name != "forcelab.analysis.dispatch":
             raise
-        if test == "cmj":
-            from forcelab.analysis.cmj import analyze_cmj
-
-            return analyze_cmj(trace, **params)
-        raise ServiceError(f"analysis of {test} is not available in this build") from exc
-    result: TrialResult = dispatch.analyze(trace, test, **params)
+        module, name = ANALYSIS_FUNCTIONS[test]
+        try:
+            fn = getattr(importlib.import_module(module), name)
+        except (ModuleNotFoundError, AttributeError) as exc2:
+            raise ServiceError(f"analysis of {test} is not available in this build ({exc2})") from exc2
+        result: TrialResult = fn(trace, **params)
+        return result
+    result = dispatch.analyze(trace, test, **params)
     return result
 
 

@@ -1,0 +1,190 @@
+"""The whole testing workflow through the real window, against simulated plates on a real pty:
+connect, zero, weigh, trials found and analysed, one rejected, the session saved, the app closed and
+reopened with the session there; the same for isometric pulls; unplugging the cable mid-trial; garbage on
+the line. Keys are pressed on the window (the hot-path shortcuts), not called as methods."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+from forcelab.devices.sim_motion import Script
+from forcelab.gui.app import build_window
+from forcelab.gui.mainwindow import MainWindow
+from forcelab.storage.session import open_session
+
+PROFILE = "forcelab dual plate (8 cells)"
+G = 9.80665
+
+
+@pytest.fixture
+def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "archive"
+    monkeypatch.setenv("FORCELAB_ARCHIVE", str(folder))
+    return folder
+
+
+def _window(qtbot, athlete: str = "Ada Jumper", mass: float = 75.0) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = build_window()
+    qtbot.addWidget(window)
+    window.session.archive.index.set_athlete(athlete, body_mass=mass, sport="volleyball")
+    assert window.roster is not None
+    window.roster.reload(select=athlete)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.setFocus()
+    return window
+
+
+def _key(qtbot, window: MainWindow, key: QtCore.Qt.Key) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(window, key)
+
+
+def _run_session(qtbot, archive: Path, test: str, script: Script, n_trials: int):  # type: ignore[no-untyped-def]
+    window = _window(qtbot)
+    window.tests.set_test(test)
+    assert window.start_simulated(PROFILE, 1000.0, script=script, noise=2.0, seed=7)
+    link = window.session.link
+    assert link is not None and link.detects_trials
+    engine = link.engine
+    # zero the empty plates (the scripted athlete steps on after a few seconds)
+    qtbot.waitUntil(lambda: engine.ring.total_written > 1200, timeout=8000)
+    _key(qtbot, window, QtCore.Qt.Key.Key_T)
+    assert engine.calibration.source == "tare"
+    tared_at = engine.ring.total_written
+    qtbot.waitUntil(lambda: engine.ring.total_written > tared_at + 150, timeout=3000)
+    rows = engine.ring.latest(100)
+    assert abs(float(np.mean(rows[:, engine.column("total")]))) < 10.0  # zeroed
+    # start recording (Space), then weigh (W): waits for a steady second once the athlete stands
+    _key(qtbot, window, QtCore.Qt.Key.Key_Space)
+    assert window.tests.record_button.isChecked() and window.session.is_recording
+    _key(qtbot, window, QtCore.Qt.Key.Key_W)
+    assert window.weigher.active
+    qtbot.waitUntil(lambda: not window.weigher.active, timeout=15_000)
+    assert window.session.body_weight == pytest.approx(75.0 * G, abs=8.0)
+    assert "steady" in window.tests.weigh_status.text()
+    # the trials arrive by themselves: detected online, analysed, shown
+    qtbot.waitUntil(lambda: sum(e.result is not None or bool(e.error) for e in window.session.trials.values())
+                    >= n_trials, timeout=40_000)
+    return window
+
+
+def test_cmj_workflow_saved_and_reopened(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    script = Script(trials=("cmj", "cmj", "cmj"), empty_before=3.0, stand=2.0, pause=3.0)
+    window = _run_session(qtbot, archive, "cmj", script, 3)
+    trials = window.session.trials
+    assert len(trials) == 3 and window.table.rowCount() == 3
+    for entry in trials.values():
+        assert entry.result is not None, entry.error
+        h = entry.result.value("jump_height_takeoff_velocity")
+        assert h == pytest.approx(0.35, abs=0.03)  # the simulated athlete jumps 35 cm
+    assert window.card.values["Jump height (take-off velocity)"].endswith("cm")
+    assert "Trial 3" in window.card.title.text()
+    # reject trial 2 with the keyboard, note why, then stop recording (Space)
+    window.table.selectRow(1)
+    _key(qtbot, window, QtCore.Qt.Key.Key_X)
+    window.table.set_note(2, "arms swung")
+    window.table.selectRow(0)
+    _key(qtbot, window, QtCore.Qt.Key.Key_A)
+    _key(qtbot, window, QtCore.Qt.Key.Key_Space)
+    assert not window.session.is_recording
+    (path,) = (archive / "sessions").rglob("*.h5")
+    window.close()
+
+    saved = open_session(path)
+    assert saved.complete and saved.athlete == "Ada Jumper" and len(saved.trials) == 3
+    assert [t.accepted for t in saved.trials] == [True, False, None]
+    assert saved.trials[1].note == "arms swung"
+    assert saved.trials[0].metrics["jump_height_takeoff_velocity"]["value"] == pytest.approx(0.35, abs=0.03)
+
+    reopened = build_window()
+    qtbot.addWidget(reopened)
+    try:
+        assert reopened.table.rowCount() == 3
+        decisions = [reopened.table.decision(n) for n in reopened.table.numbers()]
+        assert decisions == [True, False, None]
+        assert reopened.table.note(reopened.table.numbers()[1]) == "arms swung"
+        assert "Jump height (take-off velocity)" in reopened.card.values
+    finally:
+        reopened.close()
+
+
+def test_isometric_pull_workflow(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    pull = ("imtp", {"peak_force": 2500.0, "hold": 1.5, "rise_time": 0.4})
+    script = Script(trials=(pull, pull), empty_before=3.0, stand=2.0, pause=3.0)
+    window = _run_session(qtbot, archive, "imtp", script, 2)
+    assert window.live.peak_label.isVisible()
+    assert "Peak" in window.live.peak_label.text()
+    for entry in window.session.trials.values():
+        assert entry.test == "imtp" and entry.result is not None, entry.error
+        assert entry.result.value("peak_force") == pytest.approx(2500.0, rel=0.03)
+    assert window.card.values["Peak force"].endswith("N")
+    window.table.selectRow(0)
+    _key(qtbot, window, QtCore.Qt.Key.Key_X)
+    _key(qtbot, window, QtCore.Qt.Key.Key_Space)
+    (path,) = (archive / "sessions").rglob("*.h5")
+    window.close()
+    saved = open_session(path)
+    assert saved.complete and [t.test for t in saved.trials] == ["imtp", "imtp"]
+    assert saved.trials[0].accepted is False
+    reopened = build_window()
+    qtbot.addWidget(reopened)
+    try:
+        assert reopened.table.rowCount() == 2
+        assert "Peak force" in reopened.card.values
+    finally:
+        reopened.close()
+
+
+def test_unplug_mid_trial_banner_reconnect_and_go_on(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot)
+    assert window.start_simulated(PROFILE, 1000.0, noise=2.0, seed=3)
+    link = window.session.link
+    assert link is not None and link.simulator is not None
+    sim, engine = link.simulator, link.engine
+    qtbot.waitUntil(lambda: engine.ring.total_written > 2500, timeout=8000)  # standing
+    _key(qtbot, window, QtCore.Qt.Key.Key_Space)
+    assert window.session.is_recording
+    _key(qtbot, window, QtCore.Qt.Key.Key_J)  # the simulated athlete jumps...
+    before = engine.ring.total_written
+    qtbot.waitUntil(lambda: engine.ring.total_written > before + 700, timeout=5000)
+    sim.unplug()  # ...and the cable comes out mid-trial
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
+    assert "Device lost" in window.banner.label.text()
+    assert "reconnecting" in window.device.state.text()
+    lost_at = engine.ring.total_written
+    sim.replug()
+    qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=8000)
+    qtbot.waitUntil(lambda: engine.ring.total_written > lost_at + 1000, timeout=8000)  # data flows again
+    assert window.session.is_recording
+    assert window.device.state.text().startswith("connected")
+    _key(qtbot, window, QtCore.Qt.Key.Key_Space)
+    (path,) = (archive / "sessions").rglob("*.h5")
+    window.close()
+    saved = open_session(path)
+    assert saved.complete
+    # what was recorded before the unplug is kept, and recording went on after it
+    assert saved.stream_rows >= lost_at - before + 1000
+    assert any(g.kind == "disconnect" for g in engine.gaps())
+
+
+def test_garbage_on_the_line_shows_in_the_counters(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot)
+    assert window.start_simulated(PROFILE, 1000.0, noise=2.0, seed=5)
+    link = window.session.link
+    assert link is not None and link.simulator is not None
+    engine = link.engine
+    qtbot.waitUntil(lambda: engine.ring.total_written > 500, timeout=8000)
+    link.simulator.damage_next("flip", 30)
+    link.simulator.damage_next("drop", 30)
+    qtbot.waitUntil(lambda: engine.status().crc_errors > 0, timeout=5000)
+    qtbot.waitUntil(lambda: window.device.crc_label.text() != "CRC 0", timeout=3000)
+    assert int(window.device.crc_label.text().split()[1].replace(",", "")) > 0
+    after = engine.ring.total_written
+    qtbot.waitUntil(lambda: engine.ring.total_written > after + 500, timeout=5000)  # still streaming
+    assert window.live.frames > 0 and window.isVisible()
+    window.close()
