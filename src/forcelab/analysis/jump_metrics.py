@@ -8,6 +8,7 @@ total force and, with two plates, per limb with asymmetry (one call site: :meth:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -68,7 +69,7 @@ class MetricBook:
         description: str = "",
     ) -> None:
         """Add metric ``name``; ``value`` ``None`` (or non-finite) needs/gets a reason."""
-        if value is not None and not np.isfinite(value):
+        if value is not None and not math.isfinite(value):
             reason, value = f"not finite ({value})", None
         if value is None and not reason:
             raise ValueError(f"metric {name!r} has no value and no reason")  # programming error
