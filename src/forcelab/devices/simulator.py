@@ -41,6 +41,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -286,6 +287,8 @@ class SimulatedPlates:
         if self._thread is not None:
             return
         self._dir = tempfile.mkdtemp(prefix="forcelab-sim-")
+        # a process that exits without stop() still removes the port directory
+        weakref.finalize(self, shutil.rmtree, self._dir, ignore_errors=True)
         self._pty.link = os.path.join(self._dir, "ttySIM0")
         try:
             self._schedule_start()
