@@ -25,6 +25,18 @@ def _read(shared_data: Path, name: str) -> Recording:
     return read_force_file(shared_data / "isometric-analyzer" / name)
 
 
+def _idx(res: TrialResult, name: str) -> int:
+    idx = res.events[name].index
+    assert idx is not None, res.events[name].reason
+    return idx
+
+
+def _val(res: TrialResult, name: str) -> float:
+    v = res.value(name)
+    assert v is not None, res.metrics[name].reason
+    return v
+
+
 def _peak_time(rec: Recording, res: TrialResult) -> float:
     idx = res.events["peak_force"].index
     assert idx is not None and rec.time is not None
@@ -53,10 +65,9 @@ def test_peak_force_and_time_exact(shared_data: Path, name: str, peak: float, ti
     assert res.metrics["rfd_0_100ms"].unit == "N/s"
     assert res.metrics["impulse_0_100ms"].unit == "N*s"
     assert res.metrics["relative_peak_force"].unit == "N/kg"
-    onset = res.events["onset"].index
-    assert onset is not None and onset < res.events["peak_force"].index
-    assert res.value("time_to_peak_force") == pytest.approx(
-        (res.events["peak_force"].index - onset) / rec.trace.rate)
+    onset = _idx(res, "onset")
+    assert onset < _idx(res, "peak_force")
+    assert res.value("time_to_peak_force") == pytest.approx((_idx(res, "peak_force") - onset) / rec.trace.rate)
 
 
 def test_example2_step_off_is_not_the_pull(shared_data: Path) -> None:
@@ -95,9 +106,9 @@ def test_example3_unsteady_first_second(shared_data: Path) -> None:
     assert first.value("baseline_sd") == pytest.approx(83.35, abs=0.05)
     assert "unsteady_baseline" in {f.code for f in first.flags}
     steady = analyze_isometric(rec.trace)
-    assert steady.value("baseline_sd") < DEFAULTS["unsteady_sd"]
+    assert _val(steady, "baseline_sd") < float(DEFAULTS["unsteady_sd"])  # type: ignore[arg-type]
     assert "unsteady_baseline" not in {f.code for f in steady.flags}
-    assert steady.events["baseline_end"].index <= steady.events["onset"].index
+    assert _idx(steady, "baseline_end") <= _idx(steady, "onset")
     # the choice moves the onset threshold, not the peak
     assert steady.value("peak_force") == first.value("peak_force")
 
@@ -186,7 +197,7 @@ def test_pretension_flagged() -> None:
     # relative force from a given body mass instead of the baseline
     res2 = analyze_isometric(trial.trace, body_mass=trial.truth["body_mass"])
     assert res2.metrics["relative_peak_force"].params["body_mass_source"] == "body_mass"
-    assert res2.value("relative_peak_force") == pytest.approx(res.value("peak_force") / trial.truth["body_mass"])
+    assert res2.value("relative_peak_force") == pytest.approx(_val(res, "peak_force") / trial.truth["body_mass"])
 
 
 def test_pull_with_no_onset() -> None:
@@ -261,3 +272,15 @@ def test_covers_the_isometric_catalogue(shared_data: Path) -> None:
     res = analyze_isometric(synthetic.isometric_pull(plates=True, noise_sd=1.0, seed=2).trace)
     for key, name in ours.items():
         assert res.metrics[name].found, (key, name, res.metrics[name].reason)
+
+
+def test_optional_low_pass_filter(shared_data: Path) -> None:
+    # off by default; at 50 Hz the pull (its content is well under 50 Hz) keeps its peak within 1 %
+    rec = _read(shared_data, "Example1.csv")
+    raw = analyze_isometric(rec.trace)
+    filt = analyze_isometric(rec.trace, filter_cutoff=50.0)
+    assert raw.params["filter_cutoff"] is None and filt.params["filter_cutoff"] == 50.0
+    assert filt.value("peak_force") == pytest.approx(raw.value("peak_force"), rel=0.01)
+    assert _val(filt, "baseline_sd") < _val(raw, "baseline_sd")
+    with pytest.raises(ValueError, match="Nyquist"):
+        analyze_isometric(rec.trace, filter_cutoff=600.0)

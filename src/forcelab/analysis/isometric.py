@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from forcelab.analysis.asymmetry import asymmetry_metrics
+from forcelab.analysis.filters import lowpass
 from forcelab.analysis.types import Event, ForceTrace, Metric, ParamValue, TrialResult
 from forcelab.analysis.weighing import sliding_mean_sd
 
@@ -62,6 +63,8 @@ DEFAULTS: dict[str, object] = {
     "max_onset_lead": 1.0,
     "min_pull_force": 50.0,
     "body_mass": None,
+    "filter_cutoff": None,
+    "filter_order": 4,
     "g": G,
 }
 
@@ -197,6 +200,8 @@ def analyze_isometric(
     min_pull_force: float = 50.0,
     body_mass: float | None = None,
     g: float = G,
+    filter_cutoff: float | None = None,
+    filter_order: int = 4,
 ) -> TrialResult:
     """Analyse one isometric pull recorded as vertical force (plate under the feet, or a load cell).
 
@@ -212,7 +217,8 @@ def analyze_isometric(
     (the threshold was crossed by drifting force, not by the pull). A peak less than
     ``min_pull_force`` (N) above the baseline, or not above the onset threshold, is no pull. ``body_mass`` (kg) scales the
     relative forces; without it the baseline force divided by ``g`` is used (right when the athlete
-    stands on the plate without pre-tension).
+    stands on the plate without pre-tension). ``filter_cutoff`` (Hz, off by default) low-pass filters
+    the force first (zero-lag Butterworth of ``filter_order``, :func:`forcelab.analysis.filters.lowpass`).
 
     Returns a :class:`TrialResult` with ``test="imtp"``. Invalid parameters raise :class:`ValueError`;
     a trace without a usable pull gives not-found events and metrics with the reason.
@@ -228,6 +234,7 @@ def analyze_isometric(
         "windows": ",".join(f"{w:g}" for w in windows), "pretension_threshold": float(pretension_threshold),
         "unsteady_sd": float(unsteady_sd), "max_onset_lead": float(max_onset_lead),
         "min_pull_force": float(min_pull_force), "body_mass": body_mass, "g": float(g),
+        "filter_cutoff": filter_cutoff, "filter_order": int(filter_order),
     }
     res = TrialResult(test="imtp", rate=rate, params=params)
     x = trace.total
@@ -236,6 +243,13 @@ def analyze_isometric(
     if bad.size:
         return _not_found(res, f"force has {bad.size} missing or non-finite samples (first at sample "
                           f"{int(bad[0])}); clean or cut the recording", windows)
+    if filter_cutoff is not None:
+        trace = ForceTrace(
+            rate=rate, total=lowpass(x, rate, filter_cutoff, order=filter_order),
+            left=None if trace.left is None else lowpass(trace.left, rate, filter_cutoff, order=filter_order),
+            right=None if trace.right is None else lowpass(trace.right, rate, filter_cutoff, order=filter_order),
+        )
+        x = trace.total
     w = int(round(baseline_window * rate))
     if w < 2:
         raise ValueError(f"baseline_window {baseline_window} s is under two samples at {rate:g} Hz")

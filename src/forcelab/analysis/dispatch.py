@@ -1,0 +1,73 @@
+"""One entry point for every test: ``analyze(trace, test, **params)``.
+
+``test`` is one of :data:`TESTS` or ``"auto"``; with ``"auto"`` the test is told from the trace by
+:func:`forcelab.analysis.detect.detect_test_type`, and the result records what was detected and why
+(``params["detected_test"]``, ``params["detection"]`` and the flag ``test_auto_detected``). Parameters
+that the chosen analysis does not take are an error naming them and the valid ones, not a traceback.
+The analysis modules are imported when first used, so that this module loads without them.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from forcelab.analysis.types import ForceTrace, TrialResult
+
+TESTS = ("cmj", "sj", "dj", "imtp")
+
+_NAMES = {"cmj": "countermovement jump", "sj": "squat jump", "dj": "drop jump", "imtp": "isometric pull"}
+
+
+def _function(test: str) -> Callable[..., TrialResult]:
+    if test == "cmj":
+        from forcelab.analysis.cmj import analyze_cmj
+
+        return analyze_cmj
+    if test == "sj":
+        from forcelab.analysis.sj import analyze_sj
+
+        return analyze_sj
+    if test == "dj":
+        from forcelab.analysis.dj import analyze_dj
+
+        return analyze_dj
+    from forcelab.analysis.isometric import analyze_isometric
+
+    return analyze_isometric
+
+
+def parameters(test: str) -> dict[str, Any]:
+    """The keyword parameters of ``test``'s analysis with their defaults."""
+    if test not in TESTS:
+        raise ValueError(f"unknown test {test!r}; valid tests: {', '.join(TESTS)}, auto")
+    sig = inspect.signature(_function(test))
+    return {k: v.default for k, v in sig.parameters.items() if v.kind is inspect.Parameter.KEYWORD_ONLY}
+
+
+def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
+    """Analyse one trial of ``test`` (``"cmj"``, ``"sj"``, ``"dj"``, ``"imtp"`` or ``"auto"``).
+
+    Raises :class:`ValueError` for an unknown test, a parameter the analysis does not take, or (with
+    ``"auto"``) a trace whose test cannot be told.
+    """
+    if not isinstance(test, str) or (test not in TESTS and test != "auto"):
+        raise ValueError(f"unknown test {test!r}; valid tests: {', '.join(TESTS)}, auto")
+    detected: tuple[str, str] | None = None
+    if test == "auto":
+        from forcelab.analysis.detect import detect_test_type
+
+        detected = detect_test_type(trace)
+        test = detected[0]
+    valid = parameters(test)
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise ValueError(f"parameter(s) {', '.join(unknown)} do not apply to the {_NAMES[test]} ({test}); "
+                         f"valid: {', '.join(sorted(valid))}")
+    result = _function(test)(trace, **params)
+    if detected is not None:
+        result.params["detected_test"] = detected[0]
+        result.params["detection"] = detected[1]
+        result.flag("test_auto_detected", f"analysed as {_NAMES[detected[0]]} ({detected[0]}): {detected[1]}")
+    return result

@@ -1,0 +1,71 @@
+"""The single analysis entry point: routing, auto detection, parameter checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from forcelab import synthetic
+from forcelab.analysis.dispatch import TESTS, analyze, parameters
+from forcelab.analysis.types import ForceTrace
+
+MAKERS: dict[str, Callable[..., synthetic.SyntheticTrial]] = {
+    "cmj": synthetic.cmj, "sj": synthetic.squat_jump, "dj": synthetic.drop_jump, "imtp": synthetic.isometric_pull}
+
+
+def test_tests_listed() -> None:
+    assert TESTS == ("cmj", "sj", "dj", "imtp")
+
+
+@pytest.mark.parametrize("test", TESTS)
+def test_each_test_routes_to_its_analysis(test: str) -> None:
+    make = MAKERS[test]
+    trial = make(noise_sd=1.0, seed=3)
+    res = analyze(trial.trace, test)
+    assert res.test == test
+    assert "test_auto_detected" not in {f.code for f in res.flags}
+    assert res.metrics  # the analysis ran
+
+
+@pytest.mark.parametrize("test", TESTS)
+def test_auto_detects_and_records(test: str) -> None:
+    make = MAKERS[test]
+    trial = make(noise_sd=1.0, seed=5)
+    res = analyze(trial.trace, "auto")
+    assert res.test == test
+    assert res.params["detected_test"] == test
+    assert isinstance(res.params["detection"], str) and res.params["detection"]
+    flag = next(f for f in res.flags if f.code == "test_auto_detected")
+    assert f"({test})" in flag.message
+    # the same numbers as asking for the test directly
+    direct = analyze(trial.trace, test)
+    assert res.value("peak_force") == direct.value("peak_force")
+
+
+def test_params_pass_through() -> None:
+    trial = synthetic.isometric_pull(noise_sd=1.0, seed=2)
+    res = analyze(trial.trace, "imtp", onset_sd=3.0, baseline="first")
+    assert res.params["onset_sd"] == 3.0 and res.params["baseline"] == "first"
+    assert "onset_sd" in parameters("imtp")
+    assert "filter_cutoff" in parameters("imtp") and "filter_cutoff" in parameters("cmj")
+
+
+def test_unknown_test_lists_valid() -> None:
+    tr = ForceTrace(1000.0, np.zeros(10))
+    with pytest.raises(ValueError, match="valid tests: cmj, sj, dj, imtp, auto"):
+        analyze(tr, "hop")
+    with pytest.raises(ValueError, match="valid tests"):
+        parameters("hop")
+
+
+def test_unknown_parameter_names_the_test() -> None:
+    trial = synthetic.isometric_pull(noise_sd=1.0, seed=2)
+    with pytest.raises(ValueError, match=r"onset_k do not apply to the isometric pull \(imtp\)"):
+        analyze(trial.trace, "imtp", onset_k=5.0)
+
+
+def test_auto_on_an_unrecognisable_trace() -> None:
+    with pytest.raises(ValueError, match="cannot tell the test"):
+        analyze(ForceTrace(1000.0, np.full(3000, 700.0)), "auto")
