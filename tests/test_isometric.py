@@ -106,7 +106,7 @@ def test_example3_unsteady_first_second(shared_data: Path) -> None:
     assert first.value("baseline_sd") == pytest.approx(83.35, abs=0.05)
     assert "unsteady_baseline" in {f.code for f in first.flags}
     steady = analyze_isometric(rec.trace)
-    assert _val(steady, "baseline_sd") < float(DEFAULTS["unsteady_sd"])  # type: ignore[arg-type]
+    assert _val(steady, "baseline_sd") < float(DEFAULTS["unsteady_sd"])
     assert "unsteady_baseline" not in {f.code for f in steady.flags}
     assert _idx(steady, "baseline_end") <= _idx(steady, "onset")
     # the choice moves the onset threshold, not the peak

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +51,7 @@ BASELINES = ("steadiest", "first")
 
 
 #: Default parameters of :func:`analyze_isometric` (seconds, standard deviations, newtons).
-DEFAULTS: dict[str, object] = {
+DEFAULTS: dict[str, Any] = {
     "baseline_window": 1.0,
     "baseline": "steadiest",
     "baseline_search": 3.0,
