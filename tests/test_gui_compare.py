@@ -35,8 +35,9 @@ def test_athlete_trend_view_shows_the_drop_and_flags(qtbot, archive: Path) -> No
     view.show_athlete("Dropping Dana", "jump_height_takeoff_velocity")
     assert view.trend is not None and len(view.trend.points) == 12
     assert view.rings.data.size == 1  # exactly one meaningful change ringed (week 8)
-    assert view.table.rowCount() == 12
-    statuses = [view.table.item(r, 6).text() for r in range(12)]
+    model = view.table.model()
+    assert model.rowCount() == 12
+    statuses = [model.data(model.index(r, 6)) for r in range(12)]
     assert statuses[8] == "red"
     assert "2.77 x TE" in view.method.text()
     _shot(win, "compare-athlete.png")

@@ -23,35 +23,85 @@ from forcelab.storage.session import open_session
 log = logging.getLogger(__name__)
 
 STATUS_BRUSH = {"green": "#2ca02c", "amber": "#ff9f1c", "red": "#d62728", "insufficient": "#9a9a9a"}
+MAX_DATE_TICKS = 12
 ASYMMETRY_THRESHOLDS = (10.0, 15.0)
 
 
-def export_table_csv(table: QtWidgets.QTableWidget, path: str | Path) -> Path:
+def export_table_csv(table: QtWidgets.QTableView, path: str | Path) -> Path:
     """Write what ``table`` shows (header + rows, in the current sort order) to ``path``."""
     path = Path(path)
+    model = table.model()
+    role = QtCore.Qt.ItemDataRole.DisplayRole
+    horizontal = QtCore.Qt.Orientation.Horizontal
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow([_text(table.horizontalHeaderItem(c)) for c in range(table.columnCount())])
-        for r in range(table.rowCount()):
-            w.writerow([_text(table.item(r, c)) for c in range(table.columnCount())])
+        w.writerow([str(model.headerData(c, horizontal, role) or "") for c in range(model.columnCount())])
+        for r in range(model.rowCount()):
+            w.writerow([str(model.data(model.index(r, c), role) or "") for c in range(model.columnCount())])
     return path
+
+
+class TrendTableModel(QtCore.QAbstractTableModel):
+    """The sessions of a trend as a table model: cheap for 500 rows (only visible cells are asked for)."""
+
+    HEADERS = ("date", "value", "trials", "change", "flag", "baseline", "status", "stronger side")
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[tuple[str, ...]] = []
+        self.colors: list[QtGui.QColor | None] = []
+        self._brushes = {k: QtGui.QBrush(QtGui.QColor(v).lighter(170)) for k, v in STATUS_BRUSH.items()}
+
+    def set_trend(self, t: Trend) -> None:
+        """Show the sessions of ``t``, oldest first."""
+        self.beginResetModel()
+        self.rows = [
+            (
+                f"{p.when:%Y-%m-%d %H:%M}", f"{p.value:.4g}", str(p.n_trials),
+                "" if p.change is None else f"{p.change:+.4g}",
+                f"meaningful, {p.direction}" if p.meaningful else "",
+                "" if p.baseline_mean is None else f"{p.baseline_mean:.4g}", p.status, p.stronger_side or "",
+            )
+            for p in t.points
+        ]
+        self.endResetModel()
+
+    def rowCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = QtCore.QModelIndex()) -> int:  # noqa: N802,B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = QtCore.QModelIndex()) -> int:  # noqa: N802,B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
+             role: int = QtCore.Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        if role == QtCore.Qt.ItemDataRole.DisplayRole:
+            return self.rows[index.row()][index.column()]
+        if role == QtCore.Qt.ItemDataRole.BackgroundRole and index.column() == 6:
+            return self._brushes.get(self.rows[index.row()][6])
+        return None
+
+    def headerData(self, section: int, orientation: QtCore.Qt.Orientation,  # noqa: N802
+                   role: int = QtCore.Qt.ItemDataRole.DisplayRole) -> object:
+        if role == QtCore.Qt.ItemDataRole.DisplayRole and orientation == QtCore.Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return super().headerData(section, orientation, role)
 
 
 def _text(item: QtWidgets.QTableWidgetItem | None) -> str:
     return "" if item is None else item.text()
 
 
-def _item(text: str, *, sort_value: float | None = None, color: str | None = None) -> QtWidgets.QTableWidgetItem:
+def _item(text: str, *, color: str | None = None) -> QtWidgets.QTableWidgetItem:
     it = QtWidgets.QTableWidgetItem(text)
-    if sort_value is not None:
-        it.setData(QtCore.Qt.ItemDataRole.UserRole, sort_value)
     if color:
         it.setBackground(QtGui.QColor(color).lighter(170))
     it.setFlags(it.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
     return it
 
 
-def _export_button(parent: QtWidgets.QWidget, table: QtWidgets.QTableWidget, name: str) -> QtWidgets.QPushButton:
+def _export_button(parent: QtWidgets.QWidget, table: QtWidgets.QTableView, name: str) -> QtWidgets.QPushButton:
     button = QtWidgets.QPushButton("Export CSV…", parent)
 
     def save() -> None:
@@ -95,6 +145,8 @@ class AthleteTrendView(QtWidgets.QWidget):
         self.plot.getAxis("left").enableAutoSIPrefix(False)  # metres stay metres, not "x0.001"
         self.curve = self.plot.plot([], [], pen=pg.mkPen("#555555", width=1))
         self.dots = pg.ScatterPlotItem(size=11, pen=pg.mkPen("k"))
+        # one brush object per status: pyqtgraph caches a rendered symbol per distinct brush
+        self._brushes = {k: pg.mkBrush(v) for k, v in STATUS_BRUSH.items()}
         self.rings = pg.ScatterPlotItem(size=20, pen=pg.mkPen("#d62728", width=2), brush=None)
         self.band = pg.LinearRegionItem(orientation="horizontal", movable=False,
                                         brush=pg.mkBrush(44, 160, 44, 40), pen=pg.mkPen(None))
@@ -108,11 +160,13 @@ class AthleteTrendView(QtWidgets.QWidget):
         self.side_labels: list[pg.TextItem] = []
         self.method = QtWidgets.QLabel()
         self.method.setWordWrap(True)
-        self.table = QtWidgets.QTableWidget(0, 8)
-        self.table.setHorizontalHeaderLabels(["date", "value", "trials", "change", "flag", "baseline", "status",
-                                              "stronger side"])
+        self.table_model = TrendTableModel(self)
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.table_model)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        for col, width in enumerate((130, 70, 50, 80, 130, 70, 90)):
+            self.table.setColumnWidth(col, width)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.plot, 3)
@@ -169,7 +223,7 @@ class AthleteTrendView(QtWidgets.QWidget):
         x = np.arange(len(t.points), dtype=np.float64)
         y = np.array([p.value for p in t.points], dtype=np.float64)
         self.curve.setData(x, y)
-        self.dots.setData(x=x, y=y, brush=[pg.mkBrush(STATUS_BRUSH.get(p.status, "#999")) for p in t.points])
+        self.dots.setData(x=x, y=y, brush=[self._brushes.get(p.status, self._brushes["insufficient"]) for p in t.points])
         meaningful = [i for i, p in enumerate(t.points) if p.meaningful]
         self.rings.setData(x=x[meaningful], y=y[meaningful])
         last = t.points[-1] if t.points else None
@@ -193,7 +247,8 @@ class AthleteTrendView(QtWidgets.QWidget):
                 self.plot.addItem(label)
                 self.side_labels.append(label)
         axis = self.plot.getAxis("bottom")
-        axis.setTicks([[(float(i), f"{p.when:%d %b}") for i, p in enumerate(t.points)]])
+        every = max(1, -(-len(t.points) // MAX_DATE_TICKS))  # at most a dozen date labels
+        axis.setTicks([[(float(i), f"{p.when:%d %b %y}") for i, p in enumerate(t.points) if i % every == 0]])
         unit = f" ({t.unit})" if t.unit and t.unit != "1" else ""
         self.plot.setLabel("left", f"{metric.replace('_', ' ')}{unit}")
         self.plot.setLabel("bottom", "session date")
@@ -206,24 +261,7 @@ class AthleteTrendView(QtWidgets.QWidget):
         self._fill_table(t)
 
     def _fill_table(self, t: Trend) -> None:
-        self.table.setSortingEnabled(False)
-        self.table.setRowCount(len(t.points))
-        for r, p in enumerate(t.points):
-            cells = [
-                _item(f"{p.when:%Y-%m-%d %H:%M}"),
-                _item(f"{p.value:.4g}", sort_value=p.value),
-                _item(str(p.n_trials)),
-                _item("" if p.change is None else f"{p.change:+.4g}"),
-                _item(f"meaningful, {p.direction}" if p.meaningful else ""),
-                _item("" if p.baseline_mean is None else f"{p.baseline_mean:.4g}"),
-                _item(p.status, color=STATUS_BRUSH.get(p.status)),
-                _item(p.stronger_side or ""),
-            ]
-            for c, it in enumerate(cells):
-                self.table.setItem(r, c, it)
-        self.table.resizeColumnsToContents()
-        self.table.setSortingEnabled(True)
-        self.table.sortItems(0, QtCore.Qt.SortOrder.AscendingOrder)  # oldest session first
+        self.table_model.set_trend(t)
 
 
 class TeamView(QtWidgets.QWidget):

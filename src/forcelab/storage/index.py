@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS trial_metrics (
 CREATE INDEX IF NOT EXISTS sessions_athlete ON sessions(athlete_id, started);
 CREATE INDEX IF NOT EXISTS metrics_metric_session ON trial_metrics(metric, session_id);
 CREATE INDEX IF NOT EXISTS metrics_session ON trial_metrics(session_id);
+CREATE INDEX IF NOT EXISTS metrics_session_metric ON trial_metrics(session_id, metric);
 """
 
 ROSTER_FIELDS = ("body_mass", "sex", "date_of_birth", "sport", "team", "tags")
@@ -215,18 +216,21 @@ class ArchiveIndex:
         (:func:`forcelab.storage.recovery.recover_session`); it stays marked incomplete.
         """
         paths = list(session_files(self.archive) if files is None else files)
-        if recover:
-            from forcelab.storage.recovery import recover_session
-
-            for p in paths:
-                try:
-                    recover_session(p)
-                except (SessionFileError, OSError) as exc:
-                    log.warning("%s: not recovered: %s", p, exc)
         known = {
             row[0]: (row[1], row[2])
             for row in self.db.execute("SELECT path, mtime_ns, size FROM sessions").fetchall()
         }
+        if recover:
+            from forcelab.storage.recovery import recover_session
+
+            for p in paths:
+                stat = p.stat()
+                if known.get(self._rel(p)) == (stat.st_mtime_ns, stat.st_size):
+                    continue  # indexed and unchanged since: a finished or already recovered session
+                try:
+                    recover_session(p)
+                except (SessionFileError, OSError) as exc:
+                    log.warning("%s: not recovered: %s", p, exc)
         added = updated = incomplete = 0
         errors: list[str] = []
         seen = set()
@@ -237,7 +241,7 @@ class ArchiveIndex:
             if known.get(rel) == (stat.st_mtime_ns, stat.st_size):
                 continue
             try:
-                session = open_session(p)
+                session = open_session(p, load_analysis=True)
             except SessionFileError as exc:
                 errors.append(str(exc))
                 log.warning("%s", exc)
