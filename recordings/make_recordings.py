@@ -36,15 +36,8 @@ KEY_METRICS = (
 
 
 def analyze(trace: ForceTrace, test: str) -> TrialResult:
-    """Today's analysis: the dispatcher, or the CMJ analysis directly while the dispatcher is missing."""
-    try:
-        return bridge.analyze(trace, test)
-    except bridge.AnalysisUnavailable:
-        if test != "cmj":
-            raise
-        from forcelab.analysis.cmj import analyze_cmj
-
-        return analyze_cmj(trace)
+    """Today's analysis with its default parameters (``forcelab.analysis.dispatch.analyze``)."""
+    return bridge.analyze(trace, test)
 
 
 #: (file name, source file, test, reader options, published references {metric: (value, tolerance, note)})

@@ -220,8 +220,12 @@ class Session:
         return pd.DataFrame(self.metric_rows())
 
 
-def open_session(path: str | os.PathLike[str]) -> Session:
-    """Read the session at ``path``; raises :class:`SessionFileError` naming the file when it cannot."""
+def open_session(path: str | os.PathLike[str], *, load_analysis: bool = False) -> Session:
+    """Read the session at ``path``; raises :class:`SessionFileError` naming the file when it cannot.
+
+    Samples and (unless ``load_analysis``) metrics are read on first use, so opening stays fast; pass
+    ``load_analysis=True`` when every trial's metrics are needed at once (the index does).
+    """
     p = Path(path)
     with open_h5_read(p) as f:
         try:
@@ -230,7 +234,13 @@ def open_session(path: str | os.PathLike[str]) -> Session:
                 from forcelab.storage.migrate import read_v1
 
                 return read_v1(p, f)
-            return _read_current(p, f)
+            session = _read_current(p, f)
+            if load_analysis:
+                for t in session.trials:
+                    if t.analysis_loader is not None:
+                        t.analysis, t.analysis_history = _read_analysis(f[schema.TRIALS][schema.trial_group_name(t.number)])
+                        t.analysis_loader = None
+            return session
         except SessionFileError:
             raise
         except (OSError, KeyError, ValueError, TypeError, json.JSONDecodeError) as exc:
@@ -314,16 +324,19 @@ def _analysis_loader(
 
     def load() -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
         with open_h5_read(path) as f:
-            g = f[group]
-            history: dict[str, dict[str, Any]] = {}
-            if schema.HISTORY in g:
-                for label in sorted(g[schema.HISTORY].keys()):
-                    old = read_result(g[schema.HISTORY][label])
-                    if old is not None:
-                        history[label] = old
-            return read_result(g), history
+            return _read_analysis(f[group])
 
     return load
+
+
+def _read_analysis(g: h5py.Group) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
+    history: dict[str, dict[str, Any]] = {}
+    if schema.HISTORY in g:
+        for label in sorted(g[schema.HISTORY].keys()):
+            old = read_result(g[schema.HISTORY][label])
+            if old is not None:
+                history[label] = old
+    return read_result(g), history
 
 
 def _read_trial_group(g: h5py.Group, rate: float, path: Path, n_rows: int) -> Trial:
