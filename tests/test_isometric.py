@@ -114,7 +114,7 @@ def test_example3_unsteady_first_second(shared_data: Path) -> None:
 
 
 def test_example1_500hz_consistent_with_1000hz(shared_data: Path) -> None:
-    # The 500 Hz file holds the same pull with every other sample (values agree to ~0.01 N). Tolerances:
+    # The 500 Hz file is exactly every other sample of the 1 kHz file. Tolerances:
     # the onset can move by one 500 Hz sample (2 ms); force at a fixed time after onset then moves by at
     # most the steepest 2 ms change of force near that time; impulses by that change times the window.
     a = analyze_isometric(_read(shared_data, "Example1.csv").trace)
