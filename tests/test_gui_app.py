@@ -74,7 +74,7 @@ def _run_session(qtbot, archive: Path, test: str, script: Script, n_trials: int)
 
 
 def test_cmj_workflow_saved_and_reopened(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
-    script = Script(trials=("cmj", "cmj", "cmj"), empty_before=3.0, stand=2.0, pause=3.0)
+    script = Script(trials=("cmj", "cmj", "cmj"), empty_before=2.5, stand=1.5, pause=3.0)
     window = _run_session(qtbot, archive, "cmj", script, 3)
     trials = window.session.trials
     assert len(trials) == 3 and window.table.rowCount() == 3
@@ -114,8 +114,8 @@ def test_cmj_workflow_saved_and_reopened(qtbot, archive: Path) -> None:  # type:
 
 
 def test_isometric_pull_workflow(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
-    pull = ("imtp", {"peak_force": 2500.0, "hold": 1.5, "rise_time": 0.4})
-    script = Script(trials=(pull, pull), empty_before=3.0, stand=2.0, pause=3.0)
+    pull = ("imtp", {"peak_force": 2500.0, "hold": 1.0, "rise_time": 0.4})
+    script = Script(trials=(pull, pull), empty_before=2.5, stand=1.5, pause=2.5)
     window = _run_session(qtbot, archive, "imtp", script, 2)
     assert window.live.peak_label.isVisible()
     assert "Peak" in window.live.peak_label.text()

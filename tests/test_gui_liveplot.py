@@ -76,10 +76,10 @@ def test_live_plot_follows_a_streamed_session(qtbot) -> None:  # type: ignore[no
     plot.set_feed(LiveFeed(ring, 1000.0, ColumnMap(total=0, left=1, right=2)))
     drawn: list[int] = []
     plot.frame_drawn.connect(lambda last, _t: drawn.append(last))
-    streamer = SyntheticStreamer(ring, data, 1000.0, block=50, loop=False)
+    streamer = SyntheticStreamer(ring, data, 4000.0, block=50, loop=False)  # 4x real time
     streamer.start()
     try:
-        qtbot.waitUntil(lambda: streamer.finished, timeout=int(trace.duration * 1000) + 5000)
+        qtbot.waitUntil(lambda: streamer.finished, timeout=int(trace.duration * 250) + 5000)
         qtbot.waitUntil(lambda: bool(drawn) and drawn[-1] == len(data) - 1, timeout=3000)
     finally:
         streamer.stop()

@@ -12,7 +12,7 @@ from forcelab.acquisition.ring import RingBuffer
 from forcelab.gui.feed import ColumnMap, LiveFeed, SyntheticStreamer
 from forcelab.gui.liveplot import LivePlot
 
-FRAMES = 1500
+FRAMES = 1200
 SIGNALS = 5000
 
 

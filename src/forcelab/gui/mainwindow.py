@@ -94,6 +94,10 @@ class MainWindow(QtWidgets.QMainWindow):
         lv.setContentsMargins(4, 4, 4, 4)
         if self.roster is not None:
             lv.addWidget(self.roster, 1)
+            self.history_button = QtWidgets.QPushButton("Athlete history…")
+            self.history_button.setToolTip("The selected athlete's sessions over time: trends, meaningful change")
+            self.history_button.clicked.connect(self.open_history)
+            lv.addWidget(self.history_button)
         lv.addWidget(self.tests)
         self.sim_button = QtWidgets.QPushButton("Simulated athlete: do a trial (J)")
         self.sim_button.setToolTip("The simulated athlete performs the chosen test")
@@ -370,6 +374,22 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self.review.show_trial(number, entry.trace, entry.result)
         self.tabs.setCurrentWidget(self.review)
+
+    def open_history(self) -> None:
+        """Open the comparison window on the selected athlete (sessions over weeks)."""
+        archive = self.session.archive
+        if archive is None:
+            return
+        from forcelab.gui.compare_window import CompareWindow
+
+        window = CompareWindow(archive.path, self)
+        window.setWindowFlag(QtCore.Qt.WindowType.Window, True)
+        window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        name = self.roster.current_name() if self.roster is not None else None
+        if name:
+            window.athlete_view.show_athlete(name)
+        window.show()
+        self._history = window
 
     # ------------------------------------------------------------------ misc
     def show_error(self, message: str) -> None:

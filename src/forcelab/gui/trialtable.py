@@ -14,6 +14,7 @@ from forcelab.gui.metrics_view import asymmetry_metric, asymmetry_percent, forma
 COLUMNS = ("#", "time", "test", "result", "result", "L/R", "flags", "decision", "note")
 NOTE_COL = COLUMNS.index("note")
 DECISION_COL = COLUMNS.index("decision")
+FLAGS_COL = COLUMNS.index("flags")
 
 
 def decision_text(accepted: bool | None) -> str:
@@ -61,8 +62,11 @@ class TrialTable(QtWidgets.QTableWidget):
                 self.insertRow(row)
                 self._rows[number] = row
             cells = self._cells(number, result, when, test)
+            flag_tip = "\n".join(f.message for f in result.flags) if result is not None else ""
             for col, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
+                if col == FLAGS_COL and flag_tip:
+                    item.setToolTip(flag_tip)
                 if col != NOTE_COL:
                     item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
                 self.setItem(row, col, item)
@@ -91,7 +95,11 @@ class TrialTable(QtWidgets.QTableWidget):
         pct = asymmetry_percent(asym) if asym is not None else None
         asym_text = "" if asym is None else ("not found" if pct is None else
                                              f"{abs(pct):.1f} % {'L' if pct > 0 else 'R'}")
-        flags = "; ".join(f.message for f in result.flags)
+        flags = ""
+        if result.flags:
+            flags = "⚠ " + result.flags[0].code.replace("_", " ")
+            if len(result.flags) > 1:
+                flags += f" +{len(result.flags) - 1}"
         return [str(number), when, result.test, texts[0], texts[1], asym_text, flags, "", ""]
 
     def _set_decision_cell(self, row: int, accepted: bool | None) -> None:
