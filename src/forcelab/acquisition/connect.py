@@ -17,7 +17,6 @@ the profile's default, identity (devices that send newtons).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -30,11 +29,13 @@ from forcelab.acquisition.calibration import Calibration, CalibrationError, Cali
 from forcelab.acquisition.engine import AcquisitionEngine, TrialDetector
 from forcelab.acquisition.plates import PlateMap
 from forcelab.acquisition.process_transport import ProcessTransport, SendBytes, TransportSpec
+from forcelab.analysis.segmentation import OnlineTrialDetector
 from forcelab.devices.binary_decoder import BinaryDecoder
 from forcelab.devices.chronojump import ChronojumpDecoder
 from forcelab.devices.chronojump import end_capture as cj_end_capture
 from forcelab.devices.chronojump import get_version as cj_get_version
 from forcelab.devices.chronojump import start_capture as cj_start_capture
+from forcelab.devices.profiles import DeviceProfile, ProfileError, load_profile
 from forcelab.devices.protocol import (
     CalibrationReply,
     ErrorReply,
@@ -166,18 +167,21 @@ def probe_text(t: SerialTransport, *, seconds: float = 1.0, min_lines: int = 20)
     return TextProbe(channels=width - 1, rate=float(round(1e6 / float(np.median(dt)))))
 
 
-def _load_profile(name: str) -> Any:
+def _load_profile(name: str) -> DeviceProfile:
     try:
-        profiles = importlib.import_module("forcelab.devices.profiles")
-    except ImportError as exc:
-        raise TransportError(f"device profiles are not available ({exc})") from exc
-    loader = getattr(profiles, "load_profile", None) or getattr(profiles, "load", None)
-    if loader is None:
-        raise TransportError("forcelab.devices.profiles has no load_profile()")
-    try:
-        return loader(name)
-    except (KeyError, ValueError, OSError) as exc:
-        raise TransportError(f"device profile {name!r}: {exc}") from exc
+        return load_profile(name)
+    except (ProfileError, OSError) as exc:
+        raise TransportError(str(exc)) from exc
+
+
+def trial_detector(kind: str = "jump", **thresholds: float) -> Callable[[float], TrialDetector]:
+    """A ``detector_factory`` for the engine: the analysis' :class:`OnlineTrialDetector` of ``kind``."""
+    OnlineTrialDetector(1000.0, kind=kind, **thresholds)  # fail now, with its message, on bad input
+
+    def make(rate: float) -> TrialDetector:
+        return OnlineTrialDetector(rate, kind=kind, **thresholds)
+
+    return make
 
 
 def _profile_calibration(profile: Any, channels: int, serial: str) -> Calibration | None:
@@ -194,7 +198,7 @@ def _profile_calibration(profile: Any, channels: int, serial: str) -> Calibratio
 def open_device(
     port: str | None = None,
     *,
-    protocol: str = "binary",
+    protocol: str | None = None,
     serial_number: str | None = None,
     profile: str | None = None,
     rate: float | None = None,
@@ -216,10 +220,16 @@ def open_device(
     returns; call ``engine.start()`` to stream. Raises
     :class:`TransportError` with a clear message when the port or the device does not respond.
     """
+    prof = _load_profile(profile) if profile else None
+    if protocol is None:
+        protocol = prof.protocol if prof is not None else "binary"
     if protocol not in PROTOCOLS:
         raise TransportError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}")
-    prof = _load_profile(profile) if profile else None
-    baud = 115200
+    if prof is not None and prof.protocol != protocol:
+        raise TransportError(f"profile {prof.name!r} is for the {prof.protocol} protocol, not {protocol}")
+    baud = prof.baud if prof is not None else 115200
+    if text_format is None and prof is not None:
+        text_format = prof.text_format
     decoder: Decoder
     serial = ""
     device_cal: Calibration | None = None
@@ -283,6 +293,8 @@ def open_device(
             cal = (store or CalibrationStore()).load(serial)
         except CalibrationError as exc:
             log.warning("%s; using the device's own calibration", exc)
+    if prof is not None:
+        info["profile"] = prof.name
     if cal is not None and cal.channels != nch:
         log.warning("stored calibration of %s has %d channels, device %d; not used", serial, cal.channels, nch)
         cal = None

@@ -39,7 +39,8 @@ def register(subparsers: Any) -> None:
     where.add_argument("--serial-number", help="open the USB device with this serial number")
     where.add_argument("--list", action="store_true", help="list serial ports and exit")
     p.add_argument("--seconds", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
-    p.add_argument("--protocol", choices=PROTOCOLS, default="binary", help="wire protocol (default binary)")
+    p.add_argument("--protocol", choices=PROTOCOLS, default=None,
+                   help="wire protocol (default: the profile's, else binary)")
     p.add_argument("--profile", help="device profile name (channel map, plates, default calibration)")
     p.add_argument("--rate", type=float, default=None, help="sample rate in Hz when the device does not say")
     p.set_defaults(func=run)
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     except TransportError as exc:
         raise CliError(str(exc)) from exc
     info = engine.device_info
-    _out(f"{info.get('port', args.port)}: {info.get('model', args.protocol)} "
+    _out(f"{info.get('port', args.port)}: {info.get('model', info.get('protocol', ''))} "
           f"SN {info.get('serial') or '?'}, {engine.plate_map.channels} channels at {engine.rate:g} Hz, "
           f"calibration: {engine.calibration.source}")
     nch = engine.plate_map.channels
