@@ -77,3 +77,19 @@ def test_record_killed_keeps_what_was_flushed_and_index_repairs(tmp_path: Path) 
 def test_record_refuses_bad_arguments_clearly(tmp_path: Path) -> None:
     proc = subprocess.run(_cmd(tmp_path, "--seconds", "-1"), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--seconds must be positive" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_record_detects_analyses_and_prints_each_trial(tmp_path: Path) -> None:
+    proc = subprocess.run(_cmd(tmp_path, "--trials", "2"), capture_output=True, text=True, timeout=90)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("trial ")]
+    assert [line.split(":")[0] for line in lines] == ["trial 1", "trial 2"]
+    assert all("jump_height_takeoff_velocity = " in line and " m;" in line for line in lines)
+    path = Path(next(line for line in proc.stdout.splitlines() if line.startswith("session: ")).split(": ", 1)[1])
+    s = open_session(path)
+    assert s.complete and len(s.trials) == 2
+    for t in s.trials:
+        # the simulator's default jump: 0.35 m (forcelab.synthetic.cmj)
+        assert abs(t.metrics["jump_height_flight_time"]["value"] - 0.35) < 0.02
+        assert t.metrics["jump_height_takeoff_velocity"]["method"]
+        assert t.n == t.stop - t.start and t.raw.shape == (t.n, 8)

@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
 
         n = args.trials if args.trials is not None else max(1, int((args.seconds or 10) // 6))
         sim = SimulatedPlates(rate=args.rate, channels=8, noise=2.0, seed=1,
-                              script=Script(trials=tuple(args.test for _ in range(n)), pause=2.0, repeat=True),
+                              script=Script(trials=tuple(args.test for _ in range(n)), pause=4.0, repeat=True),
                               autostart=True)
         sim.start()
         port = sim.port
@@ -159,6 +159,8 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
                 else:
                     metrics = {k: m.to_dict() for k, m in rec.result.metrics.items()}
                     _out(f"trial {rec.number}: " + "; ".join(key_metrics(args.test, metrics)))
+                    for flag in rec.result.flags:
+                        _out(f"  flag {flag.code}: {flag.message}")
             recorder.poll()
             if recorder.error is not None:
                 break
