@@ -100,3 +100,34 @@ def test_batch_large_path_is_used_and_correct() -> None:
 def test_decode_rejects_invalid(bad: bytes) -> None:
     with pytest.raises(cobs.CobsError):
         cobs.decode(bad)
+
+
+@given(st.lists(st.binary(max_size=700), min_size=1, max_size=60), st.data())
+@settings(max_examples=150)
+def test_stream_matches_single(frames: list[bytes], data: st.DataObject) -> None:
+    encoded = [cobs.encode(f) for f in frames]
+    damaged = set()
+    for i, e in enumerate(encoded):
+        if len(e) > 2 and data.draw(st.booleans()):
+            cut = e[: data.draw(st.integers(1, len(e) - 1))]
+            try:
+                cobs.decode(cut)
+            except cobs.CobsError:
+                encoded[i] = cut
+                damaged.add(i)
+    idle = b"\x00" * data.draw(st.integers(0, 2))
+    stream = idle + b"".join(e + b"\x00" + idle for e in encoded)
+    out, ds, de, ok, es, ee = cobs.decode_stream(stream)
+    assert len(ok) == len(frames)
+    for i, f in enumerate(frames):
+        assert stream[es[i] : ee[i]] == encoded[i] and stream[ee[i]] == 0
+        assert ok[i] == (i not in damaged)
+        if ok[i]:
+            assert out[ds[i] : de[i]].tobytes() == f
+
+
+def test_stream_needs_a_final_delimiter() -> None:
+    with pytest.raises(ValueError, match="delimiter"):
+        cobs.decode_stream(b"\x02\x01")
+    out, ds, de, ok, es, ee = cobs.decode_stream(b"\x00\x00")
+    assert ok.size == 0

@@ -5,11 +5,11 @@ on the wire, and a receiver resynchronises at the next 0x00 after any damage. Ea
 non-zero bytes is preceded by a code byte: its distance to the next code byte (or the frame end). A
 code below 0xFF stands for "run, then a zero"; 0xFF for "254 bytes, no zero".
 
-:func:`decode_batch` decodes many frames with numpy: it walks the code-byte chains of all frames in
-lockstep (one vector step per code byte, not per frame) and then removes or zeroes the code bytes in
-one pass. That is what makes the binary decoder fast when frames carry many zero bytes (int32 counts
-of small positive values have a zero top byte, so a frame of 8 channels has a code byte every few
-bytes).
+:func:`decode_stream` (what the binary decoder uses) and :func:`decode_batch` decode many frames with
+numpy: they walk the code-byte chains of all frames in lockstep (vector steps over all frames, not a
+Python loop per code byte) and then remove or zero the code bytes in one pass. That is what makes the
+binary decoder fast although its frames carry many zero bytes (int32 counts of positive 24-bit values
+have a zero top byte, so a frame of 8 channels has a code byte every few bytes).
 """
 
 from __future__ import annotations
@@ -148,3 +148,74 @@ def decode_batch(frames: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.nd
         for i in bad.tolist():
             keep[starts[i] : ends[i]] = False
     return out[keep], offsets, ok
+
+
+def decode_stream(buf: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Decode every frame of a byte stream that ends with a 0x00 delimiter, without splitting it first.
+
+    Returns ``(data, dstart, dend, ok, estart, eend)`` for the non-empty frames in order: frame ``i``
+    decodes to ``data[dstart[i]:dend[i]]`` and was ``buf[estart[i]:eend[i]]`` on the wire (delimiter at
+    ``eend[i]``); ``ok[i]`` is False where it is not a valid encoding (its slice is then meaningless).
+
+    One jump table ``J[i] = i + buf[i]`` for the whole buffer (a delimiter jumps to itself), composed into
+    jumps of 8 code bytes, turns the lockstep walk into a few gathers per 8 code bytes of every frame; a
+    frame is valid when its chain lands exactly on its own delimiter.
+    """
+    enc = np.frombuffer(buf, dtype=np.uint8)
+    size = enc.size
+    empty = np.zeros(0, np.int64)
+    if size == 0 or enc[-1] != 0:
+        raise ValueError("decode_stream needs a buffer that ends with a 0x00 delimiter")
+    delims = np.flatnonzero(enc == 0)
+    estart = np.empty(delims.size, dtype=np.int64)
+    estart[0] = 0
+    estart[1:] = delims[:-1] + 1
+    eend = delims.astype(np.int64)
+    nonempty = eend > estart
+    estart, eend = estart[nonempty], eend[nonempty]
+    if estart.size == 0:
+        return np.zeros(0, np.uint8), empty, empty, np.zeros(0, bool), empty, empty
+    # one extra slot past the end, jumping to itself, catches chains that overshoot the last delimiter
+    jump = np.arange(size + 1, dtype=np.int64)
+    jump[:size] += enc
+    np.minimum(jump, size, out=jump)
+    # Jumps of 2, 4 and 8 code bytes: the lockstep walk then takes one step per 8 code bytes, and the
+    # seven positions in between are filled in afterwards with a few large gathers.
+    jump2 = jump[jump]
+    jump4 = jump2[jump2]
+    jump8 = jump4[jump4]
+    p = estart
+    visited = [p]
+    while True:
+        p = jump8[p]
+        visited.append(p)
+        p = jump8[p]
+        visited.append(p)
+        if np.array_equal(jump[p], p):
+            break
+    ok = p == eend
+    v0 = np.stack(visited)[:, ok]
+    v1 = jump[v0]
+    v2 = jump2[v0]
+    v3 = jump2[v1]
+    is_code = np.zeros(size + 1, dtype=bool)
+    for v in (v0, v1, v2, v3, jump4[v0], jump4[v1], jump4[v2], jump4[v3]):
+        is_code[v.ravel()] = True
+    is_code[delims] = False
+    is_code = is_code[:size]
+    positions = np.flatnonzero(is_code)
+    codes = enc[positions]
+    is_start = np.zeros(size, dtype=bool)
+    is_start[estart[ok]] = True
+    # A code byte becomes the zero its predecessor (code < 0xFF) stands for, or vanishes (first code
+    # byte of a frame, or after a 0xFF run).
+    drop = is_start[positions]
+    drop[1:] |= codes[:-1] == 0xFF
+    out = enc.copy()
+    out[positions[~drop]] = 0
+    keep = np.ones(size, dtype=bool)
+    keep[positions[drop]] = False
+    keep[delims] = False
+    kept = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept[1:])
+    return out[keep], kept[estart], kept[eend], ok, estart, eend
