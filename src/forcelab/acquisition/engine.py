@@ -29,9 +29,13 @@ thread*, once per read (a block of many samples), never once per sample. They mu
 not block; a GUI marshals them to its own thread (e.g. a queued Qt signal). An exception in a listener
 is logged and counted and does not stop acquisition.
 
-**Threads or a process.** ``bench/acquisition.py`` measures a consumer thread that holds the GIL in a
-pure-Python loop for 100 ms every second; see the report there (the engine thread keeps up because
-CPython hands the GIL over every ``sys.getswitchinterval()`` and the kernel buffers the port meanwhile).
+**Threads or a process.** The engine thread reads the port itself by default. ``bench/acquisition.py``
+measures a consumer thread that holds the GIL in a pure-Python loop for 100 ms every second: CPython
+hands the GIL to the engine only every ``sys.getswitchinterval()`` (5 ms) per release, so a read cycle
+stretches to tens of milliseconds; at 8 ch x 2 kHz the ~16 KiB kernel buffer of the port covers that,
+at 8 ch x 10 kHz it does not and samples are lost. For high rates pass a
+:class:`~forcelab.acquisition.process_transport.ProcessTransport` (``open_device(..., process=True)``):
+the port is read in a child process that queues bytes while this thread waits for the GIL.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from forcelab.acquisition.calibration import Calibration
+from forcelab.acquisition.calibration import Calibration, CalibrationError
 from forcelab.acquisition.plates import PlateMap, layout_columns
 from forcelab.acquisition.ring import RingBuffer
 from forcelab.analysis.types import ForceTrace
@@ -253,8 +257,6 @@ class AcquisitionEngine:
         """Zero the channels on the mean raw counts of the last ``seconds``; returns the new calibration."""
         rows = self.ring.latest(max(1, int(round(seconds * self.rate))))
         if rows.shape[0] == 0:
-            from forcelab.acquisition.calibration import CalibrationError
-
             raise CalibrationError("no samples yet to tare on; is the device streaming?")
         raw = rows[:, self._raw0 : self._raw0 + self.plate_map.channels]
         cal = self._calibration.tare(raw, channels=channels)
