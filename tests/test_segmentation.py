@@ -212,3 +212,19 @@ def test_no_trials_in_quiet_or_empty_or_nan() -> None:
     x[100:200] = np.nan
     assert find_trials(ForceTrace(1000.0, x)) == []
     assert find_trials(ForceTrace(1000.0, np.full(5000, 750.0)), kind="pull") == []
+
+
+def test_running_sums_stay_exact_when_they_wrap() -> None:
+    # After hours of stream the integer sums wrap around int64; window statistics must not notice.
+    from forcelab.analysis.segmentation import _Ring
+
+    ring = _Ring(keep=10)
+    big = np.iinfo(np.int64).max - 1000
+    ring.c1[0] = big
+    ring.c2[0] = big
+    x = 800.0 + np.random.default_rng(2).normal(0.0, 5.0, 3000)
+    ring.append(x, 0)
+    mean, sd = ring.window_stats(500, 3000, 500)
+    ref = np.lib.stride_tricks.sliding_window_view(x, 500)[1:]
+    assert mean == pytest.approx(ref.mean(axis=1), abs=0.006)  # centinewton resolution
+    assert sd == pytest.approx(ref.std(axis=1, ddof=1), abs=0.01)

@@ -3,8 +3,8 @@
 One state machine serves both: :class:`OnlineTrialDetector` takes blocks of total force of any size and
 returns each trial as soon as it is complete; :func:`find_trials` runs the same detector over a trace.
 The answer does not depend on how the samples are cut into blocks: every decision is a pure function of
-the samples (window statistics come from running sums carried across blocks, and a decision that needs
-samples that have not arrived yet waits for them), so a file and a stream give identical segments.
+the samples (window statistics come from exact integer running sums carried across blocks, and a
+decision that needs samples that have not arrived yet waits for them), so a file and a stream give identical segments.
 
 Jumps (``kind="jump"``) follow quiet stance -> movement -> flight -> landing -> quiet:
 
@@ -93,19 +93,23 @@ class _Ring:
     """The last samples of the stream with running sums, by absolute index.
 
     ``c1[i]`` and ``c2[i]`` are the sums of ``x`` and ``x**2`` over samples ``0..i-1`` of the whole
-    stream, computed sequentially so that they are the same whatever the block sizes were.
+    stream, in integer centinewtons. Integer sums are exact, so they are the same whatever the block
+    sizes were, and they never lose precision on a stream that runs for hours. They may wrap around the
+    int64 range on very long streams; the difference over one window is still exact because a window's
+    true sum fits (forces are clipped to +-FORCE_LIMIT).
     """
+
+    SCALE = 100.0  # centinewtons
+    FORCE_LIMIT = 1.0e5  # newtons; no plate measures more
 
     def __init__(self, keep: int) -> None:
         self.keep = keep
         cap = max(4 * keep, 4096)
         self.x = np.empty(cap)
-        self.c1 = np.empty(cap + 1)
-        self.c2 = np.empty(cap + 1)
+        self.c1 = np.zeros(cap + 1, dtype=np.int64)
+        self.c2 = np.zeros(cap + 1, dtype=np.int64)
         self.off = 0  # absolute index of x[0]
         self.n = 0  # samples held
-        self.c1[0] = 0.0
-        self.c2[0] = 0.0
 
     @property
     def end(self) -> int:
@@ -124,29 +128,33 @@ class _Ring:
         m = len(block)
         if self.n + m > len(self.x):
             cap = 2 * (self.n + m)
-            for name, extra in (("x", 0), ("c1", 1), ("c2", 1)):
-                old = getattr(self, name)
-                new = np.empty(cap + extra)
-                new[:self.n + extra] = old[:self.n + extra]
-                setattr(self, name, new)
+            x = np.empty(cap)
+            x[:self.n] = self.x[:self.n]
+            self.x = x
+            for name in ("c1", "c2"):
+                c = np.zeros(cap + 1, dtype=np.int64)
+                c[:self.n + 1] = getattr(self, name)[:self.n + 1]
+                setattr(self, name, c)
         self.x[self.n:self.n + m] = block
-        # sequential running sums, continued from the last value (same rounding whatever the blocks)
-        self.c1[self.n:self.n + m + 1] = np.cumsum(np.concatenate(([self.c1[self.n]], block)))
-        self.c2[self.n:self.n + m + 1] = np.cumsum(np.concatenate(([self.c2[self.n]], block * block)))
+        q = np.rint(np.clip(block, -self.FORCE_LIMIT, self.FORCE_LIMIT) * self.SCALE).astype(np.int64)
+        with np.errstate(over="ignore"):
+            self.c1[self.n + 1:self.n + m + 1] = self.c1[self.n] + np.cumsum(q)
+            self.c2[self.n + 1:self.n + m + 1] = self.c2[self.n] + np.cumsum(q * q)
         self.n += m
 
     def get(self, a: int, b: int) -> np.ndarray:
         return self.x[a - self.off:b - self.off]
 
     def window_stats(self, a: int, b: int, q: int) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and SD of the ``q``-sample windows ending at each index in ``[a, b)``."""
+        """Mean and sample SD (N) of the ``q``-sample windows ending at each index in ``[a, b)``."""
         lo = a - q + 1 - self.off
         hi = b - self.off
-        s1 = self.c1[lo + q:hi + 1] - self.c1[lo:hi + 1 - q]
-        s2 = self.c2[lo + q:hi + 1] - self.c2[lo:hi + 1 - q]
+        with np.errstate(over="ignore"):
+            s1 = (self.c1[lo + q:hi + 1] - self.c1[lo:hi + 1 - q]).astype(np.float64)
+            s2 = (self.c2[lo + q:hi + 1] - self.c2[lo:hi + 1 - q]).astype(np.float64)
         mean = s1 / q
         var = np.maximum((s2 - s1 * mean) / (q - 1), 0.0)
-        return mean, np.sqrt(var)
+        return mean / self.SCALE, np.sqrt(var) / self.SCALE
 
 
 def _first(mask: np.ndarray) -> int | None:
