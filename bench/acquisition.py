@@ -310,6 +310,8 @@ def main() -> int:
     ap.add_argument("--live-seconds", type=float, default=30.0, help="length of the no-stall live run")
     ap.add_argument("--rate", type=float, default=2000.0)
     ap.add_argument("--json", type=str, default="", help="also write the figures to this JSON file")
+    ap.add_argument("--switch-interval", type=float, default=None,
+                    help="sys.setswitchinterval in ms for this run (default: Python's 5 ms)")
     ap.add_argument("--mode", choices=("thread", "process", "both"), default="both",
                     help="engine reading the port in a thread, in a child process, or both (default)")
     ap.add_argument("--writer", action="store_true", help=argparse.SUPPRESS)
@@ -318,6 +320,8 @@ def main() -> int:
     args = ap.parse_args()
     if args.writer:
         return run_writer(args.rate, args.seconds, args.out)
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval / 1000.0)
 
     print(f"forcelab acquisition bench  (python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.2f} at start, "
