@@ -150,10 +150,12 @@ def format_table(report: FileReport, *, all_metrics: bool = False) -> str:
     """A plain-text report: the file, one column per trial, then flags, not-found reasons and notes."""
     out: list[str] = []
     plates = "two plates" if report.two_plates else "one force channel"
+    found = ", ".join(dict.fromkeys(t.result.test for t in report.trials))
+    test = f"test {found} (detected)" if report.test == "auto" else f"test {report.test}"
     out.append(f"{report.file}")
     out.append(
         f"  {report.layout} layout, {report.rate:g} Hz, {report.duration:.3f} s, {plates}; "
-        f"{len(report.trials)} trial{'s' if len(report.trials) != 1 else ''}, test {report.test}"
+        f"{len(report.trials)} trial{'s' if len(report.trials) != 1 else ''}, {test}"
     )
     for note in report.notes:
         out.append(f"  note: {note}")

@@ -1,0 +1,157 @@
+"""``forcelab analyze FILE``: read a force recording, find every trial in it, analyse each, print the results.
+
+The file is read by :func:`forcelab.storage.readers.read_force_file` (plain CSV and the layouts of other
+programs), the trials are found by :func:`forcelab.analysis.segmentation.find_trials`, and each one is
+analysed by :func:`forcelab.analysis.dispatch.analyze`. The output is a table of the key metrics (every
+metric with ``--all-metrics``) or, with ``--json``, exactly one JSON document on stdout.
+
+Anything wrong with the user's input (the file, the options, a recording without a trial) becomes a
+:class:`forcelab.cli.CliError`: one clear line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from forcelab.analysis.types import ForceTrace
+from forcelab.cli import CliError
+from forcelab.cli.output import AnalysedTrial, FileReport, format_table, report_to_json
+from forcelab.storage.readers import LAYOUT_HELP, LAYOUTS, ForceFileError, Recording, read_force_file
+
+log = logging.getLogger(__name__)
+
+#: Test types the command accepts; ``auto`` lets the analysis tell a countermovement from a squat jump etc.
+TESTS: tuple[str, ...] = ("auto", "cmj", "sj", "dj", "imtp")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``analyze`` subcommand."""
+    layouts = "; ".join(f"{k}: {v}" for k, v in LAYOUT_HELP.items())
+    p = subparsers.add_parser(
+        "analyze",
+        help="analyse a force recording (CSV and other programs' exports) and print its metrics",
+        description="Find every trial in a force recording, analyse each one and print the key metrics "
+        "(or, with --json, one JSON document with every metric, its unit, method, parameters and reference).",
+        epilog=f"Layouts: {layouts}.",
+    )
+    p.add_argument("file", type=Path, metavar="FILE", help="the recording (text file)")
+    p.add_argument("--test", choices=TESTS, default="auto",
+                   help="test type: countermovement jump, squat jump, drop jump, isometric pull, or auto "
+                   "(detect from the trace; default)")
+    p.add_argument("--rate", type=float, metavar="HZ",
+                   help="sample rate in Hz; required when the file has no time column, checked against it "
+                   "when it has one")
+    p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+    p.add_argument("--layout", choices=LAYOUTS, default="auto", help="file layout (default: detect)")
+    p.add_argument("--force-column", metavar="NAME|N", help="column of the total vertical force (name or 1-based number)")
+    p.add_argument("--left-column", metavar="NAME|N", help="column of the left plate's vertical force")
+    p.add_argument("--right-column", metavar="NAME|N", help="column of the right plate's vertical force")
+    p.add_argument("--trial", type=int, metavar="N",
+                   help="which trial of a file holding several trials side by side (wide or PASCO exports)")
+    p.add_argument("--filter", type=float, metavar="HZ", dest="filter_hz",
+                   help="low-pass filter the force at HZ before analysis (off by default)")
+    p.add_argument("--drop-height", type=float, metavar="M",
+                   help="box height of a drop jump in metres (gives touchdown velocity and impulse-based height)")
+    p.add_argument("--all-metrics", action="store_true", help="list every metric in the table, not only the key ones")
+    p.set_defaults(func=run)
+
+
+def read(args: argparse.Namespace) -> Recording:
+    """Read the file named in ``args``; a bad file or option becomes a :class:`CliError`."""
+    try:
+        return read_force_file(
+            args.file,
+            rate=args.rate,
+            layout=args.layout,
+            force_column=args.force_column,
+            left_column=args.left_column,
+            right_column=args.right_column,
+            trial=args.trial,
+        )
+    except ForceFileError as exc:
+        raise CliError(str(exc)) from None
+
+
+def analysis_params(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword parameters for the analysis from the command-line options."""
+    params: dict[str, Any] = {}
+    if args.filter_hz is not None:
+        if not args.filter_hz > 0:
+            raise CliError(f"--filter must be a positive cut-off frequency in Hz, got {args.filter_hz:g}")
+        params["filter_cutoff"] = float(args.filter_hz)
+    if args.drop_height is not None:
+        if args.test not in ("dj", "auto"):
+            raise CliError(f"--drop-height applies to drop jumps (--test dj), not to --test {args.test}")
+        params["drop_height"] = float(args.drop_height)
+    return params
+
+
+def analyse_recording(rec: Recording, test: str, params: dict[str, Any]) -> list[AnalysedTrial]:
+    """Find the trials of ``rec`` and analyse each; raises :class:`CliError` when none is found."""
+    # Imported here so that ``forcelab --help`` and reading errors do not wait for scipy to load.
+    from forcelab.analysis.dispatch import analyze
+    from forcelab.analysis.segmentation import find_trials
+
+    trace = rec.trace
+    if params.get("filter_cutoff") is not None and params["filter_cutoff"] >= trace.rate / 2:
+        raise CliError(
+            f"--filter {params['filter_cutoff']:g} Hz is at or above half the sample rate "
+            f"({trace.rate / 2:g} Hz); choose a lower cut-off"
+        )
+    kind = "pull" if test == "imtp" else "jump"
+    try:
+        segments = find_trials(trace, kind=kind)
+        if not segments and test == "auto":
+            segments = find_trials(trace, kind="pull")
+    except ValueError as exc:
+        raise CliError(f"{rec.source}: {exc}") from None
+    if not segments:
+        what = {"auto": "jump or pull", "imtp": "pull"}.get(test, f"{test} jump")
+        raise CliError(
+            f"{rec.source}: no {what} found in {trace.duration:.2f} s of force "
+            f"(from {float(trace.total.min()):.0f} to {float(trace.total.max()):.0f} N); "
+            "check the file, the force columns and --test"
+        )
+    trials = []
+    for seg in segments:
+        piece: ForceTrace = trace.slice(seg.start, seg.end)
+        try:
+            # With "auto", dispatch tells the test from the trial and records what it saw and why.
+            result = analyze(piece, test, **params)
+        except ValueError as exc:
+            raise CliError(f"{rec.source}: trial at {seg.start / trace.rate:.2f} s: {exc}") from None
+        trials.append(AnalysedTrial(
+            start=seg.start / trace.rate,
+            end=seg.end / trace.rate,
+            start_index=seg.start,
+            result=result,
+        ))
+    return trials
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``forcelab analyze``; returns the exit code."""
+    params = analysis_params(args)
+    rec = read(args)
+    trials = analyse_recording(rec, args.test, params)
+    report = FileReport(
+        test=args.test,
+        file=rec.source,
+        rate=rec.trace.rate,
+        layout=rec.layout,
+        duration=rec.trace.duration,
+        two_plates=rec.trace.has_plates,
+        trials=trials,
+        notes=rec.notes,
+        columns=rec.columns,
+        params=params,
+    )
+    if args.json:
+        sys.stdout.write(report_to_json(report) + "\n")
+    else:
+        sys.stdout.write(format_table(report, all_metrics=args.all_metrics))
+    return 0
