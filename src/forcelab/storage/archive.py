@@ -27,7 +27,7 @@ def archive_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
         path = Path(os.environ[ENV_VAR])
     else:
         path = Path(platformdirs.user_data_dir("forcelab", appauthor=False))
-    path = path.expanduser()
+    path = path.expanduser().absolute()
     (path / SESSIONS_DIR).mkdir(parents=True, exist_ok=True)
     return path
 
