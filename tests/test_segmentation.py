@@ -228,3 +228,32 @@ def test_running_sums_stay_exact_when_they_wrap() -> None:
     ref = np.lib.stride_tricks.sliding_window_view(x, 500)[1:]
     assert mean == pytest.approx(ref.mean(axis=1), abs=0.006)  # centinewton resolution
     assert sd == pytest.approx(ref.std(axis=1, ddof=1), abs=0.01)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    steps=st.lists(st.sampled_from(["cmj", "sj", "dj"]), min_size=1, max_size=5),
+    rate=st.sampled_from([500.0, 1000.0, 2000.0]),
+    noise=st.floats(min_value=0.0, max_value=4.0),
+    mass=st.floats(min_value=50.0, max_value=110.0),
+    seed=st.integers(0, 1000),
+)
+def test_synthetic_sessions_of_n_trials(steps: list[str], rate: float, noise: float, mass: float,
+                                        seed: int) -> None:
+    tr, truths = synthetic.session(list(steps), rate=rate, noise_sd=noise, body_mass=mass, seed=seed,
+                                   plates=False)
+    segs = find_trials(tr)
+    assert len(segs) == len(steps)
+    for s, t in zip(segs, truths, strict=True):
+        assert abs(_ev(s, "takeoff") / rate - t["takeoff_time"]) <= 0.01
+        assert s.test_hint == ("dj" if t["test_name"] == "dj" else "")
+
+
+def test_load_cell_pull_from_zero() -> None:
+    # a load cell on a chain reads ~0 N at rest: 0 N must not mean "nobody there"
+    trial = synthetic.isometric_pull(noise_sd=1.0, seed=1, plates=False, quiet_before=2.0)
+    cell = ForceTrace(trial.trace.rate, trial.trace.total - trial.truth["body_weight"])
+    assert find_trials(cell, kind="pull") == []  # with the plate default, 0 N is an empty plate
+    segs = find_trials(cell, kind="pull", flight_threshold=float("-inf"), min_pull_frac=0.0)
+    assert len(segs) == 1
+    assert _ev(segs[0], "pull_start") / cell.rate == pytest.approx(trial.truth["onset_time"], abs=0.05)
