@@ -163,3 +163,17 @@ def test_journal_decoding_survives_any_damage() -> None:
 
     check()
     assert journal.replay(journal.decode(good)).trials[0].accepted is True
+
+
+def test_decision_changed_after_the_session_closed(tmp_path: Path) -> None:
+    from forcelab.storage.edit import set_trial_decision
+    from forcelab.storage.h5open import SessionFileError
+
+    path = write_session(tmp_path / "s.h5", trials=2, trial_rows=200, gap_rows=100)
+    set_trial_decision(path, 2, True, "re-watched the video: fine")
+    set_trial_decision(path, 1, None)
+    s = open_session(path)
+    assert [(t.accepted, t.note) for t in s.trials] == [(None, ""), (True, "re-watched the video: fine")]
+    assert s.trials[1].metrics["peak_force"]["value"] == 2002.0  # nothing else changed
+    with pytest.raises(SessionFileError, match="no trial 9"):
+        set_trial_decision(path, 9, True)
