@@ -188,3 +188,24 @@ def test_garbage_on_the_line_shows_in_the_counters(qtbot, archive: Path) -> None
     qtbot.waitUntil(lambda: engine.ring.total_written > after + 500, timeout=5000)  # still streaming
     assert window.live.frames > 0 and window.isVisible()
     window.close()
+
+
+def test_demo_connects_by_itself_and_a_bad_port_does_not_freeze(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    window = build_window(demo=True)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.session.link is not None, timeout=10_000)
+        link = window.session.link
+        assert link is not None and link.simulator is not None
+        qtbot.waitUntil(lambda: window.live.frames > 3, timeout=5000)
+        assert window.sim_button.isVisible()
+        window.session.detach()
+        assert window.session.link is None and not window.sim_button.isVisible()
+        # a port that does not exist: an error in words, the window keeps working
+        window.connect_device("/dev/forcelab-no-such-port", PROFILE, 1000.0)
+        qtbot.waitUntil(lambda: "Cannot connect" in window.statusBar().currentMessage(), timeout=10_000)
+        assert "forcelab-no-such-port" in window.statusBar().currentMessage()
+        assert window.device.connect_button.isEnabled()
+    finally:
+        window.close()

@@ -16,6 +16,9 @@ from forcelab.gui.theme import apply_theme
 
 log = logging.getLogger(__name__)
 
+DEMO_PROFILE = "forcelab dual plate (8 cells)"
+DEMO_RATE = 1000.0
+
 
 def application() -> QtWidgets.QApplication:
     """The process's QApplication (created once, themed)."""
@@ -43,10 +46,11 @@ def build_window(*, archive: str | Path | None = None, demo: bool = False) -> Ma
         log.error("cannot open the archive: %s", exc)
         arch = None
     session = LiveSession(arch)
+    if demo:  # start the plates first: their start-up overlaps building the window (queued until it runs)
+        profiles = services.builtin_profiles()
+        session.connect_async("simulated plates", services.start_simulated, profiles[DEMO_PROFILE], DEMO_RATE)
     window = MainWindow(session)
     window.show_entries(session.load_today())
-    if demo:
-        window.start_simulated()
     return window
 
 

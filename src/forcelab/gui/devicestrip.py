@@ -124,6 +124,7 @@ class DeviceStrip(QtWidgets.QFrame):
         """Switch the strip between its connected and idle looks."""
         self._connected = connected
         self.connect_button.setText("Disconnect" if connected else "Connect")
+        self.connect_button.setEnabled(True)
         for widget in (self.port, self.profile, self.rate, self.simulate_button, self.refresh):
             widget.setEnabled(not connected)
         for button in (self.tare_button, self.calibrate_button):
@@ -135,6 +136,13 @@ class DeviceStrip(QtWidgets.QFrame):
             self.state.setText("not connected")
             _set_state_style(self.state, "idle")
             self.rate_label.setText("— Hz")
+
+    def show_connecting(self, what: str) -> None:
+        """Show that a connection is being made (buttons off until it succeeds or fails)."""
+        for widget in (self.connect_button, self.simulate_button):
+            widget.setEnabled(False)
+        self.state.setText(f"connecting to {what}…")
+        _set_state_style(self.state, "silent")
 
     def show_status(self, status: Any) -> None:
         """Show an engine status snapshot (fields of ``EngineStatus``)."""

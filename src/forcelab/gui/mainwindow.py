@@ -145,7 +145,8 @@ class MainWindow(QtWidgets.QMainWindow):
         d = self.device
         d.connect_requested.connect(self.connect_device)
         d.disconnect_requested.connect(s.detach)
-        d.simulate_requested.connect(self.start_simulated)
+        d.simulate_requested.connect(lambda profile, rate: self.start_simulated_async(profile, rate))
+        s.connecting.connect(self.device.show_connecting)
         d.tare_requested.connect(self.tare)
         d.calibrate_requested.connect(self.calibrate)
         d.refresh_requested.connect(self.refresh_ports)
@@ -207,13 +208,17 @@ class MainWindow(QtWidgets.QMainWindow):
                                      "Start simulated plates")
 
     def connect_device(self, port: str, profile: str, rate: float) -> None:
-        """Connect to a real port."""
-        try:
-            link = services.connect(port, self.profiles[profile], rate)
-        except services.ServiceError as exc:
-            self.show_error(f"Cannot connect: {exc}")
+        """Connect to a real port (on a worker thread: the window stays responsive)."""
+        if not port:
+            self.show_error("Choose a serial port first (or start the simulated plates)")
             return
-        self.session.attach(link)
+        self.session.connect_async(port, services.connect, port, self.profiles[profile], rate)
+
+    def start_simulated_async(self, profile: str | None = None, rate: float | None = None, **options: Any) -> None:
+        """Start simulated plates on a worker thread (the Simulate button, the banner, ``--demo``)."""
+        name = profile or self.device.profile.currentText()
+        self.session.connect_async("simulated plates", services.start_simulated, self.profiles[name],
+                                   rate or float(self.device.rate.currentData()), **options)
 
     def start_simulated(self, profile: str | None = None, rate: float | None = None, **options: Any) -> bool:
         """Start simulated plates and connect to them (what ``--demo`` does)."""
@@ -244,7 +249,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _banner_action(self) -> None:
         if self.banner.button.text() == "Start simulated plates":
-            self.start_simulated()
+            self.start_simulated_async()
 
     def _on_connection(self, connected: bool, description: str) -> None:
         self.device.set_connected(connected, description)

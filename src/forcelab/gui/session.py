@@ -10,6 +10,8 @@ recorder's own thread (:mod:`forcelab.gui.recorder`).
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,6 +73,9 @@ class LiveSession(QtCore.QObject):
     recording = QtCore.Signal(bool, str)
     error = QtCore.Signal(str)
 
+    connecting = QtCore.Signal(str)
+    _link_in = QtCore.Signal(object)
+    _link_failed = QtCore.Signal(str)
     _status_in = QtCore.Signal(object)
     _trial_in = QtCore.Signal(object)
     _analysis_in = QtCore.Signal(int, object, str)
@@ -94,6 +99,10 @@ class LiveSession(QtCore.QObject):
         self._trial_in.connect(self._on_trial, q)
         self._analysis_in.connect(self._on_analysis, q)
         self._error_in.connect(self.error, q)
+        self._link_in.connect(self._on_link, q)
+        self._link_failed.connect(self._on_link_failed, q)
+        self._closing = False
+        self._pending_connect = False
 
     # ------------------------------------------------------------------ device
     def attach(self, link: services.DeviceLink) -> None:
@@ -105,6 +114,36 @@ class LiveSession(QtCore.QObject):
         link.engine.add_block_listener(self._on_block_engine_thread)
         self._lost = False
         self.connection.emit(True, link.description)
+
+    def connect_async(self, what: str, fn: Callable[..., services.DeviceLink], *args: Any, **kwargs: Any) -> None:
+        """Connect on a worker thread (a device's start-up conversation can take seconds) and attach the
+        link when it is ready; the window stays responsive meanwhile. ``what`` names the device."""
+        if self._pending_connect:
+            return
+        self._pending_connect = True
+        self.connecting.emit(what)
+
+        def work() -> None:
+            try:
+                link = fn(*args, **kwargs)
+            except services.ServiceError as exc:
+                self._link_failed.emit(f"Cannot connect to {what}: {exc}")
+                return
+            self._link_in.emit(link)
+
+        threading.Thread(target=work, name="forcelab-connect", daemon=True).start()
+
+    def _on_link(self, link: services.DeviceLink) -> None:
+        self._pending_connect = False
+        if self._closing:
+            link.stop()
+            return
+        self.attach(link)
+
+    def _on_link_failed(self, message: str) -> None:
+        self._pending_connect = False
+        self.connection.emit(False, "")
+        self.error.emit(message)
 
     def detach(self) -> None:
         """Stop recording and disconnect."""
@@ -303,5 +342,6 @@ class LiveSession(QtCore.QObject):
 
     def shutdown(self) -> None:
         """Close everything (on window close): the session file is completed, nothing is lost."""
+        self._closing = True
         self.detach()
         self._executor.shutdown(wait=True, cancel_futures=False)
