@@ -69,3 +69,16 @@ def test_unknown_parameter_names_the_test() -> None:
 def test_auto_on_an_unrecognisable_trace() -> None:
     with pytest.raises(ValueError, match="cannot tell the test"):
         analyze(ForceTrace(1000.0, np.full(3000, 700.0)), "auto")
+
+
+def test_hand_placed_events_route_or_say_why() -> None:
+    trial = synthetic.isometric_pull(noise_sd=1.0, seed=2)
+    auto = analyze(trial.trace, "imtp")
+    onset = auto.events["onset"].index
+    assert onset is not None
+    res = analyze(trial.trace, "imtp", events={"onset": onset + 5})
+    assert res.events["onset"].index == onset + 5 and res.events["onset"].method == "edited"
+    for test in ("cmj", "sj", "dj"):
+        if "events" not in parameters(test):
+            with pytest.raises(NotImplementedError, match="hand-placed events"):
+                analyze(MAKERS[test](noise_sd=1.0, seed=1).trace, test, events={"onset": 10})

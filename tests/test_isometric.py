@@ -284,3 +284,25 @@ def test_optional_low_pass_filter(shared_data: Path) -> None:
     assert _val(filt, "baseline_sd") < _val(raw, "baseline_sd")
     with pytest.raises(ValueError, match="Nyquist"):
         analyze_isometric(rec.trace, filter_cutoff=600.0)
+
+
+def test_hand_placed_events(shared_data: Path) -> None:
+    # the review screen lets the tester drag the onset, release or baseline window; metrics follow
+    rec = _read(shared_data, "Example1.csv")
+    auto = analyze_isometric(rec.trace)
+    onset = _idx(auto, "onset")
+    moved = analyze_isometric(rec.trace, events={"onset": onset - 20})
+    assert moved.events["onset"].method == "edited" and _idx(moved, "onset") == onset - 20
+    assert moved.params["edited_events"] == "onset"
+    assert _val(moved, "time_to_peak_force") == pytest.approx(_val(auto, "time_to_peak_force") + 0.020)
+    assert _val(moved, "force_at_100ms") == rec.trace.total[onset - 20 + 100]
+    assert moved.value("peak_force") == auto.value("peak_force")
+    base = analyze_isometric(rec.trace, events={"baseline_start": 0, "release": _idx(auto, "release") + 50})
+    assert _val(base, "baseline_force") == pytest.approx(float(np.mean(rec.trace.total[:1000])))
+    assert base.events["baseline_start"].method == "edited"
+    assert _val(base, "length_of_pull") == pytest.approx(
+        (_idx(auto, "release") + 50 - _idx(base, "onset")) / rec.trace.rate)
+    with pytest.raises(ValueError, match="outside its range"):
+        analyze_isometric(rec.trace, events={"onset": rec.trace.n - 1})
+    with pytest.raises(ValueError, match="editable: baseline_start, onset, release"):
+        analyze_isometric(rec.trace, events={"peak_force": 100})

@@ -4,13 +4,14 @@
 :func:`forcelab.analysis.detect.detect_test_type`, and the result records what was detected and why
 (``params["detected_test"]``, ``params["detection"]`` and the flag ``test_auto_detected``). Parameters
 that the chosen analysis does not take are an error naming them and the valid ones, not a traceback.
-The analysis modules are imported when first used, so that this module loads without them.
+``events=`` carries events placed by hand in the review screen to analyses that take them. The analysis
+modules are imported when first used, so that this module loads without them.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from forcelab.analysis.types import ForceTrace, TrialResult
@@ -46,10 +47,13 @@ def parameters(test: str) -> dict[str, Any]:
     return {k: v.default for k, v in sig.parameters.items() if v.kind is inspect.Parameter.KEYWORD_ONLY}
 
 
-def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
+def analyze(trace: ForceTrace, test: str, *, events: Mapping[str, int] | None = None,
+            **params: Any) -> TrialResult:
     """Analyse one trial of ``test`` (``"cmj"``, ``"sj"``, ``"dj"``, ``"imtp"`` or ``"auto"``).
 
-    Raises :class:`ValueError` for an unknown test, a parameter the analysis does not take, or (with
+    ``events`` are events placed by hand (name -> sample index), passed to analyses that accept them;
+    an analysis that does not raises :class:`NotImplementedError` saying so. Raises
+    :class:`ValueError` for an unknown test, a parameter the analysis does not take, or (with
     ``"auto"``) a trace whose test cannot be told.
     """
     if not isinstance(test, str) or (test not in TESTS and test != "auto"):
@@ -61,10 +65,14 @@ def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
         detected = detect_test_type(trace)
         test = detected[0]
     valid = parameters(test)
-    unknown = sorted(set(params) - set(valid))
+    unknown = sorted(set(params) - (set(valid) - {"events"}))
     if unknown:
         raise ValueError(f"parameter(s) {', '.join(unknown)} do not apply to the {_NAMES[test]} ({test}); "
                          f"valid: {', '.join(sorted(valid))}")
+    if events:
+        if "events" not in valid:
+            raise NotImplementedError(f"the {_NAMES[test]} analysis cannot take hand-placed events yet")
+        params["events"] = dict(events)
     result = _function(test)(trace, **params)
     if detected is not None:
         result.params["detected_test"] = detected[0]

@@ -49,6 +49,9 @@ REF_PEAK_RFD = (
 
 BASELINES = ("steadiest", "first")
 
+#: Events that a tester may place by hand (``events=``): the baseline window's start, onset, release.
+EDITABLE_EVENTS = ("baseline_start", "onset", "release")
+
 
 #: Default parameters of :func:`analyze_isometric` (seconds, standard deviations, newtons).
 DEFAULTS: dict[str, Any] = {
@@ -138,6 +141,28 @@ def _onset_backwards(x: np.ndarray, threshold: float, lo: int, peak: int, bridge
     return lo + int(ends[j]) + 1
 
 
+def _check_events(events: Mapping[str, int] | None, *, n: int, w: int, peak: int, rate: float) -> dict[str, int]:
+    """Hand-placed events as validated sample indices (ValueError naming the event and its range)."""
+    if not events:
+        return {}
+    unknown = sorted(set(events) - set(EDITABLE_EVENTS))
+    if unknown:
+        raise ValueError(f"event(s) {', '.join(unknown)} cannot be placed by hand in an isometric pull; "
+                         f"editable: {', '.join(EDITABLE_EVENTS)}")
+    out: dict[str, int] = {}
+    limits = {"baseline_start": (0, peak - w), "onset": (0, peak - 1), "release": (peak + 1, n - 1)}
+    for name, value in events.items():
+        idx = int(value)
+        lo, hi = limits[name]
+        if not lo <= idx <= hi:
+            raise ValueError(f"{name} at sample {idx} ({idx / rate:.3f} s) is outside its range "
+                             f"{lo / rate:.3f}-{max(lo, hi) / rate:.3f} s (peak force at {peak / rate:.3f} s)")
+        out[name] = idx
+    if "baseline_start" in out and "onset" in out and out["onset"] < out["baseline_start"] + w:
+        raise ValueError("the onset is inside the baseline window; move the onset later or the baseline earlier")
+    return out
+
+
 def _steadiest_start(x: np.ndarray, w: int, *, lo: int, rise: int, onset_sd: float, max_lead: int) -> int:
     """Start of the steadiest ``w``-sample window in ``x[lo:rise]`` that is a plausible baseline.
 
@@ -203,6 +228,7 @@ def analyze_isometric(
     g: float = G,
     filter_cutoff: float | None = None,
     filter_order: int = 4,
+    events: Mapping[str, int] | None = None,
 ) -> TrialResult:
     """Analyse one isometric pull recorded as vertical force (plate under the feet, or a load cell).
 
@@ -220,6 +246,9 @@ def analyze_isometric(
     relative forces; without it the baseline force divided by ``g`` is used (right when the athlete
     stands on the plate without pre-tension). ``filter_cutoff`` (Hz, off by default) low-pass filters
     the force first (zero-lag Butterworth of ``filter_order``, :func:`forcelab.analysis.filters.lowpass`).
+    ``events`` places events by hand (sample indices of the trace; names in :data:`EDITABLE_EVENTS`):
+    they replace the detected ones, carry the method ``"edited"`` and are listed in
+    ``params["edited_events"]``; an index outside its allowed range is a :class:`ValueError`.
 
     Returns a :class:`TrialResult` with ``test="imtp"``. Invalid parameters raise :class:`ValueError`;
     a trace without a usable pull gives not-found events and metrics with the reason.
@@ -260,19 +289,24 @@ def analyze_isometric(
 
     peak = int(np.argmax(x))
     fpeak = float(x[peak])
-    if peak < w:
+    edited = _check_events(events, n=n, w=w, peak=peak, rate=rate)
+    if edited:
+        res.params["edited_events"] = ",".join(sorted(edited))
+    if peak < w and "baseline_start" not in edited:
         return _not_found(res, f"the highest force ({fpeak:.1f} N) is in the first {baseline_window:g} s: "
                           "no baseline before the pull", windows)
     low = float(np.percentile(x[:peak], 10.0))
     mid = 0.5 * (low + fpeak)
     under = np.flatnonzero(x[:peak] < mid)
     rise = int(under[-1]) + 1 if under.size else 0
-    if rise < w:
+    if rise < w and "baseline_start" not in edited:
         return _not_found(res, f"force rises to the peak within {rise / rate:.3f} s of the start: no "
                           f"{baseline_window:g} s baseline before the pull", windows)
 
     # ---- baseline
-    if baseline == "first":
+    if "baseline_start" in edited:
+        b0 = edited["baseline_start"]
+    elif baseline == "first":
         b0 = 0
     else:
         b0 = _steadiest_start(x, w, lo=max(0, rise - max(w, int(round(baseline_search * rate)))), rise=rise,
@@ -282,7 +316,7 @@ def analyze_isometric(
     b_mean = float(np.mean(seg))
     b_sd = float(np.std(seg, ddof=1))
     threshold = b_mean + onset_sd * b_sd
-    method_b = f"imtp_baseline_{baseline}"
+    method_b = "edited" if "baseline_start" in edited else f"imtp_baseline_{baseline}"
     bparams: dict[str, ParamValue] = {"baseline": baseline, "baseline_window": float(baseline_window)}
     if baseline == "steadiest":
         bparams["baseline_search"] = float(baseline_search)
@@ -317,7 +351,9 @@ def analyze_isometric(
     # ---- onset, release, peak
     bridge = int(round(onset_persistence * rate))
     onset: int | None = None
-    if fpeak <= threshold or fpeak - b_mean < min_pull_force:
+    if "onset" in edited:
+        onset, reason = edited["onset"], ""
+    elif fpeak <= threshold or fpeak - b_mean < min_pull_force:
         reason = (f"no pull: the highest force ({fpeak:.1f} N) is {fpeak - b_mean:.1f} N above the baseline "
                   f"({b_mean:.1f} N), under the onset threshold ({threshold:.1f} N) or the "
                   f"{min_pull_force:g} N minimum pull")
@@ -332,7 +368,7 @@ def analyze_isometric(
                               description="Highest vertical force of the pull"))
         _fill_not_found(res, reason, windows)
         return res
-    res.add_event(Event("onset", onset, rate, method="imtp_onset_sd"))
+    res.add_event(Event("onset", onset, rate, method="edited" if "onset" in edited else "imtp_onset_sd"))
     if (rise - onset) / rate > max_onset_lead:
         res.flag("early_onset", f"onset is {(rise - onset) / rate:.2f} s before the force reaches half-way to "
                  f"the peak (over {max_onset_lead:g} s): drifting force crossed the threshold before the pull; "
@@ -340,7 +376,10 @@ def analyze_isometric(
     res.add_event(Event("peak_force", peak, rate, method="imtp_peak"))
     after = np.flatnonzero(x[peak:] <= threshold)
     release: int | None = peak + int(after[0]) if after.size else None
-    if release is None:
+    if "release" in edited:
+        release = edited["release"]
+        res.add_event(Event("release", release, rate, method="edited"))
+    elif release is None:
         res.add_event(Event("release", None, rate, method="imtp_release",
                             reason="force is still above the onset threshold at the end of the recording"))
     else:
