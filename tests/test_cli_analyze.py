@@ -264,3 +264,22 @@ def test_drop_height_option(capsys: pytest.CaptureFixture[str]) -> None:
     assert v["drop_height"] == pytest.approx(0.3)
     assert v["jump_height_takeoff_velocity"] is not None and 0.1 < v["jump_height_takeoff_velocity"] < 0.7
     assert "drop jumps" in run_error(capsys, path, "--test", "cmj", "--drop-height", "0.3")
+
+
+def test_file_cut_tightly_around_one_jump(capsys: pytest.CaptureFixture[str], shared_data: Path) -> None:
+    """plateforce trials are trimmed to one jump (no quiet stance after landing): analysed whole, with a note."""
+    doc = run_json(capsys, str(shared_data / "plateforce/subject01_trial1.force.txt"), "--rate", "1200")
+    assert len(doc["trials"]) == 1 and doc["trials"][0]["test"] == "cmj"
+    assert any("whole recording" in n for n in doc["notes"])
+    v = values(doc["trials"][0])
+    # plateforce's own result on this trial is 0.4105 m (take-off velocity); same method family, so 2 cm
+    # covers weighing-window differences (the analysis tests hold the tight comparison).
+    assert v["jump_height_takeoff_velocity"] == pytest.approx(0.4105, abs=0.02)
+
+
+def test_quiet_recording_with_auto_cannot_tell(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    quiet = tmp_path / "still.csv"
+    force = 650 + np.random.default_rng(2).normal(0, 2, 3000)
+    quiet.write_text("time,force\n" + "".join(f"{i / 1000:.3f},{f:.2f}\n" for i, f in enumerate(force)))
+    err = run_error(capsys, str(quiet))
+    assert "still.csv" in err

@@ -90,8 +90,31 @@ def analysis_params(args: argparse.Namespace) -> dict[str, Any]:
     return params
 
 
-def analyse_recording(rec: Recording, test: str, params: dict[str, Any]) -> list[AnalysedTrial]:
-    """Find the trials of ``rec`` and analyse each; raises :class:`CliError` when none is found."""
+#: The event without which an analysis found no trial at all, per test.
+KEY_EVENTS: dict[str, str] = {"cmj": "takeoff", "sj": "takeoff", "dj": "takeoff", "imtp": "onset"}
+
+
+def _kind_for(trace: ForceTrace, test: str) -> str:
+    """Which segmentation to run: ``pull`` for isometric tests, ``jump`` otherwise (told from the trace for auto)."""
+    if test != "auto":
+        return "pull" if test == "imtp" else "jump"
+    from forcelab.analysis.detect import detect_test_type
+
+    try:
+        detected, _why = detect_test_type(trace)
+    except ValueError:
+        return "jump"  # each trial found is detected again on its own; a failure there is reported
+    return "pull" if detected == "imtp" else "jump"
+
+
+def analyse_recording(rec: Recording, test: str, params: dict[str, Any]) -> tuple[list[AnalysedTrial], list[str]]:
+    """Find the trials of ``rec`` and analyse each; also returns notes about how the trials were found.
+
+    When segmentation finds no trial (a file cut tightly around one jump, with no quiet stance after the
+    landing, or one that ends in flight), the whole recording is analysed as one trial and a note says so;
+    if that analysis does not find the trial's key event either (take-off, or a pull's onset), the file
+    holds no trial and :class:`CliError` says why.
+    """
     # Imported here so that ``forcelab --help`` and reading errors do not wait for scipy to load.
     from forcelab.analysis.dispatch import analyze
     from forcelab.analysis.segmentation import find_trials
@@ -102,42 +125,43 @@ def analyse_recording(rec: Recording, test: str, params: dict[str, Any]) -> list
             f"--filter {params['filter_cutoff']:g} Hz is at or above half the sample rate "
             f"({trace.rate / 2:g} Hz); choose a lower cut-off"
         )
-    kind = "pull" if test == "imtp" else "jump"
     try:
-        segments = find_trials(trace, kind=kind)
-        if not segments and test == "auto":
-            segments = find_trials(trace, kind="pull")
+        segments = find_trials(trace, kind=_kind_for(trace, test))
     except ValueError as exc:
         raise CliError(f"{rec.source}: {exc}") from None
-    if not segments:
-        what = {"auto": "jump or pull", "imtp": "pull"}.get(test, f"{test} jump")
-        raise CliError(
-            f"{rec.source}: no {what} found in {trace.duration:.2f} s of force "
-            f"(from {float(trace.total.min()):.0f} to {float(trace.total.max()):.0f} N); "
-            "check the file, the force columns and --test"
-        )
+    notes: list[str] = []
+    spans = [(seg.start, seg.end) for seg in segments]
+    if not spans:
+        spans = [(0, trace.n)]
+        notes.append("no trial boundaries found (no quiet stance around a trial); the whole recording was "
+                     "analysed as one trial")
     trials = []
-    for seg in segments:
-        piece: ForceTrace = trace.slice(seg.start, seg.end)
+    for start, end in spans:
+        piece: ForceTrace = trace.slice(start, end)
         try:
             # With "auto", dispatch tells the test from the trial and records what it saw and why.
             result = analyze(piece, test, **params)
         except ValueError as exc:
-            raise CliError(f"{rec.source}: trial at {seg.start / trace.rate:.2f} s: {exc}") from None
-        trials.append(AnalysedTrial(
-            start=seg.start / trace.rate,
-            end=seg.end / trace.rate,
-            start_index=seg.start,
-            result=result,
-        ))
-    return trials
+            where = "" if not segments else f" trial at {start / trace.rate:.2f} s:"
+            raise CliError(f"{rec.source}:{where} {exc}") from None
+        if not segments:
+            key = result.events.get(KEY_EVENTS.get(result.test, ""))
+            if key is None or not key.found:
+                why = "" if key is None else f": {key.reason}"
+                raise CliError(
+                    f"{rec.source}: no {result.test} trial found in {trace.duration:.2f} s of force "
+                    f"(from {float(trace.total.min()):.0f} to {float(trace.total.max()):.0f} N){why}"
+                )
+        trials.append(AnalysedTrial(start=start / trace.rate, end=end / trace.rate, start_index=start,
+                                    result=result, end_index=end))
+    return trials, notes
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``forcelab analyze``; returns the exit code."""
     params = analysis_params(args)
     rec = read(args)
-    trials = analyse_recording(rec, args.test, params)
+    trials, notes = analyse_recording(rec, args.test, params)
     report = FileReport(
         test=args.test,
         file=rec.source,
@@ -146,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
         duration=rec.trace.duration,
         two_plates=rec.trace.has_plates,
         trials=trials,
-        notes=rec.notes,
+        notes=(*rec.notes, *notes),
         columns=rec.columns,
         params=params,
     )

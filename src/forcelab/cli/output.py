@@ -51,6 +51,7 @@ class AnalysedTrial:
     end: float
     start_index: int
     result: TrialResult
+    end_index: int = -1  # exclusive; -1 when unknown
 
 
 @dataclass

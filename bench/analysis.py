@@ -1,0 +1,208 @@
+"""Speed of forcelab's analysis on real recordings, and of the ``jumpmetrics`` package on the same jump.
+
+Prints, in one run:
+
+* reading: milliseconds per file and MB/s for every real recording read;
+* per test type (cmj, sj, dj, imtp): milliseconds per trial for ``forcelab.analysis.dispatch.analyze`` on
+  the trials ``find_trials`` finds in real files (best of ``--repeat`` runs, like ``timeit``);
+* the goal case: every CMJ metric of a 5 s, 1 kHz, two-plate trial (recordings/examples/cmj_two_plates.csv),
+  against the goal of 5 ms;
+* batch: trials per second for every trial of every real file, read once, found and analysed;
+* baseline: ``jumpmetrics.core.jump_processing.process_jump_trial`` on F02_CTRL1 (its own example, 2000 Hz,
+  26.64 Hz low-pass, 0.25 s weighing) against forcelab on the same recording with the same low-pass, as a ratio
+  (goal: 10x faster).
+
+jumpmetrics is not a forcelab dependency. Install it beside forcelab in a separate environment, e.g.::
+
+    python3 -m venv /work/bench-venv
+    /work/bench-venv/bin/pip install jumpmetrics
+    /work/bench-venv/bin/pip install --no-deps -e .
+    /work/bench-venv/bin/python bench/analysis.py
+
+Without it, this script prints forcelab's figures and says how to get the baseline. The real recordings
+are read from ../shared/data (beside the repository); without them only recordings/examples is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from forcelab.analysis.dispatch import analyze
+from forcelab.analysis.types import ForceTrace
+from forcelab.cli.analyze import analyse_recording
+from forcelab.storage.readers import Recording, read_force_file
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+EXAMPLES = ROOT / "recordings" / "examples"
+GOAL_MS = 5.0
+GOAL_RATIO = 10.0
+
+
+@dataclass
+class Source:
+    """A real recording, how to read it and what test it holds."""
+
+    path: Path
+    test: str
+    read: dict[str, Any]
+
+
+def sources() -> list[Source]:
+    """Every real recording this bench uses that exists on this machine."""
+    s = [
+        Source(EXAMPLES / "cmj_two_plates.csv", "cmj", {}),
+        Source(EXAMPLES / "sj_two_plates.csv", "sj", {}),
+        Source(EXAMPLES / "dj_two_plates.csv", "dj", {}),
+        Source(DATA / "jumpmetrics/F02_CTRL1.txt", "cmj", {"rate": 2000}),
+        Source(DATA / "jumpmetrics/FHOC_P30_SQT300007.txt", "sj", {"rate": 1000}),
+        Source(DATA / "shiny-vertical-jump/example_data/single_trial.csv", "cmj", {"rate": 1000}),
+        Source(DATA / "shiny-vertical-jump/example_data/long_1.csv", "cmj", {"rate": 1000}),
+        Source(DATA / "shiny-vertical-jump/example_data/long_4.csv", "cmj", {"rate": 1000}),
+        *[Source(DATA / "shiny-vertical-jump/example_data/wide_data.csv", "sj", {"rate": 1000, "trial": k})
+          for k in (1, 2, 3, 4)],
+        *[Source(DATA / f"plateforce/subject01_trial{k}.force.txt", "cmj", {"rate": 1200}) for k in range(1, 7)],
+        *[Source(DATA / f"isometric-analyzer/{n}.csv", "imtp", {}) for n in ("Example1", "Example2", "Example3")],
+    ]
+    return [x for x in s if x.path.is_file()]
+
+
+def best_ms(fn: Callable[[], object], repeat: int, number: int = 1) -> float:
+    """Best mean time of ``number`` calls over ``repeat`` runs, in milliseconds (``timeit``'s convention)."""
+    fn()  # warm-up: imports, caches
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / number)
+    return best * 1e3
+
+
+def trials_of(rec: Recording, test: str) -> list[ForceTrace]:
+    """The trials ``forcelab analyze`` finds in ``rec`` (segmentation, or the whole file), as slices."""
+    found, _notes = analyse_recording(rec, test, {})
+    return [rec.trace.slice(t.start_index, t.end_index) for t in found]
+
+
+def bench_reading(srcs: list[Source], repeat: int) -> None:
+    print("== reading (storage.readers.read_force_file)")
+    seen: set[Path] = set()
+    for s in srcs:
+        if s.path in seen:
+            continue
+        seen.add(s.path)
+        ms = best_ms(lambda s=s: read_force_file(s.path, **s.read), repeat)
+        mb = s.path.stat().st_size / 1e6
+        print(f"  {s.path.name:<34} {mb:6.2f} MB  {ms:7.1f} ms  {mb / (ms / 1e3):6.1f} MB/s")
+
+
+def bench_per_test(srcs: list[Source], repeat: int) -> None:
+    print("== analysis per trial (analysis.dispatch.analyze; best of runs)")
+    for test in ("cmj", "sj", "dj", "imtp"):
+        times = []
+        for s in (x for x in srcs if x.test == test):
+            rec = read_force_file(s.path, **s.read)
+            for piece in trials_of(rec, test):
+                ms = best_ms(lambda p=piece, t=test: analyze(p, t), repeat)
+                times.append(ms)
+        if times:
+            print(f"  {test:<5} {len(times):3d} trials   median {np.median(times):6.2f} ms/trial   "
+                  f"min {min(times):6.2f}   max {max(times):6.2f}")
+        else:
+            print(f"  {test:<5} no trial found in the real files")
+
+
+def bench_goal(repeat: int) -> None:
+    print(f"== goal: every CMJ metric of a 5 s, 1 kHz, two-plate trial in under {GOAL_MS:g} ms")
+    path = EXAMPLES / "cmj_two_plates.csv"
+    trace = read_force_file(path).trace
+    ms = best_ms(lambda: analyze(trace, "cmj"), repeat, number=5)
+    n_metrics = len(analyze(trace, "cmj").metrics)
+    verdict = "meets" if ms < GOAL_MS else "MISSES"
+    print(f"  {path.name}: {trace.duration:.1f} s, {trace.rate:g} Hz, two plates={trace.has_plates}: "
+          f"{ms:.2f} ms for {n_metrics} metrics ({verdict} the goal)")
+
+
+def bench_batch(srcs: list[Source]) -> None:
+    print("== batch: every trial of every real file, read once, then found and analysed as forcelab analyze does")
+    recs = [(read_force_file(s.path, **s.read), s.test) for s in srcs]
+    t0 = time.perf_counter()
+    n = 0
+    for rec, test in recs:
+        n += len(analyse_recording(rec, test, {})[0])
+    dt = time.perf_counter() - t0
+    print(f"  {n} trials from {len(recs)} recordings in {dt * 1e3:.0f} ms: {n / dt:.0f} trials/s "
+          "(segmentation included)")
+
+
+def bench_jumpmetrics(repeat: int) -> None:
+    print("== baseline: jumpmetrics 0.2 on F02_CTRL1 (2000 Hz, two plates summed, 26.64 Hz low-pass)")
+    path = DATA / "jumpmetrics/F02_CTRL1.txt"
+    if not path.is_file():
+        print(f"  skipped: {path} not found")
+        return
+    rec = read_force_file(path, rate=2000)
+    total = rec.trace.total
+    try:
+        from jumpmetrics.core.jump_processing import process_jump_trial  # type: ignore[import-not-found]
+    except ImportError:
+        print("  jumpmetrics is not installed here; install it in a separate environment beside forcelab:\n"
+              "    python3 -m venv /work/bench-venv && /work/bench-venv/bin/pip install jumpmetrics\n"
+              "    /work/bench-venv/bin/pip install --no-deps -e . && /work/bench-venv/bin/python bench/analysis.py")
+        return
+
+    def jm() -> dict[str, Any]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return process_jump_trial(total, 2000, "countermovement", 0.25, "F02",
+                                      lowpass_cutoff_frequency=26.64, compute_jump_height_from_flight_time=True)
+
+    jm_ms = best_ms(jm, max(3, repeat // 10))
+    df = jm()["results_dataframe"]
+    pieces = trials_of(rec, "cmj")
+    if not pieces:
+        print("  forcelab found no CMJ in F02_CTRL1; no ratio")
+        return
+    piece = pieces[0]
+    fl_ms = best_ms(lambda: analyze(piece, "cmj", filter_cutoff=26.64), repeat)
+    whole_ms = best_ms(lambda: analyse_recording(rec, "cmj", {"filter_cutoff": 26.64}), repeat)
+    fl = analyze(piece, "cmj", filter_cutoff=26.64)
+    print(f"  {'jumpmetrics process_jump_trial, whole 20 s file':<52} {jm_ms:8.2f} ms")
+    print(f"  {f'forcelab analyze, the trial found ({piece.duration:.1f} s)':<52} {fl_ms:8.2f} ms "
+          f"{jm_ms / fl_ms:6.1f}x faster")
+    print(f"  {'forcelab find_trials + analyze, whole 20 s file':<52} {whole_ms:8.2f} ms "
+          f"{jm_ms / whole_ms:6.1f}x faster (goal {GOAL_RATIO:g}x)")
+    for ours, theirs in (("jump_height_takeoff_velocity", "jump_height_takeoff_velocity"),
+                         ("takeoff_velocity", "takeoff_velocity"), ("peak_force", "peak_force")):
+        mv = fl.value(ours)
+        their = float(df[theirs].iloc[0]) if theirs in df else float("nan")
+        print(f"  same jump: {ours:<30} forcelab {mv if mv is None else round(mv, 4)!s:>10}   "
+              f"jumpmetrics {their:.4f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=30, help="runs per timing; the best is reported")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    srcs = sources()
+    print(f"forcelab analysis bench: {len(srcs)} real recordings; numpy {np.__version__}")
+    bench_reading(srcs, max(3, args.repeat // 5))
+    bench_per_test(srcs, args.repeat)
+    bench_goal(args.repeat)
+    bench_batch(srcs)
+    bench_jumpmetrics(args.repeat)
+
+
+if __name__ == "__main__":
+    main()
