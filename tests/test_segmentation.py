@@ -257,3 +257,11 @@ def test_load_cell_pull_from_zero() -> None:
     segs = find_trials(cell, kind="pull", flight_threshold=float("-inf"), min_pull_frac=0.0)
     assert len(segs) == 1
     assert _ev(segs[0], "pull_start") / cell.rate == pytest.approx(trial.truth["onset_time"], abs=0.05)
+
+
+def test_recording_that_ends_just_after_landing() -> None:
+    # cut 0.1 s after touchdown: the landing check uses what there is, and the trial is kept
+    tr, truths = synthetic.session(["cmj"], noise_sd=2.0, seed=4, plates=False)
+    cut = int((truths[0]["landing_time"] + 0.1) * tr.rate)
+    segs = find_trials(tr.slice(0, cut))
+    assert len(segs) == 1 and segs[0].end == cut

@@ -259,6 +259,8 @@ class OnlineTrialDetector:
         """Close a trial still open at the end of the recording (a landing or pull not yet settled)."""
         end = self._ring.end
         out: list[TrialSegment] = []
+        if self._state == "landcheck":
+            self._landcheck(end, final=True)
         if self._state in ("after", "post", "release"):
             self._emit(out, end)
         elif self._state == "flight" and self._origin == "landing":
@@ -462,9 +464,11 @@ class OnlineTrialDetector:
         self._cursor = e
         return False
 
-    def _landcheck(self, e: int) -> bool:
+    def _landcheck(self, e: int, *, final: bool = False) -> bool:
         lw = max(1, self._s("landing_window"))
-        if e < self._landing + lw:
+        if final:
+            lw = min(lw, e - self._landing)  # the recording ends within the landing window
+        if lw < 1 or e < self._landing + lw:
             return False
         land_peak = float(self._ring.get(self._landing, self._landing + lw).max())
         if self._origin == "contact":
