@@ -31,7 +31,9 @@ def test_a_simulated_cmj_is_detected_and_handed_over_with_both_plates() -> None:
         engine.add_trial_listener(trials.append)
         engine.start()
         try:
-            assert wait(lambda: engine.status().detector_state == "quiet", 8), engine.status()
+            # the athlete steps on after 1 s; let them settle before the jump
+            assert wait(lambda: engine.status().samples > 3 * 500 and engine.status().detector_state == "quiet",
+                        10), engine.status()
             sim.trigger("cmj", jump_height=0.30)
             assert wait(lambda: len(trials) == 1, 15), engine.status()
         finally:

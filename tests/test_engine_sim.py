@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -157,10 +158,11 @@ def test_text_protocol_and_stored_calibration() -> None:
     assert store.load("SIM00001") is None
 
 
-def test_user_calibration_wins_over_the_device(sim: SimulatedPlates) -> None:
+def test_user_calibration_wins_over_the_device(sim: SimulatedPlates, tmp_path: Path) -> None:
     mine = Calibration((0.5,) * 8, (1.0,) * 8, device_serial="SIM00001", source="known_masses")
-    CalibrationStore().save(mine)
-    engine = open_device(sim.port, protocol="binary")
+    store = CalibrationStore(tmp_path)
+    store.save(mine)
+    engine = open_device(sim.port, protocol="binary", store=store)
     try:
         assert engine.calibration == mine
     finally:
