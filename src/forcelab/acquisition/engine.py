@@ -154,7 +154,9 @@ class AcquisitionEngine:
     ``transport`` is opened by :meth:`start` (a :class:`TransportError` from it propagates, with its
     clear message). ``rate`` is the device's nominal sample rate in Hz. ``detector_factory(rate)``
     builds a fresh online trial detector (called at start and after each disconnect); ``None`` turns
-    trial detection off. ``poll_interval`` is the shortest read cycle in seconds: the thread reads at
+    trial detection off. ``ring_seconds`` sizes the ring: ``rate * ring_seconds`` rows of
+    ``len(columns)`` float64 (8 channels, two 4-cell plates: 25 columns, so 2 kHz x 120 s is 48 MB and
+    10 kHz x 120 s is 240 MB; lower it at high rates). ``poll_interval`` is the shortest read cycle in seconds: the thread reads at
     most ``1 / poll_interval`` times a second, whatever the device's packet rate, because the fixed cost
     of a read dominates at high packet rates (see ``bench/acquisition.py``); it adds at most that much
     latency.
