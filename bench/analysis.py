@@ -167,7 +167,7 @@ def bench_jumpmetrics(repeat: int) -> None:
             return process_jump_trial(total, 2000, "countermovement", 0.25, "F02",
                                       lowpass_cutoff_frequency=26.64, compute_jump_height_from_flight_time=True)
 
-    jm_ms = best_ms(jm, max(3, repeat // 10))
+    jm_ms = best_ms(jm, max(5, repeat // 5))
     df = jm()["results_dataframe"]
     pieces = trials_of(rec, "cmj")
     if not pieces:

@@ -258,3 +258,15 @@ def test_truncated_last_row_dropped_with_note(tmp_path: Path) -> None:
     rec = read_force_file(write(tmp_path, "time,force\n0,700\n0.001,701\n0.002,702\n0.003,\n"))
     assert list(rec.trace.total) == [700, 701, 702]
     assert rec.notes and "ignored the last row" in rec.notes[0]
+
+
+def test_semicolon_decimal_comma_export(tmp_path: Path) -> None:
+    """A European spreadsheet export: semicolons between cells, decimal commas inside them."""
+    rec = read_force_file(write(tmp_path, "Zeit;Links;Rechts;Time\n0;350,5;360,25;0,000\n1;351;361;0,002\n"),
+                          left_column="Links", right_column="Rechts")
+    assert rec.trace.rate == 500
+    assert rec.trace.left is not None and list(rec.trace.left) == [350.5, 351.0]
+    assert rec.trace.right is not None and list(rec.trace.right) == [360.25, 361.0]
+    with pytest.raises(ForceFileError, match=r"line 3, column 2 \('Links'\) is not a number: '3x'"):
+        read_force_file(write(tmp_path, "Time;Links;Rechts\n0,000;350,5;360\n0,001;3x;1\n", "b.csv"),
+                        left_column="Links", right_column="Rechts")

@@ -385,7 +385,7 @@ def _parse(table: _Table, cols: Sequence[int]) -> np.ndarray:
         raise _locate_bad_cell(table, cols)
     try:
         if table.decimal_comma:
-            rows = [[cells[c].strip().strip('"').replace(",", ".") for c in cols]
+            rows = [[cells[c].strip().replace(",", ".") for c in cols]
                     for cells in csv.reader(table.lines, delimiter=table.delimiter or ",")]
             data = np.array(rows, dtype=np.float64)
         elif table.delimiter is None:
@@ -520,6 +520,11 @@ def _read_csv(
     assert table.header is not None
     if all(_is_number(h) for h in table.header):
         raise ForceFileError(f"{path}: the first line is numbers, not a header; add a header row or choose --layout")
+    if table.delimiter in (";", "\t"):
+        # European spreadsheet exports: "0,001;712,5" (decimal comma, semicolon or tab between cells).
+        first = _cells_of(table, 0)
+        if any("," in c for c in first) and not any("." in c for c in first):
+            table.decimal_comma = True
     roles: dict[str, int] = {}
     time_col = _find_named(table, _TIME_NAMES)
     if time_col is not None:
