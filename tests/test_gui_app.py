@@ -209,3 +209,33 @@ def test_demo_connects_by_itself_and_a_bad_port_does_not_freeze(qtbot, archive: 
         assert window.device.connect_button.isEnabled()
     finally:
         window.close()
+
+
+def test_calibration_dialog_fits_each_channel_and_applies(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    from forcelab.gui.calibration_dialog import CalibrationDialog
+
+    window = _window(qtbot)
+    try:
+        assert window.start_simulated(PROFILE, 1000.0, noise=2.0, seed=9)
+        link = window.session.link
+        assert link is not None and link.simulator is not None
+        true = link.simulator.true_calibration
+        dialog = CalibrationDialog(link.engine, window, store=None)
+        qtbot.addWidget(dialog)
+        dialog.fit()
+        assert "Cannot fit" in dialog.message.text()  # no points yet: said in words
+        for ch in (0, 5):
+            for kg in (0.0, 20.0, 40.0):  # what the ADC reads with these masses on cell ch
+                counts = true.offsets[ch] + kg * G / true.gains[ch] + (3.0 if kg == 20.0 else 0.0)
+                dialog.add_point(ch, kg, counts)
+        dialog.fit()
+        assert dialog.fit_table.rowCount() == 2
+        fits = {f.channel: f for f in dialog.fitted.fits}
+        assert fits[0].gain == pytest.approx(true.gains[0], rel=1e-3)
+        assert fits[5].offset == pytest.approx(true.offsets[5], abs=3.0)
+        assert 0.0 < fits[0].rms_residual_n < 0.1  # the 3-count bump shows as a residual
+        assert dialog.apply_button.isEnabled()
+        dialog.apply()
+        assert link.engine.calibration.source == "known_masses"
+    finally:
+        window.close()

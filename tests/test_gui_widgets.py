@@ -169,3 +169,55 @@ def test_review_without_recompute_keeps_events_fixed(qtbot, jump) -> None:  # ty
     assert "cannot take edited events" in review.message.text()
     assert review.event_time("takeoff") == pytest.approx(before)  # put back where analysis found it
     assert before is not None and np.isfinite(before)
+
+
+def _feed_of(total: np.ndarray, rate: float):  # type: ignore[no-untyped-def]
+    from forcelab.acquisition.ring import RingBuffer
+    from forcelab.gui.feed import ColumnMap, LiveFeed, SyntheticStreamer
+
+    ring = RingBuffer(len(total) + 10, 1)
+    streamer = SyntheticStreamer(ring, total[:, None], rate * 4, block=50, loop=False)  # 4x real time
+    return LiveFeed(ring, rate, ColumnMap(total=0)), streamer
+
+
+def test_weighing_waits_for_a_steady_second(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from forcelab.gui.testpanel import WeighMonitor
+
+    rate = 1000.0
+    rng = np.random.default_rng(1)
+    sway = 700.0 + 60.0 * np.sin(np.arange(1500) / rate * 2 * np.pi * 1.5)  # 1.5 s of swaying
+    still = 735.0 + rng.normal(0.0, 2.0, 2500)  # then standing still
+    feed, streamer = _feed_of(np.concatenate([sway, still]), rate)
+    monitor = WeighMonitor(window=1.0, max_sd=10.0, timeout=5.0)
+    monitor.start(feed)
+    streamer.start()
+    try:
+        with qtbot.waitSignal(monitor.finished, timeout=6000) as sig:
+            pass
+    finally:
+        streamer.stop()
+    outcome = sig.args[0]
+    assert outcome.steady and outcome.body_weight == pytest.approx(735.0, abs=1.0)
+    assert outcome.sd is not None and outcome.sd < 3.0
+
+
+def test_weighing_asks_again_when_never_steady(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from forcelab.gui.testpanel import TestPanel, WeighMonitor
+
+    rate = 1000.0
+    sway = 700.0 + 60.0 * np.sin(np.arange(4000) / rate * 2 * np.pi * 1.5)
+    feed, streamer = _feed_of(sway, rate)
+    monitor = WeighMonitor(window=1.0, max_sd=10.0, timeout=0.6)
+    panel = TestPanel()
+    qtbot.addWidget(panel)
+    monitor.finished.connect(panel.show_weighing)
+    monitor.start(feed)
+    streamer.start()
+    try:
+        with qtbot.waitSignal(monitor.finished, timeout=5000) as sig:
+            pass
+    finally:
+        streamer.stop()
+    outcome = sig.args[0]
+    assert not outcome.steady
+    assert "weigh again" in outcome.message and "weigh again" in panel.weigh_status.text()
