@@ -216,3 +216,25 @@ def test_per_trial_asymmetry_shifts_the_split_before_the_trial() -> None:
     np.testing.assert_allclose(share, [0.0, 0.2, 0.2], atol=1e-12)
     with pytest.raises(ValueError, match="asymmetry"):
         motion.trigger("cmj", now=0.0, asymmetry=3.0)
+
+
+def test_stream_releases_whole_frames_on_time_and_follows_the_device_crystal() -> None:
+    from forcelab.devices.sim_stream import SampleStream
+
+    motion = SimMotion(channels=8)
+    enc = WireEncoder("binary", 8, samples_per_unit(2000, 8))  # 2 samples per frame
+    stream = SampleStream(motion, enc, rate=2000, t0=10.0, t_boot=9.0, t_motion0=0.0)
+    assert stream.due(9.9999) == []
+    first = stream.due(10.0)  # only sample 0 taken: its frame (samples 0, 1) is not complete
+    assert first == []
+    units = stream.due(10.0005)  # samples 0 and 1 taken
+    assert [(u.counter, u.samples) for u in units] == [(0, 2)]
+    assert list(units[0].micros) == [1_000_000, 1_000_500]  # device clock since its reset
+    units = stream.due(10.5)
+    assert sum(u.samples for u in units) == 998  # samples 2..999; the frame of 1000-1001 is not complete
+    fast = SampleStream(motion, enc, rate=2000, t0=0.0, t_boot=0.0, t_motion0=0.0, clock_ppm=10_000)
+    got = fast.due(1.0)
+    n = sum(u.samples for u in got)
+    assert n == 2020  # 1 % fast crystal: 2020 samples in a host second (counters 0..2019)
+    micros = np.concatenate([u.micros for u in got]).astype(np.int64)
+    assert np.all(np.diff(micros) == 500)  # but its own clock still says 500 us per sample

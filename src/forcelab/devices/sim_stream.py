@@ -1,6 +1,8 @@
 """One stream of the simulated device (START to STOP): samples made in blocks, released on time.
 
-Sample ``k`` of a stream is taken at ``t0 + k / rate`` on the monotonic clock. :class:`SampleStream`
+Sample ``k`` of a stream is taken at ``t0 + k / (rate * (1 + clock_ppm * 1e-6))`` on the host's
+monotonic clock: a device crystal that runs ``clock_ppm`` fast samples that much faster than nominal
+while its own microsecond clock still says exactly ``1e6 / rate`` per sample. :class:`SampleStream`
 computes samples ``batch`` at a time (about 20 ms: athlete force -> counts -> encoded frames, all numpy),
 ahead of the clock, and :meth:`SampleStream.due` hands out each wire unit (frame or line group) once
 its LAST sample's time has come, so frames leave the device no earlier than a real device could send
@@ -38,17 +40,18 @@ class SampleStream:
     """Samples of one stream: counter from 0, device clock from ``t_boot``, motion clock from ``t_motion0``.
 
     ``t0``: monotonic time of sample 0; ``t_boot``: monotonic time of the device reset (micros = 0);
-    ``t_motion0``: motion-clock time of sample 0.
+    ``t_motion0``: motion-clock time of sample 0; ``clock_ppm``: the device crystal's error.
     """
 
     def __init__(self, motion: SimMotion, encoder: WireEncoder, *, rate: int, t0: float, t_boot: float,
-                 t_motion0: float, batch_seconds: float = 0.02) -> None:
+                 t_motion0: float, batch_seconds: float = 0.02, clock_ppm: float = 0.0) -> None:
         self.motion = motion
         self.encoder = encoder
         self.rate = rate
         self.t0 = t0
         self.t_boot = t_boot
         self.t_motion0 = t_motion0
+        self.true_rate = rate * (1.0 + clock_ppm * 1e-6)  # samples per host second
         k = encoder.k
         self.batch = max(1, math.ceil(batch_seconds * rate / k)) * k
         self.released = 0  # samples handed out so far = counter of the next one
@@ -60,9 +63,9 @@ class SampleStream:
         c0 = self._generated
         n = self.batch
         idx = c0 + np.arange(n, dtype=np.float64)
-        t_dev = (self.t0 - self.t_boot) + idx / self.rate  # seconds since the device reset
+        t_dev = (self.t0 - self.t_boot) + idx / self.rate  # device-clock seconds since the reset
         micros = (np.rint(t_dev * 1e6).astype(np.int64) & 0xFFFFFFFF).astype(np.uint32)
-        counts = self.motion.counts(self.t_motion0 + idx / self.rate)
+        counts = self.motion.counts(self.t_motion0 + idx / self.true_rate)
         units = []
         pos = 0
         for data, m in self.encoder.encode(c0, micros, counts):
@@ -74,7 +77,7 @@ class SampleStream:
 
     def due(self, now: float) -> list[DueUnit]:
         """Every unit whose last sample was taken at or before ``now`` and not yet handed out."""
-        last_due = int(math.floor((now - self.t0) * self.rate))  # counter of the newest sample taken
+        last_due = int(math.floor((now - self.t0) * self.true_rate))  # counter of the newest sample taken
         out: list[DueUnit] = []
         while True:
             if self._next_unit >= len(self._units):

@@ -145,6 +145,8 @@ class SimulatedPlates:
     text_units: text protocol values, ``"counts"`` (raw) or ``"newtons"`` (the device applies its working
         calibration, two decimals); text_delimiter: ``;`` (default), ``,``, tab or space.
     cell_positions: the four cells of a plate (metres); default the ``forcelab-dual-plate`` layout.
+    clock_ppm: the device crystal's error in parts per million (e.g. 50: the device samples 50 ppm faster
+        than nominal by the host's clock, while its micros still step exactly 1e6/rate per sample).
     """
 
     def __init__(
@@ -171,6 +173,7 @@ class SimulatedPlates:
         text_units: str = "counts",
         text_delimiter: str = ";",
         cell_positions: tuple[tuple[float, float], ...] | None = None,
+        clock_ppm: float = 0.0,
     ) -> None:
         if protocol not in ("binary", "text"):
             raise ValueError(f"protocol must be 'binary' or 'text', got {protocol!r}")
@@ -185,6 +188,9 @@ class SimulatedPlates:
         self.channels = channels
         if text_units not in ("counts", "newtons"):
             raise ValueError(f"text_units must be 'counts' or 'newtons', got {text_units!r}")
+        if not (math.isfinite(clock_ppm) and abs(clock_ppm) <= 10_000):
+            raise ValueError(f"clock_ppm must be within +-10000, got {clock_ppm!r}")
+        self.clock_ppm = float(clock_ppm)
         self.text_units = text_units
         self.text_delimiter = text_delimiter
         self.motion = SimMotion(channels=channels, body_mass=body_mass, asymmetry=asymmetry, noise=noise,
@@ -377,7 +383,7 @@ class SimulatedPlates:
 
     def stream_index(self, motion_t: float) -> float:
         """The (fractional) sample counter of the current stream at motion time ``motion_t``."""
-        return (motion_t - (self._dev.stream_t0 - self._t_created)) * self._rate
+        return (motion_t - (self._dev.stream_t0 - self._t_created)) * self._rate * (1 + self.clock_ppm * 1e-6)
 
     def recorded(self) -> SampleRecord:
         """Every generated sample so far (requires ``record=True``)."""
@@ -589,7 +595,7 @@ class SimulatedPlates:
         dev.streaming = True
         dev.stream_t0 = now
         dev.stream = SampleStream(self.motion, self._encoder, rate=self._rate, t0=now, t_boot=dev.boot_t,
-                                  t_motion0=now - self._t_created)
+                                  t_motion0=now - self._t_created, clock_ppm=self.clock_ppm)
         dev.stream_no = self._stats.streams
         self._stats.streams += 1
 
