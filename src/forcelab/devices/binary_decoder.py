@@ -13,6 +13,7 @@ counted in ``stats.samples_lost``. The device clock (32-bit microseconds) is unw
 
 from __future__ import annotations
 
+import functools
 import logging
 import zlib
 from collections import deque
@@ -41,7 +42,7 @@ from forcelab.devices.types import DecoderStats, SampleBlock
 
 log = logging.getLogger(__name__)
 
-SMALL_FEED = 4
+SMALL_FEED = 5
 """Below this many delimiters in a feed, frames are COBS-decoded one by one (measured crossover)."""
 _WRAP = 1 << 32
 _HALF = 1 << 31
@@ -108,6 +109,8 @@ class BinaryDecoder:
             return []
         chunk = bytes(self._pending[: cut + 1])
         del self._pending[: cut + 1]
+        if chunk.count(0) < SMALL_FEED:
+            return self._decode_small(chunk)
         return self._decode(chunk)
 
     # ------------------------------------------------------------------------------------ internals
@@ -131,11 +134,6 @@ class BinaryDecoder:
         """
         head = not self._synced and chunk[0] != 0
         self._synced = True
-        if chunk.count(0) < SMALL_FEED:  # a few frames: a plain loop is cheaper than the vector walk
-            frames = [f for f in chunk[:-1].split(DELIMITER) if f]
-            data, offsets, ok = cobs.decode_batch(frames)
-            enc_len = np.fromiter((len(f) + 1 for f in frames), dtype=np.int64, count=len(frames))
-            return data, offsets[:-1], offsets[1:], ok, enc_len, head
         data, starts, ends, ok, estart, eend = cobs.decode_stream(chunk)
         return data, starts, ends, ok, eend - estart + 1, head
 
@@ -258,20 +256,26 @@ class BinaryDecoder:
             rows = data[at : at + starts.size * size].reshape(starts.size, size)
         else:
             rows = data[starts[:, None] + np.arange(size)]
-        rec = np.dtype([("us", "<u4"), ("c", "<i4", (channels,))])
-        dt = np.dtype(
-            [("type", "u1"), ("ch", "u1"), ("k", "u1"), ("counter", "<u4"), ("rec", rec, (count,)), ("crc", "<u4")]
+        frames = np.ascontiguousarray(rows).view(_frame_dtype(channels, count)).reshape(-1)
+        return self._stamp(
+            frames["counter"].astype(np.int64),
+            np.full(frames.shape[0], count, dtype=np.int64),
+            frames["rec"]["us"].reshape(-1),
+            frames["rec"]["c"].reshape(-1, channels),
         )
-        frames = np.ascontiguousarray(rows).view(dt).reshape(-1)
-        nf = frames.shape[0]
-        c32 = frames["counter"].astype(np.int64)
+
+    def _stamp(self, c32: np.ndarray, k: np.ndarray, micros: np.ndarray, counts: np.ndarray) -> SampleBlock:
+        """Unwrap counters and clock of consecutive frames (first counter ``c32`` and ``k`` samples each)."""
+        nf = c32.size
+        frame_end = np.cumsum(k)
+        frame_start = frame_end - k
         # Counter: distance of each frame's first sample from the one expected after the previous frame.
-        expected = np.empty(nf, dtype=np.int64)
-        expected[1:] = c32[:-1] + count
         if self._next32 is None:
             self._next32 = int(c32[0])
             self._next64 = int(c32[0])
+        expected = np.empty(nf, dtype=np.int64)
         expected[0] = self._next32
+        expected[1:] = c32[:-1] + k[:-1]
         gap = (c32 - expected) % _WRAP
         back = gap >= _HALF
         if back.any():
@@ -280,24 +284,86 @@ class BinaryDecoder:
             self.stats.note(f"sample counter went backwards {n_back} time(s) (device restarted?); continuing")
             log.warning("sample counter went backwards %d time(s)", n_back)
             gap[back] = 0
-        lost = int(gap.sum())
-        self.stats.samples_lost += lost
-        first = self._next64 + np.cumsum(gap) + np.arange(nf, dtype=np.int64) * count
-        counter = (first[:, None] + np.arange(count, dtype=np.int64)).reshape(-1).astype(np.uint64)
-        self._next64 = int(first[-1]) + count
-        self._next32 = int((c32[-1] + count) % _WRAP)
+        self.stats.samples_lost += int(gap.sum())
+        first = self._next64 + np.cumsum(gap) + frame_start
+        n = int(frame_end[-1])
+        counter = (np.repeat(first - frame_start, k) + np.arange(n, dtype=np.int64)).astype(np.uint64)
+        self._next64 = int(first[-1]) + int(k[-1])
+        self._next32 = int((c32[-1] + k[-1]) % _WRAP)
         # Clock: signed 32-bit differences, so the wrap and small steps back both come out right.
-        us = frames["rec"]["us"].reshape(-1).astype(np.int64)
-        prev = us[0] if self._last_us is None else self._last_us
-        step = np.empty_like(us)
-        step[0] = (us[0] - prev + _HALF) % _WRAP - _HALF
-        step[1:] = (np.diff(us) + _HALF) % _WRAP - _HALF
+        us = micros.astype(np.int64)
         if self._last_us is None:
+            self._last_us = int(us[0])
             self._us64 = int(us[0])
+        step = np.diff(us, prepend=self._last_us)
+        step = (step + _HALF) % _WRAP - _HALF
         us64 = self._us64 + np.cumsum(step)
         self._us64 = int(us64[-1])
         self._last_us = int(us[-1])
-        counts = frames["rec"]["c"].reshape(-1, channels).astype(np.int32)
-        n = counter.size
         self.stats.samples_ok += n
-        return SampleBlock(counter=counter, device_time=us64 * 1e-6, counts=counts)
+        return SampleBlock(counter=counter, device_time=us64 * 1e-6, counts=counts.astype(np.int32))
+
+    def _decode_small(self, chunk: bytes) -> list[SampleBlock]:
+        """The same as the batched path, frame by frame: cheaper for the one or two frames of a small read."""
+        head = not self._synced and chunk[0] != 0
+        self._synced = True
+        blocks: list[SampleBlock] = []
+        c32: list[int] = []
+        ks: list[int] = []
+        micros: list[np.ndarray] = []
+        counts: list[np.ndarray] = []
+        channels = 0
+        for i, enc in enumerate(chunk[:-1].split(DELIMITER)):
+            if not enc:
+                continue
+            n_enc = len(enc) + 1
+            raw = cobs.decode_split_frame(enc) if n_enc <= MAX_ENCODED + 1 else None
+            good = raw is not None and len(raw) >= 5 and zlib.crc32(raw[:-4]) == int.from_bytes(raw[-4:], "little")
+            if head and i == 0 and not good:
+                self._reject_bytes(n_enc)  # joined mid-frame: bytes before the first delimiter
+                continue
+            if raw is None or len(raw) < 5:
+                self._reject(n_enc, crc=False)
+                continue
+            if not good:
+                self._reject(n_enc, crc=True)
+                continue
+            if raw[0] != FrameType.SAMPLES:
+                self._other_frame(raw, n_enc)
+                continue
+            ch, k = raw[1], raw[2]
+            if ch == 0 or k == 0 or len(raw) != sample_frame_size(ch, k):
+                self._reject(n_enc, crc=False)
+                continue
+            if self.expected_channels is not None and ch != self.expected_channels:
+                self.stats.note(f"1 sample frame(s) with {ch} channels, expected {self.expected_channels}")
+                self._reject(n_enc, crc=False)
+                continue
+            if c32 and ch != channels:
+                blocks.append(self._stamp(np.array(c32), np.array(ks), np.concatenate(micros),
+                                          np.concatenate(counts)))
+                c32, ks, micros, counts = [], [], [], []
+            channels = ch
+            rec = np.frombuffer(raw, dtype=_record_dtype(ch), count=k, offset=SAMPLE_HEADER)
+            c32.append(int.from_bytes(raw[3:7], "little"))
+            ks.append(k)
+            micros.append(rec["us"])
+            counts.append(rec["c"])
+            self.stats.frames_ok += 1
+        if c32:
+            blocks.append(self._stamp(np.array(c32, dtype=np.int64), np.array(ks, dtype=np.int64),
+                                      np.concatenate(micros), np.concatenate(counts)))
+        return blocks
+
+
+@functools.lru_cache(maxsize=64)
+def _record_dtype(channels: int) -> np.dtype:
+    """One sample on the wire: micros, then the counts."""
+    return np.dtype([("us", "<u4"), ("c", "<i4", (channels,))])
+
+
+@functools.lru_cache(maxsize=64)
+def _frame_dtype(channels: int, count: int) -> np.dtype:
+    """A whole SAMPLES frame (type + payload + crc) as one record."""
+    return np.dtype([("type", "u1"), ("ch", "u1"), ("k", "u1"), ("counter", "<u4"),
+                     ("rec", _record_dtype(channels), (count,)), ("crc", "<u4")])

@@ -175,7 +175,11 @@ class ChronojumpDecoder:
         for line in self._lines.feed(data):
             m = _DATA.match(line)
             if m:
-                for when, force in self.gate.push(float(m.group(1)), float(m.group(2)), len(line) + 1):
+                for when, force, restart in self.gate.push(float(m.group(1)), float(m.group(2)), len(line) + 1):
+                    if restart:
+                        blocks += self._block(times, forces)
+                        times, forces = [], []
+                        self.clock.reset()
                     times.append(int(when))
                     forces.append(force)
                 continue

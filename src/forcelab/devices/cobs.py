@@ -55,14 +55,14 @@ def decode(frame: bytes) -> bytes:
         raise CobsError("empty frame")
     if 0 in frame:
         raise CobsError(f"0x00 inside a frame at byte {frame.index(0)}")
-    out = _decode_unchecked(frame)
+    out = decode_split_frame(frame)
     if out is None:
         raise CobsError("a code byte points past the frame end")
     return out
 
 
-def _decode_unchecked(frame: bytes) -> bytes | None:
-    """Decode a frame known to hold no 0x00; None if a code byte points past its end."""
+def decode_split_frame(frame: bytes) -> bytes | None:
+    """Decode a frame known to hold no 0x00 (a piece of ``bytes.split(b"\\0")``); None if it is not valid."""
     parts: list[bytes] = []
     i = 0
     n = len(frame)
@@ -95,7 +95,7 @@ def decode_batch(frames: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.nd
     """
     nf = len(frames)
     if nf < SMALL_BATCH:
-        decoded = [_decode_unchecked(f) if f else None for f in frames]
+        decoded = [decode_split_frame(f) if f else None for f in frames]
         ok = np.fromiter((d is not None for d in decoded), dtype=bool, count=nf)
         good = [d if d is not None else b"" for d in decoded]
         lengths = np.fromiter((len(d) for d in good), dtype=np.int64, count=nf)

@@ -9,7 +9,11 @@ Text lines carry no sample counter, so one is synthesised: it starts at 0 and ad
 or by more where the time column shows a gap: an interval longer than 1.5 sample periods counts as
 ``round(interval / period) - 1`` lost samples (``stats.samples_lost``) and the counter skips them, so
 the gap stays visible. The period is ``1 / rate_hz`` when the format gives a rate, otherwise the median
-of the first ``estimate_from`` intervals (gaps before that estimate exists are not counted).
+of the first ``estimate_from`` intervals (gaps before that estimate exists are not counted). Text has
+no checksum, so a line whose time jumps back or more than ``max_jump_s`` ahead is held by a
+:class:`TimeGate` until the next line shows whether it was damage (dropped, ``malformed``) or a real
+jump of the device clock (kept, a ``resync``: the timeline restarts and the jump is not counted as lost
+samples, since a restart and a long stall cannot be told apart).
 
 A line is data when every column the format needs parses as a finite number. Other lines: if they
 contain a letter they are device text (boot banners, replies) and go to ``stats.messages`` (counted in
@@ -156,8 +160,9 @@ class TimeGate(Generic[Row]):
     A time is plausible when it is 0 .. ``max_jump_s`` after the last accepted one (modulo the wrap).
     An implausible line waits; if the next line is plausible after the last accepted time, the waiting
     line was damaged and is dropped (``malformed``); if it is plausible after the waiting line, the
-    device really jumped (a restart or a long stall) and both are kept. So a garbled digit costs one
-    line, never a permanent clock offset or a flood of "lost" samples.
+    device really jumped (a restart, or a stall longer than ``max_jump_s``) and both are kept, the first
+    flagged as a restart of the timeline (a ``resync``; the samples of such a jump are not counted as
+    lost). So a garbled digit costs one line, never a permanent clock offset or a flood of "lost" samples.
     """
 
     def __init__(self, fmt: TextFormat, stats: DecoderStats) -> None:
@@ -178,11 +183,15 @@ class TimeGate(Generic[Row]):
             d = (d + self.wrap / 2) % self.wrap - self.wrap / 2
         return 0 <= d <= self.limit
 
-    def push(self, t: float, row: Row, size: int) -> list[tuple[float, Row]]:
-        """Offer one line (time, payload, its length in bytes); return the lines accepted by it, in order."""
+    def push(self, t: float, row: Row, size: int) -> list[tuple[float, Row, bool]]:
+        """Offer one line (time, payload, its length in bytes).
+
+        Returns the lines accepted by it, in order, as ``(time, payload, restart)``: ``restart`` is True
+        when the timeline restarts at that line (the sample clock must forget the previous time).
+        """
         if self._last is None:
             self._last = t
-            return [(t, row)]
+            return [(t, row, False)]
         if self._held is not None:
             ht, hrow, hsize = self._held
             self._held = None
@@ -190,18 +199,19 @@ class TimeGate(Generic[Row]):
                 self.stats.malformed += 1
                 self.stats.bytes_discarded += hsize
                 self._last = t
-                return [(t, row)]
+                return [(t, row, False)]
             if self._ok(ht, t):
+                self.stats.resyncs += 1
                 self.stats.note(f"device time jumped to {ht:g} and stayed there; following it")
                 self._last = t
-                return [(ht, hrow), (t, row)]
+                return [(ht, hrow, True), (t, row, False)]
             self.stats.malformed += 1
             self.stats.bytes_discarded += hsize
             self._held = (t, row, size)
             return []
         if self._ok(self._last, t):
             self._last = t
-            return [(t, row)]
+            return [(t, row, False)]
         self._held = (t, row, size)
         return []
 
@@ -319,27 +329,36 @@ class TextLineDecoder:
         self._needed = self.fmt.columns_needed
 
     def feed(self, data: bytes) -> list[SampleBlock]:
-        """Consume ``data``; return one block with the data lines it completed (none if there were none)."""
+        """Consume ``data``; return blocks of the data lines it completed (one, or more at a time restart)."""
+        fmt = self.fmt
+        blocks: list[SampleBlock] = []
         times: list[float] = []
         values: list[list[float]] = []
-        fmt = self.fmt
         for line in self._lines.feed(data):
             fields = line.split(fmt.delimiter) if fmt.delimiter is not None else _ANY_DELIMITER.split(line)
             row = self._parse(fields)
             if row is None:
                 self._not_data(line)
                 continue
-            if fmt.time_column is not None:
-                for t, kept in self.gate.push(row[0], row[1:], len(line) + 1):
-                    times.append(t)
-                    values.append(kept)
-            else:
+            if fmt.time_column is None:
                 values.append(row)
+                continue
+            for t, kept, restart in self.gate.push(row[0], row[1:], len(line) + 1):
+                if restart:
+                    blocks += self._block(times, values)
+                    times, values = [], []
+                    self.clock.reset()
+                times.append(t)
+                values.append(kept)
+        return blocks + self._block(times, values)
+
+    def _block(self, times: list[float], values: list[list[float]]) -> list[SampleBlock]:
         if not values:
             return []
         n = len(values)
-        vals = np.asarray(values, dtype=np.float64) * fmt.scale
-        counter, device_time = self.clock.stamp(np.asarray(times) if fmt.time_column is not None else None, n)
+        vals = np.asarray(values, dtype=np.float64) * self.fmt.scale
+        raw = np.asarray(times, dtype=np.float64) if self.fmt.time_column is not None else None
+        counter, device_time = self.clock.stamp(raw, n)
         self.stats.frames_ok += n
         self.stats.samples_ok += n
         return [SampleBlock(counter=counter, device_time=device_time, counts=np.zeros((n, 0), np.int32), values=vals)]
