@@ -44,6 +44,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--autostart", action="store_true",
                    help="stream after boot without waiting for START (text protocol always does)")
+    p.add_argument("--clock-ppm", type=float, default=0.0,
+                   help="device crystal error in ppm (the device samples that much fast or slow)")
     p.add_argument("--boot-delay", type=float, default=0.1, help="seconds from port open to boot banner")
     p.add_argument("--fault", action="append", default=[], metavar="SPEC",
                    help="drop:P, flip:P (probability per frame), stall:EVERY_S:MS, "
@@ -89,7 +91,7 @@ def _build(args: argparse.Namespace) -> Any:
             rate=args.rate, protocol=args.protocol, channels=args.channels, body_mass=args.body_mass,
             asymmetry=args.asymmetry / 100.0, noise=args.noise, seed=args.seed, script=script,
             autostart=True if args.autostart else None, faults=faults, boot_delay=args.boot_delay,
-            text_units=args.text_units, text_delimiter={"tab": "\t", "space": " "}.get(args.delimiter, args.delimiter),
+            clock_ppm=args.clock_ppm, text_units=args.text_units, text_delimiter={"tab": "\t", "space": " "}.get(args.delimiter, args.delimiter),
         )
     except ValueError as exc:
         raise CliError(str(exc)) from exc
