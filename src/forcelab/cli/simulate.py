@@ -23,6 +23,9 @@ def register(subparsers: Any) -> None:
         help="run simulated force plates on a pseudo-terminal and print the port",
         description="Virtual force plates (2 plates x 4 load cells by default) on a pseudo-terminal, speaking "
         "forcelab's binary protocol or text lines, with scripted jumps and pulls and fault injection.",
+        epilog="The printed port is a symlink that follows the device across simulated unplugs: after "
+        "'--fault unplug:...' a host reopens the same path. Binary devices wait for START (forcelab "
+        "monitor/record send it); text devices stream as soon as the port is opened.",
     )
     p.add_argument("--rate", type=float, default=1000.0, help="sample rate in Hz, 1..10000 (default 1000)")
     p.add_argument("--protocol", choices=("binary", "text"), default="binary")
