@@ -341,6 +341,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ------------------------------------------------------------------ trials
     def _on_trial_added(self, entry: TrialEntry) -> None:
+        if entry.session_path is None and not entry.note:
+            entry.note = "not saved: recording was off"
+            self.show_error(f"Trial {entry.number} was found while not recording: press Start (Space) to save trials")
         self.table.add_trial(entry.number, None, when=entry.when, test=entry.test,
                              accepted=entry.accepted, note=entry.note)
 
