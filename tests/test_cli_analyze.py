@@ -266,15 +266,22 @@ def test_drop_height_option(capsys: pytest.CaptureFixture[str]) -> None:
     assert "drop jumps" in run_error(capsys, path, "--test", "cmj", "--drop-height", "0.3")
 
 
-def test_file_cut_tightly_around_one_jump(capsys: pytest.CaptureFixture[str], shared_data: Path) -> None:
-    """plateforce trials are trimmed to one jump (no quiet stance after landing): analysed whole, with a note."""
-    doc = run_json(capsys, str(shared_data / "plateforce/subject01_trial1.force.txt"), "--rate", "1200")
+@pytest.mark.parametrize(("trial", "low", "high"), [(1, 0.405, 0.425), (2, 0.429, 0.458)])
+def test_files_cut_tightly_around_one_jump(capsys: pytest.CaptureFixture[str], shared_data: Path,
+                                          trial: int, low: float, high: float) -> None:
+    """plateforce trials are trimmed to one jump; trial 2 even ends in flight. Each gives one CMJ.
+
+    Whether segmentation finds the trial or the whole file is analysed (then a note says so), the jump
+    height must sit in the range of the impulse-momentum methods that plateforce's reference table lists
+    for that trial (41.1-42.0 cm and 43.4-45.3 cm), widened by 0.5 cm for the weighing window.
+    """
+    doc = run_json(capsys, str(shared_data / f"plateforce/subject01_trial{trial}.force.txt"), "--rate", "1200")
     assert len(doc["trials"]) == 1 and doc["trials"][0]["test"] == "cmj"
-    assert any("whole recording" in n for n in doc["notes"])
     v = values(doc["trials"][0])
-    # plateforce's own result on this trial is 0.4105 m (take-off velocity); same method family, so 2 cm
-    # covers weighing-window differences (the analysis tests hold the tight comparison).
-    assert v["jump_height_takeoff_velocity"] == pytest.approx(0.4105, abs=0.02)
+    assert v["jump_height_takeoff_velocity"] is not None and low <= v["jump_height_takeoff_velocity"] <= high
+    if trial == 2:  # ends in flight: no landing, so no flight time, and the reason says so
+        m = doc["trials"][0]["metrics"]["flight_time"]
+        assert m["value"] is None and "flight" in m["reason"]
 
 
 def test_quiet_recording_with_auto_cannot_tell(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
