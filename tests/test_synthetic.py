@@ -248,3 +248,12 @@ def test_append_trial_checks_every_parameter() -> None:
         syn.append_trial(tl, "imtp", body_mass=70.0, params={"fatigue": 1.5})
     key, truth = syn.append_trial(tl, "sj", body_mass=70.0, params={"countermovement": 0})
     assert key == "sj" and truth["countermovement_depth"] == 0.0
+
+
+def test_asymmetry_truth_in_every_convention() -> None:
+    t = syn.cmj(asymmetry=0.1).truth
+    assert t["asymmetry"] == pytest.approx(0.1)
+    assert t["asymmetry_index_max_pct"] == pytest.approx(0.1 / 0.55 * 100)  # (L-R)/max = 18.18 %
+    assert t["asymmetry_index_mean_pct"] == pytest.approx(20.0)
+    right_heavy = syn.asymmetry_truth(-0.2)
+    assert right_heavy["asymmetry_index_max_pct"] == pytest.approx(-0.2 / 0.6 * 100)

@@ -60,6 +60,7 @@ __all__ = [
     "squat_jump",
     "TESTS",
     "append_trial",
+    "asymmetry_truth",
 ]
 
 
@@ -466,6 +467,24 @@ def split_plates(total: np.ndarray, asymmetry: float) -> tuple[np.ndarray, np.nd
     return left, total - left
 
 
+def asymmetry_truth(asymmetry: float) -> dict[str, float]:
+    """The left/right split in the conventions analyses use (the split is the same at every instant,
+    so every force, impulse or peak asymmetry of the trial equals these):
+
+    - ``asymmetry``: ``(L - R) / (L + R)``, the fraction this module is parameterised by;
+    - ``asymmetry_index_max_pct``: ``(L - R) / max(L, R) * 100`` (Impellizzeri et al. 2007; Bishop et al. 2016);
+    - ``asymmetry_index_mean_pct``: ``(L - R) / ((L + R) / 2) * 100`` (symmetry index, Robinson 1987).
+    Positive means the left side is larger.
+    """
+    a = float(asymmetry)
+    left, right = 0.5 + a / 2.0, 0.5 - a / 2.0
+    return {
+        "asymmetry": a,
+        "asymmetry_index_max_pct": (left - right) / max(left, right) * 100.0,
+        "asymmetry_index_mean_pct": 2.0 * a * 100.0,
+    }
+
+
 def _sample(tl: Timeline, *, rate: float, duration: float, plates: bool, asymmetry: float,
             noise_sd: float, seed: int | None) -> ForceTrace:
     n = int(math.ceil(duration * rate - 1e-9))
@@ -515,7 +534,7 @@ def cmj(*, body_mass: float = 75.0, jump_height: float = 0.35, rate: float = 100
     truth = _build_jump(tl, m=m, g=g, jump_height=jump_height, depth=depth, unweighting_time=unweighting_time,
                         braking_time=braking_time, propulsion_time=propulsion_time)
     tl.hold(quiet_after)
-    truth["asymmetry"] = float(asymmetry)
+    truth.update(asymmetry_truth(asymmetry))
     trace = _sample(tl, rate=rate, duration=tl.end, plates=plates, asymmetry=asymmetry, noise_sd=noise_sd,
                     seed=seed)
     return SyntheticTrial(trace, truth)
@@ -540,7 +559,7 @@ def squat_jump(*, body_mass: float = 75.0, jump_height: float = 0.30, rate: floa
     truth = _build_jump(tl, m=m, g=g, jump_height=jump_height, depth=countermovement,
                         unweighting_time=dip_time, braking_time=dip_time, propulsion_time=propulsion_time)
     tl.hold(quiet_after)
-    truth["asymmetry"] = float(asymmetry)
+    truth.update(asymmetry_truth(asymmetry))
     trace = _sample(tl, rate=rate, duration=tl.end, plates=plates, asymmetry=asymmetry, noise_sd=noise_sd,
                     seed=seed)
     return SyntheticTrial(trace, truth)
@@ -565,7 +584,7 @@ def drop_jump(*, body_mass: float = 75.0, drop_height: float = 0.30, contact_tim
     truth = _build_drop_jump(tl, m=m, g=g, drop_height=drop_height, contact_time=contact_time,
                              jump_height=jump_height, impact_time=impact_time, impact_fraction=impact_fraction)
     tl.hold(quiet_after)
-    truth["asymmetry"] = float(asymmetry)
+    truth.update(asymmetry_truth(asymmetry))
     trace = _sample(tl, rate=rate, duration=tl.end, plates=plates, asymmetry=asymmetry, noise_sd=noise_sd,
                     seed=seed)
     return SyntheticTrial(trace, truth)
@@ -598,7 +617,7 @@ def isometric_pull(*, body_mass: float = 75.0, peak_force: float = 3000.0, rise_
                         pretension=pretension, pretension_time=pretension_time, shape=shape, fatigue=fatigue,
                         release_time=release_time)
     tl.hold(quiet_after)
-    truth["asymmetry"] = float(asymmetry)
+    truth.update(asymmetry_truth(asymmetry))
     trace = _sample(tl, rate=rate, duration=tl.end, plates=plates, asymmetry=asymmetry, noise_sd=noise_sd,
                     seed=seed)
     return SyntheticTrial(trace, truth)
@@ -705,7 +724,7 @@ def session(steps: Sequence[str | tuple[str, Mapping[str, float]]], *, rate: flo
             raise ValueError(f"session step {i + 1} ({name}): {exc}") from exc
         truth: dict[str, Any] = dict(trial_truth)
         truth["test_name"] = key
-        truth["asymmetry"] = float(asymmetry)
+        truth.update(asymmetry_truth(asymmetry))
         truth["step_on_time"] = step_on_time
         truths.append(truth)
         tl.hold(pause)

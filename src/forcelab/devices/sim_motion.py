@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from forcelab.synthetic import TESTS, G, Timeline, append_trial
+from forcelab.synthetic import TESTS, G, Timeline, append_trial, asymmetry_truth
 
 #: Supported channel counts and the plates they make.
 LAYOUTS: dict[int, tuple[str, ...]] = {1: ("total",), 2: ("left", "right"), 4: ("plate",),
@@ -215,7 +215,7 @@ class SimMotion:
             if self._asym.end < start - 0.3:
                 self._asym.hold(start - 0.3 - self._asym.end)
             self._asym.ramp(max(1e-3, start - self._asym.end), asym)
-        truth["asymmetry"] = self._asym.level
+        truth.update(asymmetry_truth(self._asym.level))
         rec = TrialRecord(key, truth)
         self.trials.append(rec)
         return rec
