@@ -148,3 +148,14 @@ def test_frame_reader_hands_back_unparseable_frames_for_an_error_reply() -> None
     ]
     assert isinstance(out[0], p.Rejected)
     assert out[0].error_reply() == p.ErrorReply(9, 0x20, 1, "unknown frame type 0x20")
+
+
+def test_require_supported_refuses_other_versions() -> None:
+    ok = p.IdentifyReply(1, p.PROTOCOL_VERSION, 8, 1000, "forcelab-dual-plate", "FL-1", "1.0.0")
+    p.require_supported(ok)
+    with pytest.raises(p.ProtocolError, match="speaks forcelab protocol version 2; this forcelab speaks version 1"):
+        p.require_supported(p.IdentifyReply(1, 2, 8, 1000, "forcelab-dual-plate", "FL-1", "2.0.0"))
+    with pytest.raises(p.ProtocolError, match="0 channels"):
+        p.require_supported(p.IdentifyReply(1, 1, 0, 1000, "x", "y", "z"))
+    with pytest.raises(p.ProtocolError, match="0 Hz"):
+        p.require_supported(p.IdentifyReply(1, 1, 8, 0, "x", "y", "z"))

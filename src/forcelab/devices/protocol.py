@@ -145,6 +145,22 @@ class IdentifyReply:
     firmware: str
 
 
+def require_supported(reply: IdentifyReply) -> None:
+    """Raise :class:`ProtocolError` unless this host can stream from the device that sent ``reply``.
+
+    A host reads IDENTIFY first and refuses a protocol version it does not know (protocol.md section 7).
+    """
+    if reply.protocol_version != PROTOCOL_VERSION:
+        raise ProtocolError(
+            f"device {reply.model} {reply.serial} speaks forcelab protocol version {reply.protocol_version}; "
+            f"this forcelab speaks version {PROTOCOL_VERSION} (update forcelab or the firmware)"
+        )
+    if not 1 <= reply.channels <= MAX_CHANNELS:
+        raise ProtocolError(f"device {reply.model} {reply.serial} reports {reply.channels} channels (1..{MAX_CHANNELS})")
+    if reply.rate_hz <= 0:
+        raise ProtocolError(f"device {reply.model} {reply.serial} reports a sample rate of {reply.rate_hz} Hz")
+
+
 @dataclass(frozen=True)
 class Ack:
     """The command with this ``seq`` and type ``command`` was done."""
