@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from forcelab.storage.readers import LAYOUTS, ForceFileError, read_force_file
 
@@ -270,3 +272,36 @@ def test_semicolon_decimal_comma_export(tmp_path: Path) -> None:
     with pytest.raises(ForceFileError, match=r"line 3, column 2 \('Links'\) is not a number: '3x'"):
         read_force_file(write(tmp_path, "Time;Links;Rechts\n0,000;350,5;360\n0,001;3x;1\n", "b.csv"),
                         left_column="Links", right_column="Rechts")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    n=st.integers(2, 400),
+    rate=st.sampled_from([200.0, 500.0, 1000.0, 1200.0, 2000.0, 4000.0]),
+    delimiter=st.sampled_from([",", "\t", ";"]),
+    plates=st.booleans(),
+    with_time=st.booleans(),
+    crlf=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_written_recordings_read_back_exactly(tmp_path: Path, n: int, rate: float, delimiter: str,
+                                              plates: bool, with_time: bool, crlf: bool, seed: int) -> None:
+    """Whatever the delimiter, line ending, channels and rate, the numbers come back bit for bit."""
+    rng = np.random.default_rng(seed)
+    cols = {"left": rng.normal(400, 80, n), "right": rng.normal(400, 80, n)} if plates else \
+        {"force": rng.normal(800, 150, n)}
+    if with_time:
+        cols = {"time": np.arange(n) / rate, **cols}
+    names = list(cols)
+    eol = "\r\n" if crlf else "\n"
+    rows = (delimiter.join(repr(float(cols[k][i])) for k in names) for i in range(n))
+    path = tmp_path / "rt.txt"
+    path.write_text(delimiter.join(names) + eol + eol.join(rows) + eol, encoding="utf-8", newline="")
+    rec = read_force_file(path, rate=None if with_time else rate)
+    assert rec.trace.rate == pytest.approx(rate, rel=1e-9)
+    assert rec.trace.n == n
+    if plates:
+        np.testing.assert_array_equal(rec.trace.left, cols["left"])
+        np.testing.assert_array_equal(rec.trace.right, cols["right"])
+    else:
+        np.testing.assert_array_equal(rec.trace.total, cols["force"])

@@ -113,6 +113,7 @@ def report_to_dict(report: FileReport) -> dict[str, Any]:
         "duration": report.duration,
         "two_plates": report.two_plates,
         "columns": dict(report.columns),
+        "params": dict(report.params),
         "notes": list(report.notes),
         "trials": trials,
     }
