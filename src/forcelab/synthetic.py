@@ -599,7 +599,13 @@ def isometric_pull(*, body_mass: float = 75.0, peak_force: float = 3000.0, rise_
     """An isometric pull (IMTP): quiet stance, optional pre-tension of ``pretension`` N above body weight,
     a rise to ``peak_force`` (gross, N) over ``rise_time`` s, a hold declining by ``fatigue`` of the net
     rise, and release back to body weight. ``shape`` (k > 1) sets where the rate of force development
-    peaks (at ``rise_time / k``). Truth includes force, RFD and net impulse at 50–300 ms from onset."""
+    peaks (at ``rise_time / k``). Truth includes force, RFD and net impulse at 50–300 ms from onset.
+
+    ``onset_time`` is the mathematical start of the rise, whose slope is zero there (the force grows
+    as ``k (k+1)/2 (t/rise_time)^2`` of the net rise at first), so a threshold detector (e.g. body weight
+    + 5 SD) finds it a few milliseconds later, and its windowed RFDs differ accordingly. The hold declines
+    quadratically from the peak, so with noise the largest sample can fall tens of milliseconds after
+    ``peak_time``; ``peak_force`` itself is exact."""
     _common(rate, body_mass, asymmetry, noise_sd, g)
     for name, v in (("peak_force", peak_force), ("rise_time", rise_time), ("hold", hold),
                     ("pretension_time", pretension_time), ("release_time", release_time),
