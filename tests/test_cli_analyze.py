@@ -95,6 +95,9 @@ def test_example_cmj_table(capsys: pytest.CaptureFixture[str]) -> None:
     lines = {ln.split()[0]: ln for ln in out.splitlines() if ln.strip()}
     assert "jump_height_takeoff_velocity" in lines and " m " in lines["jump_height_takeoff_velocity"]
     assert "left_peak_force" in lines
+    # the asymmetry names its stronger side, and the legend names the formula
+    assert lines["peak_force_asymmetry"].rstrip().endswith((" L", " R"))
+    assert "asymmetry by percent difference" in out
     rc = main(["analyze", str(EXAMPLES / "cmj_two_plates.csv"), "--all-metrics"])
     everything, _ = capsys.readouterr()
     assert rc == 0

@@ -148,6 +148,15 @@ def _unit_of(report: FileReport, name: str) -> str:
     return ""
 
 
+def _cell(m: Metric) -> str:
+    """A metric's table cell; an asymmetry names its stronger side (``6.958 R``)."""
+    text = format_value(m.value)
+    side = m.params.get("stronger_side")
+    if m.value is not None and side in ("left", "right"):
+        text += " L" if side == "left" else " R"
+    return text
+
+
 def format_table(report: FileReport, *, all_metrics: bool = False) -> str:
     """A plain-text report: the file, one column per trial, then flags, not-found reasons and notes."""
     out: list[str] = []
@@ -174,7 +183,7 @@ def format_table(report: FileReport, *, all_metrics: bool = False) -> str:
         cells = []
         for trial, w in zip(report.trials, col_w, strict=True):
             m = trial.result.metrics.get(name)
-            cells.append(("" if m is None else format_value(m.value)).rjust(w))
+            cells.append(("" if m is None else _cell(m)).rjust(w))
         out.append(f"{name:<{name_w}}  {_unit_of(report, name):<{unit_w}}  " + "  ".join(cells))
     for i, trial in enumerate(report.trials, start=1):
         res = trial.result
@@ -192,4 +201,9 @@ def format_table(report: FileReport, *, all_metrics: bool = False) -> str:
         out.append("")
         out.append(f"{len(names)} of {total} metrics shown; --all-metrics lists every one, --json gives methods, "
                    "parameters and references")
+    formulas = sorted({str(m.params.get("formula", m.method)) for t in report.trials
+                       for n, m in t.result.metrics.items() if n in names and n.endswith("asymmetry")})
+    if formulas:
+        out.append(f"asymmetry by {', '.join(f.replace('_', ' ') for f in formulas)}; "
+                   "L or R names the stronger side")
     return "\n".join(out) + "\n"
