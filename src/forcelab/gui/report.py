@@ -39,6 +39,13 @@ log = logging.getLogger(__name__)
 
 TRACES_PER_PAGE = 3
 EVENT_NAMES = ("onset", "braking_start", "propulsion_start", "takeoff", "landing", "peak_force")
+ASYMMETRY_ROWS_PER_PAGE = 48
+#: The asymmetries a report lists (the analysis gives many more; the archive keeps them all).
+KEY_ASYMMETRIES = (
+    "peak_force", "net_impulse", "braking_net_impulse", "propulsive_net_impulse", "mean_propulsive_force",
+    "force_at_zero_velocity", "peak_landing_force", "rfd_0_100ms", "rfd_0_200ms", "net_peak_force",
+    "contact_time", "impulse_0_200ms",
+)
 
 
 @dataclass(frozen=True)
@@ -233,21 +240,20 @@ def _trace_chart(pages: _Pages, rect: QRectF, trial: Trial) -> None:
         ax.line(t, trial.left, LEFT_COLOR)
         ax.line(t, trial.right, RIGHT_COLOR)
     ax.line(t, trial.total, TOTAL_COLOR)
-    row = 0
-    for name in EVENT_NAMES:
+    for row, name in enumerate(EVENT_NAMES):  # one label row per event: close events never overprint
         ev = trial.events.get(name)
         if ev and ev.get("index") is not None:
-            ax.vline(float(ev["index"]) / trial.rate, QColor("#7f7f7f"), name.replace("_", " "), row=row % 4)
-            row += 1
+            ax.vline(float(ev["index"]) / trial.rate, QColor("#7f7f7f"), name.replace("_", " "), row=row)
 
 
 def _asymmetry_rows(session: Session) -> list[list[str]]:
     rows = [["#", "metric", "left", "right", "asymmetry", "stronger", "formula"]]
     for t in session.trials:
-        for name, m in t.metrics.items():
-            if not name.endswith("_asymmetry"):
+        for base in KEY_ASYMMETRIES:
+            name = f"{base}_asymmetry"
+            m = t.metrics.get(name)
+            if m is None:
                 continue
-            base = name[: -len("_asymmetry")]
             left, right = t.metrics.get(f"left_{base}", {}), t.metrics.get(f"right_{base}", {})
             params = m.get("params", {}) or {}
             rows.append([
@@ -312,9 +318,11 @@ def write_session_report(session_path: str | os.PathLike[str], out: str | os.Pat
             for i, trial in enumerate(trials[start : start + TRACES_PER_PAGE]):
                 _trace_chart(pages, QRectF(body.left(), body.top() + i * h, body.width(), h * 0.95), trial)
         rows = _asymmetry_rows(session)
-        if len(rows) > 1:
-            body = pages.page("Left/right asymmetry", "per trial; stronger side and formula as named in the result")
-            pages.text_rows(body, rows[:60], [0.05, 0.3, 0.13, 0.13, 0.13, 0.1, 0.16])
+        for start in range(1, len(rows), ASYMMETRY_ROWS_PER_PAGE):
+            body = pages.page("Left/right asymmetry", "key metrics per trial; stronger side and formula as named "
+                              "in the result (the archive keeps every asymmetry)")
+            pages.text_rows(body, [rows[0], *rows[start : start + ASYMMETRY_ROWS_PER_PAGE]],
+                            [0.04, 0.24, 0.12, 0.12, 0.11, 0.1, 0.27])
         if index is not None:
             test = session.tests[0] if session.tests else "cmj"
             metrics = KEY_METRICS.get(test, KEY_METRICS["cmj"])
