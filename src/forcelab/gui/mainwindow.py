@@ -74,7 +74,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.banner = Banner()
         self.live = LivePlot()
         self.review = ReviewWidget()
-        self.review.set_recompute(services.recompute)
+        self.review.set_recompute(services.recompute, services.editable_events)
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(self.live, "Live")
         self.tabs.addTab(self.review, "Review")

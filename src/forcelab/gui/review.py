@@ -9,7 +9,7 @@ metrics. Velocity, displacement and power are integrated from the force (impulse
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import numpy as np
 import pyqtgraph as pg
@@ -51,6 +51,7 @@ class ReviewWidget(QtWidgets.QWidget):
         self._trace: ForceTrace | None = None
         self._result: TrialResult | None = None
         self._recompute: Recompute | None = None
+        self._editable: Callable[[str], Collection[str]] | None = None
         self.title = QtWidgets.QLabel("Double-click a trial in the table to review it")
         self.title.setObjectName("cardTitle")
         self.overlay = QtWidgets.QCheckBox("L/R overlay")
@@ -116,9 +117,11 @@ class ReviewWidget(QtWidgets.QWidget):
         for box in self.kin_boxes.values():
             box.toggled.connect(self._update_kinematics)
 
-    def set_recompute(self, fn: Recompute | None) -> None:
-        """The analysis to run after an event was dragged (``None``: events cannot be edited)."""
+    def set_recompute(self, fn: Recompute | None, editable: Callable[[str], Collection[str]] | None = None) -> None:
+        """The analysis to run after an event was dragged (``None``: events cannot be edited), and which
+        events of a test it lets the tester move (``None``: all of them)."""
         self._recompute = fn
+        self._editable = editable
 
     @property
     def result(self) -> TrialResult | None:
@@ -174,9 +177,12 @@ class ReviewWidget(QtWidgets.QWidget):
             fp.addItem(region, ignoreBounds=True)
             self._regions.append(region)
         label_rows = (0.97, 0.80, 0.63)
+        editable = None if self._editable is None else set(self._editable(result.test))
+        if self._recompute is not None and editable is not None and not editable:
+            self.title.setToolTip("The analysis of this test does not take hand-placed events yet")
         for k, (name, ev) in enumerate(sorted(((n, e) for n, e in found.items() if n not in FIXED_EVENTS),
                                               key=lambda item: item[1].index or 0)):
-            movable = self._recompute is not None
+            movable = self._recompute is not None and (editable is None or name in editable)
             line = pg.InfiniteLine(
                 pos=ev.time, angle=90, movable=movable,
                 pen=pg.mkPen("#e6e6e6" if movable else "#6b7280", width=1,

@@ -306,6 +306,18 @@ def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
     return result
 
 
+def editable_events(test: str) -> tuple[str, ...]:
+    """Events of ``test`` that the analysis lets a tester place by hand (its ``EDITABLE_EVENTS``)."""
+    entry = ANALYSIS_FUNCTIONS.get(test)
+    if entry is None:
+        return ()
+    try:
+        module = importlib.import_module(entry[0])
+    except ModuleNotFoundError:
+        return ()
+    return tuple(getattr(module, "EDITABLE_EVENTS", ()))
+
+
 def recompute(trace: ForceTrace, test: str, events: dict[str, int]) -> TrialResult:
     """Analyse again with events placed by the tester (needs an analysis that accepts ``events=``)."""
     try:
