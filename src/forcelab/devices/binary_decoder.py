@@ -1,10 +1,11 @@
 """Host-side stream decoder for the forcelab binary protocol (hardware/protocol.md).
 
 :class:`BinaryDecoder` is sans-IO: ``feed(bytes)`` in, :class:`SampleBlock` s out; replies to commands
-go to ``replies`` (and an optional callback). It is batched for speed: each ``feed`` splits everything
-up to the last 0x00 into frames, COBS-decodes them all at once (:func:`forcelab.devices.cobs.decode_batch`),
+go to ``replies`` (and an optional callback). It is batched for speed: each ``feed`` takes everything
+up to the last 0x00, COBS-decodes all its frames at once (:func:`forcelab.devices.cobs.decode_stream`),
 checks each CRC with :func:`zlib.crc32`, and parses runs of equal-sized sample frames with one numpy
-view. A frame that fails COBS, CRC or layout checks is dropped whole and counted; it never becomes data.
+view. A read of only a few frames takes a lean frame-by-frame path instead (same checks, same counts).
+A frame that fails COBS, CRC or layout checks is dropped whole and counted; it never becomes data.
 
 Sample counters (32-bit on the wire) are unwrapped to uint64; every forward jump larger than one is
 counted in ``stats.samples_lost``. The device clock (32-bit microseconds) is unwrapped too, so
