@@ -23,8 +23,11 @@ def shared_data() -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep tests out of the real user's config and data directories."""
-    base = tmp_path_factory.getbasetemp() / "xdg"
+    """Give every test its own config, data and cache directories (never the real user's).
+
+    Per test, not per session: a calibration or roster one test saves must not change what the next sees.
+    """
+    base = tmp_path_factory.mktemp("xdg")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(base / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(base / "cache"))
