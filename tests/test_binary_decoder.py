@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from forcelab.devices import protocol as p
-from forcelab.devices.binary_decoder import BinaryDecoder
+from forcelab.devices.binary_decoder import BATCH_BYTES, BinaryDecoder
 from forcelab.devices.types import SampleBlock
 
 
@@ -165,3 +165,24 @@ def test_mixed_frame_sizes_in_one_feed_stay_in_order() -> None:
     counter, _, c = cat(blocks)
     np.testing.assert_array_equal(c, counts)
     np.testing.assert_array_equal(counter, np.arange(237))
+
+
+def test_big_read_is_decoded_in_pieces_with_the_same_result() -> None:
+    wire, _, counts = stream(6000, counter=5)  # ~220 kB, several BATCH_BYTES pieces
+    frames = wire.split(b"\x00")[:-1]
+    bad = bytearray(frames[300])
+    bad[50] ^= 0x01
+    frames[300] = bytes(bad)
+    frames.insert(400, p.encode_reply(p.LogMessage("mid-stream"))[:-1])
+    data = b"\x00".join(frames) + b"\x00"
+    assert len(data) > 3 * BATCH_BYTES
+    whole, pieces = BinaryDecoder(8), BinaryDecoder(8)
+    a = whole.feed(data)
+    b = feed_all(pieces, data, 100)
+    assert len(a) == 1  # one block per read
+    for x, y in zip(cat(a), cat(b), strict=True):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(cat(a)[2], np.delete(counts, np.s_[3000:3010], axis=0))
+    assert whole.stats == pieces.stats
+    assert whole.stats.crc_errors + whole.stats.malformed == 1 and whole.stats.samples_lost == 10
+    assert "mid-stream" in whole.stats.messages
