@@ -118,7 +118,10 @@ def test_isometric_pull_workflow(qtbot, archive: Path) -> None:  # type: ignore[
     script = Script(trials=(pull, pull), empty_before=2.5, stand=1.5, pause=2.5)
     window = _run_session(qtbot, archive, "imtp", script, 2)
     assert window.live.peak_label.isVisible()
-    assert "Peak" in window.live.peak_label.text()
+    # after each pull the big readout starts again and the pull's peak stays on show as "last pull"
+    last = window.live.last_peak_label.text()
+    assert last.startswith("last pull")
+    assert float(last.split()[-2].replace(",", "")) == pytest.approx(2500.0, rel=0.03)
     for entry in window.session.trials.values():
         assert entry.test == "imtp" and entry.result is not None, entry.error
         assert entry.result.value("peak_force") == pytest.approx(2500.0, rel=0.03)

@@ -43,6 +43,15 @@ def test_card_shows_both_jump_heights_and_the_stronger_side(qtbot, jump) -> None
     assert card.asym_bar.isVisibleTo(card)
 
 
+def test_card_names_the_right_side_when_the_right_plate_carries_more(qtbot) -> None:  # type: ignore[no-untyped-def]
+    trial = cmj(jump_height=0.30, asymmetry=-0.10, noise_sd=1.0, seed=5)  # right plate carries 55 %
+    card = TrialCard()
+    qtbot.addWidget(card)
+    card.show_result(1, analyze_cmj(trial.trace))
+    assert "stronger right" in card.asym_label.text()
+    assert card.asym_bar._percent is not None and card.asym_bar._percent < 0  # the bar grows to the right
+
+
 def test_card_says_flags_and_not_found_in_words(qtbot) -> None:  # type: ignore[no-untyped-def]
     res = TrialResult(test="sj", rate=1000.0)
     res.add_metric(Metric("jump_height_takeoff_velocity", None, "m", "impulse", reason="take-off not found"))
@@ -53,8 +62,8 @@ def test_card_says_flags_and_not_found_in_words(qtbot) -> None:  # type: ignore[
     assert card.values["Jump height (take-off velocity)"] == "not found"
     assert "countermovement in squat jump" in card.flags.text()
     assert "single plate" in card.asym_label.text()
-    assert asymmetry_words(-7.26) == "7.3 % stronger right"
-    assert asymmetry_words(0.01) == "0.0 % (even)"
+    assert asymmetry_words(7.26, "right") == "7.3 % stronger right"
+    assert asymmetry_words(0.01, "left") == "0.0 % (even)"
 
 
 def test_table_accept_reject_and_note_are_announced(qtbot, jump) -> None:  # type: ignore[no-untyped-def]

@@ -56,6 +56,7 @@ class LivePlot(QtWidgets.QWidget):
         self._bw_source = ""
         self._target: float | None = None
         self._peak = float("-inf")
+        self._last_peak: float | None = None
         self._peak_from = 0  # absolute sample number from which the peak counts
         self._shown_last = -1  # last absolute sample drawn
         self._pending_last = -1  # last absolute sample handed to the curves, not yet painted
@@ -119,15 +120,24 @@ class LivePlot(QtWidgets.QWidget):
 
         self.peak_label = QtWidgets.QLabel("—")
         self.peak_label.setObjectName("peakReadout")
-        self.peak_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
-        self.peak_label.setVisible(False)
+        self.peak_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self.peak_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.last_peak_label = QtWidgets.QLabel("")
+        self.last_peak_label.setObjectName("lastPeak")
+        self.last_peak_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self._peak_row = QtWidgets.QWidget()
+        peak_row = QtWidgets.QHBoxLayout(self._peak_row)
+        peak_row.setContentsMargins(0, 0, 0, 0)
+        peak_row.addWidget(self.peak_label, 1)
+        peak_row.addWidget(self.last_peak_label)
+        self._peak_row.setVisible(False)
         self.peak_label.setToolTip("Peak force since the pull started (press R to reset)")
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(header)
-        layout.addWidget(self.peak_label)
+        layout.addWidget(self._peak_row)
         layout.addWidget(self.view, 1)
         self._update_labels()
 
@@ -204,10 +214,12 @@ class LivePlot(QtWidgets.QWidget):
 
     def show_peak(self, on: bool) -> None:
         """Show or hide the large peak-force readout (used for pulls)."""
-        self.peak_label.setVisible(on)
+        self._peak_row.setVisible(on)
 
     def reset_peak(self) -> None:
-        """Start counting the peak from the newest sample."""
+        """Start counting the peak from the newest sample (the previous peak stays on show as "last")."""
+        if self._peak != float("-inf"):
+            self._last_peak = self._peak
         self._peak = float("-inf")
         self._peak_from = self._feed.ring.total_written if self._feed is not None else 0
         self.peak_label.setText("—")
@@ -242,8 +254,9 @@ class LivePlot(QtWidgets.QWidget):
             return
         text = f"Peak {peak:,.0f} N"
         if self._body_weight:
-            text += f"   ({peak / self._body_weight * 100:.0f} % BW)"
+            text += f" ({peak / self._body_weight * 100:.0f} % BW)"
         self.peak_label.setText(text)
+        self.last_peak_label.setText("" if self._last_peak is None else f"last pull\n{self._last_peak:,.0f} N")
 
     # ----------------------------------------------------------------- drawing
     def refresh(self) -> None:
@@ -283,7 +296,7 @@ class LivePlot(QtWidgets.QWidget):
         self._peak_from = first + len(total)
         if m > self._peak:
             self._peak = m
-            if self.peak_label.isVisible():
+            if self._peak_row.isVisible():
                 self._show_peak_text()
 
     def _autoscale_y(self, values: np.ndarray) -> None:

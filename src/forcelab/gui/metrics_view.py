@@ -82,16 +82,26 @@ def format_value(metric: Metric, slot: Slot | None = None) -> str:
     return f"{metric.value * scale:,.{decimals}f}{unit_text}"
 
 
-def asymmetry_words(value_percent: float) -> str:
-    """"12.3 % stronger left" (positive means the left side produced more, as in forcelab.synthetic)."""
-    if abs(value_percent) < 0.05:
-        return "0.0 % (even)"
-    side = "left" if value_percent > 0 else "right"
-    return f"{abs(value_percent):.1f} % stronger {side}"
+def asymmetry_side(metric: Metric) -> tuple[float, str] | None:
+    """``(percent >= 0, side)`` of an asymmetry metric, or ``None`` when it was not found.
 
-
-def asymmetry_percent(metric: Metric) -> float | None:
-    """The asymmetry in percent (metrics in unit ``"1"`` are fractions)."""
+    The percent-difference formula (forcelab's default, Bishop et al. 2018) is never negative and names the
+    stronger side in ``params["stronger_side"]``; the signed formulas (symmetry index, mean-normalised) are
+    positive when the left side is larger. Fractions (unit ``"1"``) are turned into percent.
+    """
     if metric.value is None:
         return None
-    return metric.value * 100.0 if metric.unit in ("1", "") else metric.value
+    value = metric.value * 100.0 if metric.unit in ("1", "") else metric.value
+    side = metric.params.get("stronger_side")
+    if isinstance(side, str) and side in ("left", "right", "equal"):
+        return abs(value), side
+    if abs(value) < 1e-12:
+        return 0.0, "equal"
+    return abs(value), "left" if value > 0 else "right"
+
+
+def asymmetry_words(percent: float, side: str) -> str:
+    """"12.3 % stronger left" (or "0.0 % (even)")."""
+    if side == "equal" or abs(percent) < 0.05:
+        return f"{abs(percent):.1f} % (even)"
+    return f"{abs(percent):.1f} % stronger {side}"

@@ -54,6 +54,7 @@ class ReviewWidget(QtWidgets.QWidget):
         self._editable: Callable[[str], Collection[str]] | None = None
         self.title = QtWidgets.QLabel("Double-click a trial in the table to review it")
         self.title.setObjectName("cardTitle")
+        self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.overlay = QtWidgets.QCheckBox("L/R overlay")
         self.overlay.setChecked(True)
         self.kin_boxes = {name: QtWidgets.QCheckBox(f"{name} ({unit})") for name, unit, _c in KINEMATICS}
@@ -97,7 +98,7 @@ class ReviewWidget(QtWidgets.QWidget):
         self.metrics.verticalHeader().setVisible(False)
         self.metrics.horizontalHeader().setStretchLastSection(True)
         self.metrics.setColumnWidth(0, 160)
-        self.metrics.setMinimumWidth(250)
+        self.metrics.setMinimumWidth(160)
         self.metrics.setWordWrap(False)
         self.metrics.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         plots = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)

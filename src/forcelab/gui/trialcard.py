@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from forcelab.analysis.types import TrialResult
 from forcelab.gui.metrics_view import (
     asymmetry_metric,
-    asymmetry_percent,
+    asymmetry_side,
     asymmetry_words,
     format_value,
     pick,
@@ -66,6 +66,8 @@ class TrialCard(QtWidgets.QFrame):
         super().__init__(parent)
         self.setObjectName("trialCard")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.setMinimumWidth(260)
+        self.setMaximumWidth(420)
         self.title = QtWidgets.QLabel("No trial yet")
         self.title.setObjectName("cardTitle")
         self.title.setWordWrap(True)
@@ -74,6 +76,7 @@ class TrialCard(QtWidgets.QFrame):
         self._grid.setVerticalSpacing(2)
         self.asym_label = QtWidgets.QLabel("")
         self.asym_label.setObjectName("metricName")
+        self.asym_label.setWordWrap(True)
         self.asym_bar = AsymmetryBar()
         self.flags = QtWidgets.QLabel("")
         self.flags.setObjectName("flagText")
@@ -135,16 +138,17 @@ class TrialCard(QtWidgets.QFrame):
                 self.values[m.name] = text
         self._fill(rows)
         asym = asymmetry_metric(result)
-        pct = asymmetry_percent(asym) if asym is not None else None
+        found = asymmetry_side(asym) if asym is not None else None
         self.asym_bar.setVisible(asym is not None)
         if asym is None:
             self.asym_label.setText("Left/right: single plate")
-        elif pct is None:
+        elif found is None:
             self.asym_label.setText(f"Left/right asymmetry: not found ({asym.reason})")
         else:
-            self.asym_label.setText(f"Left/right ({asym.name.replace('_', ' ')}): {asymmetry_words(pct)}")
-            self.values["asymmetry"] = asymmetry_words(pct)
-        self.asym_bar.set_percent(pct)
+            words = asymmetry_words(*found)
+            self.asym_label.setText(f"Left/right ({asym.name.replace('_', ' ')}): {words}")
+            self.values["asymmetry"] = words
+        self.asym_bar.set_percent(None if found is None else (found[0] if found[1] != "right" else -found[0]))
         if result.flags:
             self.flags.setText("\n".join(f"⚠ {f.message}" for f in result.flags))
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from forcelab.analysis.types import TrialResult
-from forcelab.gui.metrics_view import asymmetry_metric, asymmetry_percent, format_value, pick, slots_for
+from forcelab.gui.metrics_view import asymmetry_metric, asymmetry_side, format_value, pick, slots_for
 
 COLUMNS = ("#", "time", "test", "result", "result", "L/R", "flags", "decision", "note")
 NOTE_COL = COLUMNS.index("note")
@@ -92,9 +92,9 @@ class TrialTable(QtWidgets.QTableWidget):
         while len(texts) < 2:
             texts.append("")
         asym = asymmetry_metric(result)
-        pct = asymmetry_percent(asym) if asym is not None else None
-        asym_text = "" if asym is None else ("not found" if pct is None else
-                                             f"{abs(pct):.1f} % {'L' if pct > 0 else 'R'}")
+        found = asymmetry_side(asym) if asym is not None else None
+        asym_text = "" if asym is None else ("not found" if found is None else
+                                             f"{found[0]:.1f} % {found[1][0].upper()}")
         flags = ""
         if result.flags:
             flags = "⚠ " + result.flags[0].code.replace("_", " ")
