@@ -77,8 +77,8 @@ def asymmetry(left: float, right: float, formula: str = "percent_difference") ->
         value = 0.0 if side == "equal" else (strong - min(lv, rv)) / strong * 100.0
     elif formula == "symmetry_index":
         value = 0.0 if side == "equal" else (lv - rv) / total * 100.0
-    else:  # mean_normalised
-        value = 0.0 if side == "equal" else (lv - rv) / (total / 2.0) * 100.0
+    else:  # mean_normalised: (L - R) / (total / 2) * 100, written so that total / 2 cannot underflow to 0
+        value = 0.0 if side == "equal" else (lv - rv) / total * 200.0
     return value, side
 
 
