@@ -45,10 +45,8 @@ def release(session: Path, fh: IO[bytes] | None) -> None:
     """Unlock and remove the lock file."""
     if fh is None:
         return
-    try:
-        lock_path(session).unlink(missing_ok=True)
-    finally:
-        fh.close()
+    fh.close()  # releases the lock (and lets Windows delete the file)
+    lock_path(session).unlink(missing_ok=True)
 
 
 def is_being_recorded(session: Path) -> bool:
