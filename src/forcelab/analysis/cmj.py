@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from forcelab.analysis.jump_core import run_core
-from forcelab.analysis.jump_landing import add_landing
+from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import REF_HAWKIN, MetricBook, add_phase, why_missing
-from forcelab.analysis.jump_takeoff import Takeoff, add_takeoff, flight_flags
+from forcelab.analysis.jump_takeoff import Takeoff, add_takeoff
 from forcelab.analysis.kinematics import Kinematics, countermovement_phases
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 
@@ -146,14 +146,7 @@ def analyze_cmj(
     for phase, a, b in (("unweighting", onset, bstart), ("braking", bstart, pstart), ("propulsive", pstart, tk.takeoff)):
         add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=rule, start=a, end=b, kin=kin)
     _add_cmj_specific(book, F, rate, bwv, onset, bstart, pstart, tk, kin)
-    # landing
-    v_td = None
-    v_reason = why_missing(tk.takeoff, tk.landing)
-    if v_reason is None and tk.flight_time is not None:
-        v_td = -g * tk.flight_time / 2.0
-    add_landing(book, F, bwv, rate, tk.landing, v_td, v_reason, window=landing_window, band=stabilisation_band,
-                hold=stabilisation_hold, rule=rule, g=g, v_tolerance=landing_velocity_tolerance)
-    flight_flags(res, params)
+    finish_jump(book, F, bwv, rate, tk.takeoff, tk.landing, tk.flight_time, params)
     return res
 
 

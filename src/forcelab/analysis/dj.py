@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from forcelab.analysis.events import detect_flight, first_run, first_true, flight_threshold
-from forcelab.analysis.jump_landing import add_landing
+from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import (
     REF_HAWKIN,
     REF_LINTHORNE,
@@ -29,7 +29,7 @@ from forcelab.analysis.jump_metrics import (
     why_missing,
 )
 from forcelab.analysis.jump_prep import check_and_filter, num, weigh_trial
-from forcelab.analysis.jump_takeoff import add_weighing, flight_flags
+from forcelab.analysis.jump_takeoff import add_weighing
 from forcelab.analysis.kinematics import Kinematics, integrate
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 from forcelab.analysis.weighing import Weighing
@@ -183,10 +183,7 @@ def analyze_dj(
     for phase, a, b in (("braking", contact, zero), ("propulsive", zero, takeoff)):
         add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=integration_rule, start=a, end=b, kin=kin)
     _contact_metrics(book, F, rate, bwv, contact, takeoff, zero, kin, kwhy, impact_fraction, integration_rule)
-    v_td = None if ft is None else -g * ft / 2.0
-    add_landing(book, F, bwv, rate, landing, v_td, fwhy, window=landing_window, band=stabilisation_band,
-                hold=stabilisation_hold, rule=integration_rule, g=g, v_tolerance=landing_velocity_tolerance)
-    flight_flags(res, params)
+    finish_jump(book, F, bwv, rate, takeoff, landing, ft, params)
     return res
 
 

@@ -14,8 +14,22 @@ import numpy as np
 
 from forcelab.analysis.events import first_run, first_true
 from forcelab.analysis.jump_metrics import REF_HAWKIN, REF_MCMAHON, MetricBook, impulse, why_missing
+from forcelab.analysis.jump_prep import num
+from forcelab.analysis.jump_takeoff import flight_flags
 from forcelab.analysis.kinematics import integrate
-from forcelab.analysis.types import Event
+from forcelab.analysis.types import Event, ParamValue
+
+
+def finish_jump(book: MetricBook, force: np.ndarray, bw: float, rate: float, takeoff: Event, landing: Event,
+                flight_time: float | None, params: dict[str, ParamValue]) -> None:
+    """The end every jump analysis shares: landing metrics with the touchdown velocity ``-g * t / 2`` of the
+    flight time ``t`` (see :func:`add_landing`), then the flight flags (:func:`flight_flags`)."""
+    g = num(params, "g")
+    add_landing(book, force, bw, rate, landing, None if flight_time is None else -g * flight_time / 2.0,
+                why_missing(takeoff, landing), window=num(params, "landing_window"),
+                band=num(params, "stabilisation_band"), hold=num(params, "stabilisation_hold"),
+                rule=str(params["integration_rule"]), g=g, v_tolerance=num(params, "landing_velocity_tolerance"))
+    flight_flags(book.result, params)
 
 
 def add_landing(

@@ -14,9 +14,9 @@ import numpy as np
 
 from forcelab.analysis.events import first_true
 from forcelab.analysis.jump_core import persistent_dip, run_core
-from forcelab.analysis.jump_landing import add_landing
+from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import REF_HAWKIN, add_phase, why_missing
-from forcelab.analysis.jump_takeoff import add_takeoff, flight_flags
+from forcelab.analysis.jump_takeoff import add_takeoff
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 
 DEFAULTS: dict[str, ParamValue] = {
@@ -149,9 +149,5 @@ def analyze_sj(
     book.force_metric("propulsive_rfd", lambda f, w: (float(f[b]) - float(f[a])) / ((b - a) / rate), "N/s",
                       "force_change_onset_to_peak_force", REF_HAWKIN, reason=rwhy, total_force=F, bw=bwv,
                       description="Average rate of force development from onset to peak force.")
-    v_td = None if tk.flight_time is None else -g * tk.flight_time / 2.0
-    add_landing(book, F, bwv, rate, tk.landing, v_td, why_missing(tk.takeoff, tk.landing), window=landing_window,
-                band=stabilisation_band, hold=stabilisation_hold, rule=integration_rule, g=g,
-                v_tolerance=landing_velocity_tolerance)
-    flight_flags(res, params)
+    finish_jump(book, F, bwv, rate, tk.takeoff, tk.landing, tk.flight_time, params)
     return res
