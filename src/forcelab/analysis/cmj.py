@@ -17,46 +17,9 @@ from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import REF_HAWKIN, MetricBook, add_phase, why_missing
 from forcelab.analysis.jump_takeoff import Takeoff, add_takeoff
 from forcelab.analysis.kinematics import Kinematics, countermovement_phases
+from forcelab.analysis.params import keyword_defaults
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 
-DEFAULTS: dict[str, ParamValue] = {
-    "weighing_method": "steadiest",
-    "weighing_window": 1.0,
-    "weighing_start": 0.0,
-    "weighing_search_span": None,
-    "min_body_weight": 200.0,
-    "max_weighing_sd": 10.0,
-    "onset_k": 5.0,
-    "onset_min_threshold": 10.0,
-    "onset_persistence": 0.030,
-    "onset_direction": "both",
-    "onset_step_back": 0.0,
-    "onset_search": "forward",
-    "onset_quiet_time": 0.1,
-    "flight_threshold_method": "noise",
-    "flight_fixed_threshold": 20.0,
-    "flight_k": 5.0,
-    "flight_floor": 10.0,
-    "flight_coarse_fraction": 0.1,
-    "min_flight_time": 0.1,
-    "flight_abs": False,
-    "takeoff_persistence": 0.0,
-    "landing_persistence": 0.01,
-    "min_plausible_flight_time": 0.1,
-    "max_plausible_flight_time": 1.2,
-    "integration_rule": "trapezoid",
-    "g": 9.80665,
-    "braking_start": "min_velocity",
-    "max_height_difference": 0.05,
-    "landing_window": 0.5,
-    "landing_velocity_tolerance": 0.05,
-    "stabilisation_band": 0.05,
-    "stabilisation_hold": 1.0,
-    "asymmetry_formula": "percent_difference",
-    "limb_peak": "own",
-    "filter_cutoff": None,
-    "filter_order": 4,
-}
 BRAKING_STARTS = ("min_velocity", "min_force")
 
 
@@ -187,3 +150,7 @@ def _add_cmj_specific(book: MetricBook, F: np.ndarray, rate: float, bw: float, o
                  "phase_time_over_time_to_takeoff", REF_HAWKIN,
                  reason=res.metrics[f"{phase}_time"].reason or "time to take-off not found",
                  description=f"{phase.capitalize()} time as a share of time to take-off.")
+
+
+#: The defaults of :func:`analyze_cmj`'s parameters, read from its signature.
+DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_cmj)

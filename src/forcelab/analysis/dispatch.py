@@ -10,10 +10,10 @@ modules are imported when first used, so that this module loads without them.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from forcelab.analysis.params import keyword_defaults
 from forcelab.analysis.types import ForceTrace, TrialResult
 
 TESTS = ("cmj", "sj", "dj", "imtp")
@@ -43,8 +43,7 @@ def parameters(test: str) -> dict[str, Any]:
     """The keyword parameters of ``test``'s analysis with their defaults."""
     if test not in TESTS:
         raise ValueError(f"unknown test {test!r}; valid tests: {', '.join(TESTS)}, auto")
-    sig = inspect.signature(_function(test))
-    return {k: v.default for k, v in sig.parameters.items() if v.kind is inspect.Parameter.KEYWORD_ONLY}
+    return keyword_defaults(_function(test))
 
 
 def analyze(trace: ForceTrace, test: str, *, events: Mapping[str, int] | None = None,

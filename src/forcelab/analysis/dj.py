@@ -28,41 +28,12 @@ from forcelab.analysis.jump_metrics import (
     net_impulse,
     why_missing,
 )
-from forcelab.analysis.jump_prep import check_and_filter, num, weigh_trial
+from forcelab.analysis.jump_prep import check_and_filter, weigh_trial
 from forcelab.analysis.jump_takeoff import add_weighing
 from forcelab.analysis.kinematics import Kinematics, integrate
+from forcelab.analysis.params import keyword_defaults, num
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 from forcelab.analysis.weighing import Weighing
-
-DEFAULTS: dict[str, ParamValue] = {
-    "weighing_method": "steadiest",
-    "weighing_window": 1.0,
-    "weighing_start": 0.0,
-    "min_body_weight": 200.0,
-    "max_weighing_sd": 10.0,
-    "flight_threshold_method": "noise",
-    "flight_fixed_threshold": 20.0,
-    "flight_k": 5.0,
-    "flight_floor": 10.0,
-    "flight_coarse_fraction": 0.1,
-    "min_flight_time": 0.05,
-    "contact_persistence": 0.01,
-    "landing_persistence": 0.01,
-    "min_plausible_flight_time": 0.1,
-    "max_plausible_flight_time": 1.2,
-    "integration_rule": "trapezoid",
-    "g": 9.80665,
-    "max_height_difference": 0.05,
-    "impact_fraction": 0.2,
-    "landing_window": 0.5,
-    "landing_velocity_tolerance": 0.05,
-    "stabilisation_band": 0.05,
-    "stabilisation_hold": 1.0,
-    "asymmetry_formula": "percent_difference",
-    "limb_peak": "own",
-    "filter_cutoff": None,
-    "filter_order": 4,
-}
 
 
 def analyze_dj(
@@ -274,3 +245,7 @@ def _contact_metrics(book: MetricBook, F: np.ndarray, rate: float, bw: float, co
     book.put("impulse_ratio", None if bn is None or not pn else bn / pn, "1", "braking_over_propulsive_net_impulse",
              REF_HAWKIN, reason=zwhy or "propulsive net impulse not found",
              description="Braking net impulse over propulsive net impulse.")
+
+
+#: The defaults of :func:`analyze_dj`'s settings, read from its signature (``drop_height`` is an input).
+DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_dj, exclude=("drop_height",))

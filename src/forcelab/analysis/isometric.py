@@ -29,6 +29,7 @@ import numpy as np
 
 from forcelab.analysis.asymmetry import asymmetry_metrics
 from forcelab.analysis.filters import lowpass
+from forcelab.analysis.params import keyword_defaults
 from forcelab.analysis.types import Event, ForceTrace, Metric, ParamValue, TrialResult
 from forcelab.analysis.weighing import sliding_mean_sd
 
@@ -52,25 +53,6 @@ BASELINES = ("steadiest", "first")
 #: Events that a tester may place by hand (``events=``): the baseline window's start, onset, release.
 EDITABLE_EVENTS = ("baseline_start", "onset", "release")
 
-
-#: Default parameters of :func:`analyze_isometric` (seconds, standard deviations, newtons).
-DEFAULTS: dict[str, Any] = {
-    "baseline_window": 1.0,
-    "baseline": "steadiest",
-    "baseline_search": 3.0,
-    "onset_sd": 5.0,
-    "onset_persistence": 0.010,
-    "peak_rfd_window": 0.020,
-    "windows": (0.05, 0.10, 0.15, 0.20, 0.25),
-    "pretension_threshold": 50.0,
-    "unsteady_sd": 25.0,
-    "max_onset_lead": 1.0,
-    "min_pull_force": 50.0,
-    "body_mass": None,
-    "filter_cutoff": None,
-    "filter_order": 4,
-    "g": G,
-}
 
 # Metric names reported as not found when the pull itself cannot be analysed.
 _CORE = ("baseline_force", "baseline_sd", "onset_threshold", "peak_force", "net_peak_force",
@@ -517,3 +499,8 @@ def _per_limb(res: TrialResult, left: np.ndarray, right: np.ndarray, *, b0: int,
             description=name.replace("_", " "), left_reason=reason, right_reason=reason,
         ):
             res.add_metric(metric)
+
+
+#: Default parameters of :func:`analyze_isometric` (seconds, standard deviations, newtons), read from its
+#: signature (``events`` are an input, not a setting).
+DEFAULTS: dict[str, Any] = keyword_defaults(analyze_isometric, exclude=("events",))

@@ -13,9 +13,10 @@ import numpy as np
 
 from forcelab.analysis.events import detect_onset, first_run, first_true
 from forcelab.analysis.jump_metrics import MetricBook, why_missing
-from forcelab.analysis.jump_prep import check_and_filter, num, on_plate_region, weigh_trial
+from forcelab.analysis.jump_prep import check_and_filter, on_plate_region, weigh_trial
 from forcelab.analysis.jump_takeoff import Takeoff, add_weighing, find_flight, record_flight
 from forcelab.analysis.kinematics import Kinematics, integrate
+from forcelab.analysis.params import num
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 from forcelab.analysis.weighing import Weighing
 

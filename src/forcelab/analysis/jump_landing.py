@@ -14,9 +14,9 @@ import numpy as np
 
 from forcelab.analysis.events import first_run, first_true
 from forcelab.analysis.jump_metrics import REF_HAWKIN, REF_MCMAHON, MetricBook, impulse, why_missing
-from forcelab.analysis.jump_prep import num
 from forcelab.analysis.jump_takeoff import flight_flags
 from forcelab.analysis.kinematics import integrate
+from forcelab.analysis.params import num
 from forcelab.analysis.types import Event, ParamValue
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from forcelab.analysis.asymmetry import asymmetry_metrics
 from forcelab.analysis.kinematics import Kinematics, cumulative
+from forcelab.analysis.params import num
 from forcelab.analysis.types import Event, Metric, ParamValue, TrialResult
 
 REF_MCMAHON = "McMahon et al. 2018, Strength Cond J 40(4):96-106"
@@ -27,14 +28,6 @@ REF_EBBEN = "Ebben & Petushek 2010, J Strength Cond Res 24(8):1983-1987"
 REF_YOUNG = "Young 1995, New Stud Athl 10(1):89-96; Flanagan & Comyns 2008, Strength Cond J 30(5):32-38"
 LIMB_PEAKS = ("own", "at_total_peak")
 REF_ASYM = "Bishop et al. 2018, J Strength Cond Res 32(1); Impellizzeri et al. 2007, Med Sci Sports Exerc 39(11)"
-
-
-def gravity(params: Mapping[str, ParamValue]) -> float:
-    """The ``g`` parameter (m/s^2) of an analysis."""
-    g = params["g"]
-    if isinstance(g, bool) or not isinstance(g, int | float):
-        raise ValueError(f"parameter g must be a number, got {g!r}")
-    return float(g)
 
 
 @dataclass
@@ -78,10 +71,6 @@ class MetricBook:
                    description)
         )
 
-    def missing(self, name: str, unit: str, method: str, reference: str, reason: str, description: str = "") -> None:
-        """Add ``name`` as not found with ``reason``."""
-        self.put(name, None, unit, method, reference, reason=reason, description=description)
-
     def force_metric(
         self,
         name: str,
@@ -107,7 +96,7 @@ class MetricBook:
             rel = None
             rel_reason = reason or (None if np.isfinite(bw) else "body weight not found")
             if value is not None and rel_reason is None:
-                rel = value / bw * 100.0 if relative == "%" else value / (bw / gravity(self.params))
+                rel = value / bw * 100.0 if relative == "%" else value / (bw / num(self.params, "g"))
             self.put(f"relative_{name}", rel, relative, method, reference, reason=rel_reason or "no value",
                      description=f"{description} Relative to body weight." if relative == "%" else
                      f"{description} Per kilogram of body mass.")
@@ -148,12 +137,6 @@ class MetricBook:
                                    formula=formula, left_reason=reason, right_reason=reason,
                                    use_magnitude=base.startswith("unweighting_net")):
             self.result.add_metric(m)
-
-
-def event(result: TrialResult, ev: Event) -> int | None:
-    """Record ``ev`` in ``result`` and return its index."""
-    result.add_event(ev)
-    return ev.index
 
 
 def why_missing(*events: Event | None) -> str | None:
@@ -233,7 +216,7 @@ def add_phase(
     if not power:
         return
     kwhy = why if why else (None if kin is not None else "no centre-of-mass kinematics")
-    mass = bw / gravity(book.params)
+    mass = bw / num(book.params, "g")
     s = span(kin, a, b) if (kin is not None and kwhy is None) else slice(0, 0)
     v = kin.velocity[s] if kin is not None and kwhy is None else np.zeros(0)
     p = kin.power[s] if kin is not None and kwhy is None else np.zeros(0)

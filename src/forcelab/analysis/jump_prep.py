@@ -14,6 +14,7 @@ import numpy as np
 from forcelab.analysis.events import first_run
 from forcelab.analysis.filters import lowpass
 from forcelab.analysis.jump_metrics import Limb
+from forcelab.analysis.params import num
 from forcelab.analysis.types import ForceTrace, ParamValue
 from forcelab.analysis.weighing import Weighing, weigh
 
@@ -26,14 +27,6 @@ class Prepared:
     total: np.ndarray
     left: np.ndarray | None
     right: np.ndarray | None
-
-
-def num(params: dict[str, ParamValue], key: str) -> float:
-    """Parameter ``key`` as a float (``ValueError`` naming it when it is not a number)."""
-    v = params[key]
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        raise ValueError(f"parameter {key} must be a number, got {v!r}")
-    return float(v)
 
 
 def check_and_filter(trace: ForceTrace, filter_cutoff: float | None, filter_order: int) -> Prepared:

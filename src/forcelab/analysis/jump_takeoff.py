@@ -21,8 +21,8 @@ from forcelab.analysis.jump_metrics import (
     net_impulse,
     why_missing,
 )
-from forcelab.analysis.jump_prep import num
 from forcelab.analysis.kinematics import Kinematics
+from forcelab.analysis.params import num
 from forcelab.analysis.types import Event, ParamValue, TrialResult
 from forcelab.analysis.weighing import REFERENCE as REF_OWEN
 from forcelab.analysis.weighing import Weighing

@@ -17,48 +17,8 @@ from forcelab.analysis.jump_core import persistent_dip, run_core
 from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import REF_HAWKIN, add_phase, why_missing
 from forcelab.analysis.jump_takeoff import add_takeoff
+from forcelab.analysis.params import keyword_defaults
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
-
-DEFAULTS: dict[str, ParamValue] = {
-    "weighing_method": "steadiest",
-    "weighing_region": "before",
-    "weighing_window": 1.0,
-    "weighing_start": 0.0,
-    "weighing_search_span": None,
-    "min_body_weight": 200.0,
-    "max_weighing_sd": 10.0,
-    "onset_k": 5.0,
-    "onset_min_threshold": 10.0,
-    "onset_persistence": 0.030,
-    "onset_direction": "both",
-    "onset_step_back": 0.0,
-    "onset_search": "forward",
-    "onset_quiet_time": 0.1,
-    "countermovement_threshold": None,
-    "countermovement_persistence": 0.030,
-    "flight_threshold_method": "noise",
-    "flight_fixed_threshold": 20.0,
-    "flight_k": 5.0,
-    "flight_floor": 10.0,
-    "flight_coarse_fraction": 0.1,
-    "min_flight_time": 0.1,
-    "flight_abs": False,
-    "takeoff_persistence": 0.0,
-    "landing_persistence": 0.01,
-    "min_plausible_flight_time": 0.1,
-    "max_plausible_flight_time": 1.2,
-    "integration_rule": "trapezoid",
-    "g": 9.80665,
-    "max_height_difference": 0.05,
-    "landing_window": 0.5,
-    "landing_velocity_tolerance": 0.05,
-    "stabilisation_band": 0.05,
-    "stabilisation_hold": 1.0,
-    "asymmetry_formula": "percent_difference",
-    "limb_peak": "own",
-    "filter_cutoff": None,
-    "filter_order": 4,
-}
 
 
 def analyze_sj(
@@ -151,3 +111,7 @@ def analyze_sj(
                       description="Average rate of force development from onset to peak force.")
     finish_jump(book, F, bwv, rate, tk.takeoff, tk.landing, tk.flight_time, params)
     return res
+
+
+#: The defaults of :func:`analyze_sj`'s parameters, read from its signature.
+DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_sj)
