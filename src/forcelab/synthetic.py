@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from forcelab.analysis.params import keyword_defaults
 from forcelab.analysis.types import ForceTrace
 
 G = 9.80665
@@ -512,6 +513,16 @@ def _common(rate: float, body_mass: float, asymmetry: float, noise_sd: float, g:
         raise ValueError(f"asymmetry must be between -1 and 1 (a fraction of the total), got {asymmetry!r}")
 
 
+def _finish(tl: Timeline, truth: dict[str, float], *, quiet_after: float, rate: float, plates: bool,
+            asymmetry: float, noise_sd: float, seed: int | None) -> SyntheticTrial:
+    """End a single-trial timeline with ``quiet_after`` s of stance and sample it, with the asymmetry truth."""
+    tl.hold(quiet_after)
+    truth.update(asymmetry_truth(asymmetry))
+    trace = _sample(tl, rate=rate, duration=tl.end, plates=plates, asymmetry=asymmetry, noise_sd=noise_sd,
+                    seed=seed)
+    return SyntheticTrial(trace, truth)
+
+
 def cmj(*, body_mass: float = 75.0, jump_height: float = 0.35, rate: float = 1000.0, quiet_before: float = 1.5,
         quiet_after: float = 1.5, depth: float = 0.30, unweighting_time: float = 0.40,
         braking_time: float = 0.18, propulsion_time: float = 0.26, asymmetry: float = 0.0,
@@ -533,11 +544,8 @@ def cmj(*, body_mass: float = 75.0, jump_height: float = 0.35, rate: float = 100
     tl.hold(quiet_before, m * g)
     truth = _build_jump(tl, m=m, g=g, jump_height=jump_height, depth=depth, unweighting_time=unweighting_time,
                         braking_time=braking_time, propulsion_time=propulsion_time)
-    tl.hold(quiet_after)
-    truth.update(asymmetry_truth(asymmetry))
-    trace = _sample(tl, rate=rate, duration=tl.end, plates=plates, asymmetry=asymmetry, noise_sd=noise_sd,
-                    seed=seed)
-    return SyntheticTrial(trace, truth)
+    return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
+                   noise_sd=noise_sd, seed=seed)
 
 
 def squat_jump(*, body_mass: float = 75.0, jump_height: float = 0.30, rate: float = 1000.0,
@@ -558,11 +566,8 @@ def squat_jump(*, body_mass: float = 75.0, jump_height: float = 0.30, rate: floa
     tl.hold(quiet_before, m * g)
     truth = _build_jump(tl, m=m, g=g, jump_height=jump_height, depth=countermovement,
                         unweighting_time=dip_time, braking_time=dip_time, propulsion_time=propulsion_time)
-    tl.hold(quiet_after)
-    truth.update(asymmetry_truth(asymmetry))
-    trace = _sample(tl, rate=rate, duration=tl.end, plates=plates, asymmetry=asymmetry, noise_sd=noise_sd,
-                    seed=seed)
-    return SyntheticTrial(trace, truth)
+    return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
+                   noise_sd=noise_sd, seed=seed)
 
 
 def drop_jump(*, body_mass: float = 75.0, drop_height: float = 0.30, contact_time: float = 0.25,
@@ -583,11 +588,8 @@ def drop_jump(*, body_mass: float = 75.0, drop_height: float = 0.30, contact_tim
     tl.hold(quiet_before, 0.0)
     truth = _build_drop_jump(tl, m=m, g=g, drop_height=drop_height, contact_time=contact_time,
                              jump_height=jump_height, impact_time=impact_time, impact_fraction=impact_fraction)
-    tl.hold(quiet_after)
-    truth.update(asymmetry_truth(asymmetry))
-    trace = _sample(tl, rate=rate, duration=tl.end, plates=plates, asymmetry=asymmetry, noise_sd=noise_sd,
-                    seed=seed)
-    return SyntheticTrial(trace, truth)
+    return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
+                   noise_sd=noise_sd, seed=seed)
 
 
 def isometric_pull(*, body_mass: float = 75.0, peak_force: float = 3000.0, rise_time: float = 0.5,
@@ -622,11 +624,8 @@ def isometric_pull(*, body_mass: float = 75.0, peak_force: float = 3000.0, rise_
     truth = _build_pull(tl, m=m, g=g, peak_force=peak_force, rise_time=rise_time, hold=hold,
                         pretension=pretension, pretension_time=pretension_time, shape=shape, fatigue=fatigue,
                         release_time=release_time)
-    tl.hold(quiet_after)
-    truth.update(asymmetry_truth(asymmetry))
-    trace = _sample(tl, rate=rate, duration=tl.end, plates=plates, asymmetry=asymmetry, noise_sd=noise_sd,
-                    seed=seed)
-    return SyntheticTrial(trace, truth)
+    return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
+                   noise_sd=noise_sd, seed=seed)
 
 
 #: Test names accepted by :func:`session` and the simulator, with their aliases.
@@ -637,14 +636,13 @@ TESTS: dict[str, str] = {
     "imtp": "imtp", "isometric": "imtp", "isometric_pull": "imtp",
 }
 
+#: Every generator parameter that is not the trial's own (the session sets these once for all trials).
+_SESSION_WIDE = frozenset({"body_mass", "rate", "quiet_before", "quiet_after", "asymmetry", "noise_sd", "plates",
+                           "seed", "g"})
+#: The trial parameters :func:`append_trial` takes per test, with the defaults of the single-trial generators.
 _JUMP_DEFAULTS: dict[str, dict[str, float]] = {
-    "cmj": {"jump_height": 0.35, "depth": 0.30, "unweighting_time": 0.40, "braking_time": 0.18,
-            "propulsion_time": 0.26},
-    "sj": {"jump_height": 0.30, "countermovement": 0.0, "dip_time": 0.12, "propulsion_time": 0.35},
-    "dj": {"drop_height": 0.30, "contact_time": 0.25, "jump_height": 0.30, "impact_time": 0.05,
-           "impact_fraction": 0.1},
-    "imtp": {"peak_force": 3000.0, "rise_time": 0.5, "hold": 3.0, "pretension": 0.0, "pretension_time": 1.0,
-             "shape": 4.0, "fatigue": 0.05, "release_time": 0.4},
+    key: keyword_defaults(gen, exclude=_SESSION_WIDE)
+    for key, gen in (("cmj", cmj), ("sj", squat_jump), ("dj", drop_jump), ("imtp", isometric_pull))
 }
 
 
