@@ -93,3 +93,6 @@ def test_record_detects_analyses_and_prints_each_trial(tmp_path: Path) -> None:
         assert abs(t.metrics["jump_height_flight_time"]["value"] - 0.35) < 0.02
         assert t.metrics["jump_height_takeoff_velocity"]["method"]
         assert t.n == t.stop - t.start and t.raw.shape == (t.n, 8)
+        # the raw counts and the stored calibration give back exactly the force the engine computed
+        np.testing.assert_allclose(t.trace_from_raw(s.device["channel_map"]).total, t.total, rtol=1e-12)
+    assert s.device["serial"] == "SIM00001" and s.device["firmware"]  # from the device's identify reply

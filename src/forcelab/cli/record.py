@@ -37,7 +37,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     stop = p.add_mutually_exclusive_group()
     stop.add_argument("--seconds", type=float, help="stop after this many seconds")
     stop.add_argument("--trials", type=int, help="stop after this many trials")
-    p.add_argument("--rate", type=float, default=1000.0, help="sample rate in Hz (default 1000)")
+    p.add_argument("--rate", type=float, default=1000.0, help="sample rate of the simulated plates in Hz (default 1000)")
+    p.add_argument("--profile", default="forcelab-dual-plate",
+                   help="device profile: channel map and plates (default forcelab-dual-plate)")
     p.add_argument("--tester", default="", help="who ran the session")
     p.add_argument("--archive", help="archive folder (default: $FORCELAB_ARCHIVE, else the user data directory)")
     p.set_defaults(func=run)
@@ -59,13 +61,6 @@ def key_metrics(test: str, metrics: dict[str, dict[str, Any]], limit: int = 4) -
     return [_fmt(n, metrics[n]) for n in names]
 
 
-def _dual_plate_map() -> Any:
-    from forcelab.acquisition.plates import PlateLayout, PlateMap
-
-    cells = ((-0.2, 0.3), (0.2, 0.3), (0.2, -0.3), (-0.2, -0.3))
-    return PlateMap(8, (PlateLayout("left", (0, 1, 2, 3), cells), PlateLayout("right", (4, 5, 6, 7), cells)))
-
-
 def _detector_factory(test: str) -> Any:
     try:
         from forcelab.analysis.segmentation import OnlineTrialDetector
@@ -77,11 +72,9 @@ def _detector_factory(test: str) -> Any:
 
 def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: connect, record, close
     """Record until ``--seconds``/``--trials`` or Ctrl-C."""
-    from forcelab.acquisition.calibration import Calibration as AcqCalibration
-    from forcelab.acquisition.engine import AcquisitionEngine
-    from forcelab.devices.binary_decoder import BinaryDecoder
-    from forcelab.devices.protocol import Start, encode_command
-    from forcelab.devices.serial_transport import SerialTransport, TransportError
+    from forcelab.acquisition.connect import open_device
+    from forcelab.devices.profiles import ProfileError
+    from forcelab.devices.serial_transport import TransportError
     from forcelab.storage.archive import archive_dir, new_session_path
     from forcelab.storage.index import ArchiveIndex
     from forcelab.storage.recorder import EngineRecorder, archive_calibration
@@ -93,63 +86,52 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
     if (args.seconds is not None and not args.seconds > 0) or (args.trials is not None and args.trials < 1):
         raise CliError("--seconds must be positive and --trials at least 1")
     detector = _detector_factory(args.test)
-    if detector is None and args.trials is not None:
-        raise CliError("online trial detection is not available in this build; record with --seconds")
     archive = archive_dir(args.archive)
     _out(f"archive: {archive}")
     with ArchiveIndex(archive) as index:  # repairs the index after a crash of an earlier recording
         report = index.sync()
     if report.incomplete:
         _out(f"index: {report.incomplete} session(s) found incomplete (a recorder stopped abnormally)")
-    plate_map = _dual_plate_map()
     sim = None
-    model, serial, firmware = "", "", ""
+    port = args.port
     if args.simulate:
         from forcelab.devices.sim_motion import Script
         from forcelab.devices.simulator import SimulatedPlates
 
-        n = args.trials if args.trials is not None else max(1, int((args.seconds or 10) // 6))
+        n = args.trials if args.trials is not None else max(1, int((args.seconds or 10) // 8))
         sim = SimulatedPlates(rate=args.rate, channels=8, noise=2.0, seed=1,
-                              script=Script(trials=tuple(args.test for _ in range(n)), pause=4.0, repeat=True),
-                              autostart=True)
+                              script=Script(trials=tuple(args.test for _ in range(n)), pause=4.0, repeat=True))
         sim.start()
         port = sim.port
-        cal = AcqCalibration(tuple(sim.calibration.gains), tuple(sim.calibration.offsets),
-                             device_serial=sim.serial, source="device")
-        model, serial, firmware = sim.model, sim.serial, "simulator"
-    else:
-        port = args.port
-        cal = AcqCalibration.identity(8)
+    try:
+        engine = open_device(port, protocol="binary", profile=args.profile, rate=args.rate if sim else None,
+                             detector_factory=detector)
+    except (TransportError, ProfileError) as exc:
+        if sim is not None:
+            sim.stop()
+        raise CliError(str(exc)) from exc
+    plates = [p.name for p in engine.plate_map.plates]
+    lr = ("left", "right") if {"left", "right"} <= set(plates) else (tuple(plates) if len(plates) == 2 else ())
+    cal = engine.calibration
     started = datetime.now().astimezone()
     path = new_session_path(archive, args.athlete, [args.test], started)
+    dev = engine.device_info
     info = SessionInfo(
-        athlete=args.athlete, rate=args.rate, tests=[args.test], channels=8, plates=2,
-        calibration=archive_calibration(cal.gains, cal.offsets), tester=args.tester, device_model=model,
-        device_serial=serial, device_firmware=firmware,
-        channel_map={"left": [0, 1, 2, 3], "right": [4, 5, 6, 7]}, started=started,
+        athlete=args.athlete, rate=engine.rate, tests=[args.test], channels=engine.plate_map.channels,
+        plates=2 if lr else 1, calibration=archive_calibration(cal.gains, cal.offsets), tester=args.tester,
+        device_model=dev.get("model", ""), device_serial=dev.get("serial", ""),
+        device_firmware=dev.get("firmware", ""),
+        channel_map={p.name: list(p.channels) for p in engine.plate_map.plates}, started=started,
         source="simulator" if sim else f"device:{port}",
     )
-    start_cmd = encode_command(Start())
-
-    def start_streaming(t: SerialTransport) -> None:
-        time.sleep(0.5)  # opening the port resets an Arduino-class board: bytes sent while it boots are lost
-        t.write(start_cmd)
-
-    transport = SerialTransport(port, reconnect_interval=0.2, silent_after=1.0,
-                                on_connect=None if sim is not None else start_streaming)
-    engine = AcquisitionEngine(transport, BinaryDecoder(8), rate=args.rate, plate_map=plate_map, calibration=cal,
-                               ring_seconds=120.0, detector_factory=detector, status_interval=1.0)
     writer = SessionWriter(path, info)
-    recorder = EngineRecorder(writer, engine.columns, test=args.test, analyze=bridge.analyze)
+    recorder = EngineRecorder(writer, engine.columns, test=args.test, analyze=bridge.analyze, plates=lr)
     engine.add_block_listener(recorder.on_block)
     engine.add_trial_listener(recorder.on_trial)
     _out(f"session: {path}")
     trials = 0
     try:
-        try:
-            engine.start()
-        except TransportError as exc:
-            raise CliError(str(exc)) from exc
+        engine.start()
         deadline = None if args.seconds is None else time.monotonic() + args.seconds
         while (deadline is None or time.monotonic() < deadline) and (args.trials is None or trials < args.trials):
             for rec in recorder.pump(timeout=0.1):

@@ -51,6 +51,7 @@ class EngineRecorder:
         *,
         test: str,
         analyze: Callable[[ForceTrace, str], TrialResult],
+        plates: tuple[str, ...] = ("left", "right"),
     ) -> None:
         self.writer = writer
         self.test = test
@@ -62,8 +63,8 @@ class EngineRecorder:
         ch = writer.info.channels
         self._raw = [idx[f"raw{i}"] for i in range(ch)]
         self._total = idx["total"]
-        self._left = idx.get("left")
-        self._right = idx.get("right")
+        self._left = idx[plates[0]] if len(plates) == 2 else None  # the engine's per-plate force columns
+        self._right = idx[plates[1]] if len(plates) == 2 else None
         self._time = idx["time"]
         self._counter = idx["counter"]
         self._calibration: Any = None
