@@ -177,3 +177,13 @@ def test_decision_changed_after_the_session_closed(tmp_path: Path) -> None:
     assert s.trials[1].metrics["peak_force"]["value"] == 2002.0  # nothing else changed
     with pytest.raises(SessionFileError, match="no trial 9"):
         set_trial_decision(path, 9, True)
+
+
+def test_package_level_reading_api(tmp_path: Path) -> None:
+    import forcelab.storage as storage
+
+    path = write_session(tmp_path / "s.h5", trials=1, trial_rows=100, gap_rows=10)
+    s = storage.open_session(path)
+    assert isinstance(s, storage.Session) and isinstance(s.trials[0], storage.Trial)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        storage.nope  # noqa: B018
