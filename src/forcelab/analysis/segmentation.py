@@ -304,9 +304,22 @@ class OnlineTrialDetector:
         self._state = "quiet"
         self._cursor = i + 1
 
+    def _pull_band(self) -> float:
+        """Half-width (N) of the band around the baseline that a pull leaves and a release comes back to."""
+        return max(self.params["pull_band"], self.params["pull_band_sd"] * self._sd)
+
+    def _pull_need(self) -> float:
+        """Rise (N) above the baseline that makes a pull, not fidgeting or pre-tension."""
+        return max(self.params["min_pull"], self.params["min_pull_frac"] * abs(self._bw))
+
     def _pull_ok(self) -> bool:
-        need = max(self.params["min_pull"], self.params["min_pull_frac"] * abs(self._bw))
-        return self._peak - self._bw >= need
+        return self._peak - self._bw >= self._pull_need()
+
+    def _start_pull(self, i: int) -> None:
+        self._movement = i
+        self._peak, self._peak_at = -math.inf, i
+        self._state = "pulling"
+        self._cursor = i
 
     # ---- the state machine: one transition per call, False when it needs more samples
     def _step(self, out: list[TrialSegment]) -> bool:
@@ -340,12 +353,10 @@ class OnlineTrialDetector:
             return self._landcheck(e)
         if st == "after":
             return self._after(c, e, thr, out)
-        if st == "post":
-            return self._post(c, e, thr, out)
+        if st in ("post", "release"):
+            return self._closing(c, e, thr, out)
         if st == "pulling":
             return self._pulling(c, e, thr, out)
-        if st == "release":
-            return self._release(c, e, thr, out)
         raise AssertionError(f"unknown detector state {st!r}")  # pragma: no cover
 
     def _settling(self, c: int, e: int, thr: float) -> bool:
@@ -384,17 +395,14 @@ class OnlineTrialDetector:
             self._state = "movement"
             self._cursor = c + k
             return True
-        band = max(self.params["pull_band"], self.params["pull_band_sd"] * self._sd)
+        band = self._pull_band()
         up = _first(x > self._bw + band)
         down = _first((x < self._bw - band) | (x < thr))
         if up is None and down is None:
             self._cursor = e
             return False
         if up is not None and (down is None or up < down):
-            self._movement = c + up
-            self._peak, self._peak_at = -math.inf, c + up
-            self._state = "pulling"
-            self._cursor = c + up
+            self._start_pull(c + up)
             return True
         assert down is not None
         self._state = "movement"
@@ -407,8 +415,7 @@ class OnlineTrialDetector:
         off = _first(x < thr)
         up: int | None = None
         if self.kind == "pull" and self._have_bw:
-            band = max(self.params["pull_band"], self.params["pull_band_sd"] * self._sd)
-            up = _first(x > self._bw + band)
+            up = _first(x > self._bw + self._pull_band())
         stops = [s for s in (off, up) if s is not None]
         lim = c + min(stops) if stops else e
         quiet = self._first_quiet(c, lim, self._movement)
@@ -421,10 +428,7 @@ class OnlineTrialDetector:
             if seg[j] > self._peak:
                 self._peak, self._peak_at = float(seg[j]), c + j
         if up is not None and lim == c + up:
-            self._movement = c + up
-            self._peak, self._peak_at = -math.inf, c + up
-            self._state = "pulling"
-            self._cursor = c + up
+            self._start_pull(c + up)
             return True
         if off is not None:
             if self.kind == "jump":
@@ -531,7 +535,9 @@ class OnlineTrialDetector:
         self._cursor = hi
         return False
 
-    def _post(self, c: int, e: int, thr: float, out: list[TrialSegment]) -> bool:
+    def _closing(self, c: int, e: int, thr: float, out: list[TrialSegment]) -> bool:
+        """States ``post`` (after a landing) and ``release`` (after a pull): the trial ends ``post`` s on,
+        or earlier where the athlete steps off."""
         hi = min(e, self._end_target)
         off = _first(self._ring.get(c, hi) < thr) if hi > c else None
         if off is not None:
@@ -541,19 +547,23 @@ class OnlineTrialDetector:
             return True
         if e >= self._end_target:
             self._emit(out, self._end_target)
-            self._enter_quiet(self._end_target - 1, self._next_bw, self._next_sd)
+            if self._state == "post":  # the quiet window that ended the landing is the next baseline
+                self._enter_quiet(self._end_target - 1, self._next_bw, self._next_sd)
+            else:
+                self._state = "movement"
+                self._movement = self._end_target
+                self._peak = -math.inf
+                self._cursor = self._end_target
             return True
         self._cursor = hi
         return False
 
     def _pulling(self, c: int, e: int, thr: float, out: list[TrialSegment]) -> bool:
-        band = max(self.params["pull_band"], self.params["pull_band_sd"] * self._sd)
         x = self._ring.get(c, e)
-        k = _first(x <= self._bw + band)
+        k = _first(x <= self._bw + self._pull_band())
         if not self._pull_ok():
             # before the force has risen a pull's worth, a new steady level (pre-tension) is a new baseline
-            need = max(self.params["min_pull"], self.params["min_pull_frac"] * abs(self._bw))
-            u = _first(x > self._bw + need)
+            u = _first(x > self._bw + self._pull_need())
             stops = [c + v for v in (k, u) if v is not None]
             quiet = self._first_quiet(c, min(stops) if stops else e, self._movement)
             if quiet is not None:
@@ -578,24 +588,6 @@ class OnlineTrialDetector:
             self._movement = i
         self._cursor = i
         return True
-
-    def _release(self, c: int, e: int, thr: float, out: list[TrialSegment]) -> bool:
-        hi = min(e, self._end_target)
-        off = _first(self._ring.get(c, hi) < thr) if hi > c else None
-        if off is not None:
-            self._emit(out, c + off)
-            self._set_empty()
-            self._cursor = c + off
-            return True
-        if e >= self._end_target:
-            self._emit(out, self._end_target)
-            self._state = "movement"
-            self._movement = self._end_target
-            self._peak = -math.inf
-            self._cursor = self._end_target
-            return True
-        self._cursor = hi
-        return False
 
 
 def find_trials(trace: ForceTrace, *, kind: str = "jump", block: int | None = None,
