@@ -203,17 +203,17 @@ def start_writer(rate: float, seconds: float, out: str) -> tuple[subprocess.Pope
     return proc, proc.stdout.readline().strip()
 
 
-def live(rate: float, seconds: float, *, stall: bool, process: bool = False) -> dict[str, Any]:
+def live(rate: float, seconds: float, *, stall: bool, process: bool = False, nice: int | None = None) -> dict[str, Any]:
     """Stream for ``seconds`` through a pty; return loss, CPU and latency figures."""
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "writer.npz")
         proc, port = start_writer(rate, seconds, out)
         source: SerialTransport | ProcessTransport
         if process:
-            source = ProcessTransport(TransportSpec(port=port, silent_after=5.0))
+            source = ProcessTransport(TransportSpec(port=port, silent_after=5.0, nice=nice))
         else:
             source = SerialTransport(port, silent_after=5.0)
-        engine = AcquisitionEngine(source, BinaryDecoder(CHANNELS), rate=rate,
+        engine = AcquisitionEngine(source, BinaryDecoder(CHANNELS), rate=rate, nice=nice,
                                    plate_map=plate_map(), calibration=calibration(), ring_seconds=60)
         arrivals: list[tuple[float, int]] = []
 
@@ -312,6 +312,8 @@ def main() -> int:
     ap.add_argument("--json", type=str, default="", help="also write the figures to this JSON file")
     ap.add_argument("--switch-interval", type=float, default=None,
                     help="sys.setswitchinterval in ms for this run (default: Python's 5 ms)")
+    ap.add_argument("--nice", type=int, default=None,
+                    help="niceness for the engine thread and the reading process, e.g. -10 (needs privileges)")
     ap.add_argument("--mode", choices=("thread", "process", "both"), default="both",
                     help="engine reading the port in a thread, in a child process, or both (default)")
     ap.add_argument("--writer", action="store_true", help=argparse.SUPPRESS)
@@ -325,7 +327,7 @@ def main() -> int:
 
     print(f"forcelab acquisition bench  (python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.2f} at start, "
-          f"switch interval {sys.getswitchinterval() * 1e3:.0f} ms)")
+          f"switch interval {sys.getswitchinterval() * 1e3:.0f} ms, engine niceness {args.nice or 0})")
     bench_decode()
     figures: dict[str, object] = {}
     runs = [("live (thread)", args.live_seconds, False, False)]
@@ -334,7 +336,7 @@ def main() -> int:
     if args.mode in ("process", "both"):
         runs.append(("stall (process)", args.minutes * 60, True, True))
     for label, secs, stall, process in runs:
-        r = live(args.rate, secs, stall=stall, process=process)
+        r = live(args.rate, secs, stall=stall, process=process, nice=args.nice)
         figures[label] = r
         what = "no consumer stall" if not stall else f"consumer holds the GIL 100 ms/s ({r['stalls']} stalls)"
         print(f"\n{label}: 8 ch x {args.rate:.0f} Hz through a pty for {r['seconds']:.0f} s, {what}")

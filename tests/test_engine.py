@@ -191,3 +191,23 @@ def test_wrong_channel_count_is_rejected_and_said() -> None:
             engine.column("nope")
     finally:
         engine.stop()
+
+
+def test_nice_applies_to_the_engine_thread_only(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    dev = PtyPlate(tmp_path)
+    engine = AcquisitionEngine(SerialTransport(dev.port), BinaryDecoder(8), rate=RATE, plate_map=PLATES, nice=5)
+    seen: list[int] = []
+    engine.add_block_listener(lambda b: seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    engine.start()
+    try:
+        dev.write(frames(0, 50))
+        assert wait(lambda: bool(seen))
+    finally:
+        engine.stop()
+        dev.close()
+    assert seen[0] == 5  # raising niceness needs no privilege
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base

@@ -41,6 +41,7 @@ the port is read in a child process that queues bytes while this thread waits fo
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -57,6 +58,20 @@ from forcelab.analysis.types import ForceTrace
 from forcelab.devices.types import Decoder, SampleBlock
 
 log = logging.getLogger(__name__)
+
+
+def set_thread_nice(nice: int) -> bool:
+    """Give the calling thread (Linux: per thread; elsewhere: the process) niceness ``nice``."""
+    setpriority = getattr(os, "setpriority", None)
+    if setpriority is None:
+        log.warning("cannot change scheduling priority on this platform")
+        return False
+    try:
+        setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except OSError as exc:
+        log.warning("could not set niceness %d for acquisition (%s); running at normal priority", nice, exc)
+        return False
+    return True
 
 
 class ByteSource(Protocol):
@@ -159,7 +174,9 @@ class AcquisitionEngine:
     10 kHz x 120 s is 240 MB; lower it at high rates). ``poll_interval`` is the shortest read cycle in seconds: the thread reads at
     most ``1 / poll_interval`` times a second, whatever the device's packet rate, because the fixed cost
     of a read dominates at high packet rates (see ``bench/acquisition.py``); it adds at most that much
-    latency.
+    latency. ``nice`` (Linux/macOS) sets the scheduling niceness of the engine thread, e.g. ``-10`` so a
+    busy machine schedules it first; lowering niceness needs privileges (CAP_SYS_NICE or an
+    RLIMIT_NICE allowance), and when refused the engine logs a warning and runs at normal priority.
     """
 
     def __init__(
@@ -175,6 +192,7 @@ class AcquisitionEngine:
         status_interval: float = 1.0,
         poll_interval: float = 0.008,
         device_info: dict[str, str] | None = None,
+        nice: int | None = None,
     ) -> None:
         if not rate > 0:
             raise ValueError(f"sample rate must be positive, got {rate!r}")
@@ -208,6 +226,7 @@ class AcquisitionEngine:
         self._detector_origin = 0
         self.status_interval = status_interval
         self.poll_interval = poll_interval
+        self.nice = nice
         #: what is known about the device (model, serial, firmware, protocol), for the archive and the GUI
         self.device_info: dict[str, str] = dict(device_info or {})
 
@@ -344,6 +363,8 @@ class AcquisitionEngine:
     # ------------------------------------------------------------------------------ the loop
 
     def _run(self) -> None:
+        if self.nice is not None:
+            set_thread_nice(self.nice)
         try:
             while not self._stop.is_set():
                 t = time.monotonic()

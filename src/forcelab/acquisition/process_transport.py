@@ -60,10 +60,15 @@ class TransportSpec:
     reconnect_interval: float = 0.25
     on_connect: Callable[[SerialTransport], None] | None = None
     on_close: Callable[[SerialTransport], None] | None = None
+    nice: int | None = None  # niceness of the reading process (see AcquisitionEngine)
 
 
 def _child(spec: TransportSpec, conn: Connection, max_queue: int) -> None:
     """The child process: read the port, forward bytes and events, obey write/close commands."""
+    if spec.nice is not None:
+        from forcelab.acquisition.engine import set_thread_nice
+
+        set_thread_nice(spec.nice)
     t = SerialTransport(spec.port, serial_number=spec.serial_number, baudrate=spec.baudrate,
                         read_timeout=spec.read_timeout, silent_after=spec.silent_after,
                         reconnect_interval=spec.reconnect_interval, on_connect=spec.on_connect,
