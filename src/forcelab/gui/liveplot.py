@@ -164,7 +164,7 @@ class LivePlot(QtWidgets.QWidget):
         self.view.painted.connect(self._on_painted)
         self._timer = QtCore.QTimer(self)
         self._timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(max(1, round(1000.0 / fps)))
+        self._timer.setInterval(max(1, int(1000.0 / fps)))  # 16 ms for 60 fps (17 would give 58.8)
         self._timer.timeout.connect(self.refresh)
 
     # ----------------------------------------------------------------- configuration
