@@ -23,14 +23,17 @@ FLIGHT_METHODS = ("noise", "fixed")
 MAX_FLIGHT_CANDIDATES = 20
 
 
+def _run_starts(cond: np.ndarray, length: int) -> np.ndarray:
+    """Every ``i`` with ``cond[i:i+length]`` all true (``length`` at least 1), in order."""
+    if cond.size < length:
+        return np.zeros(0, dtype=np.intp)
+    cs = np.concatenate(([0], np.cumsum(cond, dtype=np.int64)))
+    return np.flatnonzero(cs[length:] - cs[:-length] == length)
+
+
 def first_run(cond: np.ndarray, length: int, start: int = 0) -> int | None:
     """Index of the first ``i >= start`` with ``cond[i:i+length]`` all true, or ``None``."""
-    c = np.asarray(cond[start:], dtype=bool)
-    length = max(1, int(length))
-    if c.size < length:
-        return None
-    cs = np.concatenate(([0], np.cumsum(c, dtype=np.int64)))
-    full = np.flatnonzero(cs[length:] - cs[:-length] == length)
+    full = _run_starts(np.asarray(cond[start:], dtype=bool), max(1, int(length)))
     return None if full.size == 0 else start + int(full[0])
 
 
@@ -43,10 +46,7 @@ def first_true(cond: np.ndarray, start: int = 0, stop: int | None = None) -> int
 def last_quiet_end(inside: np.ndarray, length: int) -> int | None:
     """Index just after the last run of at least ``length`` true samples in ``inside``, or ``None``."""
     length = max(1, int(length))
-    if inside.size < length:
-        return None
-    cs = np.concatenate(([0], np.cumsum(inside, dtype=np.int64)))
-    full = np.flatnonzero(cs[length:] - cs[:-length] == length)
+    full = _run_starts(inside, length)
     return None if full.size == 0 else int(full[-1]) + length
 
 
@@ -192,6 +192,13 @@ def detect_flight(
     return Flight(fl.takeoff, fl.landing, fl.threshold, fl.note, tuple(skipped))
 
 
+def _no_flight(why: str, rate: float, tag: str, takeoff_name: str, landing_name: str, threshold: float | None,
+               note: str | None) -> Flight:
+    """A flight whose take-off (hence landing) was not found, both for ``why``."""
+    return Flight(Event(takeoff_name, None, rate, tag, reason=why), Event(landing_name, None, rate, tag, reason=why),
+                  threshold, note)
+
+
 def _one_flight(
     force: np.ndarray, rate: float, body_weight: float, search_start: int, method: str, fixed_threshold: float,
     k: float, floor: float, coarse_fraction: float, min_flight: float, trim: float, absolute: bool,
@@ -205,10 +212,8 @@ def _one_flight(
     low = force < max(coarse, fixed_threshold if method == "fixed" else floor)
     run0 = first_run(low, int(round(min_flight * rate)), search_start)
     if run0 is None:
-        why = f"force never stays below {coarse:.0f} N for {min_flight * 1000:g} ms: no flight (no jump) in the trace"
-        return Flight(
-            Event(takeoff_name, None, rate, tag, reason=why), Event(landing_name, None, rate, tag, reason=why), None
-        )
+        return _no_flight(f"force never stays below {coarse:.0f} N for {min_flight * 1000:g} ms: no flight (no jump) "
+                          "in the trace", rate, tag, takeoff_name, landing_name, None, None)
     run1 = first_true(~low, run0)
     run_stop = force.size if run1 is None else run1
     thr, note = flight_threshold(force, run0, run_stop, method=method, fixed=fixed_threshold, k=k, floor=floor, trim=trim)
@@ -219,16 +224,12 @@ def _one_flight(
     # the samples just before the candidate run are above the coarse level, hence above ``thr``: take-off is
     # the first sample of the run that is also below ``thr``.
     if run0 == search_start and (run0 == 0 or force[run0 - 1] < coarse):
-        why = "the trace starts in flight: no contact before the flight"
-        return Flight(
-            Event(takeoff_name, None, rate, tag, reason=why), Event(landing_name, None, rate, tag, reason=why), thr, note
-        )
+        return _no_flight("the trace starts in flight: no contact before the flight", rate, tag, takeoff_name,
+                          landing_name, thr, note)
     takeoff = first_run(below[:run_stop], int(round(takeoff_persistence * rate)), run0)
     if takeoff is None:
-        why = f"force never drops below the flight threshold {thr:.1f} N"
-        return Flight(
-            Event(takeoff_name, None, rate, tag, reason=why), Event(landing_name, None, rate, tag, reason=why), thr, note
-        )
+        return _no_flight(f"force never drops below the flight threshold {thr:.1f} N", rate, tag, takeoff_name,
+                          landing_name, thr, note)
     # landing: first sustained contact above the coarse level (plate ringing after take-off can cross a low
     # noise threshold, rarely the coarse one for long), then back to the last threshold crossing before it
     sustained = first_run(force >= max(coarse, thr), max(1, int(round(landing_persistence * rate))), takeoff)
