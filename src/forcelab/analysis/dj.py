@@ -158,6 +158,12 @@ def analyze_dj(
     return res
 
 
+def _none_found(why: str, rate: float, tag: str) -> tuple[Event, Event, Event, str]:
+    """Contact, take-off and landing all not found for ``why`` (and ``why`` itself, as :func:`_events` returns)."""
+    return (Event("contact", None, rate, tag, reason=why), Event("takeoff", None, rate, tag, reason=why),
+            Event("landing", None, rate, tag, reason=why), why)
+
+
 def _events(F: np.ndarray, rate: float, params: dict[str, ParamValue]) -> tuple[Event, Event, Event, str | None]:
     """Initial contact, take-off and landing; the flight threshold of the contact comes from the air before it."""
     min_bw = num(params, "min_body_weight")
@@ -165,24 +171,18 @@ def _events(F: np.ndarray, rate: float, params: dict[str, ParamValue]) -> tuple[
     tag = f"threshold_{method}"
     on_mask = F >= min_bw
     if not on_mask.any():
-        why = f"force never reaches {min_bw:g} N: nobody landed on the plate"
-        return (Event("contact", None, rate, tag, reason=why), Event("takeoff", None, rate, tag, reason=why),
-                Event("landing", None, rate, tag, reason=why), why)
+        return _none_found(f"force never reaches {min_bw:g} N: nobody landed on the plate", rate, tag)
     prelim = float(np.median(F[on_mask]))
     coarse = num(params, "flight_coarse_fraction") * prelim
     hi = first_true(F >= coarse)
     if hi is None or hi == 0:
-        why = "the trace starts with force on the plate: a drop jump starts in the air (on the box)"
-        return (Event("contact", None, rate, tag, reason=why), Event("takeoff", None, rate, tag, reason=why),
-                Event("landing", None, rate, tag, reason=why), why)
+        return _none_found("the trace starts with force on the plate: a drop jump starts in the air (on the box)", rate, tag)
     thr, _ = flight_threshold(F, 0, hi, method=method, fixed=num(params, "flight_fixed_threshold"),
                               k=num(params, "flight_k"), floor=num(params, "flight_floor"), trim=0.25)
     thr = min(thr, coarse)
     c = first_run(F >= thr, int(round(num(params, "contact_persistence") * rate)), 0)
     if c is None:
-        why = "no sustained contact"
-        return (Event("contact", None, rate, tag, reason=why), Event("takeoff", None, rate, tag, reason=why),
-                Event("landing", None, rate, tag, reason=why), why)
+        return _none_found("no sustained contact", rate, tag)
     fl = detect_flight(F, rate, prelim, search_start=c, method=method,
                        fixed_threshold=num(params, "flight_fixed_threshold"), k=num(params, "flight_k"),
                        floor=num(params, "flight_floor"), coarse_fraction=num(params, "flight_coarse_fraction"),
