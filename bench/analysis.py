@@ -14,10 +14,10 @@ Prints, in one run:
 
 jumpmetrics is not a forcelab dependency. Install it beside forcelab in a separate environment, e.g.::
 
-    python3 -m venv /work/bench-venv
-    /work/bench-venv/bin/pip install jumpmetrics
-    /work/bench-venv/bin/pip install --no-deps -e .
-    /work/bench-venv/bin/python bench/analysis.py
+    python3 -m venv .bench-venv
+    .bench-venv/bin/pip install jumpmetrics
+    .bench-venv/bin/pip install --no-deps -e .
+    .bench-venv/bin/python bench/analysis.py
 
 Without it, this script prints forcelab's figures and says how to get the baseline. The real recordings
 are read from ../shared/data (beside the repository); without them only recordings/examples is used.
@@ -157,8 +157,8 @@ def bench_jumpmetrics(repeat: int) -> None:
         from jumpmetrics.core.jump_processing import process_jump_trial  # type: ignore[import-not-found]
     except ImportError:
         print("  jumpmetrics is not installed here; install it in a separate environment beside forcelab:\n"
-              "    python3 -m venv /work/bench-venv && /work/bench-venv/bin/pip install jumpmetrics\n"
-              "    /work/bench-venv/bin/pip install --no-deps -e . && /work/bench-venv/bin/python bench/analysis.py")
+              "    python3 -m venv .bench-venv && .bench-venv/bin/pip install jumpmetrics\n"
+              "    .bench-venv/bin/pip install --no-deps -e . && .bench-venv/bin/python bench/analysis.py")
         return
 
     def jm() -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Archive benchmarks: write throughput, size, open+read time, cross-session query time.
 
-Run: ``/work/venv/bin/python bench/archive.py [--seconds 300] [--sessions 1000]``
+Run: ``.venv/bin/python bench/archive.py [--seconds 300] [--sessions 1000]``
 
 Prints
 * write throughput of :class:`SessionWriter` for 8 channels x 2 kHz, as a multiple of real time (goal

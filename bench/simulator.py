@@ -1,6 +1,6 @@
 """How much the simulated plates cost: CPU share of the device thread, and generation throughput.
 
-Run: ``/work/venv/bin/python bench/simulator.py [--seconds S]``
+Run: ``.venv/bin/python bench/simulator.py [--seconds S]``
 
 1. Generation throughput: one second of samples made as the device makes them (athlete force ->
    cells -> counts, then encoded into frames), in the device's block sizes, printed as a multiple of

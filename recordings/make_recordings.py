@@ -1,6 +1,6 @@
 """Build the sample sessions in recordings/ and their expected metrics (recordings/expected.json).
 
-Run from the repository root: ``/work/venv/bin/python recordings/make_recordings.py``. It reads the
+Run from the repository root: ``.venv/bin/python recordings/make_recordings.py``. It reads the
 MIT-licensed real recordings from ../shared/data (jumpmetrics, vertical-jumps-fz; never the GPL ones) and
 generates synthetic sessions with :mod:`forcelab.synthetic`, writes each as a forcelab session, analyses
 it with today's methods, and stores the key metrics each must keep producing. Re-run it (and review the
