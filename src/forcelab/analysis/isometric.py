@@ -101,6 +101,23 @@ def _cumtrapz(x: np.ndarray) -> np.ndarray:
     return np.concatenate(([0.0], np.cumsum((x[1:] + x[:-1]) * 0.5)))
 
 
+def _sliding_rfd(x: np.ndarray, onset: int, peak: int, m: int, rate: float) -> np.ndarray:
+    """Mean RFD (N/s) over every ``m``-sample window between onset and peak (window ``i`` starts at onset + i)."""
+    return (x[onset + m:peak + 1] - x[onset:peak + 1 - m]) * (rate / m)
+
+
+def _at_window(x: np.ndarray, c: np.ndarray, onset: int, win: float, rate: float,
+               base: float) -> tuple[float, float, float] | None:
+    """Force, impulse and net impulse (less ``base`` N) ``win`` s after onset; ``None`` past the recording.
+
+    ``c`` is :func:`_cumtrapz` of ``x``."""
+    pos = onset + win * rate
+    if pos > len(x) - 1:
+        return None
+    imp = (_area_to(c, x, pos) - float(c[onset])) / rate
+    return _value_at(x, pos), imp, imp - base * win
+
+
 def _onset_backwards(x: np.ndarray, threshold: float, lo: int, peak: int, bridge: int) -> int | None:
     """First sample of the above-threshold run containing ``peak``, searching no earlier than ``lo``.
 
@@ -393,7 +410,7 @@ def analyze_isometric(
     m = max(1, int(round(peak_rfd_window * rate)))
     pparams: dict[str, ParamValue] = {**oparams, "peak_rfd_window": float(peak_rfd_window)}
     if peak - onset >= m:
-        d = (x[onset + m:peak + 1] - x[onset:peak + 1 - m]) * (rate / m)
+        d = _sliding_rfd(x, onset, peak, m, rate)
         i = int(np.argmax(d))
         res.add_event(Event("peak_rfd", onset + i, rate, method="imtp_peak_rfd_sliding"))
         res.add_metric(Metric("peak_rfd", float(d[i]), "N/s", "imtp_peak_rfd_sliding", pparams, REF_PEAK_RFD,
@@ -412,17 +429,16 @@ def analyze_isometric(
                           description="Force at onset"))
     for win in windows:
         ms = _ms(win)
-        pos = onset + win * rate
         wparams: dict[str, ParamValue] = {**oparams, "window": win}
         names = (f"force_at_{ms}ms", f"net_force_at_{ms}ms", f"relative_force_at_{ms}ms", f"rfd_0_{ms}ms",
                  f"impulse_0_{ms}ms", f"net_impulse_0_{ms}ms")
-        if pos > n - 1:
+        at = _at_window(x, c, onset, win, rate, b_mean)
+        if at is None:
             reason = f"the recording ends {(n - 1 - onset) / rate * 1000:.0f} ms after onset, before {ms} ms"
             for name, unit in zip(names, ("N", "N", "N/kg", "N/s", "N*s", "N*s"), strict=True):
                 res.add_metric(Metric(name, None, unit, "imtp_windows", wparams, REF_IMTP, reason=reason))
             continue
-        fw = _value_at(x, pos)
-        imp = (_area_to(c, x, pos) - float(c[onset])) / rate
+        fw, imp, net_imp = at
         res.add_metric(Metric(names[0], fw, "N", "imtp_force_at", wparams, REF_IMTP,
                               description=f"Force {ms} ms after onset"))
         res.add_metric(Metric(names[1], fw - b_mean, "N", "imtp_force_at_net", wparams, REF_IMTP,
@@ -437,7 +453,7 @@ def analyze_isometric(
                               description=f"Average rate of force development from onset to {ms} ms"))
         res.add_metric(Metric(names[4], imp, "N*s", "imtp_impulse", wparams, REF_IMTP,
                               description=f"Impulse of the gross force from onset to {ms} ms"))
-        res.add_metric(Metric(names[5], imp - b_mean * win, "N*s", "imtp_impulse_net", wparams, REF_IMTP,
+        res.add_metric(Metric(names[5], net_imp, "N*s", "imtp_impulse_net", wparams, REF_IMTP,
                               description=f"Impulse of the force above baseline from onset to {ms} ms"))
 
     if trace.left is not None and trace.right is not None:
@@ -449,7 +465,6 @@ def analyze_isometric(
 def _limb_values(x: np.ndarray, *, b0: int, b1: int, onset: int, peak: int, stop: int,
                  windows: Sequence[float], m: int, rate: float) -> dict[str, float | None]:
     """The per-plate force and impulse values of one limb (None beyond the recording)."""
-    n = len(x)
     base = float(np.mean(x[b0:b1]))
     pk = float(np.max(x[onset:stop]))
     out: dict[str, float | None] = {
@@ -458,21 +473,13 @@ def _limb_values(x: np.ndarray, *, b0: int, b1: int, onset: int, peak: int, stop
         "force_at_peak": float(x[peak]),
         "force_at_0ms": float(x[onset]),
     }
-    if peak - onset >= m:
-        out["peak_rfd"] = float(np.max(x[onset + m:peak + 1] - x[onset:peak + 1 - m]) * (rate / m))
-    else:
-        out["peak_rfd"] = None
+    out["peak_rfd"] = float(np.max(_sliding_rfd(x, onset, peak, m, rate))) if peak - onset >= m else None
     c = _cumtrapz(x)
     for win in windows:
         ms = _ms(win)
-        pos = onset + win * rate
-        if pos > n - 1:
-            out[f"force_at_{ms}ms"] = out[f"impulse_0_{ms}ms"] = out[f"net_impulse_0_{ms}ms"] = None
-            continue
-        out[f"force_at_{ms}ms"] = _value_at(x, pos)
-        imp = (_area_to(c, x, pos) - float(c[onset])) / rate
-        out[f"impulse_0_{ms}ms"] = imp
-        out[f"net_impulse_0_{ms}ms"] = imp - base * win
+        at = _at_window(x, c, onset, win, rate, base)
+        out[f"force_at_{ms}ms"], out[f"impulse_0_{ms}ms"], out[f"net_impulse_0_{ms}ms"] = (
+            (None, None, None) if at is None else at)
     return out
 
 
