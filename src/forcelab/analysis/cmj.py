@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from forcelab.analysis.jump_core import run_core
+from forcelab.analysis.jump_core import propulsion_start, run_core
 from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import REF_HAWKIN, MetricBook, add_phase, why_missing
 from forcelab.analysis.jump_takeoff import Takeoff, add_takeoff
@@ -86,11 +86,7 @@ def analyze_cmj(
             res.flag("no_countermovement", pwhy)
         else:
             jmin = jmin_
-            if jz is None:
-                pstart = Event("propulsion_start", None, rate, "velocity_zero",
-                               reason="velocity still negative at take-off")
-            else:
-                pstart = Event("propulsion_start", onset.index + jz, rate, "velocity_zero")
+            pstart = propulsion_start(onset.index, jz, rate, "velocity_zero")
             if braking_start == "min_force":
                 hi = jz if jz is not None else v.size
                 jb = int(np.argmin(F[onset.index:onset.index + hi]))

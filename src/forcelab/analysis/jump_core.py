@@ -126,6 +126,14 @@ def _onset(F: np.ndarray, rate: float, w: Weighing, bw: float | None, params: di
     return onset
 
 
+def propulsion_start(onset: int, j_zero: int | None, rate: float, method: str) -> Event:
+    """The start of propulsion at ``onset + j_zero`` (the velocity back at zero), or not found when the
+    velocity never came back up before take-off (``j_zero`` ``None``)."""
+    if j_zero is None:
+        return Event("propulsion_start", None, rate, method, reason="velocity still negative at take-off")
+    return Event("propulsion_start", onset + j_zero, rate, method)
+
+
 def persistent_dip(F: np.ndarray, rate: float, bw: float, threshold: float, persistence: float, i0: int,
                    i1: int) -> int | None:
     """First sample in ``[i0, i1)`` where force stays below ``bw - threshold`` for ``persistence`` s."""

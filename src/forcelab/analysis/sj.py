@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from forcelab.analysis.events import first_true
-from forcelab.analysis.jump_core import persistent_dip, run_core
+from forcelab.analysis.jump_core import persistent_dip, propulsion_start, run_core
 from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import REF_HAWKIN, add_phase, why_missing
 from forcelab.analysis.jump_takeoff import add_takeoff
@@ -89,11 +89,7 @@ def analyze_sj(
             res.flag("countermovement_in_squat_jump",
                      f"force fell more than {thr:.1f} N below body weight for {countermovement_persistence * 1000:g} ms "
                      f"before the push (a {dip_depth * 100:.1f} cm dip): not a pure squat jump")
-            if jz is None:
-                pstart = Event("propulsion_start", None, rate, "velocity_zero_after_dip",
-                               reason="velocity still negative at take-off")
-            else:
-                pstart = Event("propulsion_start", onset.index + jz, rate, "velocity_zero_after_dip")
+            pstart = propulsion_start(onset.index, jz, rate, "velocity_zero_after_dip")
     res.add_event(pstart)
     cwhy = why_missing(onset, tk.takeoff) or core.kin_reason
     book.put("countermovement_depth", None if cwhy else (dip_depth or 0.0), "m", "impulse_momentum_min_displacement",
