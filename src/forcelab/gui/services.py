@@ -76,14 +76,18 @@ class SwitchableDetector:
     detector of the new kind, so a half-seen jump is never judged as a pull.
     """
 
-    def __init__(self, rate: float, kind: str = "jump") -> None:
+    def __init__(self, rate: float, kind: str = "jump", thresholds: dict[str, dict[str, float]] | None = None) -> None:
         self._module = importlib.import_module("forcelab.analysis.segmentation")
         self.rate = rate
+        self._thresholds = thresholds or {}
         self._kind = kind
         self._wanted = kind
-        self._inner = self._module.OnlineTrialDetector(rate, kind=kind)
+        self._inner = self._make(kind)
         self._offset = 0
         self._fed = 0
+
+    def _make(self, kind: str) -> Any:
+        return self._module.OnlineTrialDetector(self.rate, kind=kind, **self._thresholds.get(kind, {}))
 
     @property
     def kind(self) -> str:
@@ -105,7 +109,7 @@ class SwitchableDetector:
         """Blocks of total force in; finished trials (stream numbering) out."""
         if self._wanted != self._kind:
             self._kind = self._wanted
-            self._inner = self._module.OnlineTrialDetector(self.rate, kind=self._kind)
+            self._inner = self._make(self._kind)
             self._offset = self._fed
         self._fed += len(total)
         segs = self._inner.feed(total)
@@ -116,16 +120,23 @@ class SwitchableDetector:
                         events=tuple((k, i + off) for k, i in seg.events)) for seg in segs]
 
 
+#: Detection thresholds the app changes from the segmentation defaults. A trial closes ``post`` s after its
+#: landing (or release) has settled; the default 1 s put the card on screen ~1.9 s after landing, 0.2 s
+#: brings it to ~1.1 s and still leaves the analysis its landing window.
+LIVE_THRESHOLDS: dict[str, dict[str, float]] = {"jump": {"post": 0.2}, "pull": {"post": 0.2}}
+
+
 class DetectorHub:
     """Makes the engine's detectors (one per connection) and tells the newest which kind to look for."""
 
-    def __init__(self, kind: str = "jump") -> None:
+    def __init__(self, kind: str = "jump", thresholds: dict[str, dict[str, float]] | None = None) -> None:
         self.kind = kind
+        self.thresholds = LIVE_THRESHOLDS if thresholds is None else thresholds
         self.detectors: list[SwitchableDetector] = []
 
     def factory(self, rate: float) -> SwitchableDetector:
         """What the engine calls at start and after each reconnect."""
-        det = SwitchableDetector(rate, self.kind)
+        det = SwitchableDetector(rate, self.kind, self.thresholds)
         self.detectors.append(det)
         del self.detectors[:-1]
         return det
