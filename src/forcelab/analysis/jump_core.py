@@ -44,7 +44,7 @@ class Core:
         return self.bw if self.bw is not None else float("nan")
 
 
-def _after_landing_region(F: np.ndarray, rate: float, on: int, off: int, coarse: float) -> tuple[int, int]:
+def _after_landing_region(F: np.ndarray, off: int, coarse: float) -> tuple[int, int]:
     """Samples after the first flight's landing (where the quiet stance is at the end of the recording)."""
     back = first_true(F >= coarse, off)
     return (F.size, F.size) if back is None else (back, F.size)
@@ -68,7 +68,7 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue]) -> Cor
         lo = max(lo, hi - int(round(num(params, "weighing_search_span") * rate)))
     if region == "after" and why_on is None:
         prelim = float(np.median(F[F >= min_bw]))
-        lo, hi = _after_landing_region(F, rate, on or 0, off, coarse_frac * prelim)
+        lo, hi = _after_landing_region(F, off, coarse_frac * prelim)
     w, limbs = weigh_trial(prep, params, lo, hi)
     if why_on is not None:
         w = Weighing(None, None, None, None, w.method, reason=why_on)
