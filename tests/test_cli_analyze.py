@@ -293,3 +293,16 @@ def test_quiet_recording_with_auto_cannot_tell(capsys: pytest.CaptureFixture[str
     quiet.write_text("time,force\n" + "".join(f"{i / 1000:.3f},{f:.2f}\n" for i, f in enumerate(force)))
     err = run_error(capsys, str(quiet))
     assert "still.csv" in err
+
+
+def test_key_metrics_are_metrics_the_analyses_report() -> None:
+    """A key-metric name the analysis does not report would silently never be shown in the table."""
+    from forcelab import synthetic
+    from forcelab.analysis.dispatch import analyze
+    from forcelab.cli.output import KEY_METRICS, KEY_PLATE_METRICS
+
+    for test, trial in (("cmj", synthetic.cmj()), ("sj", synthetic.squat_jump()), ("dj", synthetic.drop_jump()),
+                        ("imtp", synthetic.isometric_pull())):
+        result = analyze(trial.trace, test)
+        unknown = [n for n in (*KEY_METRICS[test], *KEY_PLATE_METRICS) if n not in result.metrics]
+        assert not unknown, f"{test}: {unknown}"

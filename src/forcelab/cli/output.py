@@ -31,11 +31,11 @@ KEY_METRICS: Mapping[str, tuple[str, ...]] = {
     ),
     "dj": (
         "body_weight", "drop_height", "contact_time", "flight_time", "jump_height_flight_time",
-        "jump_height_takeoff_velocity", "rsi", "rsi_flight_contact", "peak_force", "braking_time",
+        "jump_height_takeoff_velocity", "rsi", "flight_contact_ratio", "peak_force", "braking_time",
         "propulsive_time", "peak_landing_force",
     ),
     "imtp": (
-        "body_weight", "peak_force", "peak_force_net", "peak_force_relative", "time_to_peak_force",
+        "baseline_force", "peak_force", "net_peak_force", "relative_peak_force", "time_to_peak_force",
         "force_at_100ms", "force_at_200ms", "rfd_0_100ms", "rfd_0_200ms", "peak_rfd", "impulse_0_200ms",
     ),
 }
