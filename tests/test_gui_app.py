@@ -109,8 +109,11 @@ def test_cmj_workflow_saved_and_reopened(qtbot, archive: Path) -> None:  # type:
         assert decisions == [True, False, None]
         assert reopened.table.note(reopened.table.numbers()[1]) == "arms swung"
         assert "Jump height (take-off velocity)" in reopened.card.values
+        # changing one's mind the next day: accept the rejected trial in the reopened session
+        reopened.table.set_decision(reopened.table.numbers()[1], True)
     finally:
-        reopened.close()
+        reopened.close()  # waits for the edit to be written
+    assert [t.accepted for t in open_session(path).trials] == [True, True, None]
 
 
 def test_isometric_pull_workflow(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]

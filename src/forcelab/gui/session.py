@@ -302,8 +302,21 @@ class LiveSession(QtCore.QObject):
         rec = self._saving(entry)
         if rec is not None and entry.file_number is not None:
             rec.set_decision(entry.file_number, accepted, entry.note)
-        elif entry.session_path is not None and entry.session_path.exists():
-            log.info("trial %d belongs to a closed session; its decision is kept on screen only", number)
+        elif entry.session_path is not None and entry.file_number is not None:
+            self._edit_closed(entry.session_path, entry.file_number, accepted, entry.note)
+
+    def _edit_closed(self, path: Path, file_number: int, accepted: bool | None, note: str) -> None:
+        """Change a decision in a session that is already closed (a reopened one), off the GUI thread."""
+        from forcelab.storage.edit import set_trial_decision
+        from forcelab.storage.h5open import SessionFileError
+
+        def work() -> None:
+            try:
+                set_trial_decision(path, file_number, accepted, note)
+            except (SessionFileError, OSError, ValueError) as exc:
+                self._error_in.emit(f"Could not save the decision on trial {file_number} of {path.name}: {exc}")
+
+        self._executor.submit(work)
 
     def set_note(self, number: int, note: str) -> None:
         """Change a trial's note (saved with its decision)."""
