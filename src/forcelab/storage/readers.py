@@ -483,8 +483,11 @@ def _finish(
     rate: float | None,
     roles: dict[str, int],
     extra_notes: Sequence[str] = (),
+    columns: Mapping[str, str] | None = None,
 ) -> Recording:
-    """Build the recording from parsed columns; ``roles`` maps time/total/left/right to data columns."""
+    """Build the recording from parsed columns; ``roles`` maps time/total/left/right to data columns.
+
+    ``columns`` names the columns used (role -> text); by default their header cells or ``column N``."""
     pos = {k: j for j, k in enumerate(roles)}  # role -> column of ``data``
     time = None
     time_rate = None
@@ -496,8 +499,9 @@ def _finish(
         trace = ForceTrace.from_plates(fs, data[:, pos["left"]].copy(), data[:, pos["right"]].copy())
     else:
         trace = ForceTrace(rate=fs, total=data[:, pos["total"]].copy())
-    columns = {k: (table.header[c].strip() if table.header is not None else f"column {c + 1}")
-               for k, c in roles.items()}
+    if columns is None:
+        columns = {k: (table.header[c].strip() if table.header is not None else f"column {c + 1}")
+                   for k, c in roles.items()}
     notes = [*table.notes, *extra_notes, *_negative_notes(table.path, trace)]
     return Recording(trace=trace, source=table.path, layout=layout,
                      time=None if time is None else np.ascontiguousarray(time),
@@ -623,11 +627,10 @@ def _read_wide(
         _check_force_unit(table, c)
     roles = {"left": 2 * trial - 2, "right": 2 * trial - 1}
     data = _parse(table, list(roles.values()))
-    rec = _finish(table, "wide", data, rate, roles,
-                  [f"trial {trial} of {n_trials}: plate 1 (column {2 * trial - 1}) is reported as left, "
-                   f"plate 2 (column {2 * trial}) as right"])
-    cols = {"left": f"column {2 * trial - 1}", "right": f"column {2 * trial}"}
-    return Recording(rec.trace, rec.source, rec.layout, rec.time, rec.notes, cols)
+    return _finish(table, "wide", data, rate, roles,
+                   [f"trial {trial} of {n_trials}: plate 1 (column {2 * trial - 1}) is reported as left, "
+                    f"plate 2 (column {2 * trial}) as right"],
+                   columns={"left": f"column {2 * trial - 1}", "right": f"column {2 * trial}"})
 
 
 def _read_pasco(
@@ -681,6 +684,5 @@ def _read_pasco(
                 "--force-column or --left-column/--right-column (numbers, since names repeat)"
             )
     data = _parse(table, list(roles.values()))
-    rec = _finish(table, "pasco", data, rate, roles, notes)
-    cols = {k: f"column {c + 1} ({table.header[c]})" for k, c in roles.items()}
-    return Recording(rec.trace, rec.source, rec.layout, rec.time, rec.notes, cols)
+    return _finish(table, "pasco", data, rate, roles, notes,
+                   columns={k: f"column {c + 1} ({table.header[c]})" for k, c in roles.items()})
