@@ -315,6 +315,19 @@ def _resolve(table: _Table, spec: str, role: str) -> int:
     return hits[0]
 
 
+def _chosen_columns(table: _Table, roles: dict[str, int], force_column: str | None, left_column: str | None,
+                    right_column: str | None) -> bool:
+    """Add the force columns the user chose to ``roles``; ``False`` when none were chosen."""
+    if force_column is not None:
+        roles["total"] = _resolve(table, force_column, "total")
+    elif left_column is not None and right_column is not None:
+        roles["left"] = _resolve(table, left_column, "left")
+        roles["right"] = _resolve(table, right_column, "right")
+    else:
+        return False
+    return True
+
+
 def _check_force_unit(table: _Table, col: int) -> None:
     if table.header is None:
         return
@@ -533,12 +546,7 @@ def _read_csv(
     time_col = _find_named(table, _TIME_NAMES)
     if time_col is not None:
         roles["time"] = time_col
-    if force_column is not None:
-        roles["total"] = _resolve(table, force_column, "total")
-    elif left_column is not None and right_column is not None:
-        roles["left"] = _resolve(table, left_column, "left")
-        roles["right"] = _resolve(table, right_column, "right")
-    else:
+    if not _chosen_columns(table, roles, force_column, left_column, right_column):
         left = _find_named(table, _LEFT_NAMES)
         right = _find_named(table, _RIGHT_NAMES)
         total = _find_named(table, _TOTAL_NAMES)
@@ -665,12 +673,7 @@ def _read_pasco(
     if times:
         roles["time"] = times[0]
     notes: list[str] = []
-    if force_column is not None:
-        roles["total"] = _resolve(table, force_column, "total")
-    elif left_column is not None and right_column is not None:
-        roles["left"] = _resolve(table, left_column, "left")
-        roles["right"] = _resolve(table, right_column, "right")
-    else:
+    if not _chosen_columns(table, roles, force_column, left_column, right_column):
         normal = [i for i in in_run if _norm(table.header[i])[0] == "normal force"]
         if len(normal) == 2:
             roles["left"], roles["right"] = normal
