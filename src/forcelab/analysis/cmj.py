@@ -76,25 +76,22 @@ def analyze_cmj(
     res, book, F, rate = core.book.result, core.book, core.F, core.rate
     tk, onset, kin, kwhy, bw = core.tk, core.onset, core.kin, core.kin_reason, core.bw
     # phase boundaries
+    pwhy: str | None = kwhy or "no kinematics"
     if kin is not None and onset.index is not None:
         v = kin.velocity
-        jmin_, jz = countermovement_phases(v)
-        if jmin_ is None:
+        jmin, jz = countermovement_phases(v)
+        if jmin is None:
             pwhy = "no countermovement: the centre-of-mass velocity never goes negative before take-off"
-            bstart = Event("braking_start", None, rate, braking_start, reason=pwhy)
-            pstart = Event("propulsion_start", None, rate, "velocity_zero", reason=pwhy)
             res.flag("no_countermovement", pwhy)
         else:
-            jmin = jmin_
+            pwhy = None
             pstart = propulsion_start(onset.index, jz, rate, "velocity_zero")
+            jb = jmin
             if braking_start == "min_force":
                 hi = jz if jz is not None else v.size
                 jb = int(np.argmin(F[onset.index:onset.index + hi]))
-            else:
-                jb = jmin
             bstart = Event("braking_start", onset.index + jb, rate, braking_start)
-    else:
-        pwhy = kwhy or "no kinematics"
+    if pwhy is not None:
         bstart = Event("braking_start", None, rate, braking_start, reason=pwhy)
         pstart = Event("propulsion_start", None, rate, "velocity_zero", reason=pwhy)
     res.add_event(bstart)
