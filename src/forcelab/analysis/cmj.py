@@ -74,7 +74,7 @@ def analyze_cmj(
         raise ValueError(f"braking_start must be one of {BRAKING_STARTS}, got {braking_start!r}")
     core = run_core(trace, "cmj", params)
     res, book, F, rate = core.book.result, core.book, core.F, core.rate
-    tk, onset, kin, kwhy, bw = core.tk, core.onset, core.kin, core.kin_reason, core.bw
+    tk, onset, kin, kwhy, bwv = core.tk, core.onset, core.kin, core.kin_reason, core.bwv
     # phase boundaries
     pwhy: str | None = kwhy or "no kinematics"
     if kin is not None and onset.index is not None:
@@ -96,7 +96,6 @@ def analyze_cmj(
         pstart = Event("propulsion_start", None, rate, "velocity_zero", reason=pwhy)
     res.add_event(bstart)
     res.add_event(pstart)
-    bwv = bw if bw is not None else float("nan")
     rule = integration_rule
     add_takeoff(book, F, rate, bwv, onset, tk, kin, params)
     for phase, a, b in (("unweighting", onset, bstart), ("braking", bstart, pstart), ("propulsive", pstart, tk.takeoff)):
