@@ -259,7 +259,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if connected:
             self.banner.clear()
             if link is not None:
-                link.set_trial_kind("pull" if self.session.test == "imtp" else "jump")
+                link.set_test(self.session.test)
             if link is not None and not link.detects_trials:
                 self.statusBar().showMessage(
                     "Automatic trial detection is not available in this build: trials will not be found", 0)
@@ -302,7 +302,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_test_changed(self, test: str) -> None:
         self.session.test = test
         if self.session.link is not None:
-            self.session.link.set_trial_kind("pull" if test == "imtp" else "jump")
+            self.session.link.set_test(test)
         pull = test == "imtp"
         self.live.show_peak(pull)
         self.live.set_target(self.tests.target.value() or None if pull else None)

@@ -68,37 +68,36 @@ def list_ports() -> list[tuple[str, str]]:
 
 
 class SwitchableDetector:
-    """The engine's online trial detector, whose kind (jump or pull) follows the test the tester picks.
+    """The engine's online trial detector, set up for the test the tester picks.
 
     The engine builds its detector once per connection; the test can change at any time. This wrapper
     keeps the stream's sample numbering (segments are shifted by the samples fed before the current
-    inner detector was made), and :meth:`set_kind` (any thread) makes the next ``feed`` start a fresh
-    detector of the new kind, so a half-seen jump is never judged as a pull.
+    inner detector was made), and :meth:`set_test` (any thread) makes the next ``feed`` start a fresh
+    detector of the new kind and thresholds, so a half-seen jump is never judged as a pull.
     """
 
-    def __init__(self, rate: float, kind: str = "jump", thresholds: dict[str, dict[str, float]] | None = None) -> None:
+    def __init__(self, rate: float, test: str = "cmj") -> None:
         self._module = importlib.import_module("forcelab.analysis.segmentation")
         self.rate = rate
-        self._thresholds = thresholds or {}
-        self._kind = kind
-        self._wanted = kind
-        self._inner = self._make(kind)
+        self._test = test
+        self._wanted = test
+        self._inner = self._make(test)
         self._offset = 0
         self._fed = 0
 
-    def _make(self, kind: str) -> Any:
-        return self._module.OnlineTrialDetector(self.rate, kind=kind, **self._thresholds.get(kind, {}))
+    def _make(self, test: str) -> Any:
+        kind, thresholds = detector_setup(test)
+        return self._module.OnlineTrialDetector(self.rate, kind=kind, **thresholds)
 
     @property
-    def kind(self) -> str:
-        """``"jump"`` or ``"pull"``."""
+    def test(self) -> str:
+        """The test whose trials are looked for."""
         return self._wanted
 
-    def set_kind(self, kind: str) -> None:
-        """Detect ``kind`` trials from the next block on."""
-        if kind not in ("jump", "pull"):
-            raise ValueError(f"trial kind must be 'jump' or 'pull', got {kind!r}")
-        self._wanted = kind
+    def set_test(self, test: str) -> None:
+        """Look for trials of ``test`` from the next block on."""
+        detector_setup(test)  # unknown tests fail here, on the caller's thread
+        self._wanted = test
 
     @property
     def state(self) -> str:
@@ -107,9 +106,9 @@ class SwitchableDetector:
 
     def feed(self, total: Any) -> list[Any]:
         """Blocks of total force in; finished trials (stream numbering) out."""
-        if self._wanted != self._kind:
-            self._kind = self._wanted
-            self._inner = self._make(self._kind)
+        if self._wanted != self._test:
+            self._test = self._wanted
+            self._inner = self._make(self._test)
             self._offset = self._fed
         self._fed += len(total)
         segs = self._inner.feed(total)
@@ -120,32 +119,48 @@ class SwitchableDetector:
                         events=tuple((k, i + off) for k, i in seg.events)) for seg in segs]
 
 
-#: Detection thresholds the app changes from the segmentation defaults. A trial closes ``post`` s after its
-#: landing (or release) has settled; the default 1 s put the card on screen ~1.9 s after landing, 0.2 s
-#: brings it to ~1.1 s and still leaves the analysis its landing window.
-LIVE_THRESHOLDS: dict[str, dict[str, float]] = {"jump": {"post": 0.2}, "pull": {"post": 0.2}}
+#: How the app sets up online detection per test: the trial kind, and thresholds changed from the
+#: segmentation defaults. A trial closes ``post`` s after its landing (or release) has settled; the default
+#: 1 s put the card on screen ~1.9 s after landing, 0.2 s brings it to ~1.05 s and still leaves the CMJ/SJ
+#: analysis its landing window (only time_to_stabilisation then says "not found"). The drop jump weighs
+#: the athlete on the stance AFTER the landing, so it keeps the default.
+LIVE_DETECTION: dict[str, tuple[str, dict[str, float]]] = {
+    "cmj": ("jump", {"post": 0.2}),
+    "sj": ("jump", {"post": 0.2}),
+    "dj": ("jump", {}),
+    "imtp": ("pull", {"post": 0.2}),
+    "free": ("jump", {}),
+}
+
+
+def detector_setup(test: str) -> tuple[str, dict[str, float]]:
+    """``(kind, thresholds)`` of the online detector for ``test``."""
+    try:
+        kind, thresholds = LIVE_DETECTION[test]
+    except KeyError:
+        raise ValueError(f"unknown test {test!r}; choose one of {', '.join(LIVE_DETECTION)}") from None
+    return kind, dict(thresholds)
 
 
 class DetectorHub:
-    """Makes the engine's detectors (one per connection) and tells the newest which kind to look for."""
+    """Makes the engine's detectors (one per connection) and tells the newest which test to look for."""
 
-    def __init__(self, kind: str = "jump", thresholds: dict[str, dict[str, float]] | None = None) -> None:
-        self.kind = kind
-        self.thresholds = LIVE_THRESHOLDS if thresholds is None else thresholds
+    def __init__(self, test: str = "cmj") -> None:
+        self.test = test
         self.detectors: list[SwitchableDetector] = []
 
     def factory(self, rate: float) -> SwitchableDetector:
         """What the engine calls at start and after each reconnect."""
-        det = SwitchableDetector(rate, self.kind, self.thresholds)
+        det = SwitchableDetector(rate, self.test)
         self.detectors.append(det)
         del self.detectors[:-1]
         return det
 
-    def set_kind(self, kind: str) -> None:
-        """``"jump"`` or ``"pull"`` from the next block on."""
-        self.kind = kind
+    def set_test(self, test: str) -> None:
+        """Detect ``test`` trials from the next block on."""
+        self.test = test
         for det in self.detectors:
-            det.set_kind(kind)
+            det.set_test(test)
 
 
 def detection_available() -> bool:
@@ -178,10 +193,10 @@ class DeviceLink:
         self.hub = hub
         self.detects_trials = hub is not None
 
-    def set_trial_kind(self, kind: str) -> None:
-        """Look for jumps or pulls from now on."""
+    def set_test(self, test: str) -> None:
+        """Look for trials of ``test`` (cmj, sj, dj, imtp, free) from now on."""
         if self.hub is not None:
-            self.hub.set_kind(kind)
+            self.hub.set_test(test)
 
     @property
     def rate(self) -> float:
