@@ -245,3 +245,28 @@ def test_calibration_dialog_fits_each_channel_and_applies(qtbot, archive: Path) 
         assert link.engine.calibration.source == "known_masses"
     finally:
         window.close()
+
+
+def test_connect_to_a_port_with_a_device_profile_file(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    from forcelab.devices.simulator import SimulatedPlates
+
+    plates = SimulatedPlates(rate=1000.0, channels=8, noise=2.0, seed=11)  # "a plate on a USB port"
+    plates.start()
+    window = _window(qtbot)
+    try:
+        label = next(n for n, p in window.profiles.items() if p.file == "forcelab-dual-plate")
+        window.device.port.setEditText(plates.port)
+        window.device.profile.setCurrentText(label)
+        window.device.connect_button.click()  # Connect: runs on a worker thread
+        qtbot.waitUntil(lambda: window.session.link is not None, timeout=10_000)
+        link = window.session.link
+        assert link is not None and link.simulator is None and link.plates == 2
+        qtbot.waitUntil(lambda: link.feed.ring.total_written > 2000, timeout=8000)  # the athlete stands
+        total = link.feed.ring.latest(200)[:, link.engine.column("total")]
+        assert float(np.mean(total)) == pytest.approx(75.0 * G, rel=0.02)  # device calibration read at connect
+        assert window.device.connect_button.text() == "Disconnect"
+        window.device.connect_button.click()
+        assert window.session.link is None
+    finally:
+        window.close()
+        plates.stop()

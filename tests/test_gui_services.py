@@ -42,3 +42,12 @@ def test_analysis_per_test_and_free_recordings() -> None:
     assert "onset" in services.editable_events("imtp")
     assert services.editable_events("free") == ()
     assert np.isfinite(result.value("peak_force") or np.nan)
+
+
+def test_profiles_offer_the_device_files_and_the_built_in_ones() -> None:
+    offered = services.profiles()
+    files = {p.file for p in offered.values() if p.file}
+    assert "forcelab-dual-plate" in files
+    dual = next(p for p in offered.values() if p.file == "forcelab-dual-plate")
+    assert dual.plate_map.channels == 8 and {pl.name for pl in dual.plate_map.plates} == {"left", "right"}
+    assert "forcelab dual plate (8 cells)" in offered  # built in, needs no file

@@ -68,9 +68,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle("forcelab")
         self.setWindowIcon(icon("forcelab.svg"))
         self.session = session
-        self.profiles = profiles or services.builtin_profiles()
+        self.profiles = profiles or services.profiles()
         self.device = DeviceStrip()
         self.device.set_profiles(list(self.profiles))
+        preferred = [n for n, p in self.profiles.items() if p.file == "forcelab-dual-plate"]
+        self.device.profile.setCurrentText(preferred[0] if preferred else "forcelab dual plate (8 cells)")
         self.banner = Banner()
         self.live = LivePlot()
         self.review = ReviewWidget()

@@ -35,11 +35,15 @@ CELLS = ((-0.2, 0.3), (0.2, 0.3), (0.2, -0.3), (-0.2, -0.3))
 
 @dataclass(frozen=True)
 class Profile:
-    """A device profile as the app needs it: channel count and plate map."""
+    """A device profile as the app needs it: channel count and plate map; ``file`` names a profile of
+    :mod:`forcelab.devices.profiles` (connected through :func:`forcelab.acquisition.connect.open_device`,
+    so text and Chronojump devices work too), empty for the built-in ones."""
 
     name: str
     plate_map: PlateMap
     protocol: str = "binary"
+    file: str = ""
+    rates: tuple[float, ...] = ()
 
 
 def builtin_profiles() -> dict[str, Profile]:
@@ -52,6 +56,28 @@ def builtin_profiles() -> dict[str, Profile]:
         ),
         "load cell (1 channel)": Profile("load cell (1 channel)", PlateMap.single(1)),
     }
+
+
+def profiles() -> dict[str, Profile]:
+    """Every profile the app can offer: the device profile files first, then the built-in ones."""
+    out: dict[str, Profile] = {}
+    try:
+        from forcelab.devices.profiles import ProfileError, available_profiles, load_profile
+    except ModuleNotFoundError as exc:
+        if exc.name != "forcelab.devices.profiles":
+            raise
+        return builtin_profiles()
+    for name in available_profiles():
+        try:
+            prof = load_profile(name)
+            plate_map = PlateMap.from_profile(prof)
+        except (ProfileError, ValueError, KeyError) as exc:
+            log.warning("device profile %s not offered: %s", name, exc)
+            continue
+        label = f"{name} ({prof.protocol}, {prof.channels} ch)"
+        out[label] = Profile(label, plate_map, prof.protocol, file=name, rates=tuple(prof.rates_hz))
+    out.update(builtin_profiles())
+    return out
 
 
 def list_ports() -> list[tuple[str, str]]:
@@ -269,10 +295,28 @@ def _engine(port: str, profile: Profile, rate: float, hub: DetectorHub | None) -
     return engine
 
 
+def _open_with_profile_file(port: str, profile: Profile, rate: float, hub: DetectorHub | None) -> AcquisitionEngine:
+    """Open through acquisition.connect.open_device (binary, text or Chronojump, per the profile file)."""
+    from forcelab.acquisition.connect import open_device
+    from forcelab.devices.serial_transport import TransportError
+
+    try:
+        engine = open_device(port, protocol=profile.protocol, profile=profile.file, rate=rate or None,
+                             detector_factory=None if hub is None else hub.factory)
+        engine.status_interval = 0.25
+        engine.start()
+    except (TransportError, ValueError) as exc:
+        raise ServiceError(str(exc)) from exc
+    return engine
+
+
 def connect(port: str, profile: Profile, rate: float) -> DeviceLink:
     """Open ``port`` with ``profile`` at ``rate`` Hz and start acquiring."""
     if not port:
         raise ServiceError("choose a serial port first (or start the simulated plates)")
+    if profile.file:
+        hub = DetectorHub() if detection_available() else None
+        return DeviceLink(_open_with_profile_file(port, profile, rate, hub), port, hub=hub)
     hub = DetectorHub() if detection_available() else None
     return DeviceLink(_engine(port, profile, rate, hub), port, hub=hub)
 
@@ -290,6 +334,8 @@ def simulator_module() -> Any:
 def start_simulated(profile: Profile, rate: float, **options: Any) -> DeviceLink:
     """Start simulated plates on a pty and connect to them (the demo path)."""
     mod = simulator_module()
+    if profile.protocol != "binary":  # the simulated plates speak forcelab's binary protocol here
+        profile = builtin_profiles()["forcelab dual plate (8 cells)"]
     options.setdefault("noise", 2.0)
     try:
         sim = mod.SimulatedPlates(channels=profile.plate_map.channels, rate=rate, **options)
