@@ -73,6 +73,7 @@ class TrialCard(QtWidgets.QFrame):
         self.title.setWordWrap(True)
         self._grid = QtWidgets.QGridLayout()
         self._grid.setHorizontalSpacing(12)
+        self._grid.setColumnStretch(0, 1)
         self._grid.setVerticalSpacing(2)
         self.asym_label = QtWidgets.QLabel("")
         self.asym_label.setObjectName("metricName")
@@ -107,15 +108,16 @@ class TrialCard(QtWidgets.QFrame):
             w = item.widget() if item is not None else None
             if w is not None:
                 w.deleteLater()
-        for i, (name, value, tip) in enumerate(rows):
+        for i, (name, value, tip) in enumerate(rows):  # one metric per row: name left, number right
             label = QtWidgets.QLabel(name)
             label.setObjectName("metricName")
+            label.setWordWrap(True)
             val = QtWidgets.QLabel(value)
             val.setObjectName("metricValue")
             val.setToolTip(tip)
-            row, col = divmod(i, 2)
-            self._grid.addWidget(label, 2 * row, col)
-            self._grid.addWidget(val, 2 * row + 1, col)
+            val.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+            self._grid.addWidget(label, i, 0)
+            self._grid.addWidget(val, i, 1)
 
     def show_result(self, number: int, result: TrialResult, *, when: str = "") -> None:
         """Fill the card from ``result`` (trial ``number``)."""
