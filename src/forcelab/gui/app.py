@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -61,4 +62,14 @@ def run(*, archive: str | Path | None = None, demo: bool = False) -> int:
     window = build_window(archive=archive, demo=demo)
     window.show()
     log.info("window shown %.2f s after launch", time.perf_counter() - t0)
-    return int(app.exec())
+    # Ctrl-C in the terminal or a SIGTERM closes the window properly (the session file is completed).
+    # Python only sees signals when it runs, so a timer lets it run a few times a second.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+    ticker = QtCore.QTimer()
+    ticker.timeout.connect(lambda: None)
+    ticker.start(250)
+    code = int(app.exec())
+    ticker.stop()
+    window.close()  # quitting the loop does not close windows; this finishes the session and the device
+    return code
