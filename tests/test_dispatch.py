@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from forcelab import synthetic
-from forcelab.analysis.dispatch import TESTS, analyze, parameters
+from forcelab.analysis.dispatch import TESTS, analyze, editable_events, parameters
 from forcelab.analysis.types import ForceTrace
 
 MAKERS: dict[str, Callable[..., synthetic.SyntheticTrial]] = {
@@ -71,7 +71,7 @@ def test_auto_on_an_unrecognisable_trace() -> None:
         analyze(ForceTrace(1000.0, np.full(3000, 700.0)), "auto")
 
 
-def test_hand_placed_events_route_or_say_why() -> None:
+def test_hand_placed_events_route_for_every_test() -> None:
     trial = synthetic.isometric_pull(noise_sd=1.0, seed=2)
     auto = analyze(trial.trace, "imtp")
     onset = auto.events["onset"].index
@@ -79,6 +79,23 @@ def test_hand_placed_events_route_or_say_why() -> None:
     res = analyze(trial.trace, "imtp", events={"onset": onset + 5})
     assert res.events["onset"].index == onset + 5 and res.events["onset"].method == "edited"
     for test in ("cmj", "sj", "dj"):
-        if "events" not in parameters(test):
-            with pytest.raises(NotImplementedError, match="hand-placed events"):
-                analyze(MAKERS[test](noise_sd=1.0, seed=1).trace, test, events={"onset": 10})
+        tr = MAKERS[test](noise_sd=1.0, seed=1).trace
+        detected = analyze(tr, test)
+        to = detected.events["takeoff"].index
+        assert to is not None
+        assert "takeoff" in editable_events(test)
+        res = analyze(tr, test, events={"takeoff": to + 3})
+        assert res.events["takeoff"].index == to + 3 and res.events["takeoff"].method == "edited"
+        assert res.params["edited_events"] == "takeoff"
+        ft, ft0 = res.value("flight_time"), detected.value("flight_time")
+        assert ft is not None and ft0 is not None and ft == pytest.approx(ft0 - 3 / tr.rate, abs=1e-12)
+        with pytest.raises(ValueError, match="editable: "):
+            analyze(tr, test, events={"release": 10})
+
+
+def test_editable_events_listed() -> None:
+    assert editable_events("cmj") == ("weighing_start", "onset", "takeoff", "landing")
+    assert editable_events("dj") == ("contact", "takeoff", "landing", "weighing_start")
+    assert editable_events("imtp") == ("baseline_start", "onset", "release")
+    with pytest.raises(ValueError, match="valid tests"):
+        editable_events("hop")

@@ -10,6 +10,8 @@ See docs/methods-jumps.md for each metric's definition.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from forcelab.analysis.jump_core import propulsion_start, run_core
@@ -21,6 +23,9 @@ from forcelab.analysis.params import keyword_defaults
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 
 BRAKING_STARTS = ("min_velocity", "min_force")
+#: Events a tester may place by hand (``events=``, sample indices): the weighing window's first sample, the
+#: movement onset, take-off and landing. Phases, heights and landing metrics follow from them.
+EDITABLE_EVENTS = ("weighing_start", "onset", "takeoff", "landing")
 
 
 def analyze_cmj(
@@ -62,17 +67,21 @@ def analyze_cmj(
     limb_peak: str = "own",
     filter_cutoff: float | None = None,
     filter_order: int = 4,
+    events: Mapping[str, int] | None = None,
 ) -> TrialResult:
     """Analyse one countermovement jump in ``trace`` (quiet stance, jump, optionally landing).
 
     Parameters are documented in docs/methods-jumps.md; ``DEFAULTS`` holds their defaults and the
-    result's ``params`` the values used. Raises ``ValueError`` only for structurally invalid input
-    (empty trace, NaN samples, unknown option).
+    result's ``params`` the values used. ``events`` places events by hand (names in :data:`EDITABLE_EVENTS`,
+    sample indices of ``trace``): each replaces the detected one (method ``"edited"``), everything after it is
+    computed again, ``params["edited_events"]`` lists them and the flag ``edited_events`` says so. Raises
+    ``ValueError`` for structurally invalid input (empty trace, NaN samples, unknown option) and for an
+    edited event that is unknown, outside the trace or out of order (the message names it).
     """
-    params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k != "trace"}
+    params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k not in ("trace", "events")}
     if braking_start not in BRAKING_STARTS:
         raise ValueError(f"braking_start must be one of {BRAKING_STARTS}, got {braking_start!r}")
-    core = run_core(trace, "cmj", params)
+    core = run_core(trace, "cmj", params, events, EDITABLE_EVENTS)
     res, book, F, rate = core.book.result, core.book, core.F, core.rate
     tk, onset, kin, kwhy, bwv = core.tk, core.onset, core.kin, core.kin_reason, core.bwv
     # phase boundaries
@@ -145,4 +154,4 @@ def _add_cmj_specific(book: MetricBook, F: np.ndarray, rate: float, bw: float, o
 
 
 #: The defaults of :func:`analyze_cmj`'s parameters, read from its signature.
-DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_cmj)
+DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_cmj, exclude=("events",))

@@ -4,12 +4,14 @@
 :func:`forcelab.analysis.detect.detect_test_type`, and the result records what was detected and why
 (``params["detected_test"]``, ``params["detection"]`` and the flag ``test_auto_detected``). Parameters
 that the chosen analysis does not take are an error naming them and the valid ones, not a traceback.
-``events=`` carries events placed by hand in the review screen to analyses that take them. The analysis
+``events=`` carries events placed by hand in the review screen (name -> sample index) to the analysis; every
+analysis takes them (its module's ``EDITABLE_EVENTS`` names the events it lets a tester move). The analysis
 modules are imported when first used, so that this module loads without them.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -46,14 +48,23 @@ def parameters(test: str) -> dict[str, Any]:
     return keyword_defaults(_function(test))
 
 
+def editable_events(test: str) -> tuple[str, ...]:
+    """The events of ``test``'s analysis that a tester may place by hand (its module's ``EDITABLE_EVENTS``)."""
+    if test not in TESTS:
+        raise ValueError(f"unknown test {test!r}; valid tests: {', '.join(TESTS)}")
+    module = importlib.import_module(_function(test).__module__)
+    return tuple(module.EDITABLE_EVENTS)
+
+
 def analyze(trace: ForceTrace, test: str, *, events: Mapping[str, int] | None = None,
             **params: Any) -> TrialResult:
     """Analyse one trial of ``test`` (``"cmj"``, ``"sj"``, ``"dj"``, ``"imtp"`` or ``"auto"``).
 
-    ``events`` are events placed by hand (name -> sample index), passed to analyses that accept them;
-    an analysis that does not raises :class:`NotImplementedError` saying so. Raises
-    :class:`ValueError` for an unknown test, a parameter the analysis does not take, or (with
-    ``"auto"``) a trace whose test cannot be told.
+    ``events`` are events placed by hand (name -> sample index into ``trace``), passed to the analysis:
+    they replace the detected ones and the metrics follow (see :func:`editable_events`). Raises
+    :class:`ValueError` for an unknown test, a parameter the analysis does not take, an event it does not
+    let a tester place or one outside the trace or out of order (the message names the event, its value
+    and what is allowed), or (with ``"auto"``) a trace whose test cannot be told.
     """
     if not isinstance(test, str) or (test not in TESTS and test != "auto"):
         raise ValueError(f"unknown test {test!r}; valid tests: {', '.join(TESTS)}, auto")
@@ -69,8 +80,6 @@ def analyze(trace: ForceTrace, test: str, *, events: Mapping[str, int] | None = 
         raise ValueError(f"parameter(s) {', '.join(unknown)} do not apply to the {_NAMES[test]} ({test}); "
                          f"valid: {', '.join(sorted(valid))}")
     if events:
-        if "events" not in valid:
-            raise NotImplementedError(f"the {_NAMES[test]} analysis cannot take hand-placed events yet")
         params["events"] = dict(events)
     result = _function(test)(trace, **params)
     if detected is not None:

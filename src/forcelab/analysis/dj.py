@@ -12,10 +12,12 @@ flight time and RSI need no body weight. See docs/methods-jumps.md.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
 from forcelab.analysis.events import detect_flight, first_run, first_true, flight_threshold
+from forcelab.analysis.jump_edits import check_edits, check_order, edited_event, mark_result, window_samples
 from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import (
     REF_HAWKIN,
@@ -34,6 +36,10 @@ from forcelab.analysis.kinematics import Kinematics, integrate
 from forcelab.analysis.params import keyword_defaults, num
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 from forcelab.analysis.weighing import Weighing
+
+#: Events a tester may place by hand (``events=``, sample indices): initial contact, take-off, landing and
+#: the first sample of the weighing window (on the stance after the landing).
+EDITABLE_EVENTS = ("contact", "takeoff", "landing", "weighing_start")
 
 
 def analyze_dj(
@@ -67,21 +73,35 @@ def analyze_dj(
     limb_peak: str = "own",
     filter_cutoff: float | None = None,
     filter_order: int = 4,
+    events: Mapping[str, int] | None = None,
 ) -> TrialResult:
     """Analyse one drop jump in ``trace`` (air, contact, flight, landing, quiet stance).
 
     ``drop_height`` (m, optional) is the box height. Raises ``ValueError`` only for structurally invalid
-    input (empty trace, NaN samples, negative drop height).
+    input (empty trace, NaN samples, negative drop height). ``events`` places events by hand (names in
+    :data:`EDITABLE_EVENTS`, sample indices): each replaces the detected one (method ``"edited"``),
+    everything after it is computed again, ``params["edited_events"]`` lists them and the flag
+    ``edited_events`` says so; an unknown, out-of-range or out-of-order one is a ``ValueError`` naming it.
     """
-    params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k != "trace"}
+    params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k not in ("trace", "events")}
     if drop_height is not None and not (math.isfinite(drop_height) and drop_height >= 0):
         raise ValueError(f"drop_height must be a non-negative number of metres, got {drop_height!r}")
     prep = check_and_filter(trace, filter_cutoff, filter_order)
     F, rate = prep.total, prep.rate
     res = TrialResult("dj", trace.rate, params=params)
+    edits = check_edits(events, EDITABLE_EVENTS, n=F.size, rate=rate, test="drop jump",
+                        weighing_samples=window_samples(params, rate))
     contact, takeoff, landing, why_on = _events(F, rate, params)
+    if edits:
+        contact, takeoff, landing = (edited_event(e.name, edits[e.name], rate) if e.name in edits else e
+                                     for e in (contact, takeoff, landing))
+        check_order([(e.name, e.index, e.name) for e in (contact, takeoff, landing)]
+                    + [("the weighing window's start", edits.get("weighing_start"), "weighing_start")],
+                    edits, rate, may_touch=("landing", "the weighing window's start"))
     # weighing on the stance after the final landing
-    if landing.index is not None:
+    if "weighing_start" in edits:
+        w, limbs = weigh_trial(prep, params, 0, 0, at=edits["weighing_start"])
+    elif landing.index is not None:
         w, limbs = weigh_trial(prep, params, landing.index, F.size)
     else:
         w, limbs = weigh_trial(prep, params, 0, 0)
@@ -155,6 +175,7 @@ def analyze_dj(
         add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=integration_rule, start=a, end=b, kin=kin)
     _contact_metrics(book, F, rate, bwv, contact, takeoff, zero, kin, kwhy, impact_fraction, integration_rule)
     finish_jump(book, F, bwv, rate, takeoff, landing, ft, params)
+    mark_result(res, edits)
     return res
 
 
@@ -248,4 +269,4 @@ def _contact_metrics(book: MetricBook, F: np.ndarray, rate: float, bw: float, co
 
 
 #: The defaults of :func:`analyze_dj`'s settings, read from its signature (``drop_height`` is an input).
-DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_dj, exclude=("drop_height",))
+DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_dj, exclude=("drop_height", "events"))

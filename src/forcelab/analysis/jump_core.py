@@ -7,11 +7,13 @@ centre-of-mass motion forward from onset (v = 0) to take-off. Everything not fou
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from forcelab.analysis.events import detect_onset, first_run, first_true
+from forcelab.analysis.jump_edits import check_edits, check_order, edited_event, mark_result, window_samples
 from forcelab.analysis.jump_metrics import MetricBook, why_missing
 from forcelab.analysis.jump_prep import check_and_filter, on_plate_region, weigh_trial
 from forcelab.analysis.jump_takeoff import Takeoff, add_weighing, find_flight, record_flight
@@ -22,6 +24,7 @@ from forcelab.analysis.weighing import Weighing
 
 WEIGHING_REGIONS = ("before", "after")
 MAX_HOPS = 3
+_NAMES = {"cmj": "countermovement jump", "sj": "squat jump"}
 
 
 @dataclass
@@ -50,8 +53,13 @@ def _after_landing_region(F: np.ndarray, off: int, coarse: float) -> tuple[int, 
     return (F.size, F.size) if back is None else (back, F.size)
 
 
-def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue]) -> Core:
-    """Weighing, take-off/landing, onset and forward kinematics of a CMJ or squat jump."""
+def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events: Mapping[str, int] | None = None,
+             editable: Collection[str] = ()) -> Core:
+    """Weighing, take-off/landing, onset and forward kinematics of a CMJ or squat jump.
+
+    ``events`` are events placed by hand (names in ``editable``; see :mod:`forcelab.analysis.jump_edits`):
+    each replaces the detected one and the rest is found and computed around it.
+    """
     region = str(params.get("weighing_region", "before"))
     if region not in WEIGHING_REGIONS:
         raise ValueError(f"weighing_region must be one of {WEIGHING_REGIONS}, got {region!r}")
@@ -59,6 +67,8 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue]) -> Cor
     prep = check_and_filter(trace, None if cutoff is None else num(params, "filter_cutoff"),
                             int(num(params, "filter_order")))
     F, rate = prep.total, prep.rate
+    edits = check_edits(events, editable, n=F.size, rate=rate, test=_NAMES.get(test, test),
+                        weighing_samples=window_samples(params, rate))
     res = TrialResult(test, trace.rate, params=params)
     min_bw, coarse_frac = num(params, "min_body_weight"), num(params, "flight_coarse_fraction")
     on, off, why_on = on_plate_region(F, rate, min_bw, coarse_frac, num(params, "min_flight_time"))
@@ -69,8 +79,10 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue]) -> Cor
     if region == "after" and why_on is None:
         prelim = float(np.median(F[F >= min_bw]))
         lo, hi = _after_landing_region(F, off, coarse_frac * prelim)
-    w, limbs = weigh_trial(prep, params, lo, hi)
-    if why_on is not None:
+    if region == "before" and "onset" in edits:
+        hi = min(hi, edits["onset"])  # the body weight comes from the stance before the movement
+    w, limbs = weigh_trial(prep, params, lo, hi, at=edits.get("weighing_start"))
+    if why_on is not None and "weighing_start" not in edits:
         w = Weighing(None, None, None, None, w.method, reason=why_on)
     book = MetricBook(res, params, limbs)
     g = num(params, "g")
@@ -89,9 +101,12 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue]) -> Cor
         if kin is None or kin.velocity[-1] > 0 or tk.landing.index is None:
             break
         flight_from = tk.landing.index
+    if edits:
+        tk, onset, kin, kwhy = _apply_edits(F, rate, w, bw, params, region, on, tk, onset, kin, kwhy, edits)
     record_flight(res, tk, note)
     res.add_event(onset)
-    if onset.index is not None and bw is not None and w.sd is not None and str(params["onset_search"]) == "forward":
+    if (onset.index is not None and bw is not None and w.sd is not None and str(params["onset_search"]) == "forward"
+            and "onset" not in edits):
         late = _onset(F, rate, w, bw, params, region, on, tk, search="backward")
         if late.index is not None and late.index > onset.index:
             res.flag("movement_before_onset",
@@ -104,7 +119,37 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue]) -> Cor
             res.flag("airborne_before_takeoff",
                      f"force fell below the flight threshold at {(onset.index + air) / rate:.3f} s, before the take-off "
                      f"at {tk.takeoff.index / rate:.3f} s: a hop or rebound, not a single jump")
+    mark_result(res, edits)
     return Core(F, rate, book, w, bw, tk, onset, kin, kwhy)
+
+
+def _apply_edits(F: np.ndarray, rate: float, w: Weighing, bw: float | None, params: dict[str, ParamValue],
+                 region: str, on: int | None, tk: Takeoff, onset: Event, kin: Kinematics | None, kwhy: str | None,
+                 edits: Mapping[str, int]) -> tuple[Takeoff, Event, Kinematics | None, str | None]:
+    """Take-off, landing and onset with the hand-placed ones in place of the detected; onset (when not
+    placed) found again before the take-off, and the kinematics integrated again from onset to take-off."""
+    takeoff = edited_event("takeoff", edits["takeoff"], rate) if "takeoff" in edits else tk.takeoff
+    landing = edited_event("landing", edits["landing"], rate) if "landing" in edits else tk.landing
+    if "onset" in edits:
+        onset = edited_event("onset", edits["onset"], rate)
+    elif "takeoff" in edits:
+        # a take-off dragged before the detected onset is an error, not an onset silently found elsewhere
+        check_order([("onset", onset.index, "onset"), ("takeoff", takeoff.index, "takeoff")], edits, rate)
+        onset = _onset(F, rate, w, bw, params, region, on, Takeoff(takeoff, landing, tk.threshold, None))
+    wend = w.stop if region == "before" and "weighing_start" in edits else None
+    check_order([("the end of the weighing window", wend, "weighing_start"), ("onset", onset.index, "onset"),
+                 ("takeoff", takeoff.index, "takeoff"), ("landing", landing.index, "landing")], edits, rate,
+                may_touch=("the end of the weighing window", "onset"))
+    ft = None
+    if takeoff.index is not None and landing.index is not None:
+        ft = (landing.index - takeoff.index) / rate
+    tk = Takeoff(takeoff, landing, tk.threshold, ft)
+    if "onset" in edits or "takeoff" in edits:
+        kin, kwhy = None, why_missing(onset, takeoff) or (None if bw is not None else f"body weight not found: {w.reason}")
+        if kwhy is None and onset.index is not None and takeoff.index is not None and bw is not None:
+            kin = integrate(F, rate, bw, onset.index, takeoff.index + 1, g=num(params, "g"),
+                            rule=str(params["integration_rule"]))
+    return tk, onset, kin, kwhy
 
 
 def _onset(F: np.ndarray, rate: float, w: Weighing, bw: float | None, params: dict[str, ParamValue], region: str,

@@ -13,10 +13,11 @@ import numpy as np
 
 from forcelab.analysis.events import first_run
 from forcelab.analysis.filters import lowpass
+from forcelab.analysis.jump_edits import EDITED, window_samples
 from forcelab.analysis.jump_metrics import Limb
 from forcelab.analysis.params import num
 from forcelab.analysis.types import ForceTrace, ParamValue
-from forcelab.analysis.weighing import Weighing, weigh
+from forcelab.analysis.weighing import Weighing, weigh, weigh_window
 
 
 @dataclass
@@ -74,15 +75,24 @@ def weigh_trial(
     params: dict[str, ParamValue],
     search_start: int,
     search_stop: int,
+    at: int | None = None,
 ) -> tuple[Weighing, dict[str, Limb]]:
-    """Weigh on the total force; with two plates also each plate's share over the same window."""
-    w = weigh(
-        prep.total, prep.rate,
-        search_start=search_start, search_stop=search_stop,
-        method=str(params["weighing_method"]), window=num(params, "weighing_window"),
-        start=num(params, "weighing_start"), min_body_weight=num(params, "min_body_weight"),
-        max_sd=num(params, "max_weighing_sd"),
-    )
+    """Weigh on the total force; with two plates also each plate's share over the same window.
+
+    ``at`` is the first sample of a weighing window placed by hand (method ``"edited"``); the search bounds
+    and the weighing method are then not used.
+    """
+    if at is not None:
+        w = weigh_window(prep.total, at, window_samples(params, prep.rate), method=EDITED,
+                         min_body_weight=num(params, "min_body_weight"), max_sd=num(params, "max_weighing_sd"))
+    else:
+        w = weigh(
+            prep.total, prep.rate,
+            search_start=search_start, search_stop=search_stop,
+            method=str(params["weighing_method"]), window=num(params, "weighing_window"),
+            start=num(params, "weighing_start"), min_body_weight=num(params, "min_body_weight"),
+            max_sd=num(params, "max_weighing_sd"),
+        )
     limbs: dict[str, Limb] = {}
     if prep.left is not None and prep.right is not None:
         if w.found and w.start is not None and w.stop is not None:

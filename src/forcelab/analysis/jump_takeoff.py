@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from forcelab.analysis.events import detect_flight
+from forcelab.analysis.jump_edits import EDITED
 from forcelab.analysis.jump_metrics import (
     REF_EBBEN,
     REF_HAWKIN,
@@ -43,7 +44,8 @@ def add_weighing(book: MetricBook, w: Weighing, g: float) -> float | None:
     res = book.result
     rate = res.rate
     meth = f"weighing_{w.method}_{book.params['weighing_window']}s"
-    res.add_event(Event("weighing_start", w.start if w.found else None, rate, meth, reason=w.reason))
+    res.add_event(Event("weighing_start", w.start if w.found else None, rate, EDITED if w.method == EDITED else meth,
+                        reason=w.reason))
     res.add_event(Event("weighing_end", w.stop if w.found else None, rate, meth, reason=w.reason))
     bw = w.body_weight
     book.put("body_weight", bw, "N", meth, REF_OWEN, reason=w.reason, description="Mean force over the weighing window.")

@@ -10,6 +10,8 @@ zero-velocity instant after the dip instead. See docs/methods-jumps.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from forcelab.analysis.events import first_true
@@ -19,6 +21,10 @@ from forcelab.analysis.jump_metrics import REF_HAWKIN, add_phase, why_missing
 from forcelab.analysis.jump_takeoff import add_takeoff
 from forcelab.analysis.params import keyword_defaults
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
+
+#: Events a tester may place by hand (``events=``, sample indices): the weighing window's first sample, the
+#: movement onset, take-off and landing.
+EDITABLE_EVENTS = ("weighing_start", "onset", "takeoff", "landing")
 
 
 def analyze_sj(
@@ -62,14 +68,18 @@ def analyze_sj(
     limb_peak: str = "own",
     filter_cutoff: float | None = None,
     filter_order: int = 4,
+    events: Mapping[str, int] | None = None,
 ) -> TrialResult:
     """Analyse one squat jump in ``trace`` (held squat, push, flight, optionally landing).
 
     ``weighing_region="after"`` weighs on the quiet stance after the landing (for recordings that start
-    in motion). Raises ``ValueError`` only for structurally invalid input.
+    in motion). ``events`` places events by hand (names in :data:`EDITABLE_EVENTS`, sample indices): each
+    replaces the detected one (method ``"edited"``) and everything after it is computed again (see
+    :func:`forcelab.analysis.cmj.analyze_cmj`). Raises ``ValueError`` for structurally invalid input and for
+    an edited event that is unknown, outside the trace or out of order.
     """
-    params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k != "trace"}
-    core = run_core(trace, "sj", params)
+    params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k not in ("trace", "events")}
+    core = run_core(trace, "sj", params, events, EDITABLE_EVENTS)
     res, book, F, rate = core.book.result, core.book, core.F, core.rate
     tk, onset, kin, bwv = core.tk, core.onset, core.kin, core.bwv
     # countermovement gate
@@ -110,4 +120,4 @@ def analyze_sj(
 
 
 #: The defaults of :func:`analyze_sj`'s parameters, read from its signature.
-DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_sj)
+DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_sj, exclude=("events",))

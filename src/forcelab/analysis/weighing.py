@@ -85,13 +85,7 @@ def weigh(
                 None, None, None, None, method,
                 reason=f"fixed weighing window {start:g}-{start + window:g} s lies outside the {x.size / rate:g} s trace",
             )
-        seg = x[i0:i1]
-        bw, sd = float(seg.mean()), float(seg.std(ddof=1))
-        if bw < min_body_weight:
-            return Weighing(
-                None, None, i0, i1, method,
-                reason=f"mean force {bw:.1f} N in the weighing window is below {min_body_weight:g} N: nobody standing on the plate",
-            )
+        return weigh_window(x, i0, n, method=method, min_body_weight=min_body_weight, max_sd=max_sd)
     else:
         i_lo = max(0, int(search_start))
         region = x[i_lo:stop_limit]
@@ -112,3 +106,20 @@ def weigh(
         i0, i1 = i_lo + best, i_lo + best + n
         bw, sd = float(means[best]), float(sds[best])
     return Weighing(bw, sd, i0, i1, method, unsteady=sd > max_sd)
+
+
+def weigh_window(
+    force: np.ndarray, start: int, n: int, *, method: str, min_body_weight: float = 200.0, max_sd: float = 10.0
+) -> Weighing:
+    """Weigh on the ``n`` samples from sample ``start`` (a fixed or hand-placed window inside ``force``).
+
+    ``method`` is recorded as given (``"fixed"``, or ``"edited"`` for a window placed by hand in review).
+    """
+    seg = force[start:start + n]
+    bw, sd = float(seg.mean()), float(seg.std(ddof=1))
+    if bw < min_body_weight:
+        return Weighing(
+            None, None, start, start + n, method,
+            reason=f"mean force {bw:.1f} N in the weighing window is below {min_body_weight:g} N: nobody standing on the plate",
+        )
+    return Weighing(bw, sd, start, start + n, method, unsteady=sd > max_sd)
