@@ -79,8 +79,8 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
     if region == "after" and why_on is None:
         prelim = float(np.median(F[F >= min_bw]))
         lo, hi = _after_landing_region(F, off, coarse_frac * prelim)
-    if region == "before" and "onset" in edits:
-        hi = min(hi, edits["onset"])  # the body weight comes from the stance before the movement
+    if region == "before":  # the body weight comes from the stance before a hand-placed onset or take-off
+        hi = min([hi] + [edits[k] for k in ("onset", "takeoff") if k in edits])
     w, limbs = weigh_trial(prep, params, lo, hi, at=edits.get("weighing_start"))
     if why_on is not None and "weighing_start" not in edits:
         w = Weighing(None, None, None, None, w.method, reason=why_on)
