@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from forcelab import synthetic
-from forcelab.analysis.dispatch import TESTS, analyze, editable_events, parameters
+from forcelab.analysis.dispatch import TESTS, analyze, editable_events, parameters, reanalyze, settings_of
 from forcelab.analysis.types import ForceTrace
 
 MAKERS: dict[str, Callable[..., synthetic.SyntheticTrial]] = {
@@ -99,3 +99,24 @@ def test_editable_events_listed() -> None:
     assert editable_events("imtp") == ("baseline_start", "onset", "release")
     with pytest.raises(ValueError, match="valid tests"):
         editable_events("hop")
+
+
+@pytest.mark.parametrize(("test", "settings"), [
+    ("dj", {"drop_height": 0.3, "flight_k": 4.0}),
+    ("imtp", {"windows": (0.1, 0.2), "onset_sd": 3.0}),
+    ("cmj", {"onset_k": 4.0, "filter_cutoff": 50.0}),
+])
+def test_reanalyze_keeps_the_settings(test: str, settings: dict[str, object]) -> None:
+    tr = MAKERS[test](noise_sd=1.0, seed=2).trace
+    res = analyze(tr, test, **settings)  # type: ignore[arg-type]
+    assert all(settings_of(res)[k] == v for k, v in settings.items())
+    assert "events" not in settings_of(res) and "edited_events" not in settings_of(res)
+    again = reanalyze(tr, res, None)
+    assert again.to_dict() == res.to_dict()
+    name = "onset" if test != "dj" else "takeoff"
+    i = res.events[name].index
+    assert i is not None
+    moved = reanalyze(tr, res, {name: i + 2})
+    assert moved.events[name].index == i + 2 and moved.events[name].method == "edited"
+    if test == "dj":  # the drop height came along: the forward integration still runs
+        assert moved.value("takeoff_velocity") is not None

@@ -87,3 +87,30 @@ def analyze(trace: ForceTrace, test: str, *, events: Mapping[str, int] | None = 
         result.params["detection"] = detected[1]
         result.flag("test_auto_detected", f"analysed as {_NAMES[detected[0]]} ({detected[0]}): {detected[1]}")
     return result
+
+
+def settings_of(result: TrialResult) -> dict[str, Any]:
+    """The analysis settings recorded in ``result.params``, as keyword arguments for ``result.test``'s analysis.
+
+    Only the analysis' own parameters are taken (not ``detected_test``, ``edited_events`` ...); a setting
+    stored as text for a sequence parameter (the isometric ``windows``, ``"0.05,0.1"``) is turned back into
+    numbers.
+    """
+    defaults = parameters(result.test)
+    out: dict[str, Any] = {}
+    for key, default in defaults.items():
+        if key == "events" or key not in result.params:
+            continue
+        value = result.params[key]
+        if isinstance(default, tuple | list) and isinstance(value, str):
+            out[key] = tuple(float(v) for v in value.split(",") if v)
+        else:
+            out[key] = value
+    return out
+
+
+def reanalyze(trace: ForceTrace, result: TrialResult, events: Mapping[str, int] | None) -> TrialResult:
+    """Analyse ``trace`` again as ``result`` was (same test and settings, e.g. a drop jump's ``drop_height``),
+    with ``events`` placed by hand: what the review screen calls after an event was dragged. Errors as
+    :func:`analyze` (a ``ValueError`` naming a bad event)."""
+    return analyze(trace, result.test, events=events, **settings_of(result))
