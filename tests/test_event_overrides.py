@@ -151,10 +151,26 @@ def test_onset_before_the_weighing_window_weighs_before_it() -> None:
     res = cmj.analyze_cmj(tr, events={"onset": new_onset})
     assert res.events["weighing_end"].index is not None and res.events["weighing_end"].index <= new_onset
     assert res.value("body_weight") == pytest.approx(75.0 * G, rel=1e-3)
-    # too little stance before the onset: the weighing is not found and says why
-    res = cmj.analyze_cmj(tr, events={"onset": 300})
-    assert res.value("body_weight") is None
-    assert "weighing needs 1 s of quiet stance" in (res.metrics["body_weight"].reason or "")
+    # too little stance before the onset to weigh on: refused, saying why
+    with pytest.raises(ValueError, match=r"onset at sample 300 \(0\.300 s\) leaves 0\.300 s of stance before it; "
+                                         "the weighing needs 1 s"):
+        cmj.analyze_cmj(tr, events={"onset": 300})
+    # unless the weighing window is placed too (here: ending at the onset)
+    res = cmj.analyze_cmj(tr, events={"onset": 1300, "weighing_start": 300})
+    assert res.value("body_weight") == pytest.approx(float(tr.total[300:1300].mean()), rel=1e-12)
+
+
+def test_takeoff_before_the_detected_onset_is_refused() -> None:
+    tr = _trial("cmj")
+    base = cmj.analyze_cmj(tr)
+    on = _idx(base, "onset")
+    for bad in (100, on - 200, on):
+        with pytest.raises(ValueError, match=rf"takeoff at sample {bad} .* must come after onset at sample {on} "
+                                             r".*; move takeoff"):
+            cmj.analyze_cmj(tr, events={"takeoff": bad})
+    # with the onset placed too, a take-off after it is fine (the weighing stays before the onset)
+    res = cmj.analyze_cmj(tr, events={"onset": on - 200, "takeoff": on - 20})
+    assert res.value("time_to_takeoff") == pytest.approx(180 / tr.rate, abs=1e-12)
 
 
 def test_weighing_window_by_hand() -> None:

@@ -79,8 +79,8 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
     if region == "after" and why_on is None:
         prelim = float(np.median(F[F >= min_bw]))
         lo, hi = _after_landing_region(F, off, coarse_frac * prelim)
-    if region == "before":  # the body weight comes from the stance before a hand-placed onset or take-off
-        hi = min([hi] + [edits[k] for k in ("onset", "takeoff") if k in edits])
+    if region == "before" and "weighing_start" not in edits:
+        hi = _weigh_before_edits(edits, lo, hi, off >= F.size, window_samples(params, rate), rate)
     w, limbs = weigh_trial(prep, params, lo, hi, at=edits.get("weighing_start"))
     if why_on is not None and "weighing_start" not in edits:
         w = Weighing(None, None, None, None, w.method, reason=why_on)
@@ -123,6 +123,21 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
     return Core(F, rate, book, w, bw, tk, onset, kin, kwhy)
 
 
+def _weigh_before_edits(edits: Mapping[str, int], lo: int, hi: int, no_flight: bool, n: int, rate: float) -> int:
+    """End of the weighing search with hand-placed events: the body weight comes from the stance before a
+    hand-placed onset, and before a hand-placed take-off when no flight was seen (else the detected onset
+    judges the take-off). ``ValueError`` when a hand-placed onset leaves no room for the weighing window."""
+    if "takeoff" in edits and no_flight:
+        hi = min(hi, edits["takeoff"])
+    if "onset" in edits:
+        hi = min(hi, edits["onset"])
+        if hi - lo < n:
+            on = edits["onset"]
+            raise ValueError(f"onset at sample {on} ({on / rate:.3f} s) leaves {max(hi - lo, 0) / rate:.3f} s of stance "
+                             f"before it; the weighing needs {n / rate:g} s: move onset later (or weighing_start)")
+    return hi
+
+
 def _apply_edits(F: np.ndarray, rate: float, w: Weighing, bw: float | None, params: dict[str, ParamValue],
                  region: str, on: int | None, tk: Takeoff, onset: Event, kin: Kinematics | None, kwhy: str | None,
                  edits: Mapping[str, int]) -> tuple[Takeoff, Event, Kinematics | None, str | None]:
@@ -136,7 +151,7 @@ def _apply_edits(F: np.ndarray, rate: float, w: Weighing, bw: float | None, para
         # a take-off dragged before the detected onset is an error, not an onset silently found elsewhere
         check_order([("onset", onset.index, "onset"), ("takeoff", takeoff.index, "takeoff")], edits, rate)
         onset = _onset(F, rate, w, bw, params, region, on, Takeoff(takeoff, landing, tk.threshold, None))
-    wend = w.stop if region == "before" and "weighing_start" in edits else None
+    wend = w.stop if region == "before" and ("weighing_start" in edits or "onset" in edits) else None
     check_order([("the end of the weighing window", wend, "weighing_start"), ("onset", onset.index, "onset"),
                  ("takeoff", takeoff.index, "takeoff"), ("landing", landing.index, "landing")], edits, rate,
                 may_touch=("the end of the weighing window", "onset"))
