@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from forcelab.analysis.cmj import analyze_cmj
-from forcelab.analysis.types import Metric, TrialResult
-from forcelab.gui.metrics_view import asymmetry_words
+from forcelab.analysis.types import ForceTrace, Metric, TrialResult
+from forcelab.gui.metrics_view import asymmetry_words, format_value
 from forcelab.gui.review import ReviewWidget
 from forcelab.gui.roster import AthleteDialog, RosterPanel
 from forcelab.gui.trialcard import TrialCard
@@ -140,7 +140,7 @@ def test_review_marks_events_phases_and_kinematics(qtbot, jump) -> None:  # type
     review.resize(900, 500)
     calls: list[dict[str, int]] = []
 
-    def recompute(trace, test, events):  # the analysis with an edited event: here, the CMJ again
+    def recompute(trace: ForceTrace, current: TrialResult, events: dict[str, int]) -> TrialResult:  # the analysis with an edited event: here, the CMJ again
         calls.append(dict(events))
         return analyze_cmj(trace)
 
@@ -168,7 +168,7 @@ def test_review_without_recompute_keeps_events_fixed(qtbot, jump) -> None:  # ty
     review = ReviewWidget()
     qtbot.addWidget(review)
 
-    def refuse(trace, test, events):
+    def refuse(trace: ForceTrace, current: TrialResult, events: dict[str, int]) -> TrialResult:
         raise NotImplementedError("this build's analysis cannot take edited events")
 
     review.set_recompute(refuse)
@@ -255,3 +255,123 @@ def test_dragging_a_pull_onset_recomputes_with_the_real_analysis(qtbot) -> None:
     assert "onset" in str(new.params.get("edited_events", ""))
     # force at 50 ms after a later onset is larger: the metrics really were recomputed
     assert new.value("force_at_50ms") > result.value("force_at_50ms")
+
+
+def _shown_metrics(review: ReviewWidget) -> dict[str, str]:
+    """The review's metric table as the tester reads it: label -> text."""
+    out = {}
+    for r in range(review.metrics.rowCount()):
+        name, value = review.metrics.item(r, 0), review.metrics.item(r, 1)
+        assert name is not None and value is not None
+        out[name.text()] = value.text()
+    return out
+
+
+def _drag_line(qtbot, review: ReviewWidget, name: str, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    """Drag event ``name``'s line with the mouse to ``seconds``: hover onto it, press, move in steps (pyqtgraph
+    drops moves closer than its rate limit, so they are spaced), release."""
+    from PySide6 import QtCore, QtGui, QtTest
+
+    vb = review.force_view.getPlotItem().getViewBox()
+    y0, y1 = vb.viewRange()[1]
+    port = review.force_view.viewport()
+
+    def to_widget(x: float) -> QtCore.QPointF:
+        return QtCore.QPointF(review.force_view.mapFromScene(vb.mapViewToScene(QtCore.QPointF(x, (y0 + y1) / 2))))
+
+    def move(p: QtCore.QPointF, buttons: QtCore.Qt.MouseButton) -> None:
+        ev = QtGui.QMouseEvent(QtCore.QEvent.Type.MouseMove, p, port.mapToGlobal(p), QtCore.Qt.MouseButton.NoButton,
+                               buttons, QtCore.Qt.KeyboardModifier.NoModifier)
+        QtCore.QCoreApplication.sendEvent(port, ev)
+        qtbot.wait(25)
+
+    start, end = to_widget(float(review._event_lines[name].value())), to_widget(seconds)
+    left, none = QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier
+    move(start, QtCore.Qt.MouseButton.NoButton)  # hover: the line offers itself for dragging
+    QtTest.QTest.mousePress(port, left, none, start.toPoint())
+    for k in range(1, 6):
+        move(start + (end - start) * (k / 5), left)
+    QtTest.QTest.mouseRelease(port, left, none, end.toPoint())
+    qtbot.wait(10)
+
+
+def test_dragging_a_cmj_takeoff_later_lengthens_the_flight_on_screen(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from forcelab.gui import services
+
+    trial = cmj(jump_height=0.30, noise_sd=1.0, seed=5)
+    result = services.analyze(trial.trace, "cmj")
+    review = ReviewWidget()
+    qtbot.addWidget(review)
+    review.resize(1000, 500)
+    review.show()
+    review.set_recompute(services.recompute, services.editable_events)
+    review.show_trial(1, trial.trace, result)
+    qtbot.waitExposed(review)
+    takeoff = result.events["takeoff"]
+    assert takeoff.index is not None and takeoff.time is not None
+    before = _shown_metrics(review)
+    k = 20  # samples: 20 ms later at 1 kHz
+    rate = trial.trace.rate
+    # with the mouse: 0.1 s later (a drag of a few pixels would count as a click)
+    _drag_line(qtbot, review, "takeoff", takeoff.time + 0.1)
+    dragged = review.result
+    assert dragged is not None and dragged is not result
+    assert dragged.events["takeoff"].method == "edited"
+    moved_to = dragged.events["takeoff"].time
+    assert moved_to is not None and moved_to == pytest.approx(takeoff.time + 0.1, abs=0.02)  # within ~2 px
+    assert _shown_metrics(review)["flight time"] == format_value(dragged.metrics["flight_time"])
+    # then exactly k samples later than detected, through the same handler the drag ends in
+    review.move_event("takeoff", (takeoff.index + k) / rate)
+    new = review.result
+    assert new is not None
+    assert new.events["takeoff"].index == takeoff.index + k
+    ft0, ft1 = result.value("flight_time"), new.value("flight_time")
+    assert ft0 is not None and ft1 is not None
+    assert ft1 == pytest.approx(ft0 - k / rate, abs=0.5 / rate)  # landing unchanged: the flight is k shorter
+    shown = _shown_metrics(review)
+    assert shown["flight time"] == format_value(new.metrics["flight_time"]) != before["flight time"]
+    jh = "jump height flight time"
+    assert shown[jh] == format_value(new.metrics["jump_height_flight_time"]) != before[jh]
+    assert "takeoff moved" in review.message.text()
+
+
+def test_dragging_a_drop_jump_event_keeps_the_drop_height(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from forcelab.gui import services
+    from forcelab.synthetic import drop_jump
+
+    trial = drop_jump(drop_height=0.40, noise_sd=1.0, seed=2)
+    result = services.analyze(trial.trace, "dj", drop_height=0.40)
+    assert result.value("drop_velocity") is not None
+    review = ReviewWidget()
+    qtbot.addWidget(review)
+    review.set_recompute(services.recompute, services.editable_events)
+    review.show_trial(3, trial.trace, result)
+    takeoff = result.events["takeoff"]
+    assert takeoff.index is not None
+    review.move_event("takeoff", (takeoff.index + 5) / trial.trace.rate)
+    new = review.result
+    assert new is not None and new.events["takeoff"].index == takeoff.index + 5
+    assert new.value("drop_height") == pytest.approx(0.40)
+    assert new.value("drop_velocity") == pytest.approx(result.value("drop_velocity"))
+    shown = _shown_metrics(review)
+    assert shown["drop height"] == format_value(new.metrics["drop_height"])
+    assert "no drop height" not in " ".join(m.reason or "" for m in new.metrics.values())
+
+
+def test_the_weighing_start_can_be_dragged_and_its_end_cannot(qtbot, jump) -> None:  # type: ignore[no-untyped-def]
+    from forcelab.gui import services
+
+    trial, _ = jump
+    result = services.analyze(trial.trace, "cmj")
+    review = ReviewWidget()
+    qtbot.addWidget(review)
+    review.set_recompute(services.recompute, services.editable_events)
+    review.show_trial(1, trial.trace, result)
+    assert review._event_lines["weighing_start"].movable
+    assert "weighing_end" not in review._event_lines
+    ws = result.events["weighing_start"]
+    assert ws.index is not None
+    review.move_event("weighing_start", (ws.index + 100) / trial.trace.rate)
+    new = review.result
+    assert new is not None and new.events["weighing_start"].index == ws.index + 100
+    assert new.events["weighing_start"].method == "edited"

@@ -33,11 +33,14 @@ PHASES: tuple[tuple[str, str, str, str], ...] = (
     ("contact", "contact_start", "takeoff", "#22c55e"),
     ("rise", "onset", "peak_force", "#22c55e"),
 )
-#: Events that are decorations rather than things a tester would move.
-FIXED_EVENTS = ("weighing_start", "weighing_end")
+#: Events that are decorations rather than things a tester would move: the end of the weighing window
+#: follows from its start (the analysis weighs a fixed span), so only ``weighing_start`` gets a line.
+FIXED_EVENTS = ("weighing_end",)
 KINEMATICS = (("velocity", "m/s", "#4fa3ff"), ("displacement", "m", "#7bd88f"), ("power", "kW", "#ff5c8a"))
 
-Recompute = Callable[[ForceTrace, str, dict[str, int]], TrialResult]
+#: ``recompute(trace, current_result, events)``: the analysis again, with the current result's test and
+#: settings, and ``events`` (name -> sample index) placed by hand.
+Recompute = Callable[[ForceTrace, TrialResult, dict[str, int]], TrialResult]
 
 
 class ReviewWidget(QtWidgets.QWidget):
@@ -229,7 +232,7 @@ class ReviewWidget(QtWidgets.QWidget):
                      if e.index is not None and k not in FIXED_EVENTS and e.method == "edited"}
         overrides[name] = index
         try:
-            result = self._recompute(self._trace, self._result.test, overrides)
+            result = self._recompute(self._trace, self._result, overrides)
         except (ValueError, NotImplementedError) as exc:
             self.message.setText(f"Could not recompute with {name} moved: {exc}")
             self._show_result(self._result)

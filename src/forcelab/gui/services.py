@@ -9,7 +9,6 @@ with a sentence the window can show, never a traceback.
 from __future__ import annotations
 
 import importlib
-import inspect
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -390,16 +389,21 @@ def editable_events(test: str) -> tuple[str, ...]:
     return tuple(getattr(module, "EDITABLE_EVENTS", ()))
 
 
-def recompute(trace: ForceTrace, test: str, events: dict[str, int]) -> TrialResult:
-    """Analyse again with events placed by the tester (needs an analysis that accepts ``events=``)."""
+def recompute(trace: ForceTrace, result: TrialResult, events: dict[str, int]) -> TrialResult:
+    """Analyse ``trace`` again as ``result`` was (same test and settings: a drop jump keeps its
+    ``drop_height``, a pull its windows), with ``events`` placed by the tester.
+
+    Raises :class:`NotImplementedError` when this build's analysis cannot take hand-placed events, and the
+    analysis' :class:`ValueError` (naming the event and what is allowed) for a bad placement.
+    """
     try:
         dispatch = importlib.import_module("forcelab.analysis.dispatch")
     except ModuleNotFoundError as exc:
         raise NotImplementedError("this build's analysis cannot take edited events") from exc
-    if "events" not in inspect.signature(dispatch.analyze).parameters:
+    if not hasattr(dispatch, "reanalyze"):
         raise NotImplementedError("this build's analysis cannot take edited events")
-    result: TrialResult = dispatch.analyze(trace, test, events=events)
-    return result
+    new: TrialResult = dispatch.reanalyze(trace, result, events)
+    return new
 
 
 # ---------------------------------------------------------------------------------------- archive
