@@ -10,7 +10,7 @@ Prints:
   first frame that shows it, median and p99;
 - time from launch (a fresh interpreter) to the first drawn frame with data.
 
-Run: /work/venv/bin/python bench/gui.py [--seconds 10]
+Run: .venv/bin/python bench/gui.py [--seconds 10]
 """
 
 from __future__ import annotations

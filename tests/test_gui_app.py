@@ -206,8 +206,12 @@ def test_demo_connects_by_itself_and_a_bad_port_does_not_freeze(qtbot, archive: 
         assert link is not None and link.simulator is not None
         qtbot.waitUntil(lambda: window.live.frames > 3, timeout=5000)
         assert window.sim_button.isVisible()
+        # the port box names what is connected: the simulated plates' pty, not the first discovered port
+        assert window.device.port.currentText() == f"simulated plates · {link.port}"
+        assert link.port and window.device.chosen_port() == link.port
         window.session.detach()
         assert window.session.link is None and not window.sim_button.isVisible()
+        assert "simulated plates" not in window.device.port.currentText()  # the discovered list is back
         # a port that does not exist: an error in words, the window keeps working
         window.connect_device("/dev/forcelab-no-such-port", PROFILE, 1000.0)
         qtbot.waitUntil(lambda: "Cannot connect" in window.statusBar().currentMessage(), timeout=10_000)

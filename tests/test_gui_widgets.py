@@ -79,6 +79,17 @@ def test_table_accept_reject_and_note_are_announced(qtbot, jump) -> None:  # typ
         table.add_trial(n, result, when="10:00")  # analysis arrives: same row
     assert table.rowCount() == 3 and table.numbers() == [1, 2, 3]
     assert "cm" in table.item(0, 3).text()
+    heads = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert heads[3:5] == ["JH (TOV)", "JH (FT)"]  # the key columns are named, not "result" twice
+    assert table.item(0, 4).text() == f"{result.value('jump_height_flight_time') * 100:.1f} cm"
+    from forcelab.analysis.isometric import analyze_isometric
+    from forcelab.synthetic import isometric_pull
+
+    pull = analyze_isometric(isometric_pull(peak_force=2800.0, noise_sd=1.0, seed=1).trace)
+    table.add_trial(4, pull, when="10:05")  # a pull: the headers follow the latest trial's kind
+    assert [table.horizontalHeaderItem(c).text() for c in (3, 4)] == ["Fpeak", "Fnet"]
+    assert table.item(3, 3).text().startswith("2") and "N" in table.item(3, 3).text()
+    assert table.item(0, 3).text().startswith("JH (TOV) ")  # a jump row says what its numbers are
     table.selectRow(1)
     assert table.selected_number() == 2
     table.set_decision(2, False)

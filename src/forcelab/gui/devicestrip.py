@@ -82,6 +82,7 @@ class DeviceStrip(QtWidgets.QFrame):
         layout.addWidget(self.tare_button)
         layout.addWidget(self.calibrate_button)
         self._connected = False
+        self._connected_label = ""
         self.connect_button.clicked.connect(self._on_connect_clicked)
         self.simulate_button.clicked.connect(
             lambda: self.simulate_requested.emit(self.profile.currentText(), float(self.rate.currentData()))
@@ -97,8 +98,23 @@ class DeviceStrip(QtWidgets.QFrame):
         self.port.clear()
         for device, description in ports:
             self.port.addItem(description, device)
-        if current:
+        if current and current != self._connected_label:  # what the user typed, not the port that was in use
             self.port.setEditText(current)
+        self._connected_label = ""
+        self.port.setToolTip("Serial port (name and serial number); you can also type a path")
+
+    def show_connected_port(self, label: str, device: str) -> None:
+        """Show the port in use (e.g. the simulated plates' pty, which is not in the discovered list) as the
+        selected entry; :meth:`set_ports` after disconnecting brings the discovered list back."""
+        i = self.port.findData(device) if device else -1
+        if i < 0:
+            self.port.insertItem(0, label, device)
+            i = 0
+        else:
+            self.port.setItemText(i, label)
+        self.port.setCurrentIndex(i)
+        self._connected_label = label
+        self.port.setToolTip(f"Connected: {label}")
 
     def set_profiles(self, names: list[str]) -> None:
         """Fill the profile list."""

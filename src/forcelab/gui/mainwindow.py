@@ -151,7 +151,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s.connecting.connect(self.device.show_connecting)
         d.tare_requested.connect(self.tare)
         d.calibrate_requested.connect(self.calibrate)
-        d.refresh_requested.connect(self.refresh_ports)
+        d.refresh_requested.connect(lambda: self.refresh_ports())
         s.connection.connect(self._on_connection)
         s.status.connect(d.show_status)
         s.link_lost.connect(self._on_link_lost)
@@ -197,15 +197,15 @@ class MainWindow(QtWidgets.QMainWindow):
             self.actions_by_name[name] = act
 
     # ------------------------------------------------------------------ device
-    def refresh_ports(self) -> None:
-        """List serial ports; with none, offer the simulated plates."""
+    def refresh_ports(self, offer_simulator: bool = True) -> None:
+        """List serial ports; with none (and ``offer_simulator``), offer the simulated plates."""
         try:
             ports = services.list_ports()
         except OSError as exc:
             ports = []
             log.warning("listing serial ports failed: %s", exc)
         self.device.set_ports(ports)
-        if not ports and self.session.link is None:
+        if offer_simulator and not ports and self.session.link is None:
             self.banner.show_message("No force plate found. Try the app with simulated plates.",
                                      "Start simulated plates")
 
@@ -258,6 +258,11 @@ class MainWindow(QtWidgets.QMainWindow):
         link = self.session.link
         self.sim_button.setVisible(connected and link is not None and link.simulator is not None)
         self.live.set_feed(link.feed if connected and link is not None else None)
+        if connected and link is not None:
+            label = (f"simulated plates · {link.port}" if link.simulator is not None else link.port) or link.description
+            self.device.show_connected_port(label, link.port)
+        elif not connected:
+            self.refresh_ports(offer_simulator=False)  # the list again, in place of the port that was in use
         if connected:
             self.banner.clear()
             if link is not None:

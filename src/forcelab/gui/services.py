@@ -204,9 +204,11 @@ class DeviceLink:
     """A running acquisition engine (and the simulator behind it, if any) as the window sees it."""
 
     def __init__(self, engine: AcquisitionEngine, description: str, simulator: Any = None,
-                 hub: DetectorHub | None = None) -> None:
+                 hub: DetectorHub | None = None, port: str = "") -> None:
         self.engine = engine
         self.description = description
+        #: the port path the engine reads (the simulator's pty for simulated plates)
+        self.port = port
         self.simulator = simulator
         plates = [p.name for p in engine.plate_map.plates]
         total = engine.column("total")
@@ -315,9 +317,9 @@ def connect(port: str, profile: Profile, rate: float) -> DeviceLink:
         raise ServiceError("choose a serial port first (or start the simulated plates)")
     if profile.file:
         hub = DetectorHub() if detection_available() else None
-        return DeviceLink(_open_with_profile_file(port, profile, rate, hub), port, hub=hub)
+        return DeviceLink(_open_with_profile_file(port, profile, rate, hub), port, hub=hub, port=port)
     hub = DetectorHub() if detection_available() else None
-    return DeviceLink(_engine(port, profile, rate, hub), port, hub=hub)
+    return DeviceLink(_engine(port, profile, rate, hub), port, hub=hub, port=port)
 
 
 def simulator_module() -> Any:
@@ -347,7 +349,7 @@ def start_simulated(profile: Profile, rate: float, **options: Any) -> DeviceLink
     except BaseException:
         sim.stop()
         raise
-    return DeviceLink(engine, f"simulated plates on {sim.port}", simulator=sim, hub=hub)
+    return DeviceLink(engine, f"simulated plates on {sim.port}", simulator=sim, hub=hub, port=str(sim.port))
 
 
 # ---------------------------------------------------------------------------------------- analysis

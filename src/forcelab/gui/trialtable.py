@@ -9,9 +9,12 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from forcelab.analysis.types import TrialResult
-from forcelab.gui.metrics_view import asymmetry_metric, asymmetry_side, format_value, pick, slots_for
+from forcelab.gui.metrics_view import Slot, asymmetry_metric, asymmetry_side, format_value, pick, slots_for
 
-COLUMNS = ("#", "time", "test", "result", "result", "L/R", "flags", "decision", "note")
+COLUMNS = ("#", "time", "test", "key 1", "key 2", "L/R", "flags", "decision", "note")
+#: The two key-number columns: their headers name the metrics of the latest analysed trial's kind
+#: ("JH (TOV)", "JH (FT)" for jumps, "Fpeak", "Fnet" for pulls).
+KEY_COLS = (3, 4)
 NOTE_COL = COLUMNS.index("note")
 DECISION_COL = COLUMNS.index("decision")
 FLAGS_COL = COLUMNS.index("flags")
@@ -46,7 +49,10 @@ class TrialTable(QtWidgets.QTableWidget):
         )
         self._rows: dict[int, int] = {}
         self._decisions: dict[int, bool | None] = {}
+        self._results: dict[int, TrialResult] = {}
+        self._key_test = ""
         self._filling = False
+        self.set_key_columns("cmj")
         self.itemChanged.connect(self._on_item_changed)
         self.cellDoubleClicked.connect(self._on_double_click)
 
@@ -61,7 +67,11 @@ class TrialTable(QtWidgets.QTableWidget):
                 row = self.rowCount()
                 self.insertRow(row)
                 self._rows[number] = row
-            cells = self._cells(number, result, when, test)
+            if result is not None:
+                self._results[number] = result
+                if slots_for(result.test) != slots_for(self._key_test):
+                    self.set_key_columns(result.test)
+            cells = self._cells(number, result, when, test, self._key_slots)
             flag_tip = "\n".join(f.message for f in result.flags) if result is not None else ""
             for col, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
@@ -79,18 +89,49 @@ class TrialTable(QtWidgets.QTableWidget):
             self._filling = False
         self.selectRow(row)
 
+    def set_key_columns(self, test: str) -> None:
+        """Head the two key columns with ``test``'s headline metrics and fill them again for every row."""
+        self._key_test = test
+        self._key_slots = slots_for(test)[:2]
+        for col, slot in zip(KEY_COLS, self._key_slots, strict=True):
+            header = QtWidgets.QTableWidgetItem(slot.short or slot.label)
+            header.setToolTip(slot.label)
+            self.setHorizontalHeaderItem(col, header)
+        was, self._filling = self._filling, True
+        try:
+            for number, result in self._results.items():
+                row = self._rows[number]
+                for col, text in zip(KEY_COLS, self._key_texts(result, self._key_slots), strict=True):
+                    item = QtWidgets.QTableWidgetItem(text)
+                    item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
+                    self.setItem(row, col, item)
+        finally:
+            self._filling = was
+
     @staticmethod
-    def _cells(number: int, result: TrialResult | None, when: str, test: str | None) -> list[str]:
-        if result is None:
-            return [str(number), when, test or "", "analysing…", "", "", "", "", ""]
-        slots = [s for s in slots_for(result.test) if pick(result, s.names) is not None]
+    def _key_texts(result: TrialResult, heads: tuple[Slot, ...]) -> list[str]:
+        """The two key numbers of ``result``: bare values under headers that name them; a trial of another
+        kind (a pull among jumps) shows its own headline numbers with their abbreviations."""
+        if slots_for(result.test)[:2] == heads:
+            texts = []
+            for slot in heads:
+                m = pick(result, slot.names)
+                texts.append("—" if m is None else format_value(m, slot))
+            return texts
+        own = [s for s in slots_for(result.test) if pick(result, s.names) is not None][:2]
         texts = []
-        for slot in slots[:2]:
+        for slot in own:
             m = pick(result, slot.names)
             assert m is not None
             texts.append(f"{slot.short or slot.label} {format_value(m, slot)}")
-        while len(texts) < 2:
-            texts.append("")
+        return texts + [""] * (2 - len(texts))
+
+    @classmethod
+    def _cells(cls, number: int, result: TrialResult | None, when: str, test: str | None,
+               heads: tuple[Slot, ...]) -> list[str]:
+        if result is None:
+            return [str(number), when, test or "", "analysing…", "", "", "", "", ""]
+        texts = cls._key_texts(result, heads)
         asym = asymmetry_metric(result)
         found = asymmetry_side(asym) if asym is not None else None
         asym_text = "" if asym is None else ("not found" if found is None else
