@@ -27,7 +27,7 @@ REQUIRED = [
 
 def test_defaults_match_signature() -> None:
     sig = inspect.signature(analyze_cmj)
-    assert {k: p.default for k, p in sig.parameters.items() if k not in ("trace", "events")} == cmj.DEFAULTS
+    assert {k: p.default for k, p in sig.parameters.items() if k not in ("trace", *cmj.INPUTS)} == cmj.DEFAULTS
 
 
 # ---------------------------------------------------------------- synthetic known answers

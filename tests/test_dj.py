@@ -20,7 +20,7 @@ G = 9.80665
 
 def test_defaults_match_signature() -> None:
     sig = inspect.signature(analyze_dj)
-    got = {k: p.default for k, p in sig.parameters.items() if k not in ("trace", "drop_height", "events")}
+    got = {k: p.default for k, p in sig.parameters.items() if k not in ("trace", *dj.INPUTS)}
     assert got == dj.DEFAULTS
 
 

@@ -20,7 +20,7 @@ G = 9.80665
 
 def test_defaults_match_signature() -> None:
     sig = inspect.signature(analyze_sj)
-    assert {k: p.default for k, p in sig.parameters.items() if k not in ("trace", "events")} == sj.DEFAULTS
+    assert {k: p.default for k, p in sig.parameters.items() if k not in ("trace", *sj.INPUTS)} == sj.DEFAULTS
 
 
 def test_clean_squat_jump_known_answer() -> None:

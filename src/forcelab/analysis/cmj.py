@@ -27,6 +27,9 @@ BRAKING_STARTS = ("min_velocity", "min_force")
 #: movement onset, take-off and landing. Phases, heights and landing metrics follow from them.
 EDITABLE_EVENTS = ("weighing_start", "onset", "takeoff", "landing")
 
+#: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
+INPUTS = ("body_weight", "body_weight_sd", "events")
+
 
 def analyze_cmj(
     trace: ForceTrace,
@@ -67,6 +70,8 @@ def analyze_cmj(
     limb_peak: str = "own",
     filter_cutoff: float | None = None,
     filter_order: int = 4,
+    body_weight: float | None = None,
+    body_weight_sd: float | None = None,
     events: Mapping[str, int] | None = None,
 ) -> TrialResult:
     """Analyse one countermovement jump in ``trace`` (quiet stance, jump, optionally landing).
@@ -154,4 +159,4 @@ def _add_cmj_specific(book: MetricBook, F: np.ndarray, rate: float, bw: float, o
 
 
 #: The defaults of :func:`analyze_cmj`'s parameters, read from its signature.
-DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_cmj, exclude=("events",))
+DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_cmj, exclude=INPUTS)

@@ -7,6 +7,15 @@ that the chosen analysis does not take are an error naming them and the valid on
 ``events=`` carries events placed by hand in the review screen (name -> sample index) to the analysis; every
 analysis takes them (its module's ``EDITABLE_EVENTS`` names the events it lets a tester move). The analysis
 modules are imported when first used, so that this module loads without them.
+
+Known body weight. The jump analyses (cmj, sj, dj) take ``body_weight=`` (N) and ``body_weight_sd=`` (N) from a
+separate weighing; ``analyze`` forwards them like any parameter (the isometric pull does not take them). The
+intended use, in the app and the headless recorder alike, is :func:`analyze_with_session_weight`: analyse the
+trial normally; when its own weighing is unsteady (flag ``unsteady_weighing``) or impossible (less than a
+weighing window of stance, e.g. a jump soon after the previous landing) and a session weighing exists within
+``tolerance`` of the trial's own estimate, analyse again with the session body weight. The result then
+carries both flags (``unsteady_weighing`` and ``body_weight_given``), so the substitution is never silent;
+a session weighing too far from the trial's is not used and the flag ``session_weight_not_used`` says why.
 """
 
 from __future__ import annotations
@@ -19,6 +28,12 @@ from forcelab.analysis.params import keyword_defaults
 from forcelab.analysis.types import ForceTrace, TrialResult
 
 TESTS = ("cmj", "sj", "dj", "imtp")
+#: The tests whose analysis takes a known body weight (``body_weight=``).
+WEIGHED_TESTS = ("cmj", "sj", "dj")
+#: Default largest relative difference between a trial's own (unsteady) body weight and the session weighing
+#: for the session weighing to be used: 10 % (7 kg at 70 kg). An unsteady window that holds part of a landing
+#: or of the countermovement is typically a few percent off; another athlete's weighing is usually further.
+SESSION_WEIGHT_TOLERANCE = 0.10
 
 _NAMES = {"cmj": "countermovement jump", "sj": "squat jump", "dj": "drop jump", "imtp": "isometric pull"}
 
@@ -114,3 +129,55 @@ def reanalyze(trace: ForceTrace, result: TrialResult, events: Mapping[str, int] 
     with ``events`` placed by hand: what the review screen calls after an event was dragged. Errors as
     :func:`analyze` (a ``ValueError`` naming a bad event)."""
     return analyze(trace, result.test, events=events, **settings_of(result))
+
+
+def _needs_session_weight(result: TrialResult) -> bool:
+    """True when ``result``'s own weighing is unsteady or was not possible on the trial's stance."""
+    if any(f.code == "unsteady_weighing" for f in result.flags):
+        return True
+    m = result.metrics.get("body_weight")
+    return m is not None and m.value is None
+
+
+def analyze_with_session_weight(trace: ForceTrace, test: str, *, session_body_weight: float | None,
+                                session_sd: float | None = None, tolerance: float = SESSION_WEIGHT_TOLERANCE,
+                                events: Mapping[str, int] | None = None, **params: Any) -> TrialResult:
+    """Analyse one trial, using the session weighing only where the trial cannot weigh the athlete itself.
+
+    The one rule for the GUI and the headless recorder: ``analyze(trace, test, **params)`` first. When that
+    result is a jump (cmj, sj, dj) whose weighing is unsteady (flag ``unsteady_weighing``) or not found (too
+    little stance), and ``session_body_weight`` (N) is given and within ``tolerance`` (a fraction of the
+    session body weight) of the trial's own estimate (a trial that could not weigh itself at all has no
+    estimate; the analysis then requires a quiet stance at the given weight to find the onset), the trial is
+    analysed again with ``body_weight=session_body_weight, body_weight_sd=session_sd``: that result carries
+    ``unsteady_weighing`` (when it was) and ``body_weight_given``. Outside the tolerance the first result is
+    returned with the flag ``session_weight_not_used``. A steady trial, an isometric pull or no session weighing
+    returns the first result unchanged. Raises ``ValueError`` as :func:`analyze`, for a bad session weight or SD
+    (non-finite or <= 0 / < 0), a tolerance outside (0, 1), or ``body_weight`` passed in ``params``.
+    """
+    if "body_weight" in params or "body_weight_sd" in params:
+        raise ValueError("pass the session weighing as session_body_weight / session_sd, not body_weight / "
+                         "body_weight_sd")
+    if session_body_weight is not None:
+        from forcelab.analysis.jump_prep import positive_newtons
+
+        positive_newtons("session_body_weight", session_body_weight)
+        if session_sd is not None:
+            positive_newtons("session_sd", session_sd, allow_zero=True)
+    elif session_sd is not None:
+        raise ValueError("session_sd was given without session_body_weight")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 < tolerance < 1:
+        raise ValueError(f"tolerance must be a fraction of the session body weight in (0, 1), got {tolerance!r}")
+    first = analyze(trace, test, events=events, **params)
+    if session_body_weight is None or first.test not in WEIGHED_TESTS or not _needs_session_weight(first):
+        return first
+    own = first.value("body_weight")
+    sbw = float(session_body_weight)
+    if own is not None and abs(own - sbw) > tolerance * sbw:
+        first.flag("session_weight_not_used",
+                   f"this trial weighs {own:.1f} N and the session weighing {sbw:.1f} N: more than "
+                   f"{tolerance * 100:g} % apart, so the session weighing was not used (another athlete, or the "
+                   "trial's weighing is far off: check both)")
+        return first
+    return analyze(trace, test, events=events, body_weight=sbw,
+                   body_weight_sd=None if session_sd is None else float(session_sd), **params)

@@ -30,13 +30,22 @@ from forcelab.analysis.jump_metrics import (
     net_impulse,
     why_missing,
 )
-from forcelab.analysis.jump_prep import check_and_filter, weigh_trial
+from forcelab.analysis.jump_prep import (
+    add_given_weighing,
+    check_and_filter,
+    check_given,
+    given_weighing,
+    plate_shares,
+    weigh_trial,
+)
 from forcelab.analysis.jump_takeoff import add_weighing
 from forcelab.analysis.kinematics import Kinematics, integrate
 from forcelab.analysis.params import keyword_defaults, num
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 from forcelab.analysis.weighing import Weighing
 
+#: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
+INPUTS = ("drop_height", "body_weight", "body_weight_sd", "events")
 #: Events a tester may place by hand (``events=``, sample indices): initial contact, take-off, landing and
 #: the first sample of the weighing window (on the stance after the landing).
 EDITABLE_EVENTS = ("contact", "takeoff", "landing", "weighing_start")
@@ -73,6 +82,8 @@ def analyze_dj(
     limb_peak: str = "own",
     filter_cutoff: float | None = None,
     filter_order: int = 4,
+    body_weight: float | None = None,
+    body_weight_sd: float | None = None,
     events: Mapping[str, int] | None = None,
 ) -> TrialResult:
     """Analyse one drop jump in ``trace`` (air, contact, flight, landing, quiet stance).
@@ -82,8 +93,12 @@ def analyze_dj(
     :data:`EDITABLE_EVENTS`, sample indices): each replaces the detected one (method ``"edited"``),
     everything after it is computed again, ``params["edited_events"]`` lists them and the flag
     ``edited_events`` says so; an unknown, out-of-range or out-of-order one is a ``ValueError`` naming it.
+    ``body_weight`` (N) / ``body_weight_sd`` (N), from a separate weighing, replace the weighing after the
+    landing (which is still done and shown; flag ``body_weight_given``); plate shares then follow the
+    plates' ratio over that window (or the stance after the landing). Non-finite or <= 0 is a ``ValueError``.
     """
     params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k not in ("trace", "events")}
+    given_bw, given_sd = check_given(params)
     if drop_height is not None and not (math.isfinite(drop_height) and drop_height >= 0):
         raise ValueError(f"drop_height must be a non-negative number of metres, got {drop_height!r}")
     prep = check_and_filter(trace, filter_cutoff, filter_order)
@@ -108,7 +123,16 @@ def analyze_dj(
         w = Weighing(None, None, None, None, weighing_method,
                      reason=why_on or f"no quiet stance after the landing: {landing.reason}")
     book = MetricBook(res, params, limbs)
-    bw = add_weighing(book, w, g)
+    if given_bw is None:
+        bw = add_weighing(book, w, g)
+    else:
+        trial_w = w
+        w, sd_source, _ = given_weighing(trial_w, given_bw, given_sd, 0, True)
+        bw = add_given_weighing(book, trial_w, w, sd_source, g)
+        if trial_w.start is not None and trial_w.stop is not None:
+            plate_shares(prep, book.limbs, given_bw, trial_w.start, trial_w.stop)
+        else:
+            plate_shares(prep, book.limbs, given_bw, landing.index, None if landing.index is None else F.size)
     bwv = bw if bw is not None else float("nan")
     for ev in (contact, takeoff, landing):
         res.add_event(ev)
@@ -269,4 +293,4 @@ def _contact_metrics(book: MetricBook, F: np.ndarray, rate: float, bw: float, co
 
 
 #: The defaults of :func:`analyze_dj`'s settings, read from its signature (``drop_height`` is an input).
-DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_dj, exclude=("drop_height", "events"))
+DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_dj, exclude=INPUTS)

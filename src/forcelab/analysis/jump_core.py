@@ -15,7 +15,16 @@ import numpy as np
 from forcelab.analysis.events import detect_onset, first_run, first_true
 from forcelab.analysis.jump_edits import check_edits, check_order, edited_event, mark_result, window_samples
 from forcelab.analysis.jump_metrics import MetricBook, why_missing
-from forcelab.analysis.jump_prep import check_and_filter, on_plate_region, weigh_trial
+from forcelab.analysis.jump_prep import (
+    Prepared,
+    add_given_weighing,
+    check_and_filter,
+    check_given,
+    given_weighing,
+    on_plate_region,
+    plate_shares,
+    weigh_trial,
+)
 from forcelab.analysis.jump_takeoff import Takeoff, add_weighing, find_flight, record_flight
 from forcelab.analysis.kinematics import Kinematics, integrate
 from forcelab.analysis.params import num
@@ -59,7 +68,12 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
 
     ``events`` are events placed by hand (names in ``editable``; see :mod:`forcelab.analysis.jump_edits`):
     each replaces the detected one and the rest is found and computed around it.
+
+    ``params["body_weight"]`` (N, optional) is a body weight known from a separate weighing: it replaces the
+    trial's own (see :func:`forcelab.analysis.jump_prep.given_weighing` for the SD, the onset search and the
+    plate shares); the trial is still weighed, to anchor the onset search and to show how it compares.
     """
+    given_bw, given_sd = check_given(params)
     region = str(params.get("weighing_region", "before"))
     if region not in WEIGHING_REGIONS:
         raise ValueError(f"weighing_region must be one of {WEIGHING_REGIONS}, got {region!r}")
@@ -80,20 +94,29 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
         prelim = float(np.median(F[F >= min_bw]))
         lo, hi = _after_landing_region(F, off, coarse_frac * prelim)
     if region == "before" and "weighing_start" not in edits:
-        hi = _weigh_before_edits(edits, lo, hi, off >= F.size, window_samples(params, rate), rate)
+        hi = _weigh_before_edits(edits, lo, hi, off >= F.size, window_samples(params, rate), rate,
+                                 need_room=given_bw is None)
     w, limbs = weigh_trial(prep, params, lo, hi, at=edits.get("weighing_start"))
     if why_on is not None and "weighing_start" not in edits:
         w = Weighing(None, None, None, None, w.method, reason=why_on)
     book = MetricBook(res, params, limbs)
     g = num(params, "g")
-    bw = add_weighing(book, w, g)
+    osearch = str(params["onset_search"])
+    trial_w, steady = w, True
+    if given_bw is None:
+        bw = add_weighing(book, w, g)
+    else:
+        w, sd_source, steady = given_weighing(trial_w, given_bw, given_sd, lo, why_on is None)
+        bw = add_given_weighing(book, trial_w, w, sd_source, g)
+        if not steady:
+            osearch = "backward"
     flight_from = (w.stop or 0) if region == "before" else (on if on is not None else 0)
     rule = str(params["integration_rule"])
     # The first flight whose take-off is upward is the jump's; an earlier flight with a downward or zero
     # take-off velocity was a hop (flagged below), and the search goes on from its landing.
     for _ in range(MAX_HOPS + 1):
         tk, note = find_flight(F, rate, w, bw, params, flight_from)
-        onset = _onset(F, rate, w, bw, params, region, on, tk)
+        onset = _onset(F, rate, w, bw, params, region, on, tk, search=osearch, need_quiet=not steady)
         kin = None
         kwhy = why_missing(onset, tk.takeoff)
         if kwhy is None and onset.index is not None and tk.takeoff.index is not None and bw is not None:
@@ -102,10 +125,13 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
             break
         flight_from = tk.landing.index
     if edits:
-        tk, onset, kin, kwhy = _apply_edits(F, rate, w, bw, params, region, on, tk, onset, kin, kwhy, edits)
+        tk, onset, kin, kwhy = _apply_edits(F, rate, w, bw, params, region, on, tk, onset, kin, kwhy, edits,
+                                            osearch, not steady)
+    if given_bw is not None:
+        _given_shares(prep, book, given_bw, trial_w, steady, onset, lo, params, rate)
     record_flight(res, tk, note)
     res.add_event(onset)
-    if (onset.index is not None and bw is not None and w.sd is not None and str(params["onset_search"]) == "forward"
+    if (onset.index is not None and bw is not None and w.sd is not None and osearch == "forward"
             and "onset" not in edits):
         late = _onset(F, rate, w, bw, params, region, on, tk, search="backward")
         if late.index is not None and late.index > onset.index:
@@ -123,15 +149,38 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
     return Core(F, rate, book, w, bw, tk, onset, kin, kwhy)
 
 
-def _weigh_before_edits(edits: Mapping[str, int], lo: int, hi: int, no_flight: bool, n: int, rate: float) -> int:
+def _given_shares(prep: Prepared, book: MetricBook, bw: float, trial: Weighing, steady: bool, onset: Event, lo: int,
+                  params: dict[str, ParamValue], rate: float) -> None:
+    """Plate shares of a given body weight (steady window, else the quiet stance just before onset), and the
+    flag ``given_body_weight_differs`` when the trial's steady stance is off the given body weight by more
+    than the onset threshold."""
+    if steady and trial.start is not None and trial.stop is not None:
+        plate_shares(prep, book.limbs, bw, trial.start, trial.stop)
+        thr = max(num(params, "onset_k") * (trial.sd or 0.0), num(params, "onset_min_threshold"))
+        if trial.body_weight is not None and abs(trial.body_weight - bw) > thr:
+            book.result.flag("given_body_weight_differs",
+                             f"this trial's steady stance weighs {trial.body_weight:.1f} N, {trial.body_weight - bw:+.1f} N "
+                             f"from the given body weight {bw:.1f} N (more than the {thr:.1f} N onset threshold): "
+                             "onset, velocity and heights use the given value")
+        return
+    if onset.index is None:
+        plate_shares(prep, book.limbs, bw, None, None)
+        return
+    n = max(2, int(round(num(params, "onset_quiet_time") * rate)))
+    plate_shares(prep, book.limbs, bw, max(lo, onset.index - n), onset.index)
+
+
+def _weigh_before_edits(edits: Mapping[str, int], lo: int, hi: int, no_flight: bool, n: int, rate: float, *,
+                        need_room: bool = True) -> int:
     """End of the weighing search with hand-placed events: the body weight comes from the stance before a
     hand-placed onset, and before a hand-placed take-off when no flight was seen (else the detected onset
-    judges the take-off). ``ValueError`` when a hand-placed onset leaves no room for the weighing window."""
+    judges the take-off). ``ValueError`` when a hand-placed onset leaves no room for the weighing window
+    (unless ``need_room`` is False: the body weight was given)."""
     if "takeoff" in edits and no_flight:
         hi = min(hi, edits["takeoff"])
     if "onset" in edits:
         hi = min(hi, edits["onset"])
-        if hi - lo < n:
+        if need_room and hi - lo < n:
             on = edits["onset"]
             raise ValueError(f"onset at sample {on} ({on / rate:.3f} s) leaves {max(hi - lo, 0) / rate:.3f} s of stance "
                              f"before it; the weighing needs {n / rate:g} s: move onset later (or weighing_start)")
@@ -140,7 +189,8 @@ def _weigh_before_edits(edits: Mapping[str, int], lo: int, hi: int, no_flight: b
 
 def _apply_edits(F: np.ndarray, rate: float, w: Weighing, bw: float | None, params: dict[str, ParamValue],
                  region: str, on: int | None, tk: Takeoff, onset: Event, kin: Kinematics | None, kwhy: str | None,
-                 edits: Mapping[str, int]) -> tuple[Takeoff, Event, Kinematics | None, str | None]:
+                 edits: Mapping[str, int], search: str,
+                 need_quiet: bool) -> tuple[Takeoff, Event, Kinematics | None, str | None]:
     """Take-off, landing and onset with the hand-placed ones in place of the detected; onset (when not
     placed) found again before the take-off, and the kinematics integrated again from onset to take-off."""
     takeoff = edited_event("takeoff", edits["takeoff"], rate) if "takeoff" in edits else tk.takeoff
@@ -150,7 +200,8 @@ def _apply_edits(F: np.ndarray, rate: float, w: Weighing, bw: float | None, para
     elif "takeoff" in edits:
         # a take-off dragged before the detected onset is an error, not an onset silently found elsewhere
         check_order([("onset", onset.index, "onset"), ("takeoff", takeoff.index, "takeoff")], edits, rate)
-        onset = _onset(F, rate, w, bw, params, region, on, Takeoff(takeoff, landing, tk.threshold, None))
+        onset = _onset(F, rate, w, bw, params, region, on, Takeoff(takeoff, landing, tk.threshold, None),
+                       search=search, need_quiet=need_quiet)
     wend = w.stop if region == "before" and ("weighing_start" in edits or "onset" in edits) else None
     check_order([("the end of the weighing window", wend, "weighing_start"), ("onset", onset.index, "onset"),
                  ("takeoff", takeoff.index, "takeoff"), ("landing", landing.index, "landing")], edits, rate,
@@ -168,12 +219,25 @@ def _apply_edits(F: np.ndarray, rate: float, w: Weighing, bw: float | None, para
 
 
 def _onset(F: np.ndarray, rate: float, w: Weighing, bw: float | None, params: dict[str, ParamValue], region: str,
-           on: int | None, tk: Takeoff, search: str | None = None) -> Event:
-    """Movement onset between the weighing window (or the first contact) and take-off."""
+           on: int | None, tk: Takeoff, search: str | None = None, need_quiet: bool = False) -> Event:
+    """Movement onset between the weighing window (or the first contact) and take-off.
+
+    ``need_quiet`` (a given body weight without a steady window to start after): the force must stay within
+    the onset band around ``bw`` for ``onset_quiet_time`` somewhere before take-off, else the onset is not
+    found (the athlete never stood still at that body weight), rather than taken at the first sample.
+    """
     if bw is None or w.sd is None or w.stop is None:
         return Event("onset", None, rate, "", reason=f"body weight not found: {w.reason}")
     start = w.stop if region == "before" else (on if on is not None else 0)
     stop = tk.takeoff.index if tk.takeoff.index is not None else F.size
+    if need_quiet:
+        thr = max(num(params, "onset_k") * w.sd, num(params, "onset_min_threshold"))
+        nq = max(1, int(round(num(params, "onset_quiet_time") * rate)))
+        if first_run(np.abs(F[start:stop] - bw) <= thr, nq) is None:
+            return Event("onset", None, rate, "", reason=(
+                f"force never stayed within the given body weight {bw:.1f} N ± {thr:.1f} N for "
+                f"{nq / rate * 1000:g} ms before take-off: no quiet stance at that body weight (another athlete's "
+                "weighing?)"))
     onset = detect_onset(
         F, rate, bw, w.sd, search_start=start, search_stop=stop, search=search or str(params["onset_search"]),
         k=num(params, "onset_k"), min_threshold=num(params, "onset_min_threshold"),

@@ -14,9 +14,10 @@ import numpy as np
 from forcelab.analysis.events import first_run
 from forcelab.analysis.filters import lowpass
 from forcelab.analysis.jump_edits import EDITED, window_samples
-from forcelab.analysis.jump_metrics import Limb
+from forcelab.analysis.jump_metrics import Limb, MetricBook
 from forcelab.analysis.params import num
-from forcelab.analysis.types import ForceTrace, ParamValue
+from forcelab.analysis.types import Event, ForceTrace, ParamValue
+from forcelab.analysis.weighing import REFERENCE as REF_OWEN
 from forcelab.analysis.weighing import Weighing, weigh, weigh_window
 
 
@@ -102,3 +103,121 @@ def weigh_trial(
             limbs["left"] = Limb(prep.left, float("nan"))
             limbs["right"] = Limb(prep.right, float("nan"))
     return w, limbs
+
+
+# --------------------------------------------------------------------------------------------------
+# body weight known from a separate (session) weighing: ``body_weight=`` / ``body_weight_sd=``
+# --------------------------------------------------------------------------------------------------
+
+#: Method id of the body weight (and mass, SD) metrics when the body weight was given, not measured.
+GIVEN = "given_body_weight"
+#: Where the SD behind the onset threshold came from with a given body weight (``params["body_weight_sd_source"]``).
+SD_SOURCES = ("given", "trial_window", "floor")
+
+
+def positive_newtons(name: str, value: object, *, allow_zero: bool = False) -> float:
+    """``value`` as a finite float > 0 (>= 0 with ``allow_zero``), or ``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        raise ValueError(f"{name} must be a number of newtons, got {value!r}")
+    v = float(value)
+    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0 N, got {value!r}")
+    return v
+
+
+def check_given(params: dict[str, ParamValue]) -> tuple[float | None, float | None]:
+    """The given body weight and SD from ``params`` (``None`` when not given), validated.
+
+    ``ValueError`` naming the parameter for a non-number, a non-finite value, a body weight <= 0 or below
+    ``min_body_weight`` (a mass in kg passed by mistake), a negative SD, or an SD without a body weight.
+    """
+    bw, sd = params.get("body_weight"), params.get("body_weight_sd")
+    if bw is None:
+        if sd is not None:
+            raise ValueError("body_weight_sd was given without body_weight; give both (or neither)")
+        return None, None
+    value = positive_newtons("body_weight", bw)
+    floor = num(params, "min_body_weight")
+    if value < floor:
+        raise ValueError(f"body_weight {value:g} N is below min_body_weight {floor:g} N: body weight is a force in "
+                         f"newtons (a mass of {value:g} kg weighs {value * 9.80665:.1f} N)")
+    return value, None if sd is None else positive_newtons("body_weight_sd", sd, allow_zero=True)
+
+
+def given_weighing(trial: Weighing, bw: float, sd: float | None, stance_start: int, stance_found: bool,
+                   ) -> tuple[Weighing, str, bool]:
+    """The weighing the rest of a jump analysis uses when the body weight is given.
+
+    Returns ``(weighing, sd_source, steady)``. The body weight is ``bw``. The SD (onset threshold) is ``sd``
+    when given, else the trial's own window's SD when that window is steady, else 0 (the threshold is then
+    its floor, ``onset_min_threshold``); an unsteady window's SD is not used, since it measures movement,
+    not noise. When the trial's own window is steady the onset search starts after it, as without a given
+    body weight (``steady`` True); otherwise there is no window to anchor on: the weighing "window" is the
+    first sample of the stance, and the caller searches the onset backwards (after the last quiet moment
+    at ``bw`` before take-off). Nobody on the plate (``stance_found`` False) stays not found.
+    """
+    steady = trial.found and not trial.unsteady and trial.stop is not None
+    source = "given" if sd is not None else ("trial_window" if steady and trial.sd is not None else "floor")
+    used_sd = sd if sd is not None else (trial.sd if source == "trial_window" and trial.sd is not None else 0.0)
+    if not stance_found:
+        return Weighing(None, None, None, None, GIVEN, reason=trial.reason), source, False
+    if steady:
+        return Weighing(bw, used_sd, trial.start, trial.stop, GIVEN), source, True
+    return Weighing(bw, used_sd, stance_start, stance_start, GIVEN), source, False
+
+
+def plate_shares(prep: Prepared, limbs: dict[str, Limb], bw: float, a: int | None, b: int | None) -> None:
+    """Split the given total ``bw`` between the plates by their mean ratio over samples ``[a, b)``.
+
+    With a given body weight each plate's share is ``bw`` times the plate's fraction of the summed plate
+    force over a stance stretch of the trial (the steady weighing window, else the quiet stance just before
+    onset); NaN (per-limb metrics not found) when there is no such stretch. No-op with one plate.
+    """
+    if not limbs or prep.left is None or prep.right is None:
+        return
+    if a is None or b is None or b <= a:
+        limbs["left"].bw = limbs["right"].bw = float("nan")
+        return
+    sl, sr = float(prep.left[a:b].sum()), float(prep.right[a:b].sum())
+    if not sl + sr > 0:
+        limbs["left"].bw = limbs["right"].bw = float("nan")
+        return
+    limbs["left"].bw = bw * sl / (sl + sr)
+    limbs["right"].bw = bw * sr / (sl + sr)
+
+
+def add_given_weighing(book: MetricBook, trial: Weighing, used: Weighing, sd_source: str, g: float) -> float:
+    """Record a given body weight: the trial's own weighing window as events, the body weight, mass and SD
+    metrics with method :data:`GIVEN`, ``params["trial_body_weight"]`` / ``["body_weight_sd_source"]``, the
+    trial's ``unsteady_weighing`` flag when its own window was unsteady, and the flag ``body_weight_given``.
+    Returns the body weight."""
+    res = book.result
+    rate = res.rate
+    bw = used.body_weight if used.body_weight is not None else float(book.params["body_weight"] or 0.0)
+    meth = f"weighing_{trial.method}_{book.params['weighing_window']}s"
+    res.add_event(Event("weighing_start", trial.start if trial.found else None, rate,
+                        EDITED if trial.method == EDITED else meth, reason=trial.reason))
+    res.add_event(Event("weighing_end", trial.stop if trial.found else None, rate, meth, reason=trial.reason))
+    book.put("body_weight", bw, "N", GIVEN, REF_OWEN, description="Body weight given from a separate (session) "
+             "weighing, not measured on this trial.")
+    book.put("body_mass", bw / g, "kg", GIVEN, REF_OWEN, description="Given body weight over g.")
+    sd_why = None
+    sd_val: float | None = used.sd
+    sd_meth = GIVEN + "_sd" if sd_source == "given" else meth
+    if sd_source == "floor":
+        sd_val, sd_meth = None, GIVEN + "_sd"
+        sd_why = (f"no SD given and the trial has no steady weighing window; the onset threshold is its floor "
+                  f"onset_min_threshold ({book.params.get('onset_min_threshold', 'n/a')} N)")
+    book.put("weighing_sd", sd_val, "N", sd_meth, REF_OWEN, reason=sd_why,
+             description="SD of the stance force behind the onset threshold (given, or the trial's steady window).")
+    res.params["trial_body_weight"] = trial.body_weight
+    res.params["body_weight_sd_source"] = sd_source
+    if trial.unsteady and trial.sd is not None:
+        res.flag("unsteady_weighing",
+                 f"weighing SD {trial.sd:.1f} N exceeds {book.params['max_weighing_sd']} N: the athlete was not still "
+                 f"(the given body weight is used instead)")
+    own = (f"this trial's own weighing gave {trial.body_weight:.1f} N (SD {trial.sd:.1f} N)"
+           if trial.body_weight is not None and trial.sd is not None else f"this trial weighs nothing: {trial.reason}")
+    res.flag("body_weight_given", f"body weight from the session weighing ({bw:.1f} N), not from this trial's stance; "
+             f"{own}")
+    return bw

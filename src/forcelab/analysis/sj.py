@@ -26,6 +26,9 @@ from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 #: movement onset, take-off and landing.
 EDITABLE_EVENTS = ("weighing_start", "onset", "takeoff", "landing")
 
+#: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
+INPUTS = ("body_weight", "body_weight_sd", "events")
+
 
 def analyze_sj(
     trace: ForceTrace,
@@ -68,6 +71,8 @@ def analyze_sj(
     limb_peak: str = "own",
     filter_cutoff: float | None = None,
     filter_order: int = 4,
+    body_weight: float | None = None,
+    body_weight_sd: float | None = None,
     events: Mapping[str, int] | None = None,
 ) -> TrialResult:
     """Analyse one squat jump in ``trace`` (held squat, push, flight, optionally landing).
@@ -120,4 +125,4 @@ def analyze_sj(
 
 
 #: The defaults of :func:`analyze_sj`'s parameters, read from its signature.
-DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_sj, exclude=("events",))
+DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_sj, exclude=INPUTS)
