@@ -274,3 +274,34 @@ def test_connect_to_a_port_with_a_device_profile_file(qtbot, archive: Path) -> N
     finally:
         window.close()
         plates.stop()
+
+
+def test_a_trial_with_an_unsteady_weighing_uses_the_session_weighing(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    from forcelab import synthetic
+    from forcelab.gui.testpanel import WeighOutcome
+
+    window = _window(qtbot)
+    noisy = synthetic.cmj(body_mass=75.0, jump_height=0.30, noise_sd=25.0, seed=1, plates=False)
+    # without a session weighing the trial weighs itself and says it was unsteady
+    first = window.session.add_trial_trace(noisy.trace, "cmj")
+    qtbot.waitUntil(lambda: first.result is not None, timeout=10_000)
+    assert first.result is not None
+    codes = {f.code for f in first.result.flags}
+    assert "unsteady_weighing" in codes and "body_weight_given" not in codes
+    # the Weigh step found a steady body weight: the next such trial is analysed with it, and the card says so
+    weighed = 75.0 * G + 1.5
+    window._on_weighed(WeighOutcome(weighed, 2.0, True, "steady: SD 2.0 N over 1 s"))
+    assert window.session.body_weight == weighed and window.session.body_weight_sd == 2.0
+    second = window.session.add_trial_trace(noisy.trace, "cmj")
+    qtbot.waitUntil(lambda: second.result is not None, timeout=10_000)
+    assert second.result is not None
+    assert {"unsteady_weighing", "body_weight_given"} <= {f.code for f in second.result.flags}
+    assert second.result.value("body_weight") == pytest.approx(weighed)
+    card = window.card.flags.text()
+    assert "session weighing" in card and f"{weighed:.1f} N" in card
+    # another athlete: the weighing is not theirs any more
+    window.session.archive.index.set_athlete("Bo Other", body_mass=60.0)
+    assert window.roster is not None
+    window.roster.reload(select="Bo Other")
+    assert window.session.body_weight is None and window.tests.body_weight.text() == "— N"
+    window.close()

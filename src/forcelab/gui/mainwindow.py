@@ -294,6 +294,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ------------------------------------------------------------------ athlete, test, weighing
     def _on_athlete(self, athlete: dict[str, Any]) -> None:
+        if self.session.athlete is not None and self.session.athlete.get("name") != athlete.get("name"):
+            # another athlete: the last weighing is not theirs (trials would be analysed with it)
+            self.session.body_weight = self.session.body_weight_sd = None
+            self.tests.clear_weighing()
         self.session.athlete = athlete
         mass = athlete.get("body_mass")
         self.live.set_body_weight(mass * 9.80665 if mass else None, "roster")
@@ -329,6 +333,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tests.show_weighing(outcome)
         if outcome.body_weight is not None and outcome.steady:
             self.session.body_weight = outcome.body_weight
+            self.session.body_weight_sd = outcome.sd
             self.live.set_body_weight(outcome.body_weight, "weighed")
 
     def _on_record_toggled(self, on: bool) -> None:

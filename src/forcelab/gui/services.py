@@ -379,6 +379,29 @@ def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
     return result
 
 
+def analyze_trial(trace: ForceTrace, test: str, *, session_body_weight: float | None = None,
+                  session_sd: float | None = None, **params: Any) -> TrialResult:
+    """Analyse one live trial, using the session weighing (the Weigh step: body weight and SD, N) for a jump
+    whose own weighing is unsteady or impossible, by the analysis' one rule
+    (:func:`forcelab.analysis.dispatch.analyze_with_session_weight`); the result then carries the flags
+    ``unsteady_weighing`` and ``body_weight_given``, shown in words on the card. Without a session weighing,
+    or in a build whose analysis cannot take one, this is :func:`analyze`."""
+    if session_body_weight is None or test not in ("cmj", "sj", "dj"):
+        return analyze(trace, test, **params)
+    try:
+        dispatch = importlib.import_module("forcelab.analysis.dispatch")
+    except ModuleNotFoundError as exc:
+        if exc.name != "forcelab.analysis.dispatch":
+            raise
+        return analyze(trace, test, **params)
+    fn = getattr(dispatch, "analyze_with_session_weight", None)
+    if fn is None:
+        log.warning("this build's analysis cannot use the session weighing; trials weigh themselves")
+        return analyze(trace, test, **params)
+    result: TrialResult = fn(trace, test, session_body_weight=session_body_weight, session_sd=session_sd, **params)
+    return result
+
+
 def editable_events(test: str) -> tuple[str, ...]:
     """Events of ``test`` that the analysis lets a tester place by hand (its ``EDITABLE_EVENTS``)."""
     entry = ANALYSIS_FUNCTIONS.get(test)

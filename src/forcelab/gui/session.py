@@ -89,7 +89,9 @@ class LiveSession(QtCore.QObject):
         self.athlete: dict[str, Any] | None = None
         self.test = "cmj"
         self.test_params: dict[str, float] = {}
+        #: the Weigh step's steady body weight and its SD (N): used for trials that cannot weigh themselves
         self.body_weight: float | None = None
+        self.body_weight_sd: float | None = None
         self.trials: dict[int, TrialEntry] = {}
         self._next_number = 1
         self._lost = False
@@ -254,7 +256,9 @@ class LiveSession(QtCore.QObject):
 
     def _submit(self, entry: TrialEntry) -> None:
         params = dict(self.test_params) if entry.test == "dj" else {}
-        future = self._executor.submit(services.analyze, entry.trace, entry.test, **params)
+        future = self._executor.submit(services.analyze_trial, entry.trace, entry.test,
+                                       session_body_weight=self.body_weight, session_sd=self.body_weight_sd,
+                                       **params)
 
         def done(f: Future[TrialResult], number: int = entry.number) -> None:  # analysis thread
             try:

@@ -179,6 +179,14 @@ class TestPanel(QtWidgets.QGroupBox):
         self.test.setEnabled(not on)
         self.record_toggled.emit(on)
 
+    def clear_weighing(self) -> None:
+        """Back to "not weighed" (another athlete stepped up)."""
+        self.body_weight.setText("— N")
+        self.weigh_status.setText("Weigh the athlete before the first trial")
+        self.weigh_status.setProperty("steady", "")
+        self.weigh_status.style().unpolish(self.weigh_status)
+        self.weigh_status.style().polish(self.weigh_status)
+
     def show_weighing(self, outcome: WeighOutcome | None) -> None:
         """Show a weighing result (``None``: weighing in progress)."""
         if outcome is None:
