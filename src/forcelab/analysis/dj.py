@@ -128,7 +128,7 @@ def analyze_dj(
     else:
         trial_w = w
         w, sd_source, _ = given_weighing(trial_w, given_bw, given_sd, 0, True)
-        bw = add_given_weighing(book, trial_w, w, sd_source, g)
+        bw = add_given_weighing(book, trial_w, w, given_bw, sd_source, g)
         if trial_w.start is not None and trial_w.stop is not None:
             plate_shares(prep, book.limbs, given_bw, trial_w.start, trial_w.stop)
         else:

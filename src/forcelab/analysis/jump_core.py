@@ -107,7 +107,7 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
         bw = add_weighing(book, w, g)
     else:
         w, sd_source, steady = given_weighing(trial_w, given_bw, given_sd, lo, why_on is None)
-        bw = add_given_weighing(book, trial_w, w, sd_source, g)
+        bw = add_given_weighing(book, trial_w, w, given_bw, sd_source, g)
         if not steady:
             osearch = "backward"
     flight_from = (w.stop or 0) if region == "before" else (on if on is not None else 0)

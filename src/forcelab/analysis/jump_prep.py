@@ -186,14 +186,14 @@ def plate_shares(prep: Prepared, limbs: dict[str, Limb], bw: float, a: int | Non
     limbs["right"].bw = bw * sr / (sl + sr)
 
 
-def add_given_weighing(book: MetricBook, trial: Weighing, used: Weighing, sd_source: str, g: float) -> float:
+def add_given_weighing(book: MetricBook, trial: Weighing, used: Weighing, bw: float, sd_source: str,
+                       g: float) -> float:
     """Record a given body weight: the trial's own weighing window as events, the body weight, mass and SD
     metrics with method :data:`GIVEN`, ``params["trial_body_weight"]`` / ``["body_weight_sd_source"]``, the
     trial's ``unsteady_weighing`` flag when its own window was unsteady, and the flag ``body_weight_given``.
     Returns the body weight."""
     res = book.result
     rate = res.rate
-    bw = used.body_weight if used.body_weight is not None else float(book.params["body_weight"] or 0.0)
     meth = f"weighing_{trial.method}_{book.params['weighing_window']}s"
     res.add_event(Event("weighing_start", trial.start if trial.found else None, rate,
                         EDITED if trial.method == EDITED else meth, reason=trial.reason))

@@ -82,6 +82,9 @@ def analyze_sj(
     replaces the detected one (method ``"edited"``) and everything after it is computed again (see
     :func:`forcelab.analysis.cmj.analyze_cmj`). Raises ``ValueError`` for structurally invalid input and for
     an edited event that is unknown, outside the trace or out of order.
+    ``body_weight`` / ``body_weight_sd`` (N), from a separate (session) weighing, replace the trial's own
+    body weight and onset SD (the trial is still weighed and shown; flag ``body_weight_given``; see "Known
+    body weight" in docs/methods-jumps.md); non-finite, <= 0 or below ``min_body_weight`` is a ``ValueError``.
     """
     params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k not in ("trace", "events")}
     core = run_core(trace, "sj", params, events, EDITABLE_EVENTS)
