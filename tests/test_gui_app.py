@@ -207,7 +207,8 @@ def test_demo_connects_by_itself_and_a_bad_port_does_not_freeze(qtbot, archive: 
         qtbot.waitUntil(lambda: window.live.frames > 3, timeout=5000)
         assert window.sim_button.isVisible()
         # the port box names what is connected: the simulated plates' pty, not the first discovered port
-        assert window.device.port.currentText() == f"simulated plates · {link.port}"
+        assert window.device.port.currentText() == f"simulated plates · {link.port.rsplit('/', 1)[-1]}"
+        assert link.port in window.device.port.toolTip()
         assert link.port and window.device.chosen_port() == link.port
         window.session.detach()
         assert window.session.link is None and not window.sim_button.isVisible()

@@ -386,3 +386,28 @@ def test_the_weighing_start_can_be_dragged_and_its_end_cannot(qtbot, jump) -> No
     new = review.result
     assert new is not None and new.events["weighing_start"].index == ws.index + 100
     assert new.events["weighing_start"].method == "edited"
+
+
+def test_a_trial_with_no_body_weight_says_why_once(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from forcelab.analysis.types import ForceTrace
+
+    # the plates were zeroed with the athlete on them: the stance reads ~0 N, nobody to weigh
+    raw = cmj(jump_height=0.30, noise_sd=1.0, seed=4).trace
+    assert raw.left is not None and raw.right is not None
+    bw = float(raw.total[:500].mean())
+    tr = ForceTrace(rate=raw.rate, total=raw.total - bw, left=raw.left - bw / 2, right=raw.right - bw / 2)
+    result = analyze_cmj(tr)
+    assert result.value("body_weight") is None
+    card = TrialCard()
+    qtbot.addWidget(card)
+    card.show_result(1, result)
+    assert card.flags.text().startswith("⚠ Not measured:") and "stance" in card.flags.text()
+    review = ReviewWidget()
+    qtbot.addWidget(review)
+    review.show_trial(1, tr, result)
+    line = review.message.text()
+    # one root cause named once, not repeated per event; every event's reason in the tooltip
+    assert line.startswith("Not found: ") and line.count("quiet stance") == 1
+    assert "takeoff" in line and "onset" in line
+    missing = [k for k, e in result.events.items() if e.index is None]
+    assert all(f"{k}: " in review.message.toolTip() for k in missing)

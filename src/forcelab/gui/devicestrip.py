@@ -114,7 +114,11 @@ class DeviceStrip(QtWidgets.QFrame):
             self.port.setItemText(i, label)
         self.port.setCurrentIndex(i)
         self._connected_label = label
-        self.port.setToolTip(f"Connected: {label}")
+        edit = self.port.lineEdit()
+        if edit is not None:
+            edit.setCursorPosition(0)  # show the start of the label, not its tail
+        self.port.setToolTip(f"Connected: {label} ({device})" if device and device not in label else
+                             f"Connected: {label}")
 
     def set_profiles(self, names: list[str]) -> None:
         """Fill the profile list."""

@@ -259,7 +259,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.sim_button.setVisible(connected and link is not None and link.simulator is not None)
         self.live.set_feed(link.feed if connected and link is not None else None)
         if connected and link is not None:
-            label = (f"simulated plates · {link.port}" if link.simulator is not None else link.port) or link.description
+            name = link.port.rsplit("/", 1)[-1]  # the full path is in the tooltip
+            label = (f"simulated plates · {name}" if link.simulator is not None else link.port) or link.description
             self.device.show_connected_port(label, link.port)
         elif not connected:
             self.refresh_ports(offer_simulator=False)  # the list again, in place of the port that was in use

@@ -43,6 +43,22 @@ KINEMATICS = (("velocity", "m/s", "#4fa3ff"), ("displacement", "m", "#7bd88f"), 
 Recompute = Callable[[ForceTrace, TrialResult, dict[str, int]], TrialResult]
 
 
+def missing_summary(result: TrialResult) -> tuple[str, str]:
+    """``(line, details)`` about the events ``result`` did not find: one line grouping the events by their
+    root cause (a missing body weight takes most events with it, each reason repeating it), and every
+    event's full reason for the tooltip. Empty strings when all were found."""
+    missing = [(k, e.reason or "no reason given") for k, e in result.events.items() if e.index is None]
+    if not missing:
+        return "", ""
+    causes: dict[str, list[str]] = {}
+    for name, reason in missing:
+        root = reason.rsplit("not found: ", 1)[-1].strip()
+        causes.setdefault(root, []).append(name.replace("_", " "))
+    parts = [f"{', '.join(names)} ({root})" for root, names in causes.items()]
+    line = "Not found: " + "; ".join(parts[:2]) + (f"; and {len(parts) - 2} more" if len(parts) > 2 else "")
+    return line, "\n".join(f"{name}: {reason}" for name, reason in missing)
+
+
 class ReviewWidget(QtWidgets.QWidget):
     """Shows one trial. Signal ``result_changed(number, TrialResult)`` after an edit recomputed it."""
 
@@ -100,9 +116,10 @@ class ReviewWidget(QtWidgets.QWidget):
         self.metrics.setHorizontalHeaderLabels(["metric", "value"])
         self.metrics.verticalHeader().setVisible(False)
         self.metrics.horizontalHeader().setStretchLastSection(True)
-        self.metrics.setColumnWidth(0, 160)
-        self.metrics.setMinimumWidth(160)
+        self.metrics.setColumnWidth(0, 190)
+        self.metrics.setMinimumWidth(300)  # name and value both readable at 1366 px
         self.metrics.setWordWrap(False)
+        self.metrics.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # values elide
         self.metrics.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         plots = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         self._plots = plots
@@ -180,7 +197,7 @@ class ReviewWidget(QtWidgets.QWidget):
             region.setToolTip(phase)
             fp.addItem(region, ignoreBounds=True)
             self._regions.append(region)
-        label_rows = (0.97, 0.80, 0.63)
+        label_rows = (0.97, 0.86, 0.75, 0.64, 0.53)
         editable = None if self._editable is None else set(self._editable(result.test))
         if self._recompute is not None and editable is not None and not editable:
             self.title.setToolTip("The analysis of this test does not take hand-placed events yet")
@@ -199,9 +216,9 @@ class ReviewWidget(QtWidgets.QWidget):
             line.sigPositionChangeFinished.connect(lambda ln, name=name: self._on_event_moved(name, ln))
             fp.addItem(line, ignoreBounds=True)
             self._event_lines[name] = line
-        missing = [f"{k}: {e.reason}" for k, e in result.events.items() if e.index is None]
-        if missing:
-            self.message.setText("Not found: " + "; ".join(missing))
+        text, details = missing_summary(result)
+        self.message.setText(text)
+        self.message.setToolTip(details)
         self.metrics.setRowCount(0)
         for name, m in result.metrics.items():
             r = self.metrics.rowCount()
@@ -234,8 +251,8 @@ class ReviewWidget(QtWidgets.QWidget):
         try:
             result = self._recompute(self._trace, self._result, overrides)
         except (ValueError, NotImplementedError) as exc:
-            self.message.setText(f"Could not recompute with {name} moved: {exc}")
             self._show_result(self._result)
+            self.message.setText(f"Could not recompute with {name} moved: {exc}")
             return
         self._show_result(result)
         self.message.setText(f"{name.replace('_', ' ')} moved to {index / self._trace.rate:.3f} s; metrics recomputed")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from forcelab.analysis.types import TrialResult
+from forcelab.analysis.types import Metric, TrialResult
 from forcelab.gui.metrics_view import (
     asymmetry_metric,
     asymmetry_side,
@@ -106,7 +106,9 @@ class TrialCard(QtWidgets.QFrame):
         while self._grid.count():
             item = self._grid.takeAt(0)
             w = item.widget() if item is not None else None
-            if w is not None:
+            if w is not None:  # off screen now: deleteLater alone leaves it drawn until the loop runs
+                w.hide()
+                w.setParent(None)
                 w.deleteLater()
         for i, (name, value, tip) in enumerate(rows):  # one metric per row: name left, number right
             label = QtWidgets.QLabel(name)
@@ -124,11 +126,13 @@ class TrialCard(QtWidgets.QFrame):
         name = TEST_NAMES.get(result.test, result.test)
         self.title.setText(f"Trial {number} · {name}" + (f" · {when}" if when else ""))
         rows: list[tuple[str, str, str]] = []
+        shown: list[Metric] = []
         self.values = {}
         for slot in slots_for(result.test):
             m = pick(result, slot.names)
             if m is None:
                 continue
+            shown.append(m)
             text = format_value(m, slot)
             tip = m.reason or f"{m.name}: method {m.method}" + (f"; {m.reference}" if m.reference else "")
             rows.append((slot.label, text, tip))
@@ -153,5 +157,7 @@ class TrialCard(QtWidgets.QFrame):
         self.asym_bar.set_percent(None if found is None else (found[0] if found[1] != "right" else -found[0]))
         if result.flags:
             self.flags.setText("\n".join(f"⚠ {f.message}" for f in result.flags))
+        elif shown and all(m.value is None for m in shown):  # nothing measured: say why, not "no flags"
+            self.flags.setText(f"⚠ Not measured: {shown[0].reason or 'see the review tab'}")
         else:
             self.flags.setText("No quality flags")
