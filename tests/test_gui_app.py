@@ -306,3 +306,24 @@ def test_a_trial_with_an_unsteady_weighing_uses_the_session_weighing(qtbot, arch
     window.roster.reload(select="Bo Other")
     assert window.session.body_weight is None and window.tests.body_weight.text() == "— N"
     window.close()
+
+
+def test_zeroing_with_the_athlete_on_the_plates_warns(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot)
+    assert window.start_simulated(PROFILE, 1000.0, noise=2.0, seed=4)
+    link = window.session.link
+    assert link is not None
+    engine = link.engine
+
+    def standing_for_a_second() -> bool:
+        rows = engine.ring.latest(1000)
+        return len(rows) == 1000 and float(rows[:, engine.column("total")].min()) > 600.0
+
+    qtbot.waitUntil(standing_for_a_second, timeout=10_000)  # the simulated athlete is standing on them
+    _key(qtbot, window, QtCore.Qt.Key.Key_T)
+    assert window.banner.isVisible()
+    text = window.banner.label.text()
+    assert text.startswith("Zeroed with") and "step off and zero again" in text
+    load = float(text.split()[2].replace(",", ""))
+    assert load == pytest.approx(75.0 * G, abs=20.0)
+    window.close()

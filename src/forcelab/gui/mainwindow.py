@@ -27,6 +27,8 @@ from forcelab.gui.trialtable import TrialTable
 
 log = logging.getLogger(__name__)
 
+#: Zeroing with at least this total force (N) on the plates is probably zeroing with someone on them.
+ZERO_LOAD_WARNING = 200.0
 SHORTCUTS = {"start_stop": "Space", "tare": "T", "weigh": "W", "accept": "A", "reject": "X",
              "next_athlete": "N", "reset_peak": "P", "simulate_trial": "J"}
 
@@ -281,9 +283,19 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage("Device back: the session goes on", 5000)
 
     def tare(self) -> None:
-        """Zero the plates."""
-        self.session.tare()
-        self.statusBar().showMessage("Plates zeroed", 3000)
+        """Zero the plates; warn when they carried a person's weight (every later trial would then read
+        the athlete as weightless and nothing could be measured)."""
+        load = self.session.tare()
+        if load is None:
+            return
+        if load >= ZERO_LOAD_WARNING:
+            self.banner.show_message(
+                f"Zeroed with {load:,.0f} N ({load / 9.80665:.0f} kg) on the plates. If someone was standing on "
+                "them, step off and zero again (T): trials are measured from this zero.")
+        else:
+            if self.banner.label.text().startswith("Zeroed with"):
+                self.banner.clear()  # zeroed again, now empty
+            self.statusBar().showMessage("Plates zeroed", 3000)
 
     def calibrate(self) -> None:
         """Open the known-mass calibration dialog."""

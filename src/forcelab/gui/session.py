@@ -167,18 +167,24 @@ class LiveSession(QtCore.QObject):
             self.link_lost.emit(lost)
         self.status.emit(st)
 
-    def tare(self) -> None:
-        """Zero the plates (the athlete steps off first)."""
+    def tare(self) -> float | None:
+        """Zero the plates (the athlete steps off first). Returns the mean total force (N) that was on the
+        plates over the second zeroed on, so the window can warn when someone was standing on them; ``None``
+        when zeroing failed (the error signal says why)."""
         if self.link is None:
             self.error.emit("connect a device before zeroing it")
-            return
+            return None
+        feed = self.link.feed
+        rows = feed.ring.latest(max(1, int(round(feed.rate))))
+        load = float(np.mean(feed.columns.forces(rows)[:, 0])) if len(rows) else 0.0
         try:
             cal = self.link.tare()
         except ValueError as exc:
             self.error.emit(f"Zeroing failed: {exc}")
-            return
+            return None
         if self.recorder is not None:
             self.recorder.set_calibration(cal)
+        return load
 
     # ------------------------------------------------------------------ recording
     @property
