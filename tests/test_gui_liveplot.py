@@ -113,3 +113,34 @@ def test_percent_body_weight_needs_a_body_weight(qtbot) -> None:  # type: ignore
         plot.set_units("lbf")
     with pytest.raises(ValueError, match="body weight"):
         plot.set_body_weight(-3.0)
+
+
+def test_the_peak_readout_fits_a_narrow_plot(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6 import QtGui
+
+    from forcelab.gui.liveplot import PEAK_POINT_SIZE
+    from forcelab.gui.theme import theme_text
+
+    plot = LivePlot(window=5.0)
+    qtbot.addWidget(plot)
+    plot.setStyleSheet(theme_text())  # the theme's 34 pt readout, as in the app
+    plot.resize(1000, 400)
+    plot.show()
+    plot.show_peak(True)
+    plot.set_body_weight(735.0)
+    ring = RingBuffer(4000, 1)
+    plot.set_feed(LiveFeed(ring, 1000.0, ColumnMap(total=0)))
+    ring.append(np.full((100, 1), 3100.0))  # a pull's plateau arrives
+    qtbot.waitUntil(lambda: plot.peak is not None, timeout=2000)
+    label = plot.peak_label
+    assert label.text() == "Peak 3,100 N (422 % BW)"
+
+    def fits() -> bool:
+        width = QtGui.QFontMetrics(label.font()).horizontalAdvance(label.text())
+        return width <= label.contentsRect().width()
+
+    qtbot.waitUntil(fits, timeout=2000)
+    assert label.font().pointSizeF() == pytest.approx(PEAK_POINT_SIZE)  # wide enough: the theme's size
+    plot.resize(480, 400)  # narrower than the text at 34 pt
+    qtbot.waitUntil(fits, timeout=2000)
+    assert label.font().pointSizeF() < PEAK_POINT_SIZE

@@ -61,7 +61,8 @@ def test_card_says_flags_and_not_found_in_words(qtbot) -> None:  # type: ignore[
     card.show_result(1, res)
     assert card.values["Jump height (take-off velocity)"] == "not found"
     assert "countermovement in squat jump" in card.flags.text()
-    assert "single plate" in card.asym_label.text()
+    # nothing was measured, so nothing says the trial was on one plate
+    assert card.asym_label.text() == "Left/right: not measured"
     assert asymmetry_words(7.26, "right") == "7.3 % stronger right"
     assert asymmetry_words(0.01, "left") == "0.0 % (even)"
 
@@ -402,6 +403,7 @@ def test_a_trial_with_no_body_weight_says_why_once(qtbot) -> None:  # type: igno
     qtbot.addWidget(card)
     card.show_result(1, result)
     assert card.flags.text().startswith("⚠ Not measured:") and "stance" in card.flags.text()
+    assert "single plate" not in card.asym_label.text()  # two plates, nothing measured on them
     review = ReviewWidget()
     qtbot.addWidget(review)
     review.show_trial(1, tr, result)

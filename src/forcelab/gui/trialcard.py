@@ -146,8 +146,9 @@ class TrialCard(QtWidgets.QFrame):
         asym = asymmetry_metric(result)
         found = asymmetry_side(asym) if asym is not None else None
         self.asym_bar.setVisible(asym is not None)
+        nothing = bool(shown) and all(m.value is None for m in shown)
         if asym is None:
-            self.asym_label.setText("Left/right: single plate")
+            self.asym_label.setText("Left/right: not measured" if nothing else "Left/right: single plate")
         elif found is None:
             self.asym_label.setText(f"Left/right asymmetry: not found ({asym.reason})")
         else:
@@ -157,7 +158,7 @@ class TrialCard(QtWidgets.QFrame):
         self.asym_bar.set_percent(None if found is None else (found[0] if found[1] != "right" else -found[0]))
         if result.flags:
             self.flags.setText("\n".join(f"⚠ {f.message}" for f in result.flags))
-        elif shown and all(m.value is None for m in shown):  # nothing measured: say why, not "no flags"
+        elif nothing:  # nothing measured: say why, not "no flags"
             self.flags.setText(f"⚠ Not measured: {shown[0].reason or 'see the review tab'}")
         else:
             self.flags.setText("No quality flags")
