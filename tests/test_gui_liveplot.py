@@ -144,3 +144,22 @@ def test_the_peak_readout_fits_a_narrow_plot(qtbot) -> None:  # type: ignore[no-
     plot.resize(480, 400)  # narrower than the text at 34 pt
     qtbot.waitUntil(fits, timeout=2000)
     assert label.font().pointSizeF() < PEAK_POINT_SIZE
+
+
+def test_last_pull_is_not_the_jump_before_the_switch_to_pulls(qtbot) -> None:  # type: ignore[no-untyped-def]
+    plot = LivePlot(window=5.0)
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.show_peak(True)
+    ring = RingBuffer(4000, 1)
+    plot.set_feed(LiveFeed(ring, 1000.0, ColumnMap(total=0)))
+    ring.append(np.full((50, 1), 3100.0))  # a drop jump's impact
+    qtbot.waitUntil(lambda: plot.peak == 3100.0, timeout=2000)
+    plot.reset_peak(keep_last=False)  # the tester switches to pulls
+    ring.append(np.full((50, 1), 2400.0))  # the pull
+    qtbot.waitUntil(lambda: plot.peak == 2400.0, timeout=2000)
+    assert plot.last_peak_label.text() == ""
+    plot.reset_peak()  # the pull was analysed: it becomes "last pull"
+    ring.append(np.full((50, 1), 740.0))
+    qtbot.waitUntil(lambda: plot.peak == 740.0, timeout=2000)
+    assert plot.last_peak_label.text() == "last pull\n2,400 N"

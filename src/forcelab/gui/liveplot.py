@@ -242,9 +242,10 @@ class LivePlot(QtWidgets.QWidget):
         """Show or hide the large peak-force readout (used for pulls)."""
         self._peak_row.setVisible(on)
 
-    def reset_peak(self) -> None:
-        """Start counting the peak from the newest sample (the previous peak stays on show as "last")."""
-        if self._peak != float("-inf"):
+    def reset_peak(self, keep_last: bool = True) -> None:
+        """Start counting the peak from the newest sample; the previous peak stays on show as "last pull"
+        unless ``keep_last`` is False (switching to pulls: what came before was not a pull)."""
+        if keep_last and self._peak != float("-inf"):
             self._last_peak = self._peak
         self._peak = float("-inf")
         self._peak_from = self._feed.ring.total_written if self._feed is not None else 0

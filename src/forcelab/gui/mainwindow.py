@@ -186,7 +186,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "accept": lambda: self.decide(True),
             "reject": lambda: self.decide(False),
             "next_athlete": self.next_athlete,
-            "reset_peak": self.live.reset_peak,
+            "reset_peak": lambda: self.live.reset_peak(),
             "simulate_trial": self.simulate_trial,
         }
         self.actions_by_name: dict[str, QtGui.QAction] = {}
@@ -328,6 +328,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.session.link is not None:
             self.session.link.set_test(test)
         pull = test == "imtp"
+        if pull:  # count the peak from now: a drop jump's impact before is not a pull's peak
+            self.live.reset_peak(keep_last=False)
         self.live.show_peak(pull)
         self.live.set_target(self.tests.target.value() or None if pull else None)
         if test == "dj":
