@@ -182,12 +182,21 @@ def bench_jumpmetrics(repeat: int) -> None:
           f"{jm_ms / fl_ms:6.1f}x faster")
     print(f"  {'forcelab find_trials + analyze, whole 20 s file':<52} {whole_ms:8.2f} ms "
           f"{jm_ms / whole_ms:6.1f}x faster (goal {GOAL_RATIO:g}x)")
-    for ours, theirs in (("jump_height_takeoff_velocity", "jump_height_takeoff_velocity"),
-                         ("takeoff_velocity", "takeoff_velocity"), ("peak_force", "peak_force")):
-        mv = fl.value(ours)
-        their = float(df[theirs].iloc[0]) if theirs in df else float("nan")
-        print(f"  same jump: {ours:<30} forcelab {mv if mv is None else round(mv, 4)!s:>10}   "
-              f"jumpmetrics {their:.4f}")
+    # forcelab again with jumpmetrics' own choices (tests/test_cmj.py::test_jumpmetrics_f02): take-off where
+    # |F| < 10 N for 0.25 s, trial cut 2 s before take-off, weighing on its first 0.25 s
+    their_rules: dict[str, Any] = dict(filter_cutoff=26.64, flight_threshold_method="fixed",
+                                       flight_fixed_threshold=10.0, flight_abs=True, takeoff_persistence=0.25,
+                                       landing_persistence=0.015)
+    to = analyze(rec.trace, "cmj", **their_rules).events["takeoff"].index
+    same = None if to is None else analyze(rec.trace.slice(to - 4000, rec.trace.n), "cmj",
+                                           weighing_method="fixed", weighing_window=0.25, **their_rules)
+    print(f"  {'':<41}{'forcelab defaults':>18}{'forcelab, their rules':>23}{'jumpmetrics':>13}")
+    for name in ("jump_height_takeoff_velocity", "takeoff_velocity", "peak_force"):
+        mv = fl.value(name)
+        mt = None if same is None else same.value(name)
+        their = float(df[name].iloc[0]) if name in df else float("nan")
+        print(f"  same jump: {name:<30}{'—' if mv is None else f'{mv:.4f}':>18}"
+              f"{'—' if mt is None else f'{mt:.4f}':>23}{their:>13.4f}")
 
 
 def main() -> None:
