@@ -165,6 +165,15 @@ def test_review_marks_events_phases_and_kinematics(qtbot, jump) -> None:  # type
     assert review.metrics.rowCount() == len(result.metrics)
     review.kin_boxes["velocity"].setChecked(True)
     assert review.kin_view.isVisibleTo(review)
+    review.show()
+    qtbot.waitExposed(review)
+    review.kin_boxes["power"].setChecked(True)  # a two-unit axis label: the widest left axis
+    review.resize(1000, 520)  # the linked views re-align on resize
+    qtbot.wait(50)
+    # the two plots show the same time span, aligned on screen (the trace starts in view, not clipped)
+    fx = review.force_view.getPlotItem().viewRange()[0]
+    kx = review.kin_view.getPlotItem().viewRange()[0]
+    assert fx == pytest.approx(kx, abs=1e-6) and fx[0] <= 0.0
     _x, v = review._kin_curves["velocity"].getData()
     # velocity at take-off from the integration equals the metric
     assert float(v[-1]) == pytest.approx(result.value("takeoff_velocity"), rel=0.02)

@@ -38,6 +38,8 @@ PHASES: tuple[tuple[str, str, str, str], ...] = (
 FIXED_EVENTS = ("weighing_end",)
 KINEMATICS = (("velocity", "m/s", "#4fa3ff"), ("displacement", "m", "#7bd88f"), ("power", "kW", "#ff5c8a"))
 
+AXIS_WIDTH = 64  # px, the left axes of the force and kinematics plots
+
 #: ``recompute(trace, current_result, events)``: the analysis again, with the current result's test and
 #: settings, and ``events`` (name -> sample index) placed by hand.
 Recompute = Callable[[ForceTrace, TrialResult, dict[str, int]], TrialResult]
@@ -105,6 +107,10 @@ class ReviewWidget(QtWidgets.QWidget):
         kp.getAxis("bottom").enableAutoSIPrefix(False)
         kp.setLabel("bottom", "time (s)")
         kp.addLegend(offset=(10, 10))
+        # the same axis width on both plots: pyqtgraph keeps linked views aligned on screen, so different widths
+        # would shift the force view's range (clipping the first event's label) when kinematics appear
+        fp.getAxis("left").setWidth(AXIS_WIDTH)
+        kp.getAxis("left").setWidth(AXIS_WIDTH)
         kp.setXLink(fp)
         self._kin_curves = {name: kp.plot(pen=pg.mkPen(c, width=1), name=f"{name} ({unit})")
                             for name, unit, c in KINEMATICS}
