@@ -9,25 +9,18 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import h5py
 import numpy as np
 
-from forcelab.storage import liveness, schema
-from forcelab.storage.h5open import SessionFileError, open_h5_read
-from forcelab.storage.recovery import recover_session
+from forcelab.storage import schema
+from forcelab.storage.h5open import SessionFileError
+from forcelab.storage.recovery import ensure_final_layout
 
 
 def set_trial_decision(path: str | os.PathLike[str], number: int, accepted: bool | None, note: str = "") -> None:
     """Accept (True), reject (False) or un-decide (None) trial ``number`` of the session at ``path``."""
-    p = Path(path)
-    with open_h5_read(p) as f:
-        finalized = schema.TRIALS in f
-    if not finalized:
-        if liveness.is_being_recorded(p):
-            raise ValueError(f"{p}: this session is being recorded now; decide through its recorder")
-        recover_session(p)
+    p = ensure_final_layout(path, while_recording="decide through its recorder")
     tmp = p.with_name(p.name + ".editing")
     shutil.copyfile(p, tmp)
     try:

@@ -11,16 +11,14 @@ import os
 import shutil
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import h5py
 
 from forcelab import __version__
 from forcelab.analysis.types import ForceTrace, TrialResult
-from forcelab.storage import bridge, liveness, schema
-from forcelab.storage.h5open import open_h5_read
-from forcelab.storage.recovery import recover_session
+from forcelab.storage import bridge, schema
+from forcelab.storage.recovery import ensure_final_layout
 from forcelab.storage.session import open_session
 from forcelab.storage.trialio import move_to_history, write_result
 
@@ -31,13 +29,8 @@ def reanalyze(
     analyze: Callable[[ForceTrace, str], TrialResult] | None = None,
 ) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
     """Re-analyse every trial; returns ``{trial: (old_metrics, new_metrics)}``."""
-    p = Path(path)
-    with open_h5_read(p) as f:
-        finalized = schema.TRIALS in f
-    if not finalized:
-        if liveness.is_being_recorded(p):
-            raise ValueError(f"{p}: this session is being recorded now; re-analyse it when the recording ends")
-        recover_session(p)  # a crashed session gets its trial groups first
+    # a crashed session gets its trial groups first
+    p = ensure_final_layout(path, while_recording="re-analyse it when the recording ends")
     session = open_session(p)
     if session.schema_version != schema.SCHEMA_VERSION:
         raise ValueError(f"{p}: schema version {session.schema_version} files are read-only; import them again")

@@ -34,6 +34,22 @@ def needs_recovery(path: str | os.PathLike[str]) -> bool:
     return not finalized and not liveness.is_being_recorded(p)
 
 
+def ensure_final_layout(path: str | os.PathLike[str], *, while_recording: str) -> Path:
+    """Make sure the session at ``path`` is in the final layout before it is edited; returns the path.
+
+    A finalized session is left as it is and a crashed one is recovered first. A session a live process is
+    recording raises ``ValueError`` ending in ``while_recording`` (what the caller should do instead).
+    """
+    p = Path(path)
+    with open_h5_read(p) as f:
+        finalized = schema.TRIALS in f
+    if not finalized:
+        if liveness.is_being_recorded(p):
+            raise ValueError(f"{p}: this session is being recorded now; {while_recording}")
+        recover_session(p)
+    return p
+
+
 def recover_session(path: str | os.PathLike[str]) -> int | None:
     """Recover ``path`` if it needs it; returns the number of trials found after the last known one."""
     p = Path(path)
