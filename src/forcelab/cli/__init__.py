@@ -29,6 +29,16 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+#: Help text of every command's ``--archive`` option.
+ARCHIVE_HELP = "archive folder (default: $FORCELAB_ARCHIVE, else the user data directory)"
+
+
+def out(text: object = "") -> None:
+    """One line to stdout, flushed (the commands' output; library code logs instead)."""
+    sys.stdout.write(f"{text}\n")
+    sys.stdout.flush()
+
+
 class CliError(Exception):
     """A problem with the user's input: printed as one clear line, exit code 2, no traceback."""
 

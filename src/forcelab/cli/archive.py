@@ -10,19 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from forcelab.cli import CliError
+from forcelab.cli import ARCHIVE_HELP, CliError, out
 from forcelab.storage import bridge
 from forcelab.storage.archive import archive_dir
 from forcelab.storage.h5open import SessionFileError
 from forcelab.storage.index import ArchiveIndex
-
-
-def _out(text: object = "") -> None:
-    """One line to stdout (the CLI's output; library code logs instead)."""
-    sys.stdout.write(f"{text}\n")
-
-
-ARCHIVE_HELP = "archive folder (default: $FORCELAB_ARCHIVE, else the user data directory)"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _archive(args: argparse.Namespace) -> Path:
     path = archive_dir(getattr(args, "archive", None))
-    _out(f"archive: {path}")
+    out(f"archive: {path}")
     return path
 
 
@@ -74,9 +66,9 @@ def run_import(args: argparse.Namespace) -> int:
     except (ForceFileError, ValueError, OSError, bridge.AnalysisUnavailable) as exc:
         raise CliError(str(exc)) from exc
     session = open_session(path)
-    _out(f"session: {path}")
+    out(f"session: {path}")
     for t in session.trials:
-        _out(f"  trial {t.number}: {t.test}, {t.n / t.rate:.2f} s, {len(t.metrics)} metrics")
+        out(f"  trial {t.number}: {t.test}, {t.n / t.rate:.2f} s, {len(t.metrics)} metrics")
     with ArchiveIndex(archive) as index:
         index.add_session(session)
     return 0
@@ -91,7 +83,7 @@ def run_export(args: argparse.Namespace) -> int:
     except (SessionFileError, OSError) as exc:
         raise CliError(str(exc)) from exc
     for f in files:
-        _out(f)
+        out(f)
     return 0
 
 
@@ -109,10 +101,10 @@ def run_reanalyze(args: argparse.Namespace) -> int:
             sys.stderr.write(f"forcelab: error: {exc}\n")
             failed += 1
             continue
-        _out(f"session: {path}")
+        out(f"session: {path}")
         for number, (old, new) in changes.items():
             moved = sum(1 for k in new if old.get(k, {}).get("value") != new[k].get("value"))
-            _out(f"  trial {number}: {len(new)} metrics ({moved} changed, {len(old)} kept in history)")
+            out(f"  trial {number}: {len(new)} metrics ({moved} changed, {len(old)} kept in history)")
         with ArchiveIndex(archive) as index:
             index.add_session(open_session(path))
     if failed:
@@ -126,10 +118,10 @@ def run_index(args: argparse.Namespace) -> int:
     with ArchiveIndex(archive) as index:
         report = index.rebuild() if args.rebuild else index.sync()
         n = sum(1 for row in index.sessions() if not row["error"])
-    _out(
+    out(
         f"index: {archive / 'index.sqlite'}: {n} sessions ({report.added} added, {report.updated} updated, "
         f"{report.removed} removed, {report.incomplete} incomplete)"
     )
     for err in report.errors:
-        _out(f"  unreadable: {err}")
+        out(f"  unreadable: {err}")
     return 0

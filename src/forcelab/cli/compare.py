@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from forcelab.cli import CliError
-
-ARCHIVE_HELP = "archive folder (default: $FORCELAB_ARCHIVE, else the user data directory)"
-
-
-def _out(text: object = "") -> None:
-    sys.stdout.write(f"{text}\n")
+from forcelab.cli import ARCHIVE_HELP, CliError, out
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -79,18 +72,18 @@ def run_trends(args: argparse.Namespace) -> int:
         ],
     }
     if args.json:
-        _out(json.dumps(doc, indent=2))
+        out(json.dumps(doc, indent=2))
         return 0
-    _out(f"archive: {path}")
+    out(f"archive: {path}")
     te = "—" if t.typical_error_cv is None else f"{t.typical_error_cv:.1f} %"
     swc = "—" if t.swc is None else f"{t.swc:.4g}"
-    _out(f"{args.athlete} · {t.metric} · {t.method}")
-    _out(f"typical error {te} · smallest worthwhile change {swc}")
-    _out(f"{'date':<17}{'value':>11}{'change':>11}  {'flag':<19}{'status':<13}side")
+    out(f"{args.athlete} · {t.metric} · {t.method}")
+    out(f"typical error {te} · smallest worthwhile change {swc}")
+    out(f"{'date':<17}{'value':>11}{'change':>11}  {'flag':<19}{'status':<13}side")
     for p in t.points:
         change = "" if p.change is None else f"{p.change:+.4g}"
         flag = f"meaningful {p.direction}" if p.meaningful else ""
-        _out(f"{p.when:%Y-%m-%d %H:%M}{p.value:>11.4g}{change:>11}  {flag:<19}{p.status:<13}{p.stronger_side or ''}")
+        out(f"{p.when:%Y-%m-%d %H:%M}{p.value:>11.4g}{change:>11}  {flag:<19}{p.status:<13}{p.stronger_side or ''}")
     return 0
 
 
@@ -102,16 +95,16 @@ def run_team(args: argparse.Namespace) -> int:
     with index:
         rows = team_table(index, test=args.test)
     if args.json:
-        _out(json.dumps([{"athlete": r.athlete, "last_session": r.last_session.isoformat() if r.last_session else None,
+        out(json.dumps([{"athlete": r.athlete, "last_session": r.last_session.isoformat() if r.last_session else None,
                           "values": r.values, "status": r.status, "flags": r.flags, "worst": r.worst} for r in rows],
                         indent=2))
         return 0
-    _out(f"archive: {path}")
+    out(f"archive: {path}")
     for r in rows:
         vals = ", ".join(f"{k}={v:.4g}" for k, v in r.values.items() if v is not None)
-        _out(f"{r.worst:<6} {r.athlete:<24} {vals}")
+        out(f"{r.worst:<6} {r.athlete:<24} {vals}")
         for f in r.flags:
-            _out(f"       ! {f}")
+            out(f"       ! {f}")
     return 0
 
 
@@ -146,5 +139,5 @@ def run_report(args: argparse.Namespace) -> int:
     finally:
         if index is not None:
             index.close()
-    _out(f"report: {summary.path} ({summary.pages} pages: {', '.join(summary.titles)})")
+    out(f"report: {summary.path} ({summary.pages} pages: {', '.join(summary.titles)})")
     return 0

@@ -8,7 +8,6 @@ shows the serial ports the system sees (device, VID:PID, serial number, descript
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from typing import Any
 
@@ -16,14 +15,8 @@ import numpy as np
 
 from forcelab.acquisition.connect import PROTOCOLS, open_device
 from forcelab.acquisition.engine import AcquisitionEngine
-from forcelab.cli import CliError
+from forcelab.cli import CliError, out
 from forcelab.devices.serial_transport import TransportError, list_serial_ports
-
-
-def _out(text: str) -> None:
-    """One line to stdout, flushed (the CLI's output; library code logs instead)."""
-    sys.stdout.write(f"{text}\n")
-    sys.stdout.flush()
 
 
 def register(subparsers: Any) -> None:
@@ -67,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         ports = list_serial_ports()
         if not ports:
-            _out("no serial ports found")
+            out("no serial ports found")
         for p in ports:
-            _out(p.summary())
+            out(p.summary())
         return 0
     if not args.port and not args.serial_number:
         raise CliError("give --port PORT or --serial-number SN (or --list to see the ports)")
@@ -83,11 +76,11 @@ def run(args: argparse.Namespace) -> int:
     except TransportError as exc:
         raise CliError(str(exc)) from exc
     info = engine.device_info
-    _out(f"{info.get('port', args.port)}: {info.get('model', info.get('protocol', ''))} "
+    out(f"{info.get('port', args.port)}: {info.get('model', info.get('protocol', ''))} "
           f"SN {info.get('serial') or '?'}, {engine.plate_map.channels} channels at {engine.rate:g} Hz, "
           f"calibration: {engine.calibration.source}")
     nch = engine.plate_map.channels
-    _out(f"{'time':>8}  {'state':<12} {'rate':>11} {'samples':>10} {'lost':>7} {'crc':>5} {'bad':>5}  "
+    out(f"{'time':>8}  {'state':<12} {'rate':>11} {'samples':>10} {'lost':>7} {'crc':>5} {'bad':>5}  "
           f"{'total N':>8} | " + " ".join(f"{'ch' + str(i) + ' N':>8}" for i in range(nch)))
     engine.start()
     t0 = time.monotonic()
@@ -97,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             time.sleep(max(0.0, min(next_print, t0 + (args.seconds or 1e12)) - time.monotonic()))
             now = time.monotonic()
             if now >= next_print:
-                _out(_line(engine, now - t0))
+                out(_line(engine, now - t0))
                 next_print += 1.0
     except KeyboardInterrupt:
         pass
@@ -105,8 +98,8 @@ def run(args: argparse.Namespace) -> int:
         engine.stop()
     st = engine.status()
     gaps = engine.gaps()
-    _out(f"total: {st.samples:,} samples, {st.lost_samples:,} lost, {st.crc_errors} CRC errors, "
+    out(f"total: {st.samples:,} samples, {st.lost_samples:,} lost, {st.crc_errors} CRC errors, "
           f"{st.malformed} malformed, {st.reconnects} reconnects, {len(gaps)} gaps")
     for msg in st.messages:
-        _out(f"device said: {msg}")
+        out(f"device said: {msg}")
     return 1 if st.lost_samples or st.crc_errors or st.malformed or gaps else 0

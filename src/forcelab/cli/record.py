@@ -14,7 +14,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from forcelab.cli import CliError
+from forcelab.cli import CliError, out
 from forcelab.storage import bridge
 
 KEY_METRICS = {
@@ -45,9 +45,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=run)
 
 
-def _out(line: str) -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
 
 
 def _fmt(name: str, m: dict[str, Any]) -> str:
@@ -87,11 +84,11 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
         raise CliError("--seconds must be positive and --trials at least 1")
     detector = _detector_factory(args.test)
     archive = archive_dir(args.archive)
-    _out(f"archive: {archive}")
+    out(f"archive: {archive}")
     with ArchiveIndex(archive) as index:  # repairs the index after a crash of an earlier recording
         report = index.sync()
     if report.incomplete:
-        _out(f"index: {report.incomplete} session(s) found incomplete (a recorder stopped abnormally)")
+        out(f"index: {report.incomplete} session(s) found incomplete (a recorder stopped abnormally)")
     sim = None
     port = args.port
     if args.simulate:
@@ -128,7 +125,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
     recorder = EngineRecorder(writer, engine.columns, test=args.test, analyze=bridge.analyze, plates=lr)
     engine.add_block_listener(recorder.on_block)
     engine.add_trial_listener(recorder.on_trial)
-    _out(f"session: {path}")
+    out(f"session: {path}")
     trials = 0
     try:
         engine.start()
@@ -137,17 +134,17 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
             for rec in recorder.pump(timeout=0.1):
                 trials += 1
                 if rec.result is None:
-                    _out(f"trial {rec.number}: kept, not analysed ({rec.error})")
+                    out(f"trial {rec.number}: kept, not analysed ({rec.error})")
                 else:
                     metrics = {k: m.to_dict() for k, m in rec.result.metrics.items()}
-                    _out(f"trial {rec.number}: " + "; ".join(key_metrics(args.test, metrics)))
+                    out(f"trial {rec.number}: " + "; ".join(key_metrics(args.test, metrics)))
                     for flag in rec.result.flags:
-                        _out(f"  flag {flag.code}: {flag.message}")
+                        out(f"  flag {flag.code}: {flag.message}")
             recorder.poll()
             if recorder.error is not None:
                 break
     except KeyboardInterrupt:
-        _out("stopped by Ctrl-C")
+        out("stopped by Ctrl-C")
     except ArchiveWriteError as exc:
         recorder.error = exc
     finally:
@@ -165,5 +162,5 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
     session = open_session(path)
     with ArchiveIndex(archive) as index:
         index.add_session(session)
-    _out(f"saved {len(session.trials)} trials, {session.stream_rows / session.rate:.1f} s: {path}")
+    out(f"saved {len(session.trials)} trials, {session.stream_rows / session.rate:.1f} s: {path}")
     return 0
