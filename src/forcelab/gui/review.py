@@ -61,6 +61,19 @@ def missing_summary(result: TrialResult) -> tuple[str, str]:
     return line, "\n".join(f"{name}: {reason}" for name, reason in missing)
 
 
+
+def _review_plot() -> tuple[pg.PlotWidget, pg.PlotItem]:
+    """A plot of the review screen: dark, no context menu, grid, plain units, time on the x axis."""
+    widget = pg.PlotWidget(background="#1b1e24")
+    widget.setMenuEnabled(False)
+    widget.hideButtons()
+    item = widget.getPlotItem()
+    item.showGrid(x=True, y=True, alpha=0.25)
+    item.getAxis("left").enableAutoSIPrefix(False)
+    item.getAxis("bottom").enableAutoSIPrefix(False)
+    item.setLabel("bottom", "time (s)")
+    return widget, item
+
 class ReviewWidget(QtWidgets.QWidget):
     """Shows one trial. Signal ``result_changed(number, TrialResult)`` after an edit recomputed it."""
 
@@ -88,24 +101,10 @@ class ReviewWidget(QtWidgets.QWidget):
         for box in self.kin_boxes.values():
             top.addWidget(box)
 
-        self.force_view = pg.PlotWidget(background="#1b1e24")
-        self.force_view.setMenuEnabled(False)
-        self.force_view.hideButtons()
-        fp = self.force_view.getPlotItem()
-        fp.showGrid(x=True, y=True, alpha=0.25)
-        fp.getAxis("left").enableAutoSIPrefix(False)
-        fp.getAxis("bottom").enableAutoSIPrefix(False)
+        self.force_view, fp = _review_plot()
         fp.setLabel("left", "force (N)")
-        fp.setLabel("bottom", "time (s)")
         self._curves = [fp.plot(pen=pg.mkPen(c, width=1)) for c in CURVE_COLOURS]
-        self.kin_view = pg.PlotWidget(background="#1b1e24")
-        self.kin_view.setMenuEnabled(False)
-        self.kin_view.hideButtons()
-        kp = self.kin_view.getPlotItem()
-        kp.showGrid(x=True, y=True, alpha=0.25)
-        kp.getAxis("left").enableAutoSIPrefix(False)
-        kp.getAxis("bottom").enableAutoSIPrefix(False)
-        kp.setLabel("bottom", "time (s)")
+        self.kin_view, kp = _review_plot()
         kp.addLegend(offset=(10, 10))
         # the same axis width on both plots: pyqtgraph keeps linked views aligned on screen, so different widths
         # would shift the force view's range (clipping the first event's label) when kinematics appear
