@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -219,21 +219,8 @@ def trend(
             else:
                 status = "green" if sign * (p.value - b_mean) >= 0 else "red"
         out.append(
-            SessionPoint(
-                session_id=p.session_id,
-                when=p.when,
-                value=p.value,
-                n_trials=p.n_trials,
-                trial_values=p.trial_values,
-                stronger_side=p.stronger_side,
-                change=change,
-                meaningful=meaningful,
-                direction=direction,
-                baseline_mean=b_mean,
-                baseline_sd=b_sd,
-                z=z,
-                status=status,
-            )
+            replace(p, change=change, meaningful=meaningful, direction=direction, baseline_mean=b_mean,
+                    baseline_sd=b_sd, z=z, status=status)
         )
     return Trend(
         metric=metric,
