@@ -48,12 +48,8 @@ def better_direction(metric: str) -> Better:
     return "higher"
 
 
-def trial_values(index: ArchiveIndex, athlete: str, metric: str, *, test: str | None = None) -> list[TrialValue]:
-    """Every trial value of ``metric`` for ``athlete``; rejected trials marked, undecided ones kept."""
-    return [_trial_value(v) for v in index.metric_values(athlete, metric, test=test)]
-
-
 def _trial_value(v: MetricValue) -> TrialValue:
+    """An index row as a trend input: rejected trials marked, undecided ones kept."""
     return TrialValue(
         session_id=v.session_id,
         when=v.when or _EPOCH,

@@ -15,7 +15,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QMarginsF, QRectF, Qt
@@ -339,7 +338,3 @@ def write_session_report(session_path: str | os.PathLike[str], out: str | os.Pat
         pages.finish()
     return ReportSummary(out, len(pages.titles), tuple(pages.titles))
 
-
-def summary_dict(summary: ReportSummary) -> dict[str, Any]:
-    """JSON-able form of a :class:`ReportSummary`."""
-    return {"path": str(summary.path), "pages": summary.pages, "titles": list(summary.titles)}
