@@ -1,7 +1,7 @@
 """Comparison figures: drawing one athlete's trends over 500 sessions, and writing a session report.
 
 Goals (issue 6): trends of one athlete over 500 sessions drawn in < 200 ms; a PDF report in < 2 s.
-The archive is built once with the real writer and analysis (forcelab.compare.example_archive) in
+The archive is built once with the real writer and analysis (forcelab.simulation.example_archive) in
 bench/out/compare-archive and reused by later runs (delete it to rebuild).
 
     .venv/bin/python bench/compare.py [--sessions 500]
@@ -18,8 +18,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from forcelab.compare import example_archive  # noqa: E402
 from forcelab.compare.source import athlete_trend  # noqa: E402
+from forcelab.simulation import example_archive  # noqa: E402
 from forcelab.storage.index import ArchiveIndex  # noqa: E402
 
 

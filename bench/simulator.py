@@ -18,10 +18,10 @@ import subprocess
 import sys
 import time
 
-from forcelab.devices.sim_motion import Script, SimMotion
-from forcelab.devices.sim_stream import SampleStream
-from forcelab.devices.sim_wire import WireEncoder, samples_per_unit
-from forcelab.devices.simulator import SimulatedPlates
+from forcelab.simulation.motion import Script, SimMotion
+from forcelab.simulation.simulator import SimulatedPlates
+from forcelab.simulation.stream import SampleStream
+from forcelab.simulation.wire import WireEncoder, samples_per_unit
 
 HOST = r"""
 import sys, time, serial

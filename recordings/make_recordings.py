@@ -2,7 +2,7 @@
 
 Run from the repository root: ``.venv/bin/python recordings/make_recordings.py``. It reads the
 MIT-licensed real recordings from ../shared/data (jumpmetrics, vertical-jumps-fz; never the GPL ones) and
-generates synthetic sessions with :mod:`forcelab.synthetic`, writes each as a forcelab session, analyses
+generates synthetic sessions with :mod:`forcelab.simulation.synthetic`, writes each as a forcelab session, analyses
 it with today's methods, and stores the key metrics each must keep producing. Re-run it (and review the
 diff of expected.json) when an analysis method changes on purpose.
 """
@@ -58,7 +58,7 @@ REAL = [
 
 def synthetic_session(path: Path) -> dict[str, Any]:
     """Three simulated CMJs on an 8-cell dual plate, written as raw counts through SessionWriter."""
-    from forcelab import synthetic
+    from forcelab.simulation import synthetic
 
     rate = 1000.0
     gain = np.full(8, 0.01)
@@ -67,7 +67,7 @@ def synthetic_session(path: Path) -> dict[str, Any]:
     info = SessionInfo(athlete="Synthetic Athlete", rate=rate, tests=["cmj"], channels=8, plates=2,
                        calibration=cal, device_model="forcelab-synthetic", device_serial="SYN1",
                        channel_map={"left": [0, 1, 2, 3], "right": [4, 5, 6, 7]}, started=STARTED,
-                       source="forcelab.synthetic")
+                       source="forcelab.simulation.synthetic")
     truths = []
     with SessionWriter(path, info) as w:
         row = 0
@@ -109,7 +109,7 @@ def main() -> int:
     syn = HERE / "synthetic_cmj_session.h5"
     syn.unlink(missing_ok=True)
     info = synthetic_session(syn)
-    expected[syn.name] = {"source": "forcelab.synthetic.cmj (seeds 0-2)", "licence": "MIT", "test": "cmj",
+    expected[syn.name] = {"source": "forcelab.simulation.synthetic.cmj (seeds 0-2)", "licence": "MIT", "test": "cmj",
                           "references": [{k: list(v) for k, v in r.items()} for r in info["references"]]}
     for name, entry in expected.items():
         s = open_session(HERE / name)

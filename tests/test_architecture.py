@@ -1,4 +1,9 @@
-"""The layering rule of DESIGN.md: only ``forcelab.gui`` imports Qt."""
+"""The layering rules of DESIGN.md, checked on the source: which package may import which, and Qt in gui only.
+
+The packages form layers along the data's journey. A package may import itself and the packages listed for it
+below, nothing else; a new upward import (analysis importing storage, devices importing the simulator) fails
+here with the file and the import named.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,21 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "forcelab"
 QT_MODULES = ("PySide6", "pyqtgraph", "shiboken6", "PyQt5", "PyQt6")
+
+# devices → acquisition → analysis → storage → gui, with compare (sessions over time) on the archive, the
+# simulation (synthetic athletes and virtual plates) beside the real device, used only by the demo, the
+# command line, the tests and the benches; cli wires everything. Analysis is pure: it imports no other layer.
+ALLOWED: dict[str, set[str]] = {
+    "devices": set(),
+    "analysis": set(),
+    "acquisition": {"devices", "analysis"},
+    "storage": {"devices", "analysis"},
+    "compare": {"analysis", "storage"},
+    "simulation": {"devices", "analysis", "storage"},
+    "gui": {"devices", "acquisition", "analysis", "storage", "compare", "simulation"},
+    "cli": {"devices", "acquisition", "analysis", "storage", "compare", "simulation", "gui"},
+}
+TOP_LEVEL_MODULES = {"__init__", "__main__"}
 
 
 def _imports(path: Path) -> list[str]:
@@ -17,7 +37,39 @@ def _imports(path: Path) -> list[str]:
             names.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.append(node.module)
+            if node.module == "forcelab":
+                names.extend(f"forcelab.{alias.name}" for alias in node.names)
     return names
+
+
+def _package_of(path: Path) -> str:
+    rel = path.relative_to(SRC)
+    return rel.parts[0] if len(rel.parts) > 1 else rel.stem
+
+
+def test_every_package_has_a_layer() -> None:
+    packages = {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    modules = {p.stem for p in SRC.glob("*.py")}
+    assert packages - set(ALLOWED) == set(), "add the new package to ALLOWED with the layers it may import"
+    assert modules - TOP_LEVEL_MODULES == set(), "top-level modules belong in a package"
+
+
+def test_packages_import_only_the_layers_below() -> None:
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        own = _package_of(path)
+        if own in TOP_LEVEL_MODULES:
+            continue
+        for name in _imports(path):
+            parts = name.split(".")
+            if parts[0] != "forcelab" or len(parts) < 2:
+                continue
+            target = parts[1]
+            if target not in ALLOWED:
+                continue  # forcelab.__version__ and the like: the package root, not a layer
+            if target != own and target not in ALLOWED[own]:
+                offenders.append(f"{path.relative_to(SRC)}: {own} imports {name}")
+    assert offenders == [], "imports across the layering of DESIGN.md:\n" + "\n".join(offenders)
 
 
 def test_only_gui_imports_qt() -> None:

@@ -92,8 +92,8 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
     sim = None
     port = args.port
     if args.simulate:
-        from forcelab.devices.sim_motion import Script
-        from forcelab.devices.simulator import SimulatedPlates
+        from forcelab.simulation.motion import Script
+        from forcelab.simulation.simulator import SimulatedPlates
 
         n = args.trials if args.trials is not None else max(1, int((args.seconds or 10) // 8))
         sim = SimulatedPlates(rate=args.rate, channels=8, noise=2.0, seed=1,

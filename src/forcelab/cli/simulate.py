@@ -1,6 +1,6 @@
 """``forcelab simulate``: simulated force plates on a pseudo-terminal.
 
-Starts :class:`forcelab.devices.simulator.SimulatedPlates`, prints the port to connect to (a stable
+Starts :class:`forcelab.simulation.simulator.SimulatedPlates`, prints the port to connect to (a stable
 symlink that survives simulated unplugs) and runs until Ctrl-C or ``--seconds``. With ``--trials`` the
 athlete runs a scripted session (step on, stand, N trials with pauses, step off), repeated with
 ``--repeat``; without it the athlete steps on and stands still.
@@ -58,10 +58,10 @@ def register(subparsers: Any) -> None:
 
 
 def _build(args: argparse.Namespace) -> Any:
-    from forcelab.devices.sim_motion import Script
-    from forcelab.devices.sim_wire import FaultPlan, parse_fault
-    from forcelab.devices.simulator import SimulatedPlates
-    from forcelab.synthetic import TESTS
+    from forcelab.simulation.motion import Script
+    from forcelab.simulation.simulator import SimulatedPlates
+    from forcelab.simulation.synthetic import TESTS
+    from forcelab.simulation.wire import FaultPlan, parse_fault
 
     test = TESTS.get(args.test.lower().replace("-", "_"))
     if test is None:

@@ -325,11 +325,11 @@ def connect(port: str, profile: Profile, rate: float) -> DeviceLink:
 def simulator_module() -> Any:
     """The simulated-plates module, or :class:`ServiceError` when this build has none."""
     try:
-        return importlib.import_module("forcelab.devices.simulator")
+        return importlib.import_module("forcelab.simulation.simulator")
     except ModuleNotFoundError as exc:
-        if exc.name != "forcelab.devices.simulator":
+        if exc.name != "forcelab.simulation.simulator":
             raise
-        raise ServiceError("simulated plates are not available in this build (forcelab.devices.simulator)") from exc
+        raise ServiceError("simulated plates are not available in this build (forcelab.simulation.simulator)") from exc
 
 
 def start_simulated(profile: Profile, rate: float, **options: Any) -> DeviceLink:

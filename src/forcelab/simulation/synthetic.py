@@ -1,0 +1,354 @@
+"""Synthetic force traces with an exactly known answer.
+
+Each generator builds the vertical ground reaction force from a *known* centre-of-mass acceleration
+profile ``a(t)`` made of smooth closed-form lobes (half sines, quarter sines, raised cosines), so that
+take-off velocity, jump height, phase boundaries, countermovement depth, peak force and so on are known
+analytically. On the plate ``F = m (g + a)``; in flight ``F = 0``.
+
+Exactness
+---------
+The truth values are computed from the closed forms (phase integrals in closed form; maxima such as peak
+force or peak power by bounded refinement of the analytic function to ~1e-10 s). The trace samples the
+analytic functions at ``k / rate`` (no resampling of a high-resolution array), so the same truth holds at
+every rate. What a numerical method recovers from the samples differs from the truth only by its own
+discretisation error: trapezoidal integration of ``F/m - g`` reproduces the take-off velocity to
+``O(1/rate^2)`` (the lobes are smooth; boundaries are C0 kinks at most), e.g. well under 1e-4 m/s at
+500 Hz. Event *times* (``onset_time``, ``takeoff_time`` ...) are exact instants that generally fall
+between samples; a detector can only be expected to find them within a sample or two.
+
+Asymmetry
+---------
+With two plates, ``left = total * (0.5 + asymmetry / 2)`` and ``right = total * (0.5 - asymmetry / 2)``,
+so ``asymmetry = (left - right) / total``: positive means the LEFT plate carries more.
+
+Noise
+-----
+``noise_sd`` is the standard deviation (N) of white Gaussian noise on the TOTAL force. With plates, each
+plate gets independent noise of ``noise_sd / sqrt(2)`` so that ``total == left + right`` still holds.
+Noise is drawn from ``numpy.random.default_rng(seed)``; the truth ignores it.
+
+The building block is :class:`Timeline`, an ordered list of closed-form pieces on absolute time that
+can be evaluated on any block of sample times; the simulated device streams from one. It and the movement
+builders (the closed forms and their truth) live in :mod:`forcelab.simulation.shapes`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from forcelab.analysis.params import keyword_defaults
+from forcelab.analysis.types import ForceTrace
+from forcelab.simulation.shapes import G, Timeline, build_drop_jump, build_jump, build_pull, nonneg, positive
+
+__all__ = [
+    "G",
+    "SyntheticTrial",
+    "Timeline",
+    "cmj",
+    "drop_jump",
+    "isometric_pull",
+    "session",
+    "split_plates",
+    "squat_jump",
+    "TESTS",
+    "append_trial",
+    "asymmetry_truth",
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# public generators
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyntheticTrial:
+    """A generated trace and its exact truth (times in seconds from the first sample)."""
+
+    trace: ForceTrace
+    truth: dict[str, float]
+
+
+def split_plates(total: np.ndarray, asymmetry: float) -> tuple[np.ndarray, np.ndarray]:
+    """Split a total force into (left, right) with ``(left - right) / total == asymmetry``."""
+    a = float(asymmetry)
+    if not -1.0 <= a <= 1.0:
+        raise ValueError(f"asymmetry must be between -1 and 1 (a fraction of the total), got {asymmetry!r}")
+    left = total * (0.5 + a / 2.0)
+    return left, total - left
+
+
+def asymmetry_truth(asymmetry: float) -> dict[str, float]:
+    """The left/right split in the conventions analyses use (the split is the same at every instant,
+    so every force, impulse or peak asymmetry of the trial equals these):
+
+    - ``asymmetry``: ``(L - R) / (L + R)``, the fraction this module is parameterised by;
+    - ``asymmetry_index_max_pct``: ``(L - R) / max(L, R) * 100`` (Impellizzeri et al. 2007; Bishop et al. 2016);
+    - ``asymmetry_index_mean_pct``: ``(L - R) / ((L + R) / 2) * 100`` (symmetry index, Robinson 1987).
+    Positive means the left side is larger.
+    """
+    a = float(asymmetry)
+    left, right = 0.5 + a / 2.0, 0.5 - a / 2.0
+    return {
+        "asymmetry": a,
+        "asymmetry_index_max_pct": (left - right) / max(left, right) * 100.0,
+        "asymmetry_index_mean_pct": 2.0 * a * 100.0,
+    }
+
+
+def _sample(tl: Timeline, *, rate: float, duration: float, plates: bool, asymmetry: float,
+            noise_sd: float, seed: int | None) -> ForceTrace:
+    n = int(math.ceil(duration * rate - 1e-9))
+    t = np.arange(n, dtype=np.float64) / rate
+    total = tl.evaluate(t)
+    rng = np.random.default_rng(seed)
+    if not plates:
+        if noise_sd > 0:
+            total = total + rng.normal(0.0, noise_sd, n)
+        return ForceTrace(rate=rate, total=total)
+    left, right = split_plates(total, asymmetry)
+    if noise_sd > 0:
+        sd = noise_sd / math.sqrt(2.0)
+        left = left + rng.normal(0.0, sd, n)
+        right = right + rng.normal(0.0, sd, n)
+    return ForceTrace.from_plates(rate, left, right)
+
+
+def _common(rate: float, body_mass: float, asymmetry: float, noise_sd: float, g: float) -> None:
+    positive("rate", rate)
+    positive("body_mass", body_mass)
+    positive("g", g)
+    nonneg("noise_sd", noise_sd)
+    if not -1.0 <= float(asymmetry) <= 1.0:
+        raise ValueError(f"asymmetry must be between -1 and 1 (a fraction of the total), got {asymmetry!r}")
+
+
+def _finish(tl: Timeline, truth: dict[str, float], *, quiet_after: float, rate: float, plates: bool,
+            asymmetry: float, noise_sd: float, seed: int | None) -> SyntheticTrial:
+    """End a single-trial timeline with ``quiet_after`` s of stance and sample it, with the asymmetry truth."""
+    tl.hold(quiet_after)
+    truth.update(asymmetry_truth(asymmetry))
+    trace = _sample(tl, rate=rate, duration=tl.end, plates=plates, asymmetry=asymmetry, noise_sd=noise_sd,
+                    seed=seed)
+    return SyntheticTrial(trace, truth)
+
+
+def cmj(*, body_mass: float = 75.0, jump_height: float = 0.35, rate: float = 1000.0, quiet_before: float = 1.5,
+        quiet_after: float = 1.5, depth: float = 0.30, unweighting_time: float = 0.40,
+        braking_time: float = 0.18, propulsion_time: float = 0.26, asymmetry: float = 0.0,
+        noise_sd: float = 0.0, plates: bool = True, seed: int | None = None, g: float = G) -> SyntheticTrial:
+    """A countermovement jump: quiet stance, unweighting, braking, propulsion, flight, landing, quiet.
+
+    ``depth`` is the countermovement depth (m, positive down); the three phase durations are exact
+    (McMahon 2018 phase definitions: unweighting ends at the velocity minimum, braking at zero velocity).
+    """
+    _common(rate, body_mass, asymmetry, noise_sd, g)
+    positive("jump_height", jump_height)
+    positive("depth", depth)
+    for name, v in (("unweighting_time", unweighting_time), ("braking_time", braking_time),
+                    ("propulsion_time", propulsion_time), ("quiet_before", quiet_before),
+                    ("quiet_after", quiet_after)):
+        positive(name, v)
+    m = float(body_mass)
+    tl = Timeline(initial=m * g)
+    tl.hold(quiet_before, m * g)
+    truth = build_jump(tl, m=m, g=g, jump_height=jump_height, depth=depth, unweighting_time=unweighting_time,
+                        braking_time=braking_time, propulsion_time=propulsion_time)
+    return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
+                   noise_sd=noise_sd, seed=seed)
+
+
+def squat_jump(*, body_mass: float = 75.0, jump_height: float = 0.30, rate: float = 1000.0,
+               quiet_before: float = 1.5, quiet_after: float = 1.5, propulsion_time: float = 0.35,
+               countermovement: float = 0.0, dip_time: float = 0.12, asymmetry: float = 0.0,
+               noise_sd: float = 0.0, plates: bool = True, seed: int | None = None, g: float = G) -> SyntheticTrial:
+    """A squat jump from a held squat (force = body weight), optionally with a small dip of
+    ``countermovement`` m just before the push (what the squat-jump quality gate should flag); the dip
+    spends ``dip_time`` s unweighting and ``dip_time`` s braking."""
+    _common(rate, body_mass, asymmetry, noise_sd, g)
+    positive("jump_height", jump_height)
+    nonneg("countermovement", countermovement)
+    for name, v in (("propulsion_time", propulsion_time), ("dip_time", dip_time),
+                    ("quiet_before", quiet_before), ("quiet_after", quiet_after)):
+        positive(name, v)
+    m = float(body_mass)
+    tl = Timeline(initial=m * g)
+    tl.hold(quiet_before, m * g)
+    truth = build_jump(tl, m=m, g=g, jump_height=jump_height, depth=countermovement,
+                        unweighting_time=dip_time, braking_time=dip_time, propulsion_time=propulsion_time)
+    return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
+                   noise_sd=noise_sd, seed=seed)
+
+
+def drop_jump(*, body_mass: float = 75.0, drop_height: float = 0.30, contact_time: float = 0.25,
+              jump_height: float = 0.30, rate: float = 1000.0, quiet_before: float = 1.0,
+              quiet_after: float = 1.5, impact_time: float = 0.05, impact_fraction: float = 0.1,
+              asymmetry: float = 0.0, noise_sd: float = 0.0, plates: bool = True, seed: int | None = None,
+              g: float = G) -> SyntheticTrial:
+    """A drop jump: the trace starts with the athlete on the box (zero force for ``quiet_before`` s),
+    box landing, one ground contact, flight, landing, quiet stance."""
+    _common(rate, body_mass, asymmetry, noise_sd, g)
+    for name, v in (("drop_height", drop_height), ("contact_time", contact_time), ("jump_height", jump_height),
+                    ("quiet_before", quiet_before), ("quiet_after", quiet_after), ("impact_time", impact_time)):
+        positive(name, v)
+    if not 0.0 <= impact_fraction < 1.0:
+        raise ValueError(f"impact_fraction must be in [0, 1), got {impact_fraction!r}")
+    m = float(body_mass)
+    tl = Timeline(initial=0.0)
+    tl.hold(quiet_before, 0.0)
+    truth = build_drop_jump(tl, m=m, g=g, drop_height=drop_height, contact_time=contact_time,
+                             jump_height=jump_height, impact_time=impact_time, impact_fraction=impact_fraction)
+    return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
+                   noise_sd=noise_sd, seed=seed)
+
+
+def isometric_pull(*, body_mass: float = 75.0, peak_force: float = 3000.0, rise_time: float = 0.5,
+                   hold: float = 3.0, pretension: float = 0.0, pretension_time: float = 1.0, shape: float = 4.0,
+                   fatigue: float = 0.05, release_time: float = 0.4, rate: float = 1000.0,
+                   quiet_before: float = 1.5, quiet_after: float = 1.5, asymmetry: float = 0.0,
+                   noise_sd: float = 0.0, plates: bool = True, seed: int | None = None,
+                   g: float = G) -> SyntheticTrial:
+    """An isometric pull (IMTP): quiet stance, optional pre-tension of ``pretension`` N above body weight,
+    a rise to ``peak_force`` (gross, N) over ``rise_time`` s, a hold declining by ``fatigue`` of the net
+    rise, and release back to body weight. ``shape`` (k > 1) sets where the rate of force development
+    peaks (at ``rise_time / k``). Truth includes force, RFD and net impulse at 50–300 ms from onset.
+
+    ``onset_time`` is the mathematical start of the rise, whose slope is zero there (the force grows
+    as ``k (k+1)/2 (t/rise_time)^2`` of the net rise at first), so a threshold detector (e.g. body weight
+    + 5 SD) finds it a few milliseconds later, and its windowed RFDs differ accordingly. The hold declines
+    quadratically from the peak, so with noise the largest sample can fall tens of milliseconds after
+    ``peak_time``; ``peak_force`` itself is exact."""
+    _common(rate, body_mass, asymmetry, noise_sd, g)
+    for name, v in (("peak_force", peak_force), ("rise_time", rise_time), ("hold", hold),
+                    ("pretension_time", pretension_time), ("release_time", release_time),
+                    ("quiet_before", quiet_before), ("quiet_after", quiet_after)):
+        positive(name, v)
+    nonneg("pretension", pretension)
+    if not shape > 1.0:
+        raise ValueError(f"shape must be greater than 1, got {shape!r}")
+    if not 0.0 <= fatigue < 1.0:
+        raise ValueError(f"fatigue must be in [0, 1), got {fatigue!r}")
+    m = float(body_mass)
+    tl = Timeline(initial=m * g)
+    tl.hold(quiet_before, m * g)
+    truth = build_pull(tl, m=m, g=g, peak_force=peak_force, rise_time=rise_time, hold=hold,
+                        pretension=pretension, pretension_time=pretension_time, shape=shape, fatigue=fatigue,
+                        release_time=release_time)
+    return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
+                   noise_sd=noise_sd, seed=seed)
+
+
+#: Test names accepted by :func:`session` and the simulator, with their aliases.
+TESTS: dict[str, str] = {
+    "cmj": "cmj", "countermovement_jump": "cmj",
+    "sj": "sj", "squat_jump": "sj",
+    "dj": "dj", "drop_jump": "dj",
+    "imtp": "imtp", "isometric": "imtp", "isometric_pull": "imtp",
+}
+
+#: Every generator parameter that is not the trial's own (the session sets these once for all trials).
+_SESSION_WIDE = frozenset({"body_mass", "rate", "quiet_before", "quiet_after", "asymmetry", "noise_sd", "plates",
+                           "seed", "g"})
+#: The trial parameters :func:`append_trial` takes per test, with the defaults of the single-trial generators.
+_JUMP_DEFAULTS: dict[str, dict[str, float]] = {
+    key: keyword_defaults(gen, exclude=_SESSION_WIDE)
+    for key, gen in (("cmj", cmj), ("sj", squat_jump), ("dj", drop_jump), ("imtp", isometric_pull))
+}
+
+
+_MAY_BE_ZERO = frozenset({"countermovement", "pretension", "fatigue", "impact_fraction"})
+
+
+def append_trial(tl: Timeline, test: str, *, body_mass: float, g: float = G,
+                 params: Mapping[str, float] | None = None, step_off: float = 0.5,
+                 box_time: float = 1.5) -> tuple[str, dict[str, float]]:
+    """Append one trial to a timeline whose athlete stands on the plate (force ``m g``); returns the
+    canonical test name (cmj, sj, dj, imtp) and the trial's truth with absolute times. A drop jump first steps off (``step_off`` s ramp to zero) and waits on the box
+    for ``box_time`` s. Unknown parameter names raise ``ValueError``."""
+    key = TESTS.get(test.lower().replace("-", "_"))
+    if key is None:
+        raise ValueError(f"unknown test {test!r}; choose one of cmj, sj, dj, imtp")
+    p: dict[str, float] = dict(_JUMP_DEFAULTS[key])
+    for name, value in (params or {}).items():
+        if name not in p:
+            raise ValueError(f"{key}: unknown parameter {name!r}; known: {', '.join(sorted(p))}")
+        p[name] = float(value)
+    m = positive("body_mass", body_mass)
+    for name, value in p.items():
+        if name in _MAY_BE_ZERO:
+            nonneg(name, value)
+        else:
+            positive(name, value)
+    if not 0.0 <= p.get("impact_fraction", 0.0) < 1.0:
+        raise ValueError(f"impact_fraction must be in [0, 1), got {p['impact_fraction']!r}")
+    if not 0.0 <= p.get("fatigue", 0.0) < 1.0:
+        raise ValueError(f"fatigue must be in [0, 1), got {p['fatigue']!r}")
+    if p.get("shape", 2.0) <= 1.0:
+        raise ValueError(f"shape must be greater than 1, got {p['shape']!r}")
+    truth: dict[str, float]
+    if key == "cmj":
+        truth = build_jump(tl, m=m, g=g, jump_height=p["jump_height"], depth=positive("depth", p["depth"]),
+                            unweighting_time=p["unweighting_time"], braking_time=p["braking_time"],
+                            propulsion_time=p["propulsion_time"])
+    elif key == "sj":
+        truth = build_jump(tl, m=m, g=g, jump_height=p["jump_height"], depth=p["countermovement"],
+                            unweighting_time=p["dip_time"], braking_time=p["dip_time"],
+                            propulsion_time=p["propulsion_time"])
+    elif key == "dj":
+        truth = {"step_off_time": tl.ramp(step_off, 0.0)}
+        tl.hold(box_time, 0.0)
+        truth.update(build_drop_jump(tl, m=m, g=g, drop_height=p["drop_height"],
+                                      contact_time=p["contact_time"], jump_height=p["jump_height"],
+                                      impact_time=p["impact_time"], impact_fraction=p["impact_fraction"]))
+    else:
+        truth = build_pull(tl, m=m, g=g, peak_force=p["peak_force"], rise_time=p["rise_time"], hold=p["hold"],
+                            pretension=p["pretension"], pretension_time=p["pretension_time"], shape=p["shape"],
+                            fatigue=p["fatigue"], release_time=p["release_time"])
+    return key, truth
+
+
+def session(steps: Sequence[str | tuple[str, Mapping[str, float]]], *, rate: float = 1000.0,
+            body_mass: float = 75.0, empty_before: float = 1.0, step_on: float = 0.8, stand: float = 2.0,
+            pause: float = 3.0, empty_after: float = 1.0, asymmetry: float = 0.0, noise_sd: float = 0.0,
+            plates: bool = True, seed: int | None = None,
+            g: float = G) -> tuple[ForceTrace, list[dict[str, Any]]]:
+    """A whole session: empty plate, step on, stand still, the trials in ``steps`` separated by ``pause``
+    s of quiet stance, step off, empty plate.
+
+    ``steps`` items are a test name (``"cmj"``, ``"sj"``, ``"dj"``, ``"imtp"``) or ``(name, params)`` with
+    the keyword parameters of that generator (e.g. ``("cmj", {"jump_height": 0.3})``). Returns the trace
+    and one truth dict per trial (times from the first sample of the session; ``test_name`` holds the
+    canonical test name). ``asymmetry`` applies to the whole session.
+    """
+    _common(rate, body_mass, asymmetry, noise_sd, g)
+    for name, v in (("empty_before", empty_before), ("step_on", step_on), ("stand", stand), ("pause", pause),
+                    ("empty_after", empty_after)):
+        positive(name, v)
+    m = float(body_mass)
+    tl = Timeline(initial=0.0)
+    tl.hold(empty_before, 0.0)
+    step_on_time = tl.ramp(step_on, m * g)
+    tl.hold(stand)
+    truths: list[dict[str, Any]] = []
+    for i, step in enumerate(steps):
+        name, params = (step, {}) if isinstance(step, str) else (step[0], step[1])
+        try:
+            key, trial_truth = append_trial(tl, name, body_mass=m, g=g, params=params)
+        except ValueError as exc:
+            raise ValueError(f"session step {i + 1} ({name}): {exc}") from exc
+        truth: dict[str, Any] = dict(trial_truth)
+        truth["test_name"] = key
+        truth.update(asymmetry_truth(asymmetry))
+        truth["step_on_time"] = step_on_time
+        truths.append(truth)
+        tl.hold(pause)
+    tl.ramp(step_on, 0.0)
+    tl.hold(empty_after, 0.0)
+    trace = _sample(tl, rate=rate, duration=tl.end, plates=plates, asymmetry=asymmetry, noise_sd=noise_sd,
+                    seed=seed)
+    return trace, truths

@@ -1,0 +1,98 @@
+"""``forcelab record --simulate`` as a real process: simulator -> pty -> engine -> SessionWriter -> HDF5."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from forcelab.storage.index import ArchiveIndex
+from forcelab.storage.session import open_session
+
+RUNNER = """
+import argparse, sys
+from forcelab.cli import CliError, record
+p = argparse.ArgumentParser(prog="forcelab")
+record.register(p.add_subparsers())
+a = p.parse_args(sys.argv[1:])
+try:
+    sys.exit(a.func(a))
+except CliError as e:
+    sys.stderr.write(f"forcelab: error: {e}\\n"); sys.exit(2)
+"""
+
+
+def _cmd(archive: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-c", RUNNER, "record", "--simulate", "--athlete", "Sim Athlete", "--test", "cmj",
+            "--archive", str(archive), *extra]
+
+
+def test_record_simulated_session_is_archived_and_indexed(tmp_path: Path) -> None:
+    proc = subprocess.run(_cmd(tmp_path, "--seconds", "3"), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert f"archive: {tmp_path}" in proc.stdout
+    path = Path(next(line for line in proc.stdout.splitlines() if line.startswith("session: ")).split(": ", 1)[1])
+    s = open_session(path)
+    assert s.complete and s.athlete == "Sim Athlete" and s.device["model"] == "forcelab-sim"
+    assert s.stream_rows > 1500  # 3 s at 1 kHz, minus the simulator's boot and any overrun gaps
+    data = s.stream()
+    assert data["raw"].dtype == np.int32 and data["raw"].shape[1] == 8
+    standing = np.median(data["force_total"][-500:])
+    assert 700 < standing < 770  # the simulated athlete is 75 kg: 735 N
+    np.testing.assert_allclose(data["force_left"] + data["force_right"], data["force_total"], rtol=1e-9)
+    with ArchiveIndex(tmp_path) as index:
+        assert [r["complete"] for r in index.sessions()] == [1]
+
+
+def test_record_killed_keeps_what_was_flushed_and_index_repairs(tmp_path: Path) -> None:
+    proc = subprocess.Popen(_cmd(tmp_path, "--seconds", "60"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout is not None
+    path = None
+    while path is None:
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read() if proc.stderr else "recorder exited"
+        if line.startswith("session: "):
+            path = Path(line.split(": ", 1)[1].strip())
+    time.sleep(3.0)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    s = open_session(path)
+    assert not s.complete
+    assert s.stream_rows > 1000
+    assert np.all(np.diff(s.stream()["counter"].astype(np.int64)) >= 1)  # sample counter only moves forward
+    # the next start of the recorder repairs the index
+    proc = subprocess.run(_cmd(tmp_path, "--seconds", "1"), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 session(s) found incomplete" in proc.stdout
+    with ArchiveIndex(tmp_path) as index:
+        assert sorted(r["complete"] for r in index.sessions()) == [0, 1]
+
+
+def test_record_refuses_bad_arguments_clearly(tmp_path: Path) -> None:
+    proc = subprocess.run(_cmd(tmp_path, "--seconds", "-1"), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--seconds must be positive" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_record_detects_analyses_and_prints_each_trial(tmp_path: Path) -> None:
+    proc = subprocess.run(_cmd(tmp_path, "--trials", "2"), capture_output=True, text=True, timeout=90)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("trial ")]
+    assert [line.split(":")[0] for line in lines] == ["trial 1", "trial 2"]
+    assert all("jump_height_takeoff_velocity = " in line and " m;" in line for line in lines)
+    path = Path(next(line for line in proc.stdout.splitlines() if line.startswith("session: ")).split(": ", 1)[1])
+    s = open_session(path)
+    assert s.complete and len(s.trials) == 2
+    for t in s.trials:
+        # the simulator's default jump: 0.35 m (forcelab.simulation.synthetic.cmj)
+        assert abs(t.metrics["jump_height_flight_time"]["value"] - 0.35) < 0.02
+        assert t.metrics["jump_height_takeoff_velocity"]["method"]
+        assert t.n == t.stop - t.start and t.raw.shape == (t.n, 8)
+        # the raw counts and the stored calibration give back exactly the force the engine computed
+        np.testing.assert_allclose(t.trace_from_raw(s.device["channel_map"]).total, t.total, rtol=1e-12)
+    assert s.device["serial"] == "SIM00001" and s.device["firmware"]  # from the device's identify reply

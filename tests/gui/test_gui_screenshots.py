@@ -1,0 +1,81 @@
+"""Screenshots of the main views (live, trial card, review, roster), for a person to look at.
+
+They go to ``$FORCELAB_SCREENSHOTS`` when set (e.g. ``screenshots/``, git-ignored), else to the test's
+temporary folder. The live view runs on simulated plates over a real pty; the card and the review show the
+real CMJ analysis of a synthetic two-plate jump.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6 import QtWidgets
+
+from forcelab.gui.app import build_window
+from forcelab.gui.mainwindow import MainWindow
+from forcelab.gui.roster import AthleteDialog
+from forcelab.simulation.synthetic import cmj
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("FORCELAB_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _save(widget: QtWidgets.QWidget, path: Path) -> None:
+    assert widget.grab().save(str(path)), f"could not write {path}"
+    assert path.stat().st_size > 10_000  # a real picture, not an empty frame
+
+
+def test_screenshots_of_the_main_views(qtbot, tmp_path: Path, shots: Path,  # type: ignore[no-untyped-def]
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCELAB_ARCHIVE", str(tmp_path / "archive"))
+    window: MainWindow = build_window()
+    qtbot.addWidget(window)
+    index = window.session.archive.index
+    for name, mass, sport, team in (("Ana Lima", 61.5, "volleyball", "U19"), ("Ben Okafor", 88.0, "rugby", "1st XV"),
+                                    ("Cleo Park", 70.2, "sprint", "")):
+        index.set_athlete(name, body_mass=mass, sport=sport, team=team)
+    assert window.roster is not None
+    window.roster.reload(select="Ana Lima")
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        assert window.start_simulated("forcelab dual plate (8 cells)", 1000.0, asymmetry=0.08, noise=3.0)
+        link = window.session.link
+        assert link is not None and link.simulator is not None
+        qtbot.waitUntil(lambda: link.feed.ring.total_written > 1500, timeout=8000)
+        link.simulator.trigger("cmj")
+        qtbot.waitUntil(lambda: link.feed.ring.total_written > 5200, timeout=10_000)
+        assert window.live.frames > 10
+        _save(window, shots / "live.png")
+
+        trial = cmj(jump_height=0.33, asymmetry=0.08, noise_sd=2.0, seed=11)
+        entry = window.session.add_trial_trace(trial.trace, "cmj")
+        qtbot.waitUntil(lambda: entry.result is not None or bool(entry.error), timeout=10_000)
+        assert entry.result is not None, entry.error
+        assert "Jump height (take-off velocity)" in window.card.values
+        _save(window, shots / "trial_card.png")
+
+        window.show_review(entry.number)
+        window.review.kin_boxes["velocity"].setChecked(True)
+        window.review.kin_boxes["power"].setChecked(True)
+        assert window.tabs.currentWidget() is window.review
+        _save(window, shots / "review.png")
+
+        window.tabs.setCurrentWidget(window.live)
+        dialog = AthleteDialog(window, athlete=window.roster.current())
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        _save(window.roster, shots / "roster.png")
+        _save(dialog, shots / "athlete_dialog.png")
+        dialog.close()
+    finally:
+        window.close()
+    for name in ("live", "trial_card", "review", "roster", "athlete_dialog"):
+        assert (shots / f"{name}.png").is_file()

@@ -1,0 +1,1 @@
+"""Helpers shared by tests of several packages (a pty "device", archive fixtures); not tests themselves."""
