@@ -85,7 +85,7 @@ class DeviceStrip(QtWidgets.QFrame):
         self._connected_label = ""
         self.connect_button.clicked.connect(self._on_connect_clicked)
         self.simulate_button.clicked.connect(
-            lambda: self.simulate_requested.emit(self.profile.currentText(), float(self.rate.currentData()))
+            lambda: self.simulate_requested.emit(self.current_profile(), self.current_rate())
         )
         self.tare_button.clicked.connect(self.tare_requested)
         self.calibrate_button.clicked.connect(self.calibrate_requested)
@@ -125,6 +125,18 @@ class DeviceStrip(QtWidgets.QFrame):
         self.profile.clear()
         self.profile.addItems(names)
 
+    def select_profile(self, name: str) -> None:
+        """Make ``name`` the chosen profile."""
+        self.profile.setCurrentText(name)
+
+    def current_profile(self) -> str:
+        """The chosen profile's name."""
+        return self.profile.currentText()
+
+    def current_rate(self) -> float:
+        """The chosen sample rate (Hz)."""
+        return float(self.rate.currentData())
+
     def chosen_port(self) -> str:
         """The port path: the selected item's device, or what the user typed."""
         i = self.port.currentIndex()
@@ -137,8 +149,7 @@ class DeviceStrip(QtWidgets.QFrame):
         if self._connected:
             self.disconnect_requested.emit()
         else:
-            self.connect_requested.emit(self.chosen_port(), self.profile.currentText(),
-                                        float(self.rate.currentData()))
+            self.connect_requested.emit(self.chosen_port(), self.current_profile(), self.current_rate())
 
     def set_connected(self, connected: bool, description: str = "") -> None:
         """Switch the strip between its connected and idle looks."""

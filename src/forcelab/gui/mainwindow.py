@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.gui import services
 from forcelab.gui.calibration_dialog import CalibrationDialog
 from forcelab.gui.devicestrip import DeviceStrip
@@ -34,7 +35,9 @@ SHORTCUTS = {"start_stop": "Space", "tare": "T", "weigh": "W", "accept": "A", "r
 
 
 class Banner(QtWidgets.QFrame):
-    """A strip for things the tester must not miss (device lost, no plate found), with one action."""
+    """A strip for things the tester must not miss (device lost, no plate found), with one action.
+
+    ``topic`` names what is shown (``""`` when hidden), so the window decides by it, never by the text."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,10 +51,12 @@ class Banner(QtWidgets.QFrame):
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.button)
+        self.topic = ""
         self.setVisible(False)
 
-    def show_message(self, text: str, action: str = "") -> None:
-        """Show ``text`` (and a button labelled ``action`` when given)."""
+    def show_message(self, topic: str, text: str, action: str = "") -> None:
+        """Show ``text`` about ``topic`` (and a button labelled ``action`` when given)."""
+        self.topic = topic
         self.label.setText(text)
         self.button.setText(action)
         self.button.setVisible(bool(action))
@@ -59,6 +64,7 @@ class Banner(QtWidgets.QFrame):
 
     def clear(self) -> None:
         """Hide the banner."""
+        self.topic = ""
         self.setVisible(False)
 
 
@@ -74,7 +80,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.device = DeviceStrip()
         self.device.set_profiles(list(self.profiles))
         preferred = [n for n, p in self.profiles.items() if p.file == "forcelab-dual-plate"]
-        self.device.profile.setCurrentText(preferred[0] if preferred else "forcelab dual plate (8 cells)")
+        self.device.select_profile(preferred[0] if preferred else "forcelab dual plate (8 cells)")
         self.banner = Banner()
         self.live = LivePlot()
         self.review = ReviewWidget()
@@ -90,6 +96,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.reject_button.setObjectName("reject")
         self.tests = TestPanel()
         self.weigher = WeighMonitor(self)
+        session.set_drop_height(self.tests.drop_height_value())
         archive = session.archive
         self.roster: RosterPanel | None = RosterPanel(archive.index) if archive is not None else None
 
@@ -165,8 +172,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tests.weigh_requested.connect(self.weigh)
         self.tests.record_toggled.connect(self._on_record_toggled)
         self.tests.target_changed.connect(lambda v: self.live.set_target(v if v > 0 else None))
-        self.tests.drop_height.valueChanged.connect(lambda v: s.test_params.__setitem__("drop_height", float(v)))
+        self.tests.drop_height_changed.connect(s.set_drop_height)
         self.weigher.finished.connect(self._on_weighed)
+        s.athlete_changed.connect(self._on_athlete)
+        s.weighing_changed.connect(self._on_weighing)
         self.table.decision_changed.connect(lambda n, acc: s.decide(n, acc))
         self.table.note_changed.connect(s.set_note)
         self.table.review_requested.connect(self.show_review)
@@ -174,20 +183,20 @@ class MainWindow(QtWidgets.QMainWindow):
         self.accept_button.clicked.connect(lambda: self.decide(True))
         self.reject_button.clicked.connect(lambda: self.decide(False))
         if self.roster is not None:
-            self.roster.athlete_selected.connect(self._on_athlete)
+            self.roster.athlete_selected.connect(s.select_athlete)
         self.banner.button.clicked.connect(self._banner_action)
-        self.sim_button.clicked.connect(self.simulate_trial)
+        self.sim_button.clicked.connect(lambda: s.simulate_trial())
 
     def _shortcuts(self) -> None:
         actions = {
-            "start_stop": self.tests.record_button.toggle,
+            "start_stop": self.tests.toggle_recording,
             "tare": self.tare,
             "weigh": self.weigh,
             "accept": lambda: self.decide(True),
             "reject": lambda: self.decide(False),
             "next_athlete": self.next_athlete,
             "reset_peak": lambda: self.live.reset_peak(),
-            "simulate_trial": self.simulate_trial,
+            "simulate_trial": lambda: self.session.simulate_trial(),
         }
         self.actions_by_name: dict[str, QtGui.QAction] = {}
         for name, fn in actions.items():
@@ -208,7 +217,7 @@ class MainWindow(QtWidgets.QMainWindow):
             log.warning("listing serial ports failed: %s", exc)
         self.device.set_ports(ports)
         if offer_simulator and not ports and self.session.link is None:
-            self.banner.show_message("No force plate found. Try the app with simulated plates.",
+            self.banner.show_message("no_device", "No force plate found. Try the app with simulated plates.",
                                      "Start simulated plates")
 
     def connect_device(self, port: str, profile: str, rate: float) -> None:
@@ -220,39 +229,23 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def start_simulated_async(self, profile: str | None = None, rate: float | None = None, **options: Any) -> None:
         """Start simulated plates on a worker thread (the Simulate button, the banner, ``--demo``)."""
-        name = profile or self.device.profile.currentText()
+        name = profile or self.device.current_profile()
         self.session.connect_async("simulated plates", services.start_simulated, self.profiles[name],
-                                   rate or float(self.device.rate.currentData()), **options)
+                                   rate or self.device.current_rate(), **options)
 
     def start_simulated(self, profile: str | None = None, rate: float | None = None, **options: Any) -> bool:
         """Start simulated plates and connect to them (what ``--demo`` does)."""
-        name = profile or self.device.profile.currentText()
+        name = profile or self.device.current_profile()
         try:
-            link = services.start_simulated(self.profiles[name], rate or float(self.device.rate.currentData()),
-                                            **options)
+            link = services.start_simulated(self.profiles[name], rate or self.device.current_rate(), **options)
         except services.ServiceError as exc:
             self.show_error(f"Cannot start the simulated plates: {exc}")
             return False
         self.session.attach(link)
         return True
 
-    def simulate_trial(self, **params: float) -> None:
-        """Ask the simulated athlete to perform the chosen test (only with simulated plates)."""
-        link = self.session.link
-        if link is None or link.simulator is None:
-            return
-        test = self.tests.current_test()
-        if test == "free":
-            test = "cmj"
-        if test == "dj":
-            params.setdefault("drop_height", float(self.tests.drop_height.value()))
-        try:
-            link.simulator.trigger(test, **params)
-        except ValueError as exc:
-            self.show_error(f"simulated athlete: {exc}")
-
     def _banner_action(self) -> None:
-        if self.banner.button.text() == "Start simulated plates":
+        if self.banner.topic == "no_device":
             self.start_simulated_async()
 
     def _on_connection(self, connected: bool, description: str) -> None:
@@ -268,15 +261,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self.refresh_ports(offer_simulator=False)  # the list again, in place of the port that was in use
         if connected:
             self.banner.clear()
-            if link is not None:
-                link.set_test(self.session.test)
-            if link is not None and not link.detects_trials:
-                self.statusBar().showMessage(
-                    "Automatic trial detection is not available in this build: trials will not be found", 0)
 
     def _on_link_lost(self, lost: bool) -> None:
         if lost:
-            self.banner.show_message("Device lost: check the cable. Waiting for it to come back… "
+            self.banner.show_message("device_lost", "Device lost: check the cable. Waiting for it to come back… "
                                      "(everything recorded so far is saved)")
         else:
             self.banner.clear()
@@ -290,10 +278,11 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if load >= ZERO_LOAD_WARNING:
             self.banner.show_message(
-                f"Zeroed with {load:,.0f} N ({load / 9.80665:.0f} kg) on the plates. If someone was standing on "
-                "them, step off and zero again (T): trials are measured from this zero.")
+                "zero_load",
+                f"Zeroed with {load:,.0f} N ({load / STANDARD_GRAVITY:.0f} kg) on the plates. If someone was "
+                "standing on them, step off and zero again (T): trials are measured from this zero.")
         else:
-            if self.banner.label.text().startswith("Zeroed with"):
+            if self.banner.topic == "zero_load":
                 self.banner.clear()  # zeroed again, now empty
             self.statusBar().showMessage("Plates zeroed", 3000)
 
@@ -307,33 +296,29 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ------------------------------------------------------------------ athlete, test, weighing
     def _on_athlete(self, athlete: dict[str, Any]) -> None:
-        if self.session.athlete is not None and self.session.athlete.get("name") != athlete.get("name"):
-            # another athlete: the last weighing is not theirs (trials would be analysed with it)
-            self.session.body_weight = self.session.body_weight_sd = None
-            self.tests.clear_weighing()
-        self.session.athlete = athlete
         mass = athlete.get("body_mass")
-        self.live.set_body_weight(mass * 9.80665 if mass else None, "roster")
+        self.live.set_body_weight(mass * STANDARD_GRAVITY if mass else None, "roster")
         self.statusBar().showMessage(f"Athlete: {athlete['name']}", 3000)
+
+    def _on_weighing(self, body_weight: float | None) -> None:
+        if body_weight is None:
+            self.tests.clear_weighing()
+        else:
+            self.live.set_body_weight(body_weight, "weighed")
 
     def next_athlete(self) -> None:
         """Stop recording and move to the next athlete in the roster."""
-        if self.tests.record_button.isChecked():
-            self.tests.record_button.setChecked(False)
+        self.tests.stop_recording()
         if self.roster is not None:
             self.roster.select_next()
 
     def _on_test_changed(self, test: str) -> None:
-        self.session.test = test
-        if self.session.link is not None:
-            self.session.link.set_test(test)
+        self.session.set_test(test)
         pull = test == "imtp"
         if pull:  # count the peak from now: a drop jump's impact before is not a pull's peak
             self.live.reset_peak(keep_last=False)
         self.live.show_peak(pull)
-        self.live.set_target(self.tests.target.value() or None if pull else None)
-        if test == "dj":
-            self.session.test_params["drop_height"] = float(self.tests.drop_height.value())
+        self.live.set_target(self.tests.target_value() if pull else None)
 
     def weigh(self) -> None:
         """Wait for a steady second and take the body weight."""
@@ -346,19 +331,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_weighed(self, outcome: WeighOutcome) -> None:
         self.tests.show_weighing(outcome)
-        if outcome.body_weight is not None and outcome.steady:
-            self.session.body_weight = outcome.body_weight
-            self.session.body_weight_sd = outcome.sd
-            self.live.set_body_weight(outcome.body_weight, "weighed")
+        if outcome.body_weight is not None and outcome.sd is not None and outcome.steady:
+            self.session.set_weighing(outcome.body_weight, outcome.sd)
 
     def _on_record_toggled(self, on: bool) -> None:
         if on:
             if self.session.start_recording() is None:
-                self.tests.record_button.blockSignals(True)
-                self.tests.record_button.setChecked(False)
-                self.tests.record_button.setText("Start (Space)")
-                self.tests.test.setEnabled(True)
-                self.tests.record_button.blockSignals(False)
+                self.tests.show_recording(False)
             self.live.reset_peak()
         else:
             self.session.stop_recording()
@@ -380,8 +359,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if entry.result is not None:
             self.card.show_result(entry.number, entry.result, when=entry.when)
         else:
-            self.card.clear()
-            self.card.title.setText(f"Trial {entry.number}: not analysed ({entry.error})")
+            self.card.show_not_analysed(entry.number, entry.error)
         if entry.test == "imtp":
             self.live.reset_peak()
 

@@ -63,7 +63,13 @@ def result_from_stored(test: str, rate: float, stored: dict[str, Any] | None) ->
 class LiveSession(QtCore.QObject):
     """Signals: ``status(EngineStatus)``, ``connection(bool, str)``, ``link_lost(bool)`` (True when the
     device went away, False when it came back), ``trial_added(TrialEntry)``, ``trial_analysed(TrialEntry)``,
-    ``recording(bool, str)`` (on/off and the file), ``error(str)``."""
+    ``recording(bool, str)`` (on/off and the file), ``error(str)``, ``athlete_changed(dict)``,
+    ``weighing_changed(object)`` (the session body weight in N, ``None`` when it was cleared).
+
+    The session's rules live here, not in the window: the verbs :meth:`select_athlete`, :meth:`set_weighing`,
+    :meth:`set_test`, :meth:`set_drop_height` change the session's state, and the window only shows what
+    the signals say.
+    """
 
     status = QtCore.Signal(object)
     connection = QtCore.Signal(bool, str)
@@ -74,6 +80,8 @@ class LiveSession(QtCore.QObject):
     error = QtCore.Signal(str)
 
     connecting = QtCore.Signal(str)
+    athlete_changed = QtCore.Signal(object)
+    weighing_changed = QtCore.Signal(object)
     _link_in = QtCore.Signal(object)
     _link_failed = QtCore.Signal(str)
     _status_in = QtCore.Signal(object)
@@ -88,6 +96,7 @@ class LiveSession(QtCore.QObject):
         self.recorder: Recorder | None = None
         self.athlete: dict[str, Any] | None = None
         self.test = "cmj"
+        #: settings of the chosen test passed to its analysis (the drop jump's ``drop_height``, m)
         self.test_params: dict[str, float] = {}
         #: the Weigh step's steady body weight and its SD (N): used for trials that cannot weigh themselves
         self.body_weight: float | None = None
@@ -114,6 +123,7 @@ class LiveSession(QtCore.QObject):
         link.engine.add_status_listener(self._status_in.emit)
         link.engine.add_trial_listener(self._trial_in.emit)
         link.engine.add_block_listener(self._on_block_engine_thread)
+        link.set_test(self.test)
         self._lost = False
         self.connection.emit(True, link.description)
 
@@ -154,6 +164,51 @@ class LiveSession(QtCore.QObject):
             link, self.link = self.link, None
             link.stop()
             self.connection.emit(False, "")
+
+    # ------------------------------------------------------------------ athlete, test, weighing
+    def select_athlete(self, athlete: dict[str, Any]) -> None:
+        """Test ``athlete`` (a roster entry: ``name``, ``body_mass``, ...) from now on. Another athlete than
+        before clears the weighing: trials would otherwise be analysed with someone else's body weight."""
+        if self.athlete is not None and self.athlete.get("name") != athlete.get("name"):
+            self.clear_weighing()
+        self.athlete = athlete
+        self.athlete_changed.emit(athlete)
+
+    def set_weighing(self, body_weight: float, sd: float) -> None:
+        """Keep the Weigh step's steady body weight and its SD (N) for trials that cannot weigh themselves."""
+        self.body_weight = float(body_weight)
+        self.body_weight_sd = float(sd)
+        self.weighing_changed.emit(self.body_weight)
+
+    def clear_weighing(self) -> None:
+        """Forget the session weighing (trials weigh themselves until the athlete is weighed again)."""
+        self.body_weight = self.body_weight_sd = None
+        self.weighing_changed.emit(None)
+
+    def set_test(self, test: str) -> None:
+        """Look for, record and analyse trials of ``test`` (cmj, sj, dj, imtp, free) from now on."""
+        services.detector_setup(test)  # an unknown test fails here, before anything changed
+        self.test = test
+        if self.link is not None:
+            self.link.set_test(test)
+
+    def set_drop_height(self, metres: float) -> None:
+        """The box height (m) drop jumps are done from (their analysis needs it)."""
+        self.test_params["drop_height"] = float(metres)
+
+    def simulate_trial(self, **params: float) -> None:
+        """Ask the simulated athlete to perform the chosen test (only with simulated plates; a free
+        recording gets a countermovement jump)."""
+        link = self.link
+        if link is None or link.simulator is None:
+            return
+        test = "cmj" if self.test == "free" else self.test
+        if test == "dj" and "drop_height" in self.test_params:
+            params.setdefault("drop_height", self.test_params["drop_height"])
+        try:
+            link.simulator.trigger(test, **params)
+        except ValueError as exc:
+            self.error.emit(f"simulated athlete: {exc}")
 
     def _on_block_engine_thread(self, block: Any) -> None:
         rec = self.recorder  # read once: the GUI thread may swap it

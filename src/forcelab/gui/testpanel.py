@@ -103,7 +103,7 @@ class TestPanel(QtWidgets.QGroupBox):
     """Test choice (with drop height / target), weighing, and start/stop of recording.
 
     Signals: ``test_changed(str)``, ``weigh_requested()``, ``record_toggled(bool)``, ``target_changed(float)``
-    (0 means no target).
+    (0 means no target), ``drop_height_changed(float)`` (m).
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -112,6 +112,7 @@ class TestPanel(QtWidgets.QGroupBox):
     weigh_requested = QtCore.Signal()
     record_toggled = QtCore.Signal(bool)
     target_changed = QtCore.Signal(float)
+    drop_height_changed = QtCore.Signal(float)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("Test", parent)
@@ -153,6 +154,7 @@ class TestPanel(QtWidgets.QGroupBox):
         self.weigh_button.clicked.connect(self.weigh_requested)
         self.record_button.toggled.connect(self._on_record)
         self.target.valueChanged.connect(self.target_changed)
+        self.drop_height.valueChanged.connect(lambda v: self.drop_height_changed.emit(float(v)))
         self._on_test()
 
     def current_test(self) -> str:
@@ -166,6 +168,34 @@ class TestPanel(QtWidgets.QGroupBox):
             raise ValueError(f"unknown test {key!r}; choose one of {[k for k, _ in TESTS]}")
         self.test.setCurrentIndex(i)
 
+    def drop_height_value(self) -> float:
+        """The drop height (m) set for drop jumps."""
+        return float(self.drop_height.value())
+
+    def target_value(self) -> float | None:
+        """The pull's target force (N), ``None`` for no target."""
+        return float(self.target.value()) or None
+
+    def is_recording(self) -> bool:
+        """True while the Start/Stop button is down."""
+        return self.record_button.isChecked()
+
+    def toggle_recording(self) -> None:
+        """Start or stop recording, as the button does (emits ``record_toggled``)."""
+        self.record_button.toggle()
+
+    def stop_recording(self) -> None:
+        """Stop recording if it is on (emits ``record_toggled(False)``)."""
+        if self.record_button.isChecked():
+            self.record_button.setChecked(False)
+
+    def show_recording(self, on: bool) -> None:
+        """Show the button as ``on`` without asking for anything (recording could not start)."""
+        self.record_button.blockSignals(True)
+        self.record_button.setChecked(on)
+        self.record_button.blockSignals(False)
+        self._show_record_state(on)
+
     def _on_test(self) -> None:
         key = self.current_test()
         for w in (self._drop_row, self.drop_height):
@@ -174,9 +204,12 @@ class TestPanel(QtWidgets.QGroupBox):
             w.setVisible(key == "imtp")
         self.test_changed.emit(key)
 
-    def _on_record(self, on: bool) -> None:
+    def _show_record_state(self, on: bool) -> None:
         self.record_button.setText("Stop (Space)" if on else "Start (Space)")
         self.test.setEnabled(not on)
+
+    def _on_record(self, on: bool) -> None:
+        self._show_record_state(on)
         self.record_toggled.emit(on)
 
     def clear_weighing(self) -> None:

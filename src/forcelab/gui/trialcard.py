@@ -102,6 +102,11 @@ class TrialCard(QtWidgets.QFrame):
         self.asym_bar.setVisible(False)
         self.values = {}
 
+    def show_not_analysed(self, number: int, reason: str) -> None:
+        """Show that trial ``number`` was kept but could not be analysed, and why."""
+        self.clear()
+        self.title.setText(f"Trial {number}: not analysed ({reason})")
+
     def _fill(self, rows: list[tuple[str, str, str]]) -> None:
         while self._grid.count():
             item = self._grid.takeAt(0)
