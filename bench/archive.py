@@ -24,11 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from forcelab.analysis.types import Metric, TrialResult
+from forcelab.devices.calibration import Calibration
 from forcelab.devices.types import SampleBlock
 from forcelab.storage.archive import SESSIONS_DIR, archive_dir
 from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import open_session
-from forcelab.storage.writer import Calibration, SessionInfo, SessionWriter
+from forcelab.storage.writer import SessionInfo, SessionWriter
 
 RATE = 2000.0
 CHANNELS = 8
@@ -53,8 +54,7 @@ def write_session(path: Path, counts: np.ndarray, *, compression: str | None) ->
     Returns ``(wall seconds, CPU seconds of this process)``: on a shared machine the CPU figure is the
     one that does not depend on what else runs.
     """
-    offset = np.full(CHANNELS, -2_000_000 * 0.005)
-    cal = Calibration(GAIN, offset)
+    cal = Calibration(tuple(GAIN), (2_000_000.0,) * CHANNELS)  # N = gain * (counts - 2e6)
     info = SessionInfo(athlete="Bench", rate=RATE, tests=["cmj"], channels=CHANNELS, plates=2, calibration=cal,
                        channel_map={"left": [0, 1, 2, 3], "right": [4, 5, 6, 7]})
     n = counts.shape[0]

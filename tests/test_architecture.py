@@ -95,3 +95,45 @@ def test_no_print_in_library_code() -> None:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
                 offenders.append(f"{rel}:{node.lineno}")
     assert offenders == [], "print() in library code (use logging):\n" + "\n".join(offenders)
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(SRC.parent).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def test_no_module_imports_itself_back() -> None:
+    """No import cycle between modules (a deferred import inside a function counts too: it only hides the
+    cycle, as storage.session <-> storage.migrate did)."""
+    modules = {_module_name(p): p for p in SRC.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        deps = set()
+        for imported in _imports(path):
+            while imported and imported not in modules:
+                imported = imported.rpartition(".")[0]
+            if imported and imported != name and not modules[imported].name == "__init__.py":
+                deps.add(imported)
+        graph[name] = deps
+    cycles = set()
+
+    def visit(node: str, stack: list[str], on_stack: set[str], done: set[str]) -> None:
+        on_stack.add(node)
+        stack.append(node)
+        for dep in graph[node]:
+            if dep in on_stack:
+                cycle = stack[stack.index(dep):]
+                i = cycle.index(min(cycle))
+                cycles.add(" -> ".join(cycle[i:] + cycle[:i]))
+            elif dep not in done:
+                visit(dep, stack, on_stack, done)
+        stack.pop()
+        on_stack.discard(node)
+        done.add(node)
+
+    done: set[str] = set()
+    for name in sorted(graph):
+        if name not in done:
+            visit(name, [], set(), done)
+    assert sorted(cycles) == [], "import cycles:\n" + "\n".join(sorted(cycles))

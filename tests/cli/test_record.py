@@ -11,7 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from forcelab.storage.h5open import SessionFileError, open_h5_read
 from forcelab.storage.index import ArchiveIndex
+from forcelab.storage.schema import COMMITTED
 from forcelab.storage.session import open_session
 
 RUNNER = """
@@ -49,6 +51,24 @@ def test_record_simulated_session_is_archived_and_indexed(tmp_path: Path) -> Non
         assert [r["complete"] for r in index.sessions()] == [1]
 
 
+def _committed_rows(path: Path) -> int:
+    try:
+        with open_h5_read(path) as f:
+            return int(f[COMMITTED][0])
+    except (SessionFileError, OSError, KeyError):
+        return 0  # not created or not readable yet
+
+
+def _wait_until_committed(path: Path, *, rows: int, proc: subprocess.Popen[str], limit: float = 60.0) -> None:
+    """Wait (polling, at most ``limit`` s so a broken recorder cannot hang the suite) until the recorder
+    has committed ``rows`` samples to ``path``."""
+    deadline = time.monotonic() + limit
+    while _committed_rows(path) < rows:
+        assert proc.poll() is None, "recorder exited before committing samples"
+        assert time.monotonic() < deadline, f"{path}: fewer than {rows} rows committed after {limit:g} s"
+        time.sleep(0.05)
+
+
 def test_record_killed_keeps_what_was_flushed_and_index_repairs(tmp_path: Path) -> None:
     proc = subprocess.Popen(_cmd(tmp_path, "--seconds", "60"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -59,7 +79,7 @@ def test_record_killed_keeps_what_was_flushed_and_index_repairs(tmp_path: Path) 
         assert line, proc.stderr.read() if proc.stderr else "recorder exited"
         if line.startswith("session: "):
             path = Path(line.split(": ", 1)[1].strip())
-    time.sleep(3.0)
+    _wait_until_committed(path, rows=2000, proc=proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     s = open_session(path)

@@ -86,7 +86,7 @@ def test_text_device_in_newtons_through_the_text_profile() -> None:
     rows = engine.ring.latest(engine.ring.total_written)
     forces = rows[:, engine.column("f0") : engine.column("f0") + 8]
     rec = sim.recorded()
-    expected = np.round(sim.calibration.newtons(rec.counts), 2)
+    expected = np.round(sim.calibration.apply(rec.counts), 2)
     # the rows are consecutive lines the device printed (joining mid-stream: find the first one)
     first = int(np.flatnonzero(np.all(np.abs(expected - forces[0]) < 1e-9, axis=1))[0])
     np.testing.assert_allclose(forces, expected[first : first + len(forces)], atol=1e-9)

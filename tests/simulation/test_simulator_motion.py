@@ -22,7 +22,7 @@ from forcelab.simulation.wire import FaultPlan, WireEncoder, damage, parse_fault
 def _newtons(motion: SimMotion, t: np.ndarray) -> np.ndarray:
     cal = motion.calibration
     assert cal is not None
-    return cal.newtons(motion.counts(t))
+    return cal.apply(motion.counts(t))
 
 
 def test_counts_through_the_calibration_give_back_the_force_and_cop() -> None:

@@ -37,7 +37,7 @@ def test_round_trip_samples_metrics_and_decisions(tmp_path: Path) -> None:
         np.testing.assert_array_equal(t.right, right)
         np.testing.assert_allclose(t.trace_from_raw(CHANNEL_MAP).total, total, rtol=1e-12)
         np.testing.assert_array_equal(t.gain, GAIN)
-        np.testing.assert_array_equal(t.offset, OFFSET)
+        np.testing.assert_allclose(t.offset, OFFSET, rtol=0, atol=1e-12)
         assert t.metrics["peak_force"]["value"] == 2000.0 + t.number
         assert t.metrics["peak_force"]["params"] == {"filter": "none"}
         assert t.metrics["jump_height_takeoff_velocity"] == {
@@ -122,7 +122,7 @@ def test_h5py_example_in_the_format_doc_runs(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_a_re_tare_applies_to_later_trials_only(tmp_path: Path) -> None:
-    from forcelab.storage.writer import Calibration
+    from forcelab.devices.calibration import Calibration
 
     w = SessionWriter(tmp_path / "s.h5", info())
     for k in range(2):
@@ -130,12 +130,12 @@ def test_a_re_tare_applies_to_later_trials_only(tmp_path: Path) -> None:
         b, t, lft, rgt = block_for(k * 100, 100)
         w.append(b, t, lft, rgt)
         w.end_trial(n)
-        w.set_calibration(Calibration(GAIN * 2, OFFSET + 1.0))
+        w.set_calibration(Calibration.from_archive(GAIN * 2, OFFSET + 1.0))
     w.close()
     t1, t2 = open_session(w.path).trials
     np.testing.assert_array_equal(t1.gain, GAIN)
     np.testing.assert_array_equal(t2.gain, GAIN * 2)
-    np.testing.assert_array_equal(t2.offset, OFFSET + 1.0)
+    np.testing.assert_allclose(t2.offset, OFFSET + 1.0, rtol=0, atol=1e-12)
 
 
 def test_journal_decoding_survives_any_damage() -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 
 from forcelab.analysis.types import Event, Metric, TrialResult
+from forcelab.devices.calibration import Calibration
 from forcelab.devices.types import SampleBlock
-from forcelab.storage.writer import Calibration, SessionInfo, SessionWriter
+from forcelab.storage.writer import SessionInfo, SessionWriter
 
 RATE = 2000.0
 CHANNELS = 8
@@ -43,7 +44,7 @@ def info(athlete: str = "Ada Example", tests: tuple[str, ...] = ("cmj",)) -> Ses
         tests=tests,
         channels=CHANNELS,
         plates=2,
-        calibration=Calibration(GAIN, OFFSET),
+        calibration=Calibration.from_archive(GAIN, OFFSET),
         tester="T. Ester",
         device_model="forcelab-dual",
         device_serial="SN42",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -184,15 +184,11 @@ def trial_detector(kind: str = "jump", **thresholds: float) -> Callable[[float],
     return make
 
 
-def _profile_calibration(profile: Any, channels: int, serial: str) -> Calibration | None:
-    cal = getattr(profile, "calibration", None) if not isinstance(profile, dict) else profile.get("calibration")
-    if cal is None:
+def _profile_calibration(profile: DeviceProfile, channels: int, serial: str) -> Calibration | None:
+    cal = profile.calibration
+    if cal is None or cal.channels != channels:
         return None
-    gains = getattr(cal, "gains", None) if not isinstance(cal, dict) else cal.get("gains")
-    offsets = getattr(cal, "offsets", None) if not isinstance(cal, dict) else cal.get("offsets")
-    if gains is None or offsets is None or len(gains) != channels:
-        return None
-    return Calibration(tuple(gains), tuple(offsets), device_serial=serial, source="profile")
+    return replace(cal, device_serial=serial)
 
 
 def open_device(
@@ -201,6 +197,7 @@ def open_device(
     protocol: str | None = None,
     serial_number: str | None = None,
     profile: str | None = None,
+    plate_map: PlateMap | None = None,
     rate: float | None = None,
     channels: int | None = None,
     text_format: TextFormat | None = None,
@@ -212,6 +209,9 @@ def open_device(
     process: bool = False,
 ) -> AcquisitionEngine:
     """Open ``port`` (or the port with USB ``serial_number``), talk the protocol, build the engine.
+
+    The plates come from ``profile`` (a device profile file), else ``plate_map``, else one plate of all
+    channels. ``rate`` overrides the rate the device reports.
 
     ``handshake_timeout`` bounds the start-up conversation (seconds). ``process=True`` moves the port
     into a child process (:class:`~forcelab.acquisition.process_transport.ProcessTransport`; the device
@@ -283,10 +283,13 @@ def open_device(
         transport.close()
         raise TransportError(f"the device has {nch} channels, not {channels}")
     assert rate is not None
-    plate_map = PlateMap.from_profile(prof) if prof is not None else PlateMap.single(nch)
+    if prof is not None:
+        plate_map = PlateMap.from_profile(prof)
+    plate_map = plate_map or PlateMap.single(nch)
     if plate_map.channels != nch:
         transport.close()
-        raise TransportError(f"profile {profile!r} is for {plate_map.channels} channels; the device has {nch}")
+        raise TransportError(f"profile {profile or 'plate map'!r} is for {plate_map.channels} channels; "
+                             f"the device has {nch}")
     cal = None
     if serial:
         try:

@@ -7,10 +7,12 @@ One loop, in one thread that nothing else touches::
 
 **Ring layout.** Every sample is one float64 row of :attr:`AcquisitionEngine.columns`::
 
-    time, counter, total, <plate>..., <plate>_cop_x, <plate>_cop_y ..., f0..f{C-1}, raw0..raw{C-1}
+    time, counter, total, <plate>..., <plate>_cop_x, <plate>_cop_y ..., f0..f{C-1}, raw0..raw{C-1}, device_time
 
 ``time`` is seconds since the engine started, on the device clock, re-anchored to the host clock at
-every (re)connect (never earlier than the previous row) so an unplug shows as a jump in time; ``counter`` is the device's sample counter
+every (re)connect (never earlier than the previous row) so an unplug shows as a jump in time;
+``device_time`` is the device's own clock as decoded (seconds; it restarts when the device reboots), the
+one the archive keeps in ``/stream/device_time``; ``counter`` is the device's sample counter
 (exact in float64 up to 2**53); ``total`` and one column per plate (names from the profile, e.g.
 ``left``/``right``) are newtons; CoP columns (metres, NaN while the plate is unloaded) exist only for
 plates with four positioned cells; ``f<i>`` are the calibrated newtons of channel ``i`` and ``raw<i>`` the
@@ -211,6 +213,7 @@ class AcquisitionEngine:
             + tuple(layout_columns(plate_map.plates))
             + tuple(f"f{i}" for i in range(nch))
             + tuple(f"raw{i}" for i in range(nch))
+            + ("device_time",)
         )
         self._index = {name: i for i, name in enumerate(self.columns)}
         self.ring = RingBuffer(max(1, int(round(ring_seconds * self.rate))), len(self.columns))
@@ -221,6 +224,7 @@ class AcquisitionEngine:
         ]
         self._f0 = self._index["f0"]
         self._raw0 = self._index["raw0"]
+        self._device_time = self._index["device_time"]
         self._detector_factory = detector_factory
         self._detector: TrialDetector | None = None
         self._detector_origin = 0
@@ -491,6 +495,7 @@ class AcquisitionEngine:
             rows[:, cy] = cop[:, i, 1]
         rows[:, self._f0 : self._f0 + nch] = newtons
         rows[:, self._raw0 : self._raw0 + nch] = raw
+        rows[:, self._device_time] = dev_t
         self.ring.append(rows)
         self._last_time = float(rows[-1, 0])
         self._samples += n

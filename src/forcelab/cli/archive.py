@@ -63,7 +63,7 @@ def run_import(args: argparse.Namespace) -> int:
             args.file, archive=archive, athlete=args.athlete, test=args.test, rate=args.rate,
             layout=args.layout, whole=args.whole,
         )
-    except (ForceFileError, ValueError, OSError, bridge.AnalysisUnavailable) as exc:
+    except (ForceFileError, ValueError, OSError) as exc:
         raise CliError(str(exc)) from exc
     session = open_session(path)
     out(f"session: {path}")
@@ -97,7 +97,7 @@ def run_reanalyze(args: argparse.Namespace) -> int:
     for path in args.session:
         try:
             changes = reanalyze(path)
-        except (SessionFileError, ValueError, OSError, bridge.AnalysisUnavailable) as exc:
+        except (SessionFileError, ValueError, OSError) as exc:
             sys.stderr.write(f"forcelab: error: {exc}\n")
             failed += 1
             continue

@@ -11,7 +11,6 @@ import argparse
 import os
 import sys
 import time
-from datetime import datetime
 from typing import Any
 
 from forcelab.cli import CliError, out
@@ -58,31 +57,22 @@ def key_metrics(test: str, metrics: dict[str, dict[str, Any]], limit: int = 4) -
     return [_fmt(n, metrics[n]) for n in names]
 
 
-def _detector_factory(test: str) -> Any:
-    try:
-        from forcelab.analysis.segmentation import OnlineTrialDetector
-    except ImportError:
-        return None
-    kind = "pull" if test == "imtp" else "jump"
-    return lambda rate: OnlineTrialDetector(rate, kind=kind)
-
-
 def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: connect, record, close
     """Record until ``--seconds``/``--trials`` or Ctrl-C."""
-    from forcelab.acquisition.connect import open_device
+    from forcelab.acquisition.connect import open_device, trial_detector
     from forcelab.devices.profiles import ProfileError
     from forcelab.devices.serial_transport import TransportError
     from forcelab.storage.archive import archive_dir, new_session_path
     from forcelab.storage.index import ArchiveIndex
-    from forcelab.storage.recorder import EngineRecorder, archive_calibration
+    from forcelab.storage.recorder import EngineRecorder, plate_columns, session_info_from
     from forcelab.storage.session import open_session
-    from forcelab.storage.writer import ArchiveWriteError, SessionInfo, SessionWriter
+    from forcelab.storage.writer import ArchiveWriteError, SessionWriter
 
     if args.seconds is None and args.trials is None:
         raise CliError("give --seconds S or --trials N (or stop with Ctrl-C after giving one)")
     if (args.seconds is not None and not args.seconds > 0) or (args.trials is not None and args.trials < 1):
         raise CliError("--seconds must be positive and --trials at least 1")
-    detector = _detector_factory(args.test)
+    detector = trial_detector("pull" if args.test == "imtp" else "jump")
     archive = archive_dir(args.archive)
     out(f"archive: {archive}")
     with ArchiveIndex(archive) as index:  # repairs the index after a crash of an earlier recording
@@ -107,22 +97,13 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
         if sim is not None:
             sim.stop()
         raise CliError(str(exc)) from exc
-    plates = [p.name for p in engine.plate_map.plates]
-    lr = ("left", "right") if {"left", "right"} <= set(plates) else (tuple(plates) if len(plates) == 2 else ())
-    cal = engine.calibration
-    started = datetime.now().astimezone()
-    path = new_session_path(archive, args.athlete, [args.test], started)
-    dev = engine.device_info
-    info = SessionInfo(
-        athlete=args.athlete, rate=engine.rate, tests=[args.test], channels=engine.plate_map.channels,
-        plates=2 if lr else 1, calibration=archive_calibration(cal.gains, cal.offsets), tester=args.tester,
-        device_model=dev.get("model", ""), device_serial=dev.get("serial", ""),
-        device_firmware=dev.get("firmware", ""),
-        channel_map={p.name: list(p.channels) for p in engine.plate_map.plates}, started=started,
-        source="simulator" if sim else f"device:{port}",
-    )
+    info = session_info_from(engine, athlete=args.athlete, tests=[args.test], tester=args.tester,
+                             source="simulator" if sim else f"device:{port}")
+    assert info.started is not None
+    path = new_session_path(archive, args.athlete, [args.test], info.started)
     writer = SessionWriter(path, info)
-    recorder = EngineRecorder(writer, engine.columns, test=args.test, analyze=bridge.analyze, plates=lr)
+    recorder = EngineRecorder(writer, engine.columns, test=args.test, analyze=bridge.analyze,
+                              plates=plate_columns(engine))
     engine.add_block_listener(recorder.on_block)
     engine.add_trial_listener(recorder.on_trial)
     out(f"session: {path}")

@@ -22,6 +22,7 @@ from typing import Any
 
 import platformdirs
 
+from forcelab.devices.calibration import Calibration
 from forcelab.devices.text_decoder import TextFormat
 
 SCHEMA = "forcelab-device-profile/1"
@@ -51,15 +52,6 @@ class PlateSpec:
 
 
 @dataclass(frozen=True)
-class ProfileCalibration:
-    """Default per-channel calibration: newtons = gain * (counts - offset)."""
-
-    gains: tuple[float, ...]
-    offsets: tuple[float, ...]
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class DeviceProfile:
     """Everything forcelab needs to know about a kind of device before it connects."""
 
@@ -71,10 +63,12 @@ class DeviceProfile:
     rate_hz: float
     rates_hz: tuple[float, ...]
     plates: tuple[PlateSpec, ...]
-    calibration: ProfileCalibration | None
+    #: the default calibration (source ``"profile"``); ``None`` for devices that send newtons
+    calibration: Calibration | None
     baud: int = 115200
     text_format: TextFormat | None = None
     source: str = ""
+    calibration_note: str = ""  # where the default calibration comes from (the profile's calibration.note)
 
     def channel_name(self, channel: int) -> str:
         """``plate.cell`` for a mapped channel, ``ch<n>`` otherwise."""
@@ -230,7 +224,8 @@ def parse_profile(data: Any, *, source: str = "<profile>") -> DeviceProfile:
     text_format = _text_format(c, top.get("text_format"), protocol, channels, rate)
     return DeviceProfile(name=name, description=description, protocol=protocol, sample_units=units,
                          channels=channels, rate_hz=rate, rates_hz=rates, plates=plates, calibration=calibration,
-                         baud=baud, text_format=text_format, source=source)
+                         baud=baud, text_format=text_format, source=source,
+                         calibration_note=str((top.get("calibration") or {}).get("note", "")))
 
 
 def _plates(c: _Checker, value: Any, channels: int) -> tuple[PlateSpec, ...]:
@@ -282,7 +277,7 @@ def _plates(c: _Checker, value: Any, channels: int) -> tuple[PlateSpec, ...]:
     return tuple(out)
 
 
-def _calibration(c: _Checker, value: Any, channels: int, units: str) -> ProfileCalibration | None:
+def _calibration(c: _Checker, value: Any, channels: int, units: str) -> Calibration | None:
     if units == "N":
         if value is not None:
             raise c.fail("calibration", "a device that sends newtons (sample_units N) takes no count calibration")
@@ -297,7 +292,7 @@ def _calibration(c: _Checker, value: Any, channels: int, units: str) -> ProfileC
                                                 length=channels)))
     offsets = tuple(c.number(o, f"calibration.offset_counts[{i}]")
                     for i, o in enumerate(c.array(cal["offset_counts"], "calibration.offset_counts", length=channels)))
-    return ProfileCalibration(gains, offsets, str(cal.get("note", "")))
+    return Calibration(gains, offsets, source="profile")
 
 
 def _text_format(c: _Checker, value: Any, protocol: str, channels: int, rate: float) -> TextFormat | None:

@@ -1,25 +1,28 @@
-"""Adapters between the window and the rest of forcelab: devices, analysis, archive.
+"""Adapters between the window and the rest of forcelab: device profiles, connecting (always through
+:func:`forcelab.acquisition.connect.open_device`), live trial detection per test, analysis, archive.
 
-Everything the GUI needs from other packages goes through this one module, so a change in their API costs
-one file. Modules that are optional at run time (the simulator, online trial detection, the analysis
-dispatcher) are imported when first needed; when one is missing the call raises :class:`ServiceError`
-with a sentence the window can show, never a traceback.
+Failures the tester can act on raise :class:`ServiceError` with a sentence the window can show.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from forcelab.acquisition.calibration import Calibration as AcqCalibration
+from forcelab.acquisition.calibration import Calibration
+from forcelab.acquisition.connect import open_device
 from forcelab.acquisition.engine import AcquisitionEngine
 from forcelab.acquisition.plates import PlateLayout, PlateMap
+from forcelab.analysis import dispatch
+from forcelab.analysis.segmentation import OnlineTrialDetector
 from forcelab.analysis.types import ForceTrace, TrialResult
+from forcelab.devices.profiles import ProfileError, available_profiles, load_profile
+from forcelab.devices.serial_transport import TransportError, list_serial_ports
 from forcelab.gui.feed import ColumnMap, LiveFeed
+from forcelab.simulation.simulator import SimulatedPlates
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +63,6 @@ def builtin_profiles() -> dict[str, Profile]:
 def profiles() -> dict[str, Profile]:
     """Every profile the app can offer: the device profile files first, then the built-in ones."""
     out: dict[str, Profile] = {}
-    try:
-        from forcelab.devices.profiles import ProfileError, available_profiles, load_profile
-    except ModuleNotFoundError as exc:
-        if exc.name != "forcelab.devices.profiles":
-            raise
-        return builtin_profiles()
     for name in available_profiles():
         try:
             prof = load_profile(name)
@@ -81,8 +78,6 @@ def profiles() -> dict[str, Profile]:
 
 def list_ports() -> list[tuple[str, str]]:
     """Serial ports as ``(device, "name · description · serial")``."""
-    from forcelab.devices.serial_transport import list_serial_ports
-
     out = []
     for p in list_serial_ports():
         parts = [p.device, p.description]
@@ -102,7 +97,6 @@ class SwitchableDetector:
     """
 
     def __init__(self, rate: float, test: str = "cmj") -> None:
-        self._module = importlib.import_module("forcelab.analysis.segmentation")
         self.rate = rate
         self._test = test
         self._wanted = test
@@ -110,9 +104,9 @@ class SwitchableDetector:
         self._offset = 0
         self._fed = 0
 
-    def _make(self, test: str) -> Any:
+    def _make(self, test: str) -> OnlineTrialDetector:
         kind, thresholds = detector_setup(test)
-        return self._module.OnlineTrialDetector(self.rate, kind=kind, **thresholds)
+        return OnlineTrialDetector(self.rate, kind=kind, **thresholds)
 
     @property
     def test(self) -> str:
@@ -188,23 +182,11 @@ class DetectorHub:
             det.set_test(test)
 
 
-def detection_available() -> bool:
-    """True when this build can find trials online (forcelab.analysis.segmentation)."""
-    try:
-        importlib.import_module("forcelab.analysis.segmentation")
-    except ModuleNotFoundError as exc:
-        if exc.name != "forcelab.analysis.segmentation":
-            raise
-        log.warning("forcelab.analysis.segmentation is missing: trials will not be detected automatically")
-        return False
-    return True
-
-
 class DeviceLink:
     """A running acquisition engine (and the simulator behind it, if any) as the window sees it."""
 
-    def __init__(self, engine: AcquisitionEngine, description: str, simulator: Any = None,
-                 hub: DetectorHub | None = None, port: str = "") -> None:
+    def __init__(self, engine: AcquisitionEngine, description: str, hub: DetectorHub,
+                 simulator: SimulatedPlates | None = None, port: str = "") -> None:
         self.engine = engine
         self.description = description
         #: the port path the engine reads (the simulator's pty for simulated plates)
@@ -218,165 +200,82 @@ class DeviceLink:
             columns = ColumnMap(total)
         self.feed = LiveFeed(engine.ring, engine.rate, columns)
         self.hub = hub
-        self.detects_trials = hub is not None
 
     def set_test(self, test: str) -> None:
         """Look for trials of ``test`` (cmj, sj, dj, imtp, free) from now on."""
-        if self.hub is not None:
-            self.hub.set_test(test)
+        self.hub.set_test(test)
 
     @property
     def rate(self) -> float:
         """Nominal sample rate (Hz)."""
         return self.engine.rate
 
-    @property
-    def plates(self) -> int:
-        """1 (total only) or 2 (left and right)."""
-        return 2 if self.feed.columns.has_plates else 1
-
-    def tare(self) -> AcqCalibration:
+    def tare(self) -> Calibration:
         """Zero the plates on the last second."""
         return self.engine.tare(1.0)
 
     def stop(self) -> None:
-        """Stop the engine, then the simulator."""
+        """Stop the engine (the device is told to stop streaming), then the simulator."""
         self.engine.stop()
         if self.simulator is not None:
             self.simulator.stop()
 
 
-def _engine(port: str, profile: Profile, rate: float, hub: DetectorHub | None) -> AcquisitionEngine:
-    """Open ``port`` with the binary protocol's start-up conversation (IDENTIFY, READ_CALIBRATION, START,
-    repeated after every reconnect) and start an engine with the profile's plate map.
-
-    Calibration, first found wins: the user's stored calibration for the device's serial number, the
-    calibration stored on the device, identity.
-    """
-    from forcelab.acquisition.calibration import CalibrationError, CalibrationStore
-    from forcelab.acquisition.connect import BinaryHandshake
-    from forcelab.devices.binary_decoder import BinaryDecoder
-    from forcelab.devices.serial_transport import SerialTransport, TransportError
-
-    nch = profile.plate_map.channels
-    hs = BinaryHandshake(timeout=4.0)
-    transport = SerialTransport(port, reconnect_interval=0.2, silent_after=1.0, on_connect=hs)
+def _open(port: str, profile: Profile, rate: float, hub: DetectorHub) -> AcquisitionEngine:
+    """Open ``port`` with :func:`~forcelab.acquisition.connect.open_device` (the protocol's start-up
+    conversation, repeated after every reconnect; the stop-on-close hook; the device's identity and
+    calibration: the user's stored one for its serial number, the device's own, the profile's, identity)
+    and start streaming. A binary device reports its own rate; text and Chronojump devices run at ``rate``."""
     try:
-        transport.open()
-    except TransportError as exc:
-        raise ServiceError(str(exc)) from exc
-    assert hs.identity is not None
-    if hs.identity.channels != nch:
-        transport.close()
-        raise ServiceError(f"the device on {port} has {hs.identity.channels} channels; "
-                           f"profile {profile.name!r} expects {nch}")
-    serial = hs.identity.serial
-    cal: AcqCalibration | None = None
-    try:
-        cal = CalibrationStore().load(serial) if serial else None
-    except CalibrationError as exc:
-        log.warning("%s; using the device's own calibration", exc)
-    if cal is not None and cal.channels != nch:
-        cal = None
-    dc = hs.device_calibration
-    if cal is None and dc is not None and len(dc.gains) == nch:
-        try:
-            cal = AcqCalibration(tuple(dc.gains), tuple(dc.offsets), device_serial=serial, source="device")
-        except CalibrationError as exc:
-            log.warning("ignoring the calibration stored on the device: %s", exc)
-    cal = cal or AcqCalibration.identity(nch, device_serial=serial)
-    engine = AcquisitionEngine(transport, BinaryDecoder(nch), rate=float(hs.identity.rate_hz or rate),
-                               plate_map=profile.plate_map, calibration=cal, ring_seconds=120.0,
-                               detector_factory=None if hub is None else hub.factory, status_interval=0.25)
-    try:
-        engine.start()  # the transport is open already; start() opening it again is a no-op
-    except TransportError as exc:
-        transport.close()
-        raise ServiceError(str(exc)) from exc
-    return engine
-
-
-def _open_with_profile_file(port: str, profile: Profile, rate: float, hub: DetectorHub | None) -> AcquisitionEngine:
-    """Open through acquisition.connect.open_device (binary, text or Chronojump, per the profile file)."""
-    from forcelab.acquisition.connect import open_device
-    from forcelab.devices.serial_transport import TransportError
-
-    try:
-        engine = open_device(port, protocol=profile.protocol, profile=profile.file, rate=rate or None,
-                             detector_factory=None if hub is None else hub.factory)
-        engine.status_interval = 0.25
-        engine.start()
+        engine = open_device(port, protocol=profile.protocol, profile=profile.file or None,
+                             plate_map=None if profile.file else profile.plate_map,
+                             rate=None if profile.protocol == "binary" else (rate or None),
+                             detector_factory=hub.factory, silent_after=1.0)
     except (TransportError, ValueError) as exc:
+        raise ServiceError(str(exc)) from exc
+    engine.status_interval = 0.25
+    try:
+        engine.start()
+    except TransportError as exc:
+        engine.stop()
         raise ServiceError(str(exc)) from exc
     return engine
 
 
 def connect(port: str, profile: Profile, rate: float) -> DeviceLink:
-    """Open ``port`` with ``profile`` at ``rate`` Hz and start acquiring."""
+    """Open ``port`` with ``profile`` (at ``rate`` Hz for devices that do not say theirs) and start acquiring."""
     if not port:
         raise ServiceError("choose a serial port first (or start the simulated plates)")
-    if profile.file:
-        hub = DetectorHub() if detection_available() else None
-        return DeviceLink(_open_with_profile_file(port, profile, rate, hub), port, hub=hub, port=port)
-    hub = DetectorHub() if detection_available() else None
-    return DeviceLink(_engine(port, profile, rate, hub), port, hub=hub, port=port)
-
-
-def simulator_module() -> Any:
-    """The simulated-plates module, or :class:`ServiceError` when this build has none."""
-    try:
-        return importlib.import_module("forcelab.simulation.simulator")
-    except ModuleNotFoundError as exc:
-        if exc.name != "forcelab.simulation.simulator":
-            raise
-        raise ServiceError("simulated plates are not available in this build (forcelab.simulation.simulator)") from exc
+    hub = DetectorHub()
+    engine = _open(port, profile, rate, hub)
+    return DeviceLink(engine, engine.device_info.get("model") or port, hub, port=port)
 
 
 def start_simulated(profile: Profile, rate: float, **options: Any) -> DeviceLink:
-    """Start simulated plates on a pty and connect to them (the demo path)."""
-    mod = simulator_module()
+    """Start simulated plates on a pty and connect to them like to any device (the demo path)."""
     if profile.protocol != "binary":  # the simulated plates speak forcelab's binary protocol here
         profile = builtin_profiles()["forcelab dual plate (8 cells)"]
     options.setdefault("noise", 2.0)
     try:
-        sim = mod.SimulatedPlates(channels=profile.plate_map.channels, rate=rate, **options)
+        sim = SimulatedPlates(channels=profile.plate_map.channels, rate=rate, **options)
     except ValueError as exc:
         raise ServiceError(f"simulated plates: {exc}") from exc
     sim.start()
-    hub = DetectorHub() if detection_available() else None
+    hub = DetectorHub()
     try:
-        engine = _engine(sim.port, profile, rate, hub)
+        engine = _open(sim.port, profile, rate, hub)
     except BaseException:
         sim.stop()
         raise
-    return DeviceLink(engine, f"simulated plates on {sim.port}", simulator=sim, hub=hub, port=str(sim.port))
+    return DeviceLink(engine, f"simulated plates on {sim.port}", hub, simulator=sim, port=str(sim.port))
 
 
 # ---------------------------------------------------------------------------------------- analysis
-#: Per-test analysis functions, used when the dispatcher (forcelab.analysis.dispatch) is not there.
-ANALYSIS_FUNCTIONS = {"cmj": ("forcelab.analysis.cmj", "analyze_cmj"), "sj": ("forcelab.analysis.sj", "analyze_sj"),
-                      "dj": ("forcelab.analysis.dj", "analyze_dj"),
-                      "imtp": ("forcelab.analysis.isometric", "analyze_isometric")}
-
-
 def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
     """Analyse one trial (``free`` recordings are kept, not analysed)."""
-    if test not in ANALYSIS_FUNCTIONS:
+    if test not in dispatch.TESTS:
         raise ServiceError(f"{test!r} recordings are kept but not analysed")
-    try:
-        dispatch = importlib.import_module("forcelab.analysis.dispatch")
-    except ModuleNotFoundError as exc:
-        if exc.name != "forcelab.analysis.dispatch":
-            raise
-        module, name = ANALYSIS_FUNCTIONS[test]
-        try:
-            fn = getattr(importlib.import_module(module), name)
-        except (ModuleNotFoundError, AttributeError) as exc2:
-            raise ServiceError(f"analysis of {test} is not available in this build ({exc2})") from exc2
-        result: TrialResult = fn(trace, **params)
-        return result
-    result = dispatch.analyze(trace, test, **params)
-    return result
+    return dispatch.analyze(trace, test, **params)
 
 
 def analyze_trial(trace: ForceTrace, test: str, *, session_body_weight: float | None = None,
@@ -384,51 +283,24 @@ def analyze_trial(trace: ForceTrace, test: str, *, session_body_weight: float | 
     """Analyse one live trial, using the session weighing (the Weigh step: body weight and SD, N) for a jump
     whose own weighing is unsteady or impossible, by the analysis' one rule
     (:func:`forcelab.analysis.dispatch.analyze_with_session_weight`); the result then carries the flags
-    ``unsteady_weighing`` and ``body_weight_given``, shown in words on the card. Without a session weighing,
-    or in a build whose analysis cannot take one, this is :func:`analyze`."""
+    ``unsteady_weighing`` and ``body_weight_given``, shown in words on the card. Without a session weighing
+    this is :func:`analyze`."""
     if session_body_weight is None or test not in ("cmj", "sj", "dj"):
         return analyze(trace, test, **params)
-    try:
-        dispatch = importlib.import_module("forcelab.analysis.dispatch")
-    except ModuleNotFoundError as exc:
-        if exc.name != "forcelab.analysis.dispatch":
-            raise
-        return analyze(trace, test, **params)
-    fn = getattr(dispatch, "analyze_with_session_weight", None)
-    if fn is None:
-        log.warning("this build's analysis cannot use the session weighing; trials weigh themselves")
-        return analyze(trace, test, **params)
-    result: TrialResult = fn(trace, test, session_body_weight=session_body_weight, session_sd=session_sd, **params)
-    return result
+    return dispatch.analyze_with_session_weight(trace, test, session_body_weight=session_body_weight,
+                                                session_sd=session_sd, **params)
 
 
 def editable_events(test: str) -> tuple[str, ...]:
-    """Events of ``test`` that the analysis lets a tester place by hand (its ``EDITABLE_EVENTS``)."""
-    entry = ANALYSIS_FUNCTIONS.get(test)
-    if entry is None:
-        return ()
-    try:
-        module = importlib.import_module(entry[0])
-    except ModuleNotFoundError:
-        return ()
-    return tuple(getattr(module, "EDITABLE_EVENTS", ()))
+    """Events of ``test`` that the analysis lets a tester place by hand (none for a free recording)."""
+    return dispatch.editable_events(test) if test in dispatch.TESTS else ()
 
 
 def recompute(trace: ForceTrace, result: TrialResult, events: dict[str, int]) -> TrialResult:
     """Analyse ``trace`` again as ``result`` was (same test and settings: a drop jump keeps its
-    ``drop_height``, a pull its windows), with ``events`` placed by the tester.
-
-    Raises :class:`NotImplementedError` when this build's analysis cannot take hand-placed events, and the
-    analysis' :class:`ValueError` (naming the event and what is allowed) for a bad placement.
-    """
-    try:
-        dispatch = importlib.import_module("forcelab.analysis.dispatch")
-    except ModuleNotFoundError as exc:
-        raise NotImplementedError("this build's analysis cannot take edited events") from exc
-    if not hasattr(dispatch, "reanalyze"):
-        raise NotImplementedError("this build's analysis cannot take edited events")
-    new: TrialResult = dispatch.reanalyze(trace, result, events)
-    return new
+    ``drop_height``, a pull its windows), with ``events`` placed by the tester; the analysis'
+    :class:`ValueError` (naming the event and what is allowed) for a bad placement."""
+    return dispatch.reanalyze(trace, result, events)
 
 
 # ---------------------------------------------------------------------------------------- archive

@@ -23,8 +23,8 @@ from PySide6 import QtCore
 
 from forcelab.analysis.types import Event, Flag, ForceTrace, Metric, TrialResult
 from forcelab.gui import services
-from forcelab.gui.recorder import Recorder, stored_calibration
-from forcelab.storage.writer import SessionInfo
+from forcelab.gui.recorder import Recorder
+from forcelab.storage.recorder import session_info_from
 
 log = logging.getLogger(__name__)
 
@@ -259,19 +259,11 @@ class LiveSession(QtCore.QObject):
             self.error.emit("no archive folder: the session cannot be saved")
             return None
         engine = self.link.engine
-        started = datetime.now().astimezone()
-        info = SessionInfo(
-            athlete=self.athlete["name"], rate=engine.rate, tests=[self.test],
-            channels=engine.plate_map.channels, plates=self.link.plates,
-            calibration=stored_calibration(engine.calibration),
-            device_model=self.link.description, device_serial=engine.calibration.device_serial,
-            channel_map={p.name: list(p.channels) for p in engine.plate_map.plates},
-            started=started, source="forcelab app",
-        )
-        path = self.archive.new_session_path(info.athlete, [self.test], started)
+        info = session_info_from(engine, athlete=self.athlete["name"], tests=[self.test], source="forcelab app")
+        assert info.started is not None
+        path = self.archive.new_session_path(info.athlete, [self.test], info.started)
         try:
-            self.recorder = Recorder(path, info, engine.columns, engine.ring.total_written,
-                                     on_error=self._error_in.emit)
+            self.recorder = Recorder(path, info, engine, on_error=self._error_in.emit)
         except OSError as exc:
             self.error.emit(f"Cannot create the session file {path}: {exc}")
             return None

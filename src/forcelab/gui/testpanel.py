@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtWidgets
 
+from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.analysis.weighing import weigh
 from forcelab.gui.feed import LiveFeed
 
@@ -227,7 +228,7 @@ class TestPanel(QtWidgets.QGroupBox):
             self.weigh_status.setProperty("steady", "")
         else:
             if outcome.body_weight is not None:
-                self.body_weight.setText(f"{outcome.body_weight:,.0f} N  ({outcome.body_weight / 9.80665:.1f} kg)")
+                self.body_weight.setText(f"{outcome.body_weight:,.0f} N  ({outcome.body_weight / STANDARD_GRAVITY:.1f} kg)")
             self.weigh_status.setText(outcome.message)
             self.weigh_status.setProperty("steady", "true" if outcome.steady else "false")
         self.weigh_status.style().unpolish(self.weigh_status)

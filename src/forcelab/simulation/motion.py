@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from forcelab.devices.calibration import Calibration
 from forcelab.simulation.synthetic import TESTS, G, Timeline, append_trial, asymmetry_truth
 
 #: Supported channel counts and the plates they make.
@@ -39,32 +40,6 @@ NOMINAL_GAIN = 0.002
 
 COUNT_MIN = -(1 << 23)
 COUNT_MAX = (1 << 23) - 1
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Per-channel ``newtons = gain * (counts - offset)``."""
-
-    gains: tuple[float, ...]
-    offsets: tuple[float, ...]
-
-    def __post_init__(self) -> None:
-        if len(self.gains) != len(self.offsets) or not self.gains:
-            raise ValueError(f"calibration needs one gain and one offset per channel, got "
-                             f"{len(self.gains)} gains and {len(self.offsets)} offsets")
-        if not all(math.isfinite(v) for v in (*self.gains, *self.offsets)):
-            raise ValueError("calibration gains and offsets must be finite")
-        if any(g == 0 for g in self.gains):
-            raise ValueError("a calibration gain of zero cannot turn counts into newtons")
-
-    @property
-    def channels(self) -> int:
-        """Number of channels."""
-        return len(self.gains)
-
-    def newtons(self, counts: np.ndarray) -> np.ndarray:
-        """Counts ``(n, channels)`` to newtons."""
-        return (np.asarray(counts, dtype=np.float64) - np.asarray(self.offsets)) * np.asarray(self.gains)
 
 
 def default_calibration(channels: int) -> Calibration:

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-G = 9.80665
+from forcelab.analysis.units import STANDARD_GRAVITY
+
+G = STANDARD_GRAVITY  # m/s², the one value (forcelab.analysis.units)
 PI = math.pi
 
 ForceFn = Callable[[np.ndarray], np.ndarray]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from forcelab.devices.calibration import Calibration
 from forcelab.devices.protocol import DELIMITER, encode_samples, max_samples_per_frame
 
 PROTOCOLS = ("binary", "text")
@@ -94,13 +94,13 @@ class WireEncoder:
     """Encode sample blocks as wire units of ``k`` samples (the last unit of a block may be shorter).
 
     Text lines are ``micros<d>c1<d>...<d>cN`` with delimiter ``d``; the values are raw counts, or, when
-    ``calibration`` (an object with ``gains`` and ``offsets``) is set, newtons with two decimals, as a
+    ``calibration`` is set, newtons with two decimals, as a
     hobby device that applies its own calibration prints them. The caller may replace ``calibration``
     at any time (after a tare); later blocks use the new one.
     """
 
     def __init__(self, protocol: str, channels: int, k: int, *, delimiter: str = ";",
-                 calibration: Any = None) -> None:
+                 calibration: Calibration | None = None) -> None:
         if protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
         if delimiter not in (";", ",", "\t", " "):
@@ -125,7 +125,7 @@ class WireEncoder:
         if self.calibration is None:
             values = np.asarray(counts, dtype=np.int64).astype(str)
         else:
-            newtons = (counts - np.asarray(self.calibration.offsets)) * np.asarray(self.calibration.gains)
+            newtons = self.calibration.apply(counts)
             values = np.char.mod("%.2f", np.round(newtons, 2) + 0.0)  # + 0.0: no "-0.00"
         d = self.delimiter
         lines = [ti + d + d.join(row) for ti, row in zip(t, values, strict=True)]

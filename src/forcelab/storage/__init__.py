@@ -17,7 +17,7 @@ _EXPORTS = {
     "SessionFileError": "forcelab.storage.h5open",
     "SessionWriter": "forcelab.storage.writer",
     "SessionInfo": "forcelab.storage.writer",
-    "Calibration": "forcelab.storage.writer",
+    "Calibration": "forcelab.devices.calibration",
     "ArchiveWriteError": "forcelab.storage.writer",
     "ArchiveIndex": "forcelab.storage.index",
     "archive_dir": "forcelab.storage.archive",

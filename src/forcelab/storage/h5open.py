@@ -73,7 +73,7 @@ def _open_cut_short(p: Path, msg: str) -> h5py.File:
     if int(f.attrs.get("complete", 1)) != 0 or schema.COMMITTED not in f:
         f.close()
         raise SessionFileError(p, f"the file is truncated (it has {size} of its {match.group(1)} bytes)")
-    f.forcelab_real_size = size  # session.valid_rows ignores chunks past it
+    f.forcelab_real_size = size  # session_model.valid_rows ignores chunks past it
     log.warning("%s: the file was cut short (its last write failed); reading what was committed", p)
     return f
 

@@ -17,7 +17,7 @@ import h5py
 import numpy as np
 
 from forcelab.storage.h5tables import attr_num, attr_str
-from forcelab.storage.session import Session, Trial, _parse_time
+from forcelab.storage.session_model import Session, Trial, _parse_time
 
 
 def read_v1(path: Path, f: h5py.File) -> Session:

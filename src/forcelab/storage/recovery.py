@@ -64,11 +64,7 @@ def recover_session(path: str | os.PathLike[str]) -> int | None:
         data = session.stream(last, session.stream_rows)
         left, right = data.get("force_left"), data.get("force_right")
         trace = ForceTrace(rate=session.rate, total=data["force_total"], left=left, right=right)
-        try:
-            ranges = bridge.segments(trace, test)
-        except bridge.AnalysisUnavailable as exc:
-            log.warning("%s: cannot look for the interrupted trial: %s", p, exc)
-            ranges = []
+        ranges = bridge.segments(trace, test)
         number = max((t.number for t in session.trials), default=0)
         for start, stop in ranges:
             number += 1

@@ -27,6 +27,7 @@ import numpy as np
 
 from forcelab import __version__
 from forcelab.analysis.types import TrialResult
+from forcelab.devices.calibration import Calibration
 from forcelab.devices.types import SampleBlock
 from forcelab.storage import journal, liveness, schema
 
@@ -35,32 +36,6 @@ log = logging.getLogger(__name__)
 
 class ArchiveWriteError(OSError):
     """Writing the session failed (disk full, file removed, ...); what was flushed before is kept."""
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Counts to newtons per channel: ``newtons = counts * gain + offset`` (NWB ``conversion``/``offset``)."""
-
-    gain: np.ndarray
-    offset: np.ndarray
-    unit: str = "N"
-
-    def __post_init__(self) -> None:
-        gain = np.asarray(self.gain, dtype=np.float64).reshape(-1)
-        offset = np.asarray(self.offset, dtype=np.float64).reshape(-1)
-        if gain.shape != offset.shape:
-            raise ValueError(f"calibration gain ({gain.size}) and offset ({offset.size}) differ in length")
-        object.__setattr__(self, "gain", gain)
-        object.__setattr__(self, "offset", offset)
-
-    @classmethod
-    def identity(cls, channels: int) -> Calibration:
-        """Gain 1, offset 0: for raw data already in newtons."""
-        return cls(np.ones(channels), np.zeros(channels))
-
-    def apply(self, raw: np.ndarray) -> np.ndarray:
-        """Newtons per channel for raw ``(n, channels)`` data."""
-        return np.asarray(raw, dtype=np.float64) * self.gain + self.offset
 
 
 @dataclass
@@ -73,6 +48,8 @@ class SessionInfo:
     channels: int
     plates: int = 1  # 1: total force only; 2: left and right plate forces as well
     raw_unit: str = "counts"  # "counts" (int32 ADC counts) or "N" (the device or file gave newtons)
+    #: counts to newtons (the one :class:`~forcelab.devices.calibration.Calibration`); stored in the
+    #: archive's ``counts * conversion + offset`` form
     calibration: Calibration | None = None
     tester: str = ""
     device_model: str = ""
@@ -96,9 +73,9 @@ class SessionInfo:
             raise ValueError(f"raw_unit must be 'counts' or 'N', got {self.raw_unit!r}")
         if self.calibration is None:
             self.calibration = Calibration.identity(self.channels)
-        if self.calibration.gain.size != self.channels:
+        if self.calibration.channels != self.channels:
             raise ValueError(
-                f"calibration has {self.calibration.gain.size} channels, the session {self.channels}"
+                f"calibration has {self.calibration.channels} channels, the session {self.channels}"
             )
         if self.started is None:
             self.started = datetime.now(UTC).astimezone()
@@ -156,7 +133,8 @@ class SessionWriter:
             raise ArchiveWriteError(f"{self.path}: cannot create the session file: {exc}") from exc
         cal = info.calibration
         assert cal is not None
-        self._journal({"t": "calibration", "row": 0, "gain": cal.gain.tolist(), "offset": cal.offset.tolist()})
+        gain, offset = cal.to_archive()
+        self._journal({"t": "calibration", "row": 0, "gain": gain.tolist(), "offset": offset.tolist()})
         self.flush()
 
     # ------------------------------------------------------------------ layout
@@ -164,6 +142,7 @@ class SessionWriter:
         f, info = self._file, self.info
         cal = info.calibration
         assert cal is not None and info.started is not None
+        gain, offset = cal.to_archive()
         f.attrs["format"] = schema.FORMAT_NAME
         f.attrs["schema_version"] = schema.SCHEMA_VERSION
         f.attrs["software_version"] = f"forcelab {__version__}"
@@ -192,8 +171,8 @@ class SessionWriter:
         d = s.create_dataset("raw", (0, ch), maxshape=(None, ch), dtype=raw_dtype, chunks=(rows, ch), **comp)
         d.attrs["unit"] = info.raw_unit
         d.attrs["rate"] = float(info.rate)
-        d.attrs["conversion"] = cal.gain
-        d.attrs["offset"] = cal.offset
+        d.attrs["conversion"] = gain
+        d.attrs["offset"] = offset
         d = s.create_dataset("counter", (0,), maxshape=(None,), dtype=np.uint64, chunks=(rows,), **comp)
         d.attrs["unit"] = "samples"
         d = s.create_dataset("device_time", (0,), maxshape=(None,), dtype=np.float64, chunks=(rows,), **comp)
@@ -204,8 +183,8 @@ class SessionWriter:
             d.attrs["rate"] = float(info.rate)
             d.attrs["conversion"] = 1.0
         c = f.create_group(schema.CALIBRATION)
-        c.create_dataset("gain", data=cal.gain).attrs["unit"] = f"{cal.unit}/{info.raw_unit}"
-        c.create_dataset("offset", data=cal.offset).attrs["unit"] = cal.unit
+        c.create_dataset("gain", data=gain).attrs["unit"] = f"N/{info.raw_unit}"
+        c.create_dataset("offset", data=offset).attrs["unit"] = "N"
         f.create_dataset(schema.JOURNAL, (0,), maxshape=(None,), dtype=np.uint8, chunks=(16384,), **comp)
         f.create_dataset(schema.COMMITTED, data=np.zeros(1, dtype=np.uint64)).attrs["unit"] = "samples"
 
@@ -394,17 +373,11 @@ class SessionWriter:
     def set_calibration(self, calibration: Calibration) -> None:
         """A new calibration (after a re-tare) applies from the next sample on."""
         self._check_usable()
-        if calibration.gain.size != self.info.channels:
+        if calibration.channels != self.info.channels:
             raise ValueError("calibration channel count does not match the session")
-        self._journal(
-            {
-                "t": "calibration",
-                "row": self.rows,
-                "gain": calibration.gain.tolist(),
-                "offset": calibration.offset.tolist(),
-                "unit": calibration.unit,
-            }
-        )
+        gain, offset = calibration.to_archive()
+        self._journal({"t": "calibration", "row": self.rows, "gain": gain.tolist(), "offset": offset.tolist(),
+                       "unit": "N"})
 
     # ------------------------------------------------------------------ closing
     def close(self) -> Path:
