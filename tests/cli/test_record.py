@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,23 +14,11 @@ from forcelab.storage.h5open import SessionFileError, open_h5_read
 from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.schema import COMMITTED
 from forcelab.storage.session import open_session
-
-RUNNER = """
-import argparse, sys
-from forcelab.cli import CliError, record
-p = argparse.ArgumentParser(prog="forcelab")
-record.register(p.add_subparsers())
-a = p.parse_args(sys.argv[1:])
-try:
-    sys.exit(a.func(a))
-except CliError as e:
-    sys.stderr.write(f"forcelab: error: {e}\\n"); sys.exit(2)
-"""
+from support.record_cli import record_command
 
 
 def _cmd(archive: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-c", RUNNER, "record", "--simulate", "--athlete", "Sim Athlete", "--test", "cmj",
-            "--archive", str(archive), *extra]
+    return record_command(archive, *extra)
 
 
 def test_record_simulated_session_is_archived_and_indexed(tmp_path: Path) -> None:

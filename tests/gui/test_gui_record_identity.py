@@ -9,7 +9,6 @@ command line is a real ``forcelab record --simulate`` process."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import h5py
@@ -21,19 +20,9 @@ from forcelab.gui.app import build_window
 from forcelab.simulation.motion import default_calibration
 from forcelab.simulation.simulator import FIRMWARE
 from forcelab.storage.session import open_session
+from support.record_cli import record_command
 
 RATE = 1000.0
-RUNNER = """
-import argparse, sys
-from forcelab.cli import CliError, record
-p = argparse.ArgumentParser(prog="forcelab")
-record.register(p.add_subparsers())
-a = p.parse_args(sys.argv[1:])
-try:
-    sys.exit(a.func(a))
-except CliError as e:
-    sys.stderr.write(f"forcelab: error: {e}\\n"); sys.exit(2)
-"""
 
 
 def _record_in_app(qtbot, archive: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
@@ -68,8 +57,7 @@ def _record_in_app(qtbot, archive: Path, monkeypatch: pytest.MonkeyPatch):  # ty
 
 
 def _record_on_command_line(archive: Path) -> Path:
-    cmd = [sys.executable, "-c", RUNNER, "record", "--simulate", "--athlete", "Cli Athlete", "--test", "cmj",
-           "--rate", str(RATE), "--seconds", "2", "--archive", str(archive)]
+    cmd = record_command(archive, "--rate", str(RATE), "--seconds", "2", athlete="Cli Athlete")
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
     assert proc.returncode == 0, proc.stderr
     return Path(next(line for line in proc.stdout.splitlines() if line.startswith("session: ")).split(": ", 1)[1])
