@@ -185,7 +185,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.roster is not None:
             self.roster.athlete_selected.connect(s.select_athlete)
         self.banner.button.clicked.connect(self._banner_action)
-        self.sim_button.clicked.connect(lambda: s.simulate_trial())
+        self.sim_button.clicked.connect(lambda: self.simulate_trial())
 
     def _shortcuts(self) -> None:
         actions = {
@@ -196,7 +196,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "reject": lambda: self.decide(False),
             "next_athlete": self.next_athlete,
             "reset_peak": lambda: self.live.reset_peak(),
-            "simulate_trial": lambda: self.session.simulate_trial(),
+            "simulate_trial": lambda: self.simulate_trial(),
         }
         self.actions_by_name: dict[str, QtGui.QAction] = {}
         for name, fn in actions.items():
@@ -243,6 +243,10 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         self.session.attach(link)
         return True
+
+    def simulate_trial(self, **params: float) -> None:
+        """Ask the simulated athlete to perform the chosen test (only with simulated plates)."""
+        self.session.simulate_trial(**params)
 
     def _banner_action(self) -> None:
         if self.banner.topic == "no_device":
