@@ -36,7 +36,10 @@ from forcelab.analysis.types import ForceTrace
 log = logging.getLogger(__name__)
 
 #: Layout names accepted by :func:`read_force_file` (``"auto"`` detects one of the others).
-LAYOUTS: tuple[str, ...] = ("auto", "csv", "jumpmetrics", "pasco", "wide", "single-column")
+LAYOUTS: tuple[str, ...] = ("auto", "csv", "jumpmetrics", "pasco", "wide", "single-column", "forcedecks", "hawkin",
+                            "amti-bertec", "c3d")
+#: Layouts of commercial systems, read by :mod:`forcelab.storage.vendor_readers` and ``c3d_reader``.
+VENDOR_LAYOUTS: tuple[str, ...] = ("forcedecks", "hawkin", "amti-bertec", "c3d")
 
 #: One-line description of each layout, for ``--help`` and the docs.
 LAYOUT_HELP: Mapping[str, str] = {
@@ -51,6 +54,10 @@ LAYOUT_HELP: Mapping[str, str] = {
     "wide": "several trials side by side, two columns (plate 1, plate 2) per trial, shorter trials padded "
     "with empty cells; choose one with trial",
     "single-column": "one force value in newtons per line, no header",
+    "forcedecks": "VALD ForceDecks raw trace export: Time, Z Left, Z Right (N) [, Combined], metadata lines above",
+    "hawkin": "Hawkin Dynamics force-time export: Time (s), LeftForce, RightForce, CombinedForce (N) at 1 kHz",
+    "amti-bertec": "AMTI NetForce/BioAnalysis or Bertec Acquire text: Fx,Fy,Fz,Mx,My,Mz per plate, rate in the header",
+    "c3d": "C3D motion-capture file (needs forcelab[c3d]): vertical force of the FORCE_PLATFORM plates",
 }
 
 #: Forces below minus this many newtons are reported in the notes (zero-offset noise stays quiet).
@@ -121,15 +128,17 @@ def read_force_file(
     left_column: str | None = None,
     right_column: str | None = None,
     trial: int | None = None,
+    plates: Sequence[int] | None = None,
 ) -> Recording:
-    """Read a force recording from a text file.
+    """Read a force recording from a text file (or a C3D file).
 
     ``rate`` is the sample rate in Hz: required when the file has no time column, checked against the
     time column when it has one (a difference over 1 % is an error that gives both numbers).
     ``layout`` is one of ``LAYOUTS``. ``force_column`` (one total force) or ``left_column`` and
     ``right_column`` (two plates) choose columns by header name (case-insensitive) or by 1-based number;
     by default the usual names are recognised. ``trial`` (1-based) chooses one trial of a ``wide`` file
-    or one run of a PASCO export.
+    or one run of a PASCO export. ``plates`` (1-based plate numbers) chooses one or two plates of a C3D or
+    AMTI/Bertec file that has more.
 
     Raises :class:`ForceFileError` for anything wrong with the file or the options.
     """
@@ -145,6 +154,10 @@ def read_force_file(
     if trial is not None and trial < 1:
         raise ForceFileError(f"trials are numbered from 1, got {trial}")
 
+    if plates is not None and layout not in ("auto", "amti-bertec", "c3d"):
+        raise ForceFileError(f"{path}: --plates chooses plates of C3D or AMTI/Bertec files, not of {layout!r} files")
+    if layout == "c3d" or (layout == "auto" and path.is_file() and _c3d.is_c3d(path)):
+        return _c3d.read_c3d(path, rate=rate, plates=plates)
     text = _read_text(path)
     lines = text.splitlines()
     while lines and not lines[-1].strip():
@@ -152,8 +165,19 @@ def read_force_file(
     if not lines:
         raise ForceFileError(f"{path}: the file is empty")
     if layout == "auto":
-        layout = _detect_layout(path, lines)
+        layout = _vendor.detect(lines) or _detect_layout(path, lines)
         log.debug("%s: detected layout %s", path, layout)
+    if plates is not None and layout != "amti-bertec":
+        raise ForceFileError(f"{path}: --plates chooses plates of C3D or AMTI/Bertec files; this file is {layout!r}")
+    if layout in VENDOR_LAYOUTS:
+        if layout == "amti-bertec":
+            return _vendor.read_amti_bertec(path, lines, rate, force_column=force_column, left_column=left_column,
+                                            right_column=right_column, plates=plates)
+        if force_column is not None or left_column is not None:
+            raise ForceFileError(f"{path}: the {layout} layout fixes its columns; --force-column and "
+                                 "--left-column/--right-column are for plain CSV and AMTI/Bertec files")
+        return _vendor.read_hawkin(path, lines, rate) if layout == "hawkin" else _vendor.read_forcedecks(
+            path, lines, rate)
     if trial is not None and layout not in ("wide", "pasco"):
         raise ForceFileError(
             f"{path}: --trial chooses one of several trials stored side by side (wide or PASCO files); "
@@ -689,3 +713,8 @@ def _read_pasco(
     data = _parse(table, list(roles.values()))
     return _finish(table, "pasco", data, rate, roles, notes,
                    columns={k: f"column {c + 1} ({table.header[c]})" for k, c in roles.items()})
+
+
+# The vendor readers build on this module's table machinery, so they are imported after it is defined.
+from forcelab.storage import c3d_reader as _c3d  # noqa: E402
+from forcelab.storage import vendor_readers as _vendor  # noqa: E402
