@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from forcelab.cli import ARCHIVE_HELP, CliError, out
@@ -26,12 +27,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--rate", type=float, help="sample rate in Hz when the file has no time column")
     p.add_argument("--layout", default="auto", help="file layout (default: detect)")
     p.add_argument("--whole", action="store_true", help="take the whole file as one trial (no segmentation)")
+    p.add_argument("--plates", type=_plate_numbers, metavar="N[,M]",
+                   help="plates to read from a C3D or AMTI/Bertec file with more than two (e.g. 1,2)")
     p.add_argument("--archive", help=ARCHIVE_HELP)
     p.set_defaults(func=run_import)
 
-    p = subparsers.add_parser("export", help="write a session's metrics and per-trial force as CSV")
-    p.add_argument("session", type=Path, help="session file (.h5)")
-    p.add_argument("--csv", required=True, type=Path, metavar="DIR", help="folder to write the CSV files to")
+    p = subparsers.add_parser(
+        "export", help="a session's metrics and force as CSV (SESSION --csv DIR), or every metric of a query "
+        "in long format (--out FILE.csv|FILE.parquet with --athlete, --test, --since, --until)")
+    p.add_argument("session", type=Path, nargs="?", help="session file (.h5), with --csv")
+    p.add_argument("--csv", type=Path, metavar="DIR", help="folder to write the session's CSV files to")
+    p.add_argument("--out", type=Path, metavar="FILE", help="long-format metrics file (.csv or .parquet)")
+    p.add_argument("--athlete", help="only this athlete's sessions")
+    p.add_argument("--test", choices=bridge.TESTS, help="only trials of this test")
+    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only sessions on or after this date")
+    p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="only sessions on or before this date")
+    p.add_argument("--accepted-only", action="store_true", help="only trials the tester accepted")
+    p.add_argument("--archive", help=ARCHIVE_HELP)
     p.set_defaults(func=run_export)
 
     p = subparsers.add_parser("reanalyze", help="recompute a session's metrics from its raw data, keeping the old")
@@ -43,6 +55,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--rebuild", action="store_true", help="forget the index and re-read every session file")
     p.add_argument("--archive", help=ARCHIVE_HELP)
     p.set_defaults(func=run_index)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _plate_numbers(text: str) -> list[int]:
+    try:
+        plates = [int(p) for p in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not plate numbers (e.g. 1,2)") from None
+    if not 1 <= len(plates) <= 2 or min(plates) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give one or two plate numbers from 1, e.g. 1,2")
+    return plates
 
 
 def _archive(args: argparse.Namespace) -> Path:
@@ -61,7 +90,7 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         path = import_file(
             args.file, archive=archive, athlete=args.athlete, test=args.test, rate=args.rate,
-            layout=args.layout, whole=args.whole,
+            layout=args.layout, whole=args.whole, plates=args.plates,
         )
     except (ForceFileError, ValueError, OSError) as exc:
         raise CliError(str(exc)) from exc
@@ -75,15 +104,46 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """``forcelab export SESSION --csv DIR``."""
+    """``forcelab export SESSION --csv DIR`` or ``forcelab export [--athlete ..] --out FILE``."""
     from forcelab.storage.export import export_csv
 
+    if args.session is None:
+        return _export_query(args)
+    if args.csv is None or args.out is not None:
+        raise CliError("export SESSION writes its CSV files with --csv DIR; for a long-format metrics file of a "
+                       "query leave SESSION out and give --out FILE")
     try:
         files = export_csv(args.session, args.csv)
     except (SessionFileError, OSError) as exc:
         raise CliError(str(exc)) from exc
     for f in files:
         out(f)
+    return 0
+
+
+def _export_query(args: argparse.Namespace) -> int:
+    """Every metric of the query in long format to ``--out``."""
+    from forcelab.storage.metrics_export import FORMATS, MetricQuery, query_rows, write_rows
+
+    if args.out is None:
+        raise CliError("give --out FILE.csv or FILE.parquet (or a SESSION file with --csv DIR)")
+    if args.out.suffix.lower() not in FORMATS:
+        raise CliError(f"{args.out}: the export file must end in {' or '.join(FORMATS)}")
+    try:
+        query = MetricQuery(athlete=args.athlete, test=args.test, since=args.since, until=args.until,
+                            accepted_only=args.accepted_only)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    archive = _archive(args)
+    with ArchiveIndex(archive) as index:
+        index.sync()
+        rows = query_rows(index, query)
+    try:
+        write_rows(rows, args.out)
+    except (ValueError, OSError) as exc:
+        raise CliError(str(exc)) from exc
+    sessions = len({r["session"] for r in rows})
+    out(f"{args.out}: {len(rows)} metric values from {sessions} sessions")
     return 0
 
 

@@ -29,7 +29,7 @@ def write_forcedecks(trace: ForceTrace, path: Path) -> Path:
     left, right = _plates(trace)
     data = np.column_stack([_time(trace), left, right, left + right])
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write("Test Type,CMJ\nRecording Date,2026-03-02 09:15:00\nSample Rate,%g\n\n" % trace.rate)
+        fh.write(f"Test Type,CMJ\nRecording Date,2026-03-02 09:15:00\nSample Rate,{trace.rate:g}\n\n")
         fh.write("Time,Z Left,Z Right,Combined\n")
         np.savetxt(fh, data, delimiter=",", fmt=["%.4f", "%.6f", "%.6f", "%.6f"])
     return path
@@ -56,7 +56,7 @@ def write_amti_bertec(trace: ForceTrace, path: Path) -> Path:
         cols += [0.01 * fz, -0.02 * fz, fz, zeros, zeros, zeros]
     names = [f"{c}{p}" for p in (1, 2) for c in ("Fx", "Fy", "Fz", "Mx", "My", "Mz")]
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write("Acquisition: forcelab synthetic\nSample Rate: %g Hz\nPlates: 2\n" % trace.rate)
+        fh.write(f"Acquisition: forcelab synthetic\nSample Rate: {trace.rate:g} Hz\nPlates: 2\n")
         fh.write("\t".join(f"{c} (N)" if c.startswith("F") else f"{c} (N.m)" for c in names) + "\n")
         np.savetxt(fh, np.column_stack(cols), delimiter="\t", fmt="%.6f")
     return path
