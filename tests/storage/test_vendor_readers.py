@@ -147,3 +147,23 @@ def test_named_layout_on_the_wrong_file_says_what_it_expected(tmp_path: Path) ->
     pytest.importorskip("ezc3d")
     with pytest.raises(ForceFileError, match=r"fake\.c3d: not a readable C3D file"):
         read_force_file(not_c3d)
+
+
+def test_forcelab_import_reads_a_c3d_file_into_the_indexed_archive(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from forcelab.cli import main
+    from forcelab.storage.index import ArchiveIndex
+
+    src = _write("c3d", tmp_path)
+    archive = tmp_path / "archive"
+    assert main(["import", str(src), "--athlete", "Mocap Mia", "--test", "cmj", "--whole", "--plates", "2,1",
+                 "--archive", str(archive)]) == 0
+    assert "trial 1: cmj" in capsys.readouterr().out
+    with ArchiveIndex(archive) as index:
+        (row,) = index.sessions("Mocap Mia")
+        (value,) = index.metric_values("Mocap Mia", "peak_force_asymmetry")
+    assert row["tests"] == "cmj" and not row["error"]
+    assert value.side == "right"  # plates swapped: plate 2 (the lighter) is now left
+    with pytest.raises(SystemExit):
+        main(["import", str(src), "--athlete", "X", "--test", "cmj", "--plates", "1,2,3", "--archive", str(archive)])
+    assert "'1,2,3': give one or two plate numbers" in capsys.readouterr().err

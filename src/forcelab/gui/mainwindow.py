@@ -17,6 +17,7 @@ from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.gui import services
 from forcelab.gui.calibration_dialog import CalibrationDialog
 from forcelab.gui.devicestrip import DeviceStrip
+from forcelab.gui.import_action import import_button
 from forcelab.gui.liveplot import LivePlot
 from forcelab.gui.review import ReviewWidget
 from forcelab.gui.roster import RosterPanel
@@ -109,6 +110,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.history_button.setToolTip("The selected athlete's sessions over time: trends, meaningful change")
             self.history_button.clicked.connect(self.open_history)
             lv.addWidget(self.history_button)
+            lv.addWidget(import_button(self))
         lv.addWidget(self.tests)
         self.sim_button = QtWidgets.QPushButton("Simulated athlete: do a trial (J)")
         self.sim_button.setToolTip("The simulated athlete performs the chosen test")
