@@ -87,24 +87,25 @@ def test_c3d_wrong_rate_and_missing_plate_are_named(tmp_path: Path) -> None:
     np.testing.assert_allclose(one.trace.total, TRUTH.trace.right[: one.trace.n], atol=1e-5)
 
 
-def test_hawkin_combined_that_is_not_left_plus_right_names_line_and_column(tmp_path: Path) -> None:
-    path = vendor_files.write_hawkin(TRUTH.trace, tmp_path / "h.csv")
+def _hawkin_with_cell(folder: Path, line: int, column: int, text: str) -> Path:
+    """A Hawkin export of the truth with the cell at (1-based) ``line`` and ``column`` replaced by ``text``."""
+    path = vendor_files.write_hawkin(TRUTH.trace, folder / "h.csv")
     lines = path.read_text().splitlines()
-    cells = lines[101].split(",")
-    cells[3] = "12.5"
-    lines[101] = ",".join(cells)
+    cells = lines[line - 1].split(",")
+    cells[column - 1] = text
+    lines[line - 1] = ",".join(cells)
     path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_hawkin_combined_that_is_not_left_plus_right_names_line_and_column(tmp_path: Path) -> None:
+    path = _hawkin_with_cell(tmp_path, 102, 4, "12.5")
     with pytest.raises(ForceFileError, match=r"h\.csv: line 102, column 4 \('CombinedForce \(N\)'\) is 12\.5 N"):
         read_force_file(path)
 
 
 def test_hawkin_non_number_names_line_and_column(tmp_path: Path) -> None:
-    path = vendor_files.write_hawkin(TRUTH.trace, tmp_path / "h.csv")
-    lines = path.read_text().splitlines()
-    cells = lines[6].split(",")
-    cells[1] = "oops"
-    lines[6] = ",".join(cells)
-    path.write_text("\n".join(lines) + "\n")
+    path = _hawkin_with_cell(tmp_path, 7, 2, "oops")
     with pytest.raises(ForceFileError, match=r"line 7, column 2 \('LeftForce \(N\)'\) is not a number: 'oops'"):
         read_force_file(path)
 
