@@ -168,3 +168,13 @@ def test_forcelab_import_reads_a_c3d_file_into_the_indexed_archive(tmp_path: Pat
     with pytest.raises(SystemExit):
         main(["import", str(src), "--athlete", "X", "--test", "cmj", "--plates", "1,2,3", "--archive", str(archive)])
     assert "'1,2,3': give one or two plate numbers" in capsys.readouterr().err
+
+
+def test_c3d_is_recognised_by_its_header_not_only_its_name(tmp_path: Path) -> None:
+    pytest.importorskip("ezc3d")
+    path = vendor_files.write_c3d(TRUTH.trace, tmp_path / "trial.c3d")
+    renamed = path.rename(tmp_path / "trial.dat")
+    assert read_force_file(renamed).layout == "c3d"
+    text = tmp_path / "fp.txt"
+    text.write_text("FP1\tFP2\n301.3\t312.1\n301.4\t312.0\n")  # 'P' as second byte, like a C3D header key
+    assert read_force_file(text, rate=1000).layout == "csv"

@@ -36,15 +36,20 @@ _NEWTONS = ("n", "newton", "newtons")
 
 
 def is_c3d(path: Path) -> bool:
-    """True for a ``.c3d`` name or a file whose second byte is the C3D header key 0x50."""
+    """True for a ``.c3d`` name, or a file that starts like one: header key 0x50 in byte 2, and the
+    processor type (84 Intel, 85 DEC, 86 MIPS) in byte 4 of the parameter block that byte 1 points to."""
     if path.suffix.lower() == ".c3d":
         return True
     try:
         with open(path, "rb") as fh:
             head = fh.read(2)
+            if len(head) != 2 or head[1] != 0x50 or head[0] < 2:
+                return False
+            fh.seek((head[0] - 1) * 512)
+            block = fh.read(4)
     except OSError:
         return False
-    return len(head) == 2 and head[1] == 0x50 and 1 <= head[0] <= 127
+    return len(block) == 4 and block[3] in (84, 85, 86)
 
 
 def _value(params: dict[str, Any], group: str, name: str, path: Path) -> np.ndarray:
