@@ -75,6 +75,16 @@ def test_c3d_kistler_type_3_sums_four_vertical_channels(tmp_path: Path) -> None:
     assert "fz1+fz2+fz3+fz4" in rec.columns["left"]
 
 
+def test_c3d_type_4_applies_the_calibration_matrix(tmp_path: Path) -> None:
+    pytest.importorskip("ezc3d")
+    path = vendor_files.write_c3d(TRUTH.trace, tmp_path / "type4.c3d", plate_type=4)
+    rec = read_force_file(path)
+    assert TRUTH.trace.left is not None and TRUTH.trace.right is not None
+    np.testing.assert_allclose(rec.trace.left, TRUTH.trace.left[: rec.trace.n], atol=1e-3)
+    np.testing.assert_allclose(rec.trace.right, TRUTH.trace.right[: rec.trace.n], atol=1e-3)
+    assert "CAL_MATRIX row 3" in rec.columns["left"]
+
+
 def test_c3d_wrong_rate_and_missing_plate_are_named(tmp_path: Path) -> None:
     pytest.importorskip("ezc3d")
     path = vendor_files.write_c3d(TRUTH.trace, tmp_path / "two.c3d")

@@ -13,6 +13,9 @@ import numpy as np
 
 from forcelab.analysis.types import ForceTrace
 
+#: Fz cross-talk from the Fx channel (N per V) in the type-4 calibration matrix of :func:`write_c3d`.
+CROSS_TALK = 40.0
+
 
 def _plates(trace: ForceTrace) -> tuple[np.ndarray, np.ndarray]:
     if trace.left is None or trace.right is None:
@@ -63,10 +66,11 @@ def write_amti_bertec(trace: ForceTrace, path: Path) -> Path:
 
 
 def write_c3d(trace: ForceTrace, path: Path, *, marker_rate: float = 100.0, plate_type: int = 2) -> Path:
-    """C3D with two force plates (type 2, or 3 for Kistler-style eight channels) and one dummy marker.
+    """C3D with two force plates and one dummy marker.
 
-    The vertical force is stored negative (plate axes point into the plate, as many labs' files do).
-    Needs ezc3d.
+    ``plate_type`` 2: six channels in N; 3: Kistler-style eight channels (fz1..fz4 a quarter each); 4: six
+    channels in V with a ``CAL_MATRIX`` of 500 N/V on Fz (and a cross-talk term from Fx). The vertical force
+    is stored negative (plate axes point into the plate, as many labs' files do). Needs ezc3d.
     """
     import ezc3d
 
@@ -79,18 +83,23 @@ def write_c3d(trace: ForceTrace, path: Path, *, marker_rate: float = 100.0, plat
     c["parameters"]["POINT"]["LABELS"]["value"] = ["marker"]
     c["data"]["points"] = np.ones((4, 1, frames))
     c["parameters"]["ANALOG"]["RATE"]["value"] = [trace.rate]
-    per = 6 if plate_type == 2 else 8
+    per = 8 if plate_type == 3 else 6
     labels: list[str] = []
     rows: list[np.ndarray] = []
     for p, fz in ((1, left[:n]), (2, right[:n])):
         if plate_type == 2:
             labels += [f"{c}{p}" for c in ("Fx", "Fy", "Fz", "Mx", "My", "Mz")]
             rows += [0.01 * fz, np.zeros(n), -fz, np.zeros(n), np.zeros(n), np.zeros(n)]
+        elif plate_type == 4:
+            labels += [f"{c}{p}" for c in ("Fx", "Fy", "Fz", "Mx", "My", "Mz")]
+            fx_volts = 0.001 * fz
+            rows += [fx_volts, np.zeros(n), (-fz - CROSS_TALK * fx_volts) / 500.0, np.zeros(n), np.zeros(n),
+                     np.zeros(n)]
         else:
             labels += [f"{c}{p}" for c in ("fx12", "fx34", "fy14", "fy23", "fz1", "fz2", "fz3", "fz4")]
             rows += [np.zeros(n)] * 4 + [-0.25 * fz] * 4
     c["parameters"]["ANALOG"]["LABELS"]["value"] = labels
-    c["parameters"]["ANALOG"]["UNITS"]["value"] = ["N"] * len(labels)
+    c["parameters"]["ANALOG"]["UNITS"]["value"] = ["V" if plate_type == 4 else "N"] * len(labels)
     c["data"]["analogs"] = np.asarray(rows)[None, :, :]
     c.add_parameter("FORCE_PLATFORM", "USED", [2])
     c.add_parameter("FORCE_PLATFORM", "TYPE", [plate_type, plate_type])
@@ -98,5 +107,11 @@ def write_c3d(trace: ForceTrace, path: Path, *, marker_rate: float = 100.0, plat
     c.add_parameter("FORCE_PLATFORM", "ZERO", [1, 0])
     c.add_parameter("FORCE_PLATFORM", "CORNERS", np.zeros((3, 4, 2)).tolist())
     c.add_parameter("FORCE_PLATFORM", "ORIGIN", np.zeros((3, 2)).tolist())
+    if plate_type == 4:
+        cal = np.zeros((6, 6, 2))
+        for k in range(2):
+            cal[:, :, k] = np.diag([1000.0, 1000.0, 500.0, 100.0, 100.0, 100.0])
+            cal[2, 0, k] = CROSS_TALK  # Fz picks up Fx: the matrix must be applied, not just its diagonal
+        c.add_parameter("FORCE_PLATFORM", "CAL_MATRIX", cal.tolist())
     c.write(str(path))
     return path
