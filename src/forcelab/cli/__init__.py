@@ -33,6 +33,17 @@ COMMAND_MODULES: tuple[str, ...] = (
 ARCHIVE_HELP = "archive folder (default: $FORCELAB_ARCHIVE, else the user data directory)"
 
 
+def plate_numbers(text: str) -> list[int]:
+    """``--plates 1,2``: one or two 1-based plate numbers (an argparse type)."""
+    try:
+        plates = [int(p) for p in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not plate numbers (e.g. 1,2)") from None
+    if not 1 <= len(plates) <= 2 or min(plates) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give one or two plate numbers from 1, e.g. 1,2")
+    return plates
+
+
 def out(text: object = "") -> None:
     """One line to stdout, flushed (the commands' output; library code logs instead)."""
     sys.stdout.write(f"{text}\n")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from forcelab.analysis.types import ForceTrace
-from forcelab.cli import CliError
+from forcelab.cli import CliError, plate_numbers
 from forcelab.cli.output import AnalysedTrial, FileReport, format_table, report_to_json
 from forcelab.storage.readers import LAYOUT_HELP, LAYOUTS, ForceFileError, Recording, read_force_file
 
@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(or, with --json, one JSON document with every metric, its unit, method, parameters and reference).",
         epilog=f"Layouts: {layouts}.",
     )
-    p.add_argument("file", type=Path, metavar="FILE", help="the recording (text file)")
+    p.add_argument("file", type=Path, metavar="FILE", help="the recording (text file, or C3D)")
     p.add_argument("--test", choices=TESTS, default="auto",
                    help="test type: countermovement jump, squat jump, drop jump, isometric pull, or auto "
                    "(detect from the trace; default)")
@@ -52,6 +52,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--right-column", metavar="NAME|N", help="column of the right plate's vertical force")
     p.add_argument("--trial", type=int, metavar="N",
                    help="which trial of a file holding several trials side by side (wide or PASCO exports)")
+    p.add_argument("--plates", type=plate_numbers, metavar="N[,M]",
+                   help="plates to read from a C3D or AMTI/Bertec file with more than two (e.g. 1,2)")
     p.add_argument("--filter", type=float, metavar="HZ", dest="filter_hz",
                    help="low-pass filter the force at HZ before analysis (off by default)")
     p.add_argument("--drop-height", type=float, metavar="M",
@@ -71,6 +73,7 @@ def read(args: argparse.Namespace) -> Recording:
             left_column=args.left_column,
             right_column=args.right_column,
             trial=args.trial,
+            plates=args.plates,
         )
     except ForceFileError as exc:
         raise CliError(str(exc)) from None

@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from forcelab.cli import ARCHIVE_HELP, CliError, out
+from forcelab.cli import ARCHIVE_HELP, CliError, out, plate_numbers
 from forcelab.storage import bridge
 from forcelab.storage.archive import archive_dir
 from forcelab.storage.h5open import SessionFileError
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--rate", type=float, help="sample rate in Hz when the file has no time column")
     p.add_argument("--layout", default="auto", help="file layout (default: detect)")
     p.add_argument("--whole", action="store_true", help="take the whole file as one trial (no segmentation)")
-    p.add_argument("--plates", type=_plate_numbers, metavar="N[,M]",
+    p.add_argument("--plates", type=plate_numbers, metavar="N[,M]",
                    help="plates to read from a C3D or AMTI/Bertec file with more than two (e.g. 1,2)")
     p.add_argument("--archive", help=ARCHIVE_HELP)
     p.set_defaults(func=run_import)
@@ -62,16 +62,6 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _plate_numbers(text: str) -> list[int]:
-    try:
-        plates = [int(p) for p in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not plate numbers (e.g. 1,2)") from None
-    if not 1 <= len(plates) <= 2 or min(plates) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give one or two plate numbers from 1, e.g. 1,2")
-    return plates
 
 
 def _archive(args: argparse.Namespace) -> Path:
