@@ -40,7 +40,6 @@ def ask_and_import(window: MainWindow) -> Path | None:
 def import_recording(window: MainWindow, source: Path) -> Path | None:
     """Import ``source`` for the roster's athlete and the panel's test; the new session path, or ``None``
     (the reason shown in the status bar)."""
-    from forcelab.storage.bridge import AnalysisUnavailable
     from forcelab.storage.importer import import_file
     from forcelab.storage.readers import ForceFileError
     from forcelab.storage.session import open_session
@@ -57,7 +56,7 @@ def import_recording(window: MainWindow, source: Path) -> Path | None:
     try:
         path = import_file(source, archive=archive.path, athlete=athlete, test=test)
         session = open_session(path, load_analysis=True)
-    except (ForceFileError, ValueError, OSError, AnalysisUnavailable) as exc:
+    except (ForceFileError, ValueError, OSError) as exc:
         window.show_error(f"Import failed: {exc}")
         return None
     archive.index.add_session(session)
