@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6 import QtWidgets
 
-if TYPE_CHECKING:
-    from forcelab.gui.mainwindow import MainWindow
+# The window is the MainWindow (its session's archive, roster, test panel, show_error); typed Any because
+# importing mainwindow here would make the two modules import each other.
+MainWindow = Any
 
 log = logging.getLogger(__name__)
 
