@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,8 @@ from forcelab.analysis.jump_prep import (
 )
 from forcelab.analysis.jump_takeoff import add_weighing
 from forcelab.analysis.kinematics import Kinematics, integrate
-from forcelab.analysis.params import keyword_defaults, num
+from forcelab.analysis.params import num
+from forcelab.analysis.settings import DJSettings
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 from forcelab.analysis.weighing import Weighing
 
@@ -53,42 +55,19 @@ EDITABLE_EVENTS = ("contact", "takeoff", "landing", "weighing_start")
 
 def analyze_dj(
     trace: ForceTrace,
+    settings: DJSettings | None = None,
     *,
     drop_height: float | None = None,
-    weighing_method: str = "steadiest",
-    weighing_window: float = 1.0,
-    weighing_start: float = 0.0,
-    min_body_weight: float = 200.0,
-    max_weighing_sd: float = 10.0,
-    flight_threshold_method: str = "noise",
-    flight_fixed_threshold: float = 20.0,
-    flight_k: float = 5.0,
-    flight_floor: float = 10.0,
-    flight_coarse_fraction: float = 0.1,
-    min_flight_time: float = 0.05,
-    contact_persistence: float = 0.01,
-    landing_persistence: float = 0.01,
-    min_plausible_flight_time: float = 0.1,
-    max_plausible_flight_time: float = 1.2,
-    integration_rule: str = "trapezoid",
-    g: float = 9.80665,
-    max_height_difference: float = 0.05,
-    impact_fraction: float = 0.2,
-    landing_window: float = 0.5,
-    landing_velocity_tolerance: float = 0.05,
-    stabilisation_band: float = 0.05,
-    stabilisation_hold: float = 1.0,
-    asymmetry_formula: str = "percent_difference",
-    limb_peak: str = "own",
-    filter_cutoff: float | None = None,
-    filter_order: int = 4,
     body_weight: float | None = None,
     body_weight_sd: float | None = None,
     events: Mapping[str, int] | None = None,
+    **overrides: Any,
 ) -> TrialResult:
     """Analyse one drop jump in ``trace`` (air, contact, flight, landing, quiet stance).
 
-    ``drop_height`` (m, optional) is the box height. Raises ``ValueError`` only for structurally invalid
+    ``drop_height`` (m, optional) is the box height. ``settings`` (default
+    :class:`~forcelab.analysis.settings.DJSettings()`) and ``overrides`` (settings by archive key, on top of
+    ``settings``) as for :func:`forcelab.analysis.cmj.analyze_cmj`. Raises ``ValueError`` only for structurally invalid
     input (empty trace, NaN samples, negative drop height). ``events`` places events by hand (names in
     :data:`EDITABLE_EVENTS`, sample indices): each replaces the detected one (method ``"edited"``),
     everything after it is computed again, ``params["edited_events"]`` lists them and the flag
@@ -97,11 +76,14 @@ def analyze_dj(
     landing (which is still done and shown; flag ``body_weight_given``); plate shares then follow the
     plates' ratio over that window (or the stance after the landing). Non-finite or <= 0 is a ``ValueError``.
     """
-    params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k not in ("trace", "events")}
+    s = (settings or DJSettings()).replace(**overrides)
+    params: dict[str, ParamValue] = {"drop_height": drop_height, **s.params(), "body_weight": body_weight,
+                                     "body_weight_sd": body_weight_sd}
+    g, integration_rule = s.integration.g, s.integration.integration_rule
     given_bw, given_sd = check_given(params)
     if drop_height is not None and not (math.isfinite(drop_height) and drop_height >= 0):
         raise ValueError(f"drop_height must be a non-negative number of metres, got {drop_height!r}")
-    prep = check_and_filter(trace, filter_cutoff, filter_order)
+    prep = check_and_filter(trace, s.filter.filter_cutoff, s.filter.filter_order)
     F, rate = prep.total, prep.rate
     res = TrialResult("dj", trace.rate, params=params)
     edits = check_edits(events, EDITABLE_EVENTS, n=F.size, rate=rate, test="drop jump",
@@ -120,7 +102,7 @@ def analyze_dj(
         w, limbs = weigh_trial(prep, params, landing.index, F.size)
     else:
         w, limbs = weigh_trial(prep, params, 0, 0)
-        w = Weighing(None, None, None, None, weighing_method,
+        w = Weighing(None, None, None, None, s.weighing.weighing_method,
                      reason=why_on or f"no quiet stance after the landing: {landing.reason}")
     book = MetricBook(res, params, limbs)
     if given_bw is None:
@@ -197,7 +179,7 @@ def analyze_dj(
     res.add_event(zero)
     for phase, a, b in (("braking", contact, zero), ("propulsive", zero, takeoff)):
         add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=integration_rule, start=a, end=b, kin=kin)
-    _contact_metrics(book, F, rate, bwv, contact, takeoff, zero, kin, kwhy, impact_fraction, integration_rule)
+    _contact_metrics(book, F, rate, bwv, contact, takeoff, zero, kin, kwhy, s.impact_fraction, integration_rule)
     finish_jump(book, F, bwv, rate, takeoff, landing, ft, params)
     mark_result(res, edits)
     return res
@@ -292,5 +274,5 @@ def _contact_metrics(book: MetricBook, F: np.ndarray, rate: float, bw: float, co
              description="Braking net impulse over propulsive net impulse.")
 
 
-#: The defaults of :func:`analyze_dj`'s settings, read from its signature (``drop_height`` is an input).
-DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_dj, exclude=INPUTS)
+#: The defaults of :func:`analyze_dj`'s settings, by archive key (``drop_height`` is an input).
+DEFAULTS: dict[str, ParamValue] = DJSettings.defaults()

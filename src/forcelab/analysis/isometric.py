@@ -52,6 +52,8 @@ BASELINES = ("steadiest", "first")
 
 #: Events that a tester may place by hand (``events=``): the baseline window's start, onset, release.
 EDITABLE_EVENTS = ("baseline_start", "onset", "release")
+#: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
+INPUTS = ("events",)
 
 
 # Metric names reported as not found when the pull itself cannot be analysed.
@@ -510,4 +512,4 @@ def _per_limb(res: TrialResult, left: np.ndarray, right: np.ndarray, *, b0: int,
 
 #: Default parameters of :func:`analyze_isometric` (seconds, standard deviations, newtons), read from its
 #: signature (``events`` are an input, not a setting).
-DEFAULTS: dict[str, Any] = keyword_defaults(analyze_isometric, exclude=("events",))
+DEFAULTS: dict[str, Any] = keyword_defaults(analyze_isometric, exclude=INPUTS)

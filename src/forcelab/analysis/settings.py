@@ -1,0 +1,263 @@
+"""The settings of the jump analyses as small frozen types, shared by the countermovement, squat and drop jump.
+
+Each family of settings is one frozen dataclass (weighing, onset, flight detection, take-off, flight checks,
+integration, landing, per-limb values, filter). A test's settings (:class:`CMJSettings`, :class:`SJSettings`,
+:class:`DJSettings`) compose the families it uses, plus the few settings only that test has. These types are
+the one place a setting's default is written.
+
+The archive stores the settings flat, one key per setting, as it always has: a field's name *is* its key in
+``params`` (``WeighingSettings.weighing_window`` is ``params["weighing_window"]``), so :meth:`params` and
+:meth:`replace` need no table of names, and the key order is the order of the fields. Call style::
+
+    analyze_cmj(trace)                                        # the defaults
+    analyze_cmj(trace, CMJSettings(onset=OnsetSettings(onset_k=3.0)))
+    analyze_cmj(trace, onset_k=3.0, filter_cutoff=50.0)       # flat overrides, as stored in the archive
+    analyze_cmj(trace, settings, onset_k=3.0)                 # both: the overrides win
+
+Definitions of every setting: docs/methods-jumps.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+from forcelab.analysis.types import ParamValue
+
+STANDARD_GRAVITY = 9.80665
+
+S = TypeVar("S", bound="TestSettings")
+
+
+@dataclass(frozen=True)
+class WeighingSettings:
+    """Weighing (Owen et al. 2014): which window of quiet stance gives the body weight and its SD.
+
+    ``weighing_region`` ("before" the jump, or "after" the landing) and ``weighing_search_span`` (s, the
+    stance just before the jump) are taken by the squat jump, resp. the countermovement and squat jump."""
+
+    weighing_method: str = "steadiest"
+    weighing_region: str = "before"
+    weighing_window: float = 1.0
+    weighing_start: float = 0.0
+    weighing_search_span: float | None = None
+    min_body_weight: float = 200.0
+    max_weighing_sd: float = 10.0
+
+
+@dataclass(frozen=True)
+class OnsetSettings:
+    """Movement onset: force leaves BW ± max(k·SD, floor) for ``onset_persistence`` s."""
+
+    onset_k: float = 5.0
+    onset_min_threshold: float = 10.0
+    onset_persistence: float = 0.030
+    onset_direction: str = "both"
+    onset_step_back: float = 0.0
+    onset_search: str = "forward"
+    onset_quiet_time: float = 0.1
+
+
+@dataclass(frozen=True)
+class FlightSettings:
+    """Flight detection (the parameters of :func:`forcelab.analysis.events.detect_flight`) and the plausible
+    range of flight time (a quality gate).
+
+    ``flight_abs`` and ``takeoff_persistence`` are taken by the jumps from a stance (countermovement, squat
+    jump), ``contact_persistence`` (how long force must stay above the threshold to be the first contact)
+    by the drop jump."""
+
+    flight_threshold_method: str = "noise"
+    flight_fixed_threshold: float = 20.0
+    flight_k: float = 5.0
+    flight_floor: float = 10.0
+    flight_coarse_fraction: float = 0.1
+    min_flight_time: float = 0.1
+    flight_abs: bool = False
+    takeoff_persistence: float = 0.0
+    contact_persistence: float = 0.01
+    landing_persistence: float = 0.01
+    min_plausible_flight_time: float = 0.1
+    max_plausible_flight_time: float = 1.2
+
+
+@dataclass(frozen=True)
+class IntegrationSettings:
+    """Impulse–momentum integration: the rule and the acceleration of gravity (m/s²)."""
+
+    integration_rule: str = "trapezoid"
+    g: float = STANDARD_GRAVITY
+
+
+@dataclass(frozen=True)
+class LandingSettings:
+    """Landing phase and stabilisation (see :mod:`forcelab.analysis.jump_landing`)."""
+
+    landing_window: float = 0.5
+    landing_velocity_tolerance: float = 0.05
+    stabilisation_band: float = 0.05
+    stabilisation_hold: float = 1.0
+
+
+@dataclass(frozen=True)
+class LimbSettings:
+    """Per-limb values with two plates: the asymmetry formula and how a limb's peak is taken."""
+
+    asymmetry_formula: str = "percent_difference"
+    limb_peak: str = "own"
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """Optional zero-lag Butterworth low-pass (:func:`forcelab.analysis.filters.lowpass`); off by default."""
+
+    filter_cutoff: float | None = None
+    filter_order: int = 4
+
+
+def _is_family(value: object) -> bool:
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
+
+
+@dataclass(frozen=True)
+class TestSettings:
+    """A test's settings: families (dataclass fields) and single settings, flattened to ``params`` keys.
+
+    ``NOT_TAKEN`` names family fields this test does not use: they are not in :meth:`params` (so not in the
+    archive), :meth:`replace` rejects them, and setting one away from its default is a ``ValueError``."""
+
+    __test__: ClassVar[bool] = False  # not a pytest test class
+    NOT_TAKEN: ClassVar[frozenset[str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if not _is_family(value):
+                continue
+            blank = type(value)()
+            for g in dataclasses.fields(value):
+                if g.name in self.NOT_TAKEN and getattr(value, g.name) != getattr(blank, g.name):
+                    raise ValueError(f"{type(self).__name__} does not take {g.name} "
+                                     f"(got {getattr(value, g.name)!r})")
+
+    def params(self) -> dict[str, ParamValue]:
+        """Every setting by its archive key, in field order (what ``TrialResult.params`` stores)."""
+        return dict(self._items())
+
+    def _items(self) -> Iterator[tuple[str, Any]]:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if _is_family(value):
+                for g in dataclasses.fields(value):
+                    if g.name not in self.NOT_TAKEN:
+                        yield g.name, getattr(value, g.name)
+            else:
+                yield f.name, value
+
+    def _owner(self) -> dict[str, str | None]:
+        """Each archive key -> the family field holding it (``None``: a single setting of this test)."""
+        out: dict[str, str | None] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if _is_family(value):
+                out.update((g.name, f.name) for g in dataclasses.fields(value) if g.name not in self.NOT_TAKEN)
+            else:
+                out[f.name] = None
+        return out
+
+    def replace(self: S, **overrides: Any) -> S:
+        """A copy with settings replaced by archive key (``onset_k=3.0``); an unknown key is a ``ValueError``
+        naming it and the valid ones."""
+        if not overrides:
+            return self
+        owner = self._owner()
+        unknown = sorted(set(overrides) - set(owner))
+        if unknown:
+            raise ValueError(f"unknown setting(s) {', '.join(unknown)} for {type(self).__name__}; "
+                             f"valid: {', '.join(sorted(owner))}")
+        top: dict[str, Any] = {}
+        families: dict[str, dict[str, Any]] = {}
+        for key, value in overrides.items():
+            fam = owner[key]
+            if fam is None:
+                top[key] = value
+            else:
+                families.setdefault(fam, {})[key] = value
+        for fam, values in families.items():
+            top[fam] = dataclasses.replace(getattr(self, fam), **values)
+        return dataclasses.replace(self, **top)
+
+    @classmethod
+    def defaults(cls) -> dict[str, ParamValue]:
+        """The default of every setting, by archive key."""
+        return cls().params()
+
+    @classmethod
+    def from_params(cls: type[S], params: Mapping[str, Any]) -> S:
+        """The settings stored in ``params`` (keys this test does not take, e.g. ``edited_events``, are
+        ignored; settings missing from ``params`` keep their defaults)."""
+        default = cls()
+        keys = default._owner()
+        return default.replace(**{k: v for k, v in params.items() if k in keys})
+
+
+def _dj_flight() -> FlightSettings:
+    """A drop jump's rebound flight may be short: 50 ms counts as a flight."""
+    return FlightSettings(min_flight_time=0.05)
+
+
+@dataclass(frozen=True)
+class CMJSettings(TestSettings):
+    """Settings of :func:`forcelab.analysis.cmj.analyze_cmj`; ``braking_start`` is ``"min_velocity"``
+    (McMahon 2018) or ``"min_force"``."""
+
+    NOT_TAKEN: ClassVar[frozenset[str]] = frozenset({"weighing_region", "contact_persistence"})
+
+    weighing: WeighingSettings = field(default_factory=WeighingSettings)
+    onset: OnsetSettings = field(default_factory=OnsetSettings)
+    flight: FlightSettings = field(default_factory=FlightSettings)
+    integration: IntegrationSettings = field(default_factory=IntegrationSettings)
+    braking_start: str = "min_velocity"
+    max_height_difference: float = 0.05
+    landing: LandingSettings = field(default_factory=LandingSettings)
+    limbs: LimbSettings = field(default_factory=LimbSettings)
+    filter: FilterSettings = field(default_factory=FilterSettings)
+
+
+@dataclass(frozen=True)
+class SJSettings(TestSettings):
+    """Settings of :func:`forcelab.analysis.sj.analyze_sj`. ``countermovement_threshold`` (N, default: the
+    onset threshold) and ``countermovement_persistence`` (s) define the dip that flags a countermovement."""
+
+    NOT_TAKEN: ClassVar[frozenset[str]] = frozenset({"contact_persistence"})
+
+    weighing: WeighingSettings = field(default_factory=WeighingSettings)
+    onset: OnsetSettings = field(default_factory=OnsetSettings)
+    countermovement_threshold: float | None = None
+    countermovement_persistence: float = 0.030
+    flight: FlightSettings = field(default_factory=FlightSettings)
+    integration: IntegrationSettings = field(default_factory=IntegrationSettings)
+    max_height_difference: float = 0.05
+    landing: LandingSettings = field(default_factory=LandingSettings)
+    limbs: LimbSettings = field(default_factory=LimbSettings)
+    filter: FilterSettings = field(default_factory=FilterSettings)
+
+
+@dataclass(frozen=True)
+class DJSettings(TestSettings):
+    """Settings of :func:`forcelab.analysis.dj.analyze_dj`. ``impact_fraction`` is the first share of the
+    contact in which the impact peak is looked for."""
+
+    NOT_TAKEN: ClassVar[frozenset[str]] = frozenset(
+        {"weighing_region", "weighing_search_span", "flight_abs", "takeoff_persistence"})
+
+    weighing: WeighingSettings = field(default_factory=WeighingSettings)
+    flight: FlightSettings = field(default_factory=_dj_flight)
+    integration: IntegrationSettings = field(default_factory=IntegrationSettings)
+    max_height_difference: float = 0.05
+    impact_fraction: float = 0.2
+    landing: LandingSettings = field(default_factory=LandingSettings)
+    limbs: LimbSettings = field(default_factory=LimbSettings)
+    filter: FilterSettings = field(default_factory=FilterSettings)
