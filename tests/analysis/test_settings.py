@@ -106,3 +106,23 @@ def test_settings_come_back_from_stored_params(test: str, mod: Any, cls: type[Te
     assert cls.from_params(r.to_dict()["params"]) == used
     again = analyze(_trace(test), test, **settings_of(r))
     assert _values(again) == _values(r)
+
+
+def test_isometric_settings_store_as_before_and_read_back() -> None:
+    from forcelab.analysis.isometric import DEFAULTS, analyze_isometric
+    from forcelab.analysis.settings import IsometricSettings
+
+    trace = synthetic.isometric_pull(peak_force=2500.0, noise_sd=1.0, seed=4).trace
+    r = analyze_isometric(trace, onset_sd=3, windows=(0.05, 0.1))
+    assert r.params["onset_sd"] == 3.0 and isinstance(r.params["onset_sd"], float)
+    assert r.params["windows"] == "0.05,0.1"  # text in the archive, as always
+    assert list(r.params)[:len(DEFAULTS)] == list(DEFAULTS)
+    back = IsometricSettings.from_params(r.params)
+    assert back.windows == (0.05, 0.1) and back == IsometricSettings(onset_sd=3.0, windows=(0.05, 0.1))
+    typed = analyze_isometric(trace, back)
+    assert _values(typed) == _values(r) and typed.params == r.params
+    assert "net_impulse_0_100ms" in r.metrics and "net_impulse_0_250ms" not in r.metrics
+    with pytest.raises(ValueError, match="baseline must be one of"):
+        analyze_isometric(trace, baseline="last")
+    with pytest.raises(ValueError, match="windows"):
+        IsometricSettings(windows=(0.05, -0.1))

@@ -1,4 +1,4 @@
-"""The settings of the jump analyses as small frozen types, shared by the countermovement, squat and drop jump.
+"""The settings of the analyses as small frozen types, shared by the countermovement, squat and drop jump.
 
 Each family of settings is one frozen dataclass (weighing, onset, flight detection, take-off, flight checks,
 integration, landing, per-limb values, filter). A test's settings (:class:`CMJSettings`, :class:`SJSettings`,
@@ -14,19 +14,20 @@ The archive stores the settings flat, one key per setting, as it always has: a f
     analyze_cmj(trace, onset_k=3.0, filter_cutoff=50.0)       # flat overrides, as stored in the archive
     analyze_cmj(trace, settings, onset_k=3.0)                 # both: the overrides win
 
-Definitions of every setting: docs/methods-jumps.md.
+The isometric pull's settings (:class:`IsometricSettings`) follow the same rules and share the filter family.
+Definitions of every setting: docs/methods-jumps.md, docs/methods-isometric.md.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
+from forcelab.analysis.kinematics import G
 from forcelab.analysis.types import ParamValue
-
-STANDARD_GRAVITY = 9.80665
 
 S = TypeVar("S", bound="TestSettings")
 
@@ -88,7 +89,7 @@ class IntegrationSettings:
     """Impulse–momentum integration: the rule and the acceleration of gravity (m/s²)."""
 
     integration_rule: str = "trapezoid"
-    g: float = STANDARD_GRAVITY
+    g: float = G
 
 
 @dataclass(frozen=True)
@@ -190,9 +191,9 @@ class TestSettings:
         return dataclasses.replace(self, **top)
 
     @classmethod
-    def defaults(cls) -> dict[str, ParamValue]:
-        """The default of every setting, by archive key."""
-        return cls().params()
+    def defaults(cls) -> dict[str, Any]:
+        """The default of every setting, by archive key (as given: a sequence stays a sequence)."""
+        return dict(cls()._items())
 
     @classmethod
     def from_params(cls: type[S], params: Mapping[str, Any]) -> S:
@@ -261,3 +262,72 @@ class DJSettings(TestSettings):
     landing: LandingSettings = field(default_factory=LandingSettings)
     limbs: LimbSettings = field(default_factory=LimbSettings)
     filter: FilterSettings = field(default_factory=FilterSettings)
+
+
+BASELINES = ("steadiest", "first")
+#: Isometric settings stored as floats whatever number type they were given as (as the archive always has).
+_ISOMETRIC_FLOATS = ("baseline_window", "baseline_search", "onset_sd", "onset_persistence", "peak_rfd_window",
+                     "pretension_threshold", "unsteady_sd", "max_onset_lead", "min_pull_force", "g")
+
+
+def _seconds(windows: object) -> tuple[float, ...]:
+    """Time windows as a tuple of floats; a stored ``"0.05,0.1"`` is read back as numbers."""
+    if isinstance(windows, str):
+        return tuple(float(v) for v in windows.split(",") if v)
+    if not isinstance(windows, tuple | list):
+        raise ValueError(f"windows must be a sequence of times in seconds, got {windows!r}")
+    return tuple(float(w) for w in windows)
+
+
+def _positive(name: str, v: float) -> None:
+    if not (math.isfinite(v) and v > 0):
+        raise ValueError(f"{name} must be a positive number, got {v!r}")
+
+
+@dataclass(frozen=True)
+class IsometricSettings(TestSettings):
+    """Settings of :func:`forcelab.analysis.isometric.analyze_isometric` (docs/methods-isometric.md).
+
+    ``baseline_window`` (s) and ``baseline`` (``"steadiest"`` | ``"first"``) choose the baseline, searched in
+    the last ``baseline_search`` s before the rise; ``onset_sd`` is k in ``baseline + k * SD``;
+    ``onset_persistence`` (s) bridges shorter dips below the threshold; ``peak_rfd_window`` (s) is the sliding
+    window of peak RFD; ``windows`` (s) the times after onset for force, RFD and impulse;
+    ``pretension_threshold`` (N), ``unsteady_sd`` (N) and ``max_onset_lead`` (s) are the quality gates;
+    ``min_pull_force`` (N) the least rise over the baseline that is a pull; ``body_mass`` (kg, optional) scales
+    the relative forces (else baseline / ``g``). Invalid values are a ``ValueError`` naming the setting."""
+
+    baseline_window: float = 1.0
+    baseline: str = "steadiest"
+    baseline_search: float = 3.0
+    onset_sd: float = 5.0
+    onset_persistence: float = 0.010
+    peak_rfd_window: float = 0.020
+    windows: tuple[float, ...] = (0.05, 0.10, 0.15, 0.20, 0.25)
+    pretension_threshold: float = 50.0
+    unsteady_sd: float = 25.0
+    max_onset_lead: float = 1.0
+    min_pull_force: float = 50.0
+    body_mass: float | None = None
+    g: float = G
+    filter: FilterSettings = field(default_factory=FilterSettings)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "windows", _seconds(self.windows))
+        super().__post_init__()
+        if self.baseline not in BASELINES:
+            raise ValueError(f"baseline must be one of {', '.join(BASELINES)}; got {self.baseline!r}")
+        for name in ("baseline_window", "onset_sd", "peak_rfd_window", "g"):
+            _positive(name, getattr(self, name))
+        if not (math.isfinite(self.onset_persistence) and self.onset_persistence >= 0):
+            raise ValueError(f"onset_persistence must be zero or positive seconds, got {self.onset_persistence!r}")
+        if not self.windows or any(not (math.isfinite(w) and w > 0) for w in self.windows):
+            raise ValueError(f"windows must be positive times in seconds, got {self.windows!r}")
+        if self.body_mass is not None and not (math.isfinite(self.body_mass) and self.body_mass > 0):
+            raise ValueError(f"body_mass must be a positive number of kilograms, got {self.body_mass!r}")
+
+    def params(self) -> dict[str, ParamValue]:
+        """As stored: the numeric settings as floats, ``windows`` as text (``"0.05,0.1,..."``)."""
+        p = super().params()
+        p.update({k: float(getattr(self, k)) for k in _ISOMETRIC_FLOATS})
+        p.update(windows=",".join(f"{w:g}" for w in self.windows), filter_order=int(self.filter.filter_order))
+        return p
