@@ -32,6 +32,7 @@ from forcelab.analysis.jump_metrics import (
     why_missing,
 )
 from forcelab.analysis.jump_prep import (
+    Prepared,
     add_given_weighing,
     check_and_filter,
     check_given,
@@ -42,7 +43,7 @@ from forcelab.analysis.jump_prep import (
 from forcelab.analysis.jump_takeoff import add_weighing
 from forcelab.analysis.kinematics import Kinematics, integrate
 from forcelab.analysis.params import num
-from forcelab.analysis.settings import DJSettings
+from forcelab.analysis.settings import DJSettings, IntegrationSettings
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 from forcelab.analysis.weighing import Weighing
 
@@ -67,7 +68,9 @@ def analyze_dj(
 
     ``drop_height`` (m, optional) is the box height. ``settings`` (default
     :class:`~forcelab.analysis.settings.DJSettings()`) and ``overrides`` (settings by archive key, on top of
-    ``settings``) as for :func:`forcelab.analysis.cmj.analyze_cmj`. Raises ``ValueError`` only for structurally invalid
+    ``settings``) as for :func:`forcelab.analysis.cmj.analyze_cmj`. The stages: events (contact, take-off, landing) ->
+    weighing after the landing -> timing (contact and flight time, RSI) -> kinematics over the contact ->
+    phases -> contact metrics -> landing metrics and flight checks. Raises ``ValueError`` only for structurally invalid
     input (empty trace, NaN samples, negative drop height). ``events`` places events by hand (names in
     :data:`EDITABLE_EVENTS`, sample indices): each replaces the detected one (method ``"edited"``),
     everything after it is computed again, ``params["edited_events"]`` lists them and the flag
@@ -79,15 +82,36 @@ def analyze_dj(
     s = (settings or DJSettings()).replace(**overrides)
     params: dict[str, ParamValue] = {"drop_height": drop_height, **s.params(), "body_weight": body_weight,
                                      "body_weight_sd": body_weight_sd}
-    g, integration_rule = s.integration.g, s.integration.integration_rule
     given_bw, given_sd = check_given(params)
     if drop_height is not None and not (math.isfinite(drop_height) and drop_height >= 0):
         raise ValueError(f"drop_height must be a non-negative number of metres, got {drop_height!r}")
     prep = check_and_filter(trace, s.filter.filter_cutoff, s.filter.filter_order)
-    F, rate = prep.total, prep.rate
+    F, rate, rule = prep.total, prep.rate, s.integration.integration_rule
     res = TrialResult("dj", trace.rate, params=params)
     edits = check_edits(events, EDITABLE_EVENTS, n=F.size, rate=rate, test="drop jump",
                         weighing_samples=window_samples(params, rate))
+    contact, takeoff, landing, why_on = _events_with_edits(F, rate, params, edits)
+    book, w, bw = _weigh_after_landing(prep, res, params, s, landing, edits, why_on, given_bw, given_sd)
+    bwv = bw if bw is not None else float("nan")
+    for ev in (contact, takeoff, landing):
+        res.add_event(ev)
+    if (contact.found and takeoff.found and not landing.found):
+        res.flag("no_landing", f"no landing in the trace: {landing.reason}")
+    ct, ft, cwhy, fwhy = _timing(book, contact, takeoff, landing, s.integration.g)
+    kin, kwhy = _kinematics(book, F, w, bw, contact, takeoff, ct, ft, cwhy, fwhy, drop_height, s.integration)
+    zero = _propulsion_start(kin, kwhy, contact, rate)
+    res.add_event(zero)
+    for phase, a, b in (("braking", contact, zero), ("propulsive", zero, takeoff)):
+        add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=rule, start=a, end=b, kin=kin)
+    _contact_metrics(book, F, rate, bwv, contact, takeoff, zero, kin, kwhy, s.impact_fraction, rule)
+    finish_jump(book, F, bwv, rate, takeoff, landing, ft, params)
+    mark_result(res, edits)
+    return res
+
+
+def _events_with_edits(F: np.ndarray, rate: float, params: dict[str, ParamValue],
+                       edits: Mapping[str, int]) -> tuple[Event, Event, Event, str | None]:
+    """Contact, take-off and landing (:func:`_events`), the hand-placed ones in place of the detected, in order."""
     contact, takeoff, landing, why_on = _events(F, rate, params)
     if edits:
         contact, takeoff, landing = (edited_event(e.name, edits[e.name], rate) if e.name in edits else e
@@ -95,7 +119,15 @@ def analyze_dj(
         check_order([(e.name, e.index, e.name) for e in (contact, takeoff, landing)]
                     + [("the weighing window's start", edits.get("weighing_start"), "weighing_start")],
                     edits, rate, may_touch=("landing", "the weighing window's start"))
-    # weighing on the stance after the final landing
+    return contact, takeoff, landing, why_on
+
+
+def _weigh_after_landing(prep: Prepared, res: TrialResult, params: dict[str, ParamValue], s: DJSettings,
+                         landing: Event, edits: Mapping[str, int], why_on: str | None, given_bw: float | None,
+                         given_sd: float | None) -> tuple[MetricBook, Weighing, float | None]:
+    """Weigh on the stance after the final landing (or at a hand-placed window), or take the given body
+    weight (plate shares then from that window, or the stance after the landing); records the weighing."""
+    F, g = prep.total, s.integration.g
     if "weighing_start" in edits:
         w, limbs = weigh_trial(prep, params, 0, 0, at=edits["weighing_start"])
     elif landing.index is not None:
@@ -106,20 +138,22 @@ def analyze_dj(
                      reason=why_on or f"no quiet stance after the landing: {landing.reason}")
     book = MetricBook(res, params, limbs)
     if given_bw is None:
-        bw = add_weighing(book, w, g)
+        return book, w, add_weighing(book, w, g)
+    trial_w = w
+    w, sd_source, _ = given_weighing(trial_w, given_bw, given_sd, 0, True)
+    bw = add_given_weighing(book, trial_w, w, given_bw, sd_source, g)
+    if trial_w.start is not None and trial_w.stop is not None:
+        plate_shares(prep, book.limbs, given_bw, trial_w.start, trial_w.stop)
     else:
-        trial_w = w
-        w, sd_source, _ = given_weighing(trial_w, given_bw, given_sd, 0, True)
-        bw = add_given_weighing(book, trial_w, w, given_bw, sd_source, g)
-        if trial_w.start is not None and trial_w.stop is not None:
-            plate_shares(prep, book.limbs, given_bw, trial_w.start, trial_w.stop)
-        else:
-            plate_shares(prep, book.limbs, given_bw, landing.index, None if landing.index is None else F.size)
-    bwv = bw if bw is not None else float("nan")
-    for ev in (contact, takeoff, landing):
-        res.add_event(ev)
-    if (contact.found and takeoff.found and not landing.found):
-        res.flag("no_landing", f"no landing in the trace: {landing.reason}")
+        plate_shares(prep, book.limbs, given_bw, landing.index, None if landing.index is None else F.size)
+    return book, w, bw
+
+
+def _timing(book: MetricBook, contact: Event, takeoff: Event, landing: Event,
+            g: float) -> tuple[float | None, float | None, str | None, str | None]:
+    """Contact time, flight time, jump height from flight time, RSI and flight/contact ratio (no body weight
+    needed); returns ``(contact_time, flight_time, why_no_contact_time, why_no_flight_time)``."""
+    rate = book.result.rate
     c = contact.index if contact.index is not None else 0
     t = takeoff.index if takeoff.index is not None else 0
     cwhy = why_missing(contact, takeoff)
@@ -137,12 +171,23 @@ def analyze_dj(
              REF_YOUNG, reason=fwhy or cwhy, description="Reactive strength index: jump height over contact time.")
     book.put("flight_contact_ratio", None if ft is None or not ct else ft / ct, "1", "flight_time_over_contact_time",
              REF_YOUNG, reason=fwhy or cwhy, description="Flight time over contact time (reactivity index).")
-    # kinematics: backward from take-off (v = g ft / 2); forward from contact when the drop height is known
+    return ct, ft, cwhy, fwhy
+
+
+def _kinematics(book: MetricBook, F: np.ndarray, w: Weighing, bw: float | None, contact: Event, takeoff: Event,
+                ct: float | None, ft: float | None, cwhy: str | None, fwhy: str | None, drop_height: float | None,
+                integ: IntegrationSettings) -> tuple[Kinematics | None, str | None]:
+    """Centre-of-mass motion over the contact: backward from take-off (v = g·ft/2) for touchdown velocity and
+    effective drop height; forward from contact at -sqrt(2 g h) when the drop height is given, for take-off
+    velocity, jump height and RSI-modified. Returns the backward kinematics and why they are missing."""
+    rate, g, rule = book.result.rate, integ.g, integ.integration_rule
+    c = contact.index if contact.index is not None else 0
+    t = takeoff.index if takeoff.index is not None else 0
     kin: Kinematics | None = None
     kwhy = cwhy or fwhy or (None if bw is not None else f"body weight not found: {w.reason}")
     if kwhy is None and bw is not None and ft is not None:
-        kin = integrate(F, rate, bw, c, t + 1, g=g, rule=integration_rule, v_start=None, v_end=g * ft / 2.0)
-    kmeth = "impulse_momentum_backward_from_flight_time_" + integration_rule
+        kin = integrate(F, rate, bw, c, t + 1, g=g, rule=rule, v_start=None, v_end=g * ft / 2.0)
+    kmeth = "impulse_momentum_backward_from_flight_time_" + rule
     book.put("touchdown_velocity", None if kin is None else float(kin.velocity[0]), "m/s", kmeth, REF_LINTHORNE,
              reason=kwhy, description="Centre-of-mass velocity at initial contact (negative: downward).")
     vt = None if kin is None else float(kin.velocity[0])
@@ -156,8 +201,8 @@ def analyze_dj(
     fw_why = dwhy or cwhy or (None if bw is not None else f"body weight not found: {w.reason}")
     v_to = None
     if fw_why is None and bw is not None and v_drop is not None:
-        v_to = float(integrate(F, rate, bw, c, t + 1, g=g, rule=integration_rule, v_start=v_drop).velocity[-1])
-    fmeth = "impulse_momentum_forward_from_drop_height_" + integration_rule
+        v_to = float(integrate(F, rate, bw, c, t + 1, g=g, rule=rule, v_start=v_drop).velocity[-1])
+    fmeth = "impulse_momentum_forward_from_drop_height_" + rule
     book.put("takeoff_velocity", v_to, "m/s", fmeth, REF_LINTHORNE, reason=fw_why,
              description="Take-off velocity by forward integration from contact at -sqrt(2 g h).")
     hv = None if v_to is None or v_to <= 0 else v_to * v_to / (2 * g)
@@ -166,23 +211,17 @@ def analyze_dj(
     book.put("rsi_modified", None if hv is None or not ct else hv / ct, "m/s", "jump_height_takeoff_velocity_over_ct",
              REF_HAWKIN, reason=fw_why or cwhy or "no upward take-off velocity",
              description="Jump height (take-off velocity) over contact time.")
-    # phases
-    pwhy = kwhy
-    zero = Event("propulsion_start", None, rate, "velocity_zero", reason=pwhy or "not found")
-    if kin is not None:
-        jz = first_true(kin.velocity >= 0.0)
-        if jz is None or jz == 0:
-            zero = Event("propulsion_start", None, rate, "velocity_zero",
-                         reason="velocity never changes sign during contact")
-        else:
-            zero = Event("propulsion_start", c + jz, rate, "velocity_zero")
-    res.add_event(zero)
-    for phase, a, b in (("braking", contact, zero), ("propulsive", zero, takeoff)):
-        add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=integration_rule, start=a, end=b, kin=kin)
-    _contact_metrics(book, F, rate, bwv, contact, takeoff, zero, kin, kwhy, s.impact_fraction, integration_rule)
-    finish_jump(book, F, bwv, rate, takeoff, landing, ft, params)
-    mark_result(res, edits)
-    return res
+    return kin, kwhy
+
+
+def _propulsion_start(kin: Kinematics | None, kwhy: str | None, contact: Event, rate: float) -> Event:
+    """The lowest point of the contact (velocity back at zero): the end of braking, the start of propulsion."""
+    if kin is None:
+        return Event("propulsion_start", None, rate, "velocity_zero", reason=kwhy or "not found")
+    jz = first_true(kin.velocity >= 0.0)
+    if jz is None or jz == 0:
+        return Event("propulsion_start", None, rate, "velocity_zero", reason="velocity never changes sign during contact")
+    return Event("propulsion_start", (contact.index or 0) + jz, rate, "velocity_zero")
 
 
 def _none_found(why: str, rate: float, tag: str) -> tuple[Event, Event, Event, str]:
