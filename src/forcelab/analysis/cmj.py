@@ -28,6 +28,8 @@ BRAKING_STARTS = ("min_velocity", "min_force")
 #: movement onset, take-off and landing. Phases, heights and landing metrics follow from them.
 EDITABLE_EVENTS = ("weighing_start", "onset", "takeoff", "landing")
 
+#: The settings used when none are given (frozen, so one instance serves every call).
+DEFAULT_SETTINGS = CMJSettings()
 #: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
 INPUTS = ("body_weight", "body_weight_sd", "events")
 
@@ -55,7 +57,7 @@ def analyze_cmj(
     body weight and onset SD (the trial is still weighed and shown; flag ``body_weight_given``; see "Known
     body weight" in docs/methods-jumps.md); non-finite, <= 0 or below ``min_body_weight`` is a ``ValueError``.
     """
-    s = (settings or CMJSettings()).replace(**overrides)
+    s = (settings or DEFAULT_SETTINGS).replace(**overrides)
     params: dict[str, ParamValue] = {**s.params(), "body_weight": body_weight, "body_weight_sd": body_weight_sd}
     braking_start = s.braking_start
     if braking_start not in BRAKING_STARTS:

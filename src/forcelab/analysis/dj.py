@@ -47,6 +47,8 @@ from forcelab.analysis.settings import DJSettings, IntegrationSettings
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 from forcelab.analysis.weighing import Weighing
 
+#: The settings used when none are given (frozen, so one instance serves every call).
+DEFAULT_SETTINGS = DJSettings()
 #: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
 INPUTS = ("drop_height", "body_weight", "body_weight_sd", "events")
 #: Events a tester may place by hand (``events=``, sample indices): initial contact, take-off, landing and
@@ -79,7 +81,7 @@ def analyze_dj(
     landing (which is still done and shown; flag ``body_weight_given``); plate shares then follow the
     plates' ratio over that window (or the stance after the landing). Non-finite or <= 0 is a ``ValueError``.
     """
-    s = (settings or DJSettings()).replace(**overrides)
+    s = (settings or DEFAULT_SETTINGS).replace(**overrides)
     params: dict[str, ParamValue] = {"drop_height": drop_height, **s.params(), "body_weight": body_weight,
                                      "body_weight_sd": body_weight_sd}
     given_bw, given_sd = check_given(params)

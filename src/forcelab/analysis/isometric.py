@@ -51,6 +51,8 @@ REF_PEAK_RFD = (
 
 #: Events that a tester may place by hand (``events=``): the baseline window's start, onset, release.
 EDITABLE_EVENTS = ("baseline_start", "onset", "release")
+#: The settings used when none are given (frozen, so one instance serves every call).
+DEFAULT_SETTINGS = IsometricSettings()
 #: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
 INPUTS = ("events",)
 
@@ -226,7 +228,7 @@ def analyze_isometric(
     Returns a :class:`TrialResult` with ``test="imtp"``. Invalid settings raise :class:`ValueError`;
     a trace without a usable pull gives not-found events and metrics with the reason.
     """
-    s = (settings or IsometricSettings()).replace(**overrides)
+    s = (settings or DEFAULT_SETTINGS).replace(**overrides)
     rate = float(trace.rate)
     res = TrialResult(test="imtp", rate=rate, params=s.params())
     book = MetricBook(res, {})  # each isometric metric carries the parameters it depends on

@@ -118,8 +118,31 @@ class FilterSettings:
     filter_order: int = 4
 
 
-def _is_family(value: object) -> bool:
-    return dataclasses.is_dataclass(value) and not isinstance(value, type)
+#: One field of a test's settings: its name and, for a family, the family's fields this test takes (``None``
+#: for a single setting) and the defaults of the family fields it does not take.
+_Slot = tuple[str, tuple[str, ...] | None, dict[str, Any]]
+
+
+_LAYOUTS: dict[type, tuple[_Slot, ...]] = {}
+_OWNERS: dict[type, dict[str, str | None]] = {}
+
+
+def _layout(cls: type[TestSettings]) -> tuple[_Slot, ...]:
+    """The fields of settings class ``cls``, families resolved, computed once per class (the analyses build
+    settings on every call, so this keeps :meth:`TestSettings.params` and :meth:`TestSettings.replace` cheap)."""
+    if cls in _LAYOUTS:
+        return _LAYOUTS[cls]
+    out: list[_Slot] = []
+    for f in dataclasses.fields(cls):
+        family = f.default_factory() if f.default_factory is not dataclasses.MISSING else None
+        if family is None or not dataclasses.is_dataclass(family):
+            out.append((f.name, None, {}))
+            continue
+        names = tuple(g.name for g in dataclasses.fields(family))
+        out.append((f.name, tuple(n for n in names if n not in cls.NOT_TAKEN),
+                    {n: getattr(family, n) for n in names if n in cls.NOT_TAKEN}))
+    _LAYOUTS[cls] = tuple(out)
+    return _LAYOUTS[cls]
 
 
 @dataclass(frozen=True)
@@ -133,47 +156,31 @@ class TestSettings:
     NOT_TAKEN: ClassVar[frozenset[str]] = frozenset()
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if not _is_family(value):
-                continue
-            blank = type(value)()
-            for g in dataclasses.fields(value):
-                if g.name in self.NOT_TAKEN and getattr(value, g.name) != getattr(blank, g.name):
-                    raise ValueError(f"{type(self).__name__} does not take {g.name} "
-                                     f"(got {getattr(value, g.name)!r})")
+        for fam, _, unused in _layout(type(self)):
+            value = getattr(self, fam)
+            for name, default in unused.items():
+                if getattr(value, name) != default:
+                    raise ValueError(f"{type(self).__name__} does not take {name} (got {getattr(value, name)!r})")
 
     def params(self) -> dict[str, ParamValue]:
         """Every setting by its archive key, in field order (what ``TrialResult.params`` stores)."""
         return dict(self._items())
 
     def _items(self) -> Iterator[tuple[str, Any]]:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if _is_family(value):
-                for g in dataclasses.fields(value):
-                    if g.name not in self.NOT_TAKEN:
-                        yield g.name, getattr(value, g.name)
+        for name, keys, _ in _layout(type(self)):
+            value = getattr(self, name)
+            if keys is None:
+                yield name, value
             else:
-                yield f.name, value
-
-    def _owner(self) -> dict[str, str | None]:
-        """Each archive key -> the family field holding it (``None``: a single setting of this test)."""
-        out: dict[str, str | None] = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if _is_family(value):
-                out.update((g.name, f.name) for g in dataclasses.fields(value) if g.name not in self.NOT_TAKEN)
-            else:
-                out[f.name] = None
-        return out
+                for key in keys:
+                    yield key, getattr(value, key)
 
     def replace(self: S, **overrides: Any) -> S:
         """A copy with settings replaced by archive key (``onset_k=3.0``); an unknown key is a ``ValueError``
         naming it and the valid ones."""
         if not overrides:
             return self
-        owner = self._owner()
+        owner = _owners(type(self))
         unknown = sorted(set(overrides) - set(owner))
         if unknown:
             raise ValueError(f"unknown setting(s) {', '.join(unknown)} for {type(self).__name__}; "
@@ -199,9 +206,22 @@ class TestSettings:
     def from_params(cls: type[S], params: Mapping[str, Any]) -> S:
         """The settings stored in ``params`` (keys this test does not take, e.g. ``edited_events``, are
         ignored; settings missing from ``params`` keep their defaults)."""
-        default = cls()
-        keys = default._owner()
-        return default.replace(**{k: v for k, v in params.items() if k in keys})
+        keys = _owners(cls)
+        return cls().replace(**{k: v for k, v in params.items() if k in keys})
+
+
+def _owners(cls: type[TestSettings]) -> dict[str, str | None]:
+    """Each archive key of ``cls`` -> the family field holding it (``None``: a single setting of the test)."""
+    if cls in _OWNERS:
+        return _OWNERS[cls]
+    out: dict[str, str | None] = {}
+    for name, keys, _ in _layout(cls):
+        if keys is None:
+            out[name] = None
+        else:
+            out.update(dict.fromkeys(keys, name))
+    _OWNERS[cls] = out
+    return out
 
 
 def _dj_flight() -> FlightSettings:

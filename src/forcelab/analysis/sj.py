@@ -27,6 +27,8 @@ from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 #: movement onset, take-off and landing.
 EDITABLE_EVENTS = ("weighing_start", "onset", "takeoff", "landing")
 
+#: The settings used when none are given (frozen, so one instance serves every call).
+DEFAULT_SETTINGS = SJSettings()
 #: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
 INPUTS = ("body_weight", "body_weight_sd", "events")
 
@@ -54,7 +56,7 @@ def analyze_sj(
     body weight and onset SD (the trial is still weighed and shown; flag ``body_weight_given``; see "Known
     body weight" in docs/methods-jumps.md); non-finite, <= 0 or below ``min_body_weight`` is a ``ValueError``.
     """
-    s = (settings or SJSettings()).replace(**overrides)
+    s = (settings or DEFAULT_SETTINGS).replace(**overrides)
     params: dict[str, ParamValue] = {**s.params(), "body_weight": body_weight, "body_weight_sd": body_weight_sd}
     core = run_core(trace, "sj", params, events, EDITABLE_EVENTS)
     res, book, F, rate = core.book.result, core.book, core.F, core.rate
