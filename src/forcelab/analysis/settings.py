@@ -26,8 +26,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-from forcelab.analysis.kinematics import G
 from forcelab.analysis.types import ParamValue
+from forcelab.analysis.units import STANDARD_GRAVITY
 
 S = TypeVar("S", bound="TestSettings")
 
@@ -89,7 +89,7 @@ class IntegrationSettings:
     """Impulse–momentum integration: the rule and the acceleration of gravity (m/s²)."""
 
     integration_rule: str = "trapezoid"
-    g: float = G
+    g: float = STANDARD_GRAVITY
 
 
 @dataclass(frozen=True)
@@ -328,7 +328,7 @@ class IsometricSettings(TestSettings):
     max_onset_lead: float = 1.0
     min_pull_force: float = 50.0
     body_mass: float | None = None
-    g: float = G
+    g: float = STANDARD_GRAVITY
     filter: FilterSettings = field(default_factory=FilterSettings)
 
     def __post_init__(self) -> None:
