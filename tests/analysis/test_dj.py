@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 import numpy as np
@@ -10,18 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forcelab.analysis import dj
 from forcelab.analysis.dj import analyze_dj
 from forcelab.analysis.types import ForceTrace
 from forcelab.simulation import synthetic
 
 G = 9.80665
-
-
-def test_defaults_match_signature() -> None:
-    sig = inspect.signature(analyze_dj)
-    got = {k: p.default for k, p in sig.parameters.items() if k not in ("trace", *dj.INPUTS)}
-    assert got == dj.DEFAULTS
 
 
 def test_synthetic_drop_jump_known_answer() -> None:

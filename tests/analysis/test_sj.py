@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 import numpy as np
@@ -10,17 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forcelab.analysis import sj
 from forcelab.analysis.sj import analyze_sj
 from forcelab.analysis.types import ForceTrace
 from forcelab.simulation import synthetic
 
 G = 9.80665
-
-
-def test_defaults_match_signature() -> None:
-    sig = inspect.signature(analyze_sj)
-    assert {k: p.default for k, p in sig.parameters.items() if k not in ("trace", *sj.INPUTS)} == sj.DEFAULTS
 
 
 def test_clean_squat_jump_known_answer() -> None:

@@ -11,6 +11,7 @@ See docs/methods-jumps.md for each metric's definition.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import REF_HAWKIN, MetricBook, add_phase, why_missing
 from forcelab.analysis.jump_takeoff import Takeoff, add_takeoff
 from forcelab.analysis.kinematics import Kinematics, countermovement_phases
-from forcelab.analysis.params import keyword_defaults
+from forcelab.analysis.settings import CMJSettings
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 
 BRAKING_STARTS = ("min_velocity", "min_force")
@@ -27,57 +28,27 @@ BRAKING_STARTS = ("min_velocity", "min_force")
 #: movement onset, take-off and landing. Phases, heights and landing metrics follow from them.
 EDITABLE_EVENTS = ("weighing_start", "onset", "takeoff", "landing")
 
+#: The settings used when none are given (frozen, so one instance serves every call).
+DEFAULT_SETTINGS = CMJSettings()
 #: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
 INPUTS = ("body_weight", "body_weight_sd", "events")
 
 
 def analyze_cmj(
     trace: ForceTrace,
+    settings: CMJSettings | None = None,
     *,
-    weighing_method: str = "steadiest",
-    weighing_window: float = 1.0,
-    weighing_start: float = 0.0,
-    weighing_search_span: float | None = None,
-    min_body_weight: float = 200.0,
-    max_weighing_sd: float = 10.0,
-    onset_k: float = 5.0,
-    onset_min_threshold: float = 10.0,
-    onset_persistence: float = 0.030,
-    onset_direction: str = "both",
-    onset_step_back: float = 0.0,
-    onset_search: str = "forward",
-    onset_quiet_time: float = 0.1,
-    flight_threshold_method: str = "noise",
-    flight_fixed_threshold: float = 20.0,
-    flight_k: float = 5.0,
-    flight_floor: float = 10.0,
-    flight_coarse_fraction: float = 0.1,
-    min_flight_time: float = 0.1,
-    flight_abs: bool = False,
-    takeoff_persistence: float = 0.0,
-    landing_persistence: float = 0.01,
-    min_plausible_flight_time: float = 0.1,
-    max_plausible_flight_time: float = 1.2,
-    integration_rule: str = "trapezoid",
-    g: float = 9.80665,
-    braking_start: str = "min_velocity",
-    max_height_difference: float = 0.05,
-    landing_window: float = 0.5,
-    landing_velocity_tolerance: float = 0.05,
-    stabilisation_band: float = 0.05,
-    stabilisation_hold: float = 1.0,
-    asymmetry_formula: str = "percent_difference",
-    limb_peak: str = "own",
-    filter_cutoff: float | None = None,
-    filter_order: int = 4,
     body_weight: float | None = None,
     body_weight_sd: float | None = None,
     events: Mapping[str, int] | None = None,
+    **overrides: Any,
 ) -> TrialResult:
     """Analyse one countermovement jump in ``trace`` (quiet stance, jump, optionally landing).
 
-    Parameters are documented in docs/methods-jumps.md; ``DEFAULTS`` holds their defaults and the
-    result's ``params`` the values used. ``events`` places events by hand (names in :data:`EDITABLE_EVENTS`,
+    ``settings`` (default :class:`~forcelab.analysis.settings.CMJSettings()`) and ``overrides``, settings by
+    their archive key (``onset_k=3.0``, applied on top of ``settings``; an unknown one is a ``ValueError``),
+    are documented in docs/methods-jumps.md; ``DEFAULTS`` holds their defaults and the result's ``params``
+    the values used. ``events`` places events by hand (names in :data:`EDITABLE_EVENTS`,
     sample indices of ``trace``): each replaces the detected one (method ``"edited"``), everything after it is
     computed again, ``params["edited_events"]`` lists them and the flag ``edited_events`` says so. Raises
     ``ValueError`` for structurally invalid input (empty trace, NaN samples, unknown option) and for an
@@ -86,7 +57,9 @@ def analyze_cmj(
     body weight and onset SD (the trial is still weighed and shown; flag ``body_weight_given``; see "Known
     body weight" in docs/methods-jumps.md); non-finite, <= 0 or below ``min_body_weight`` is a ``ValueError``.
     """
-    params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k not in ("trace", "events")}
+    s = (settings or DEFAULT_SETTINGS).replace(**overrides)
+    params: dict[str, ParamValue] = {**s.params(), "body_weight": body_weight, "body_weight_sd": body_weight_sd}
+    braking_start = s.braking_start
     if braking_start not in BRAKING_STARTS:
         raise ValueError(f"braking_start must be one of {BRAKING_STARTS}, got {braking_start!r}")
     core = run_core(trace, "cmj", params, events, EDITABLE_EVENTS)
@@ -113,7 +86,7 @@ def analyze_cmj(
         pstart = Event("propulsion_start", None, rate, "velocity_zero", reason=pwhy)
     res.add_event(bstart)
     res.add_event(pstart)
-    rule = integration_rule
+    rule = s.integration.integration_rule
     add_takeoff(book, F, rate, bwv, onset, tk, kin, params)
     for phase, a, b in (("unweighting", onset, bstart), ("braking", bstart, pstart), ("propulsive", pstart, tk.takeoff)):
         add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=rule, start=a, end=b, kin=kin)
@@ -161,5 +134,5 @@ def _add_cmj_specific(book: MetricBook, F: np.ndarray, rate: float, bw: float, o
                  description=f"{phase.capitalize()} time as a share of time to take-off.")
 
 
-#: The defaults of :func:`analyze_cmj`'s parameters, read from its signature.
-DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_cmj, exclude=INPUTS)
+#: The defaults of :func:`analyze_cmj`'s settings, by archive key.
+DEFAULTS: dict[str, ParamValue] = CMJSettings.defaults()

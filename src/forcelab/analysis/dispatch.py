@@ -24,7 +24,6 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from forcelab.analysis.params import keyword_defaults
 from forcelab.analysis.types import ForceTrace, TrialResult
 
 TESTS = ("cmj", "sj", "dj", "imtp")
@@ -57,10 +56,12 @@ def _function(test: str) -> Callable[..., TrialResult]:
 
 
 def parameters(test: str) -> dict[str, Any]:
-    """The keyword parameters of ``test``'s analysis with their defaults."""
+    """The keyword parameters of ``test``'s analysis with their defaults: its settings by archive key (its
+    module's ``DEFAULTS``) and the trial's inputs (its module's ``INPUTS``, default ``None``)."""
     if test not in TESTS:
         raise ValueError(f"unknown test {test!r}; valid tests: {', '.join(TESTS)}, auto")
-    return keyword_defaults(_function(test))
+    module = importlib.import_module(_function(test).__module__)
+    return {**module.DEFAULTS, **dict.fromkeys(module.INPUTS)}
 
 
 def editable_events(test: str) -> tuple[str, ...]:

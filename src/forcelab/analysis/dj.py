@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from forcelab.analysis.jump_metrics import (
     why_missing,
 )
 from forcelab.analysis.jump_prep import (
+    Prepared,
     add_given_weighing,
     check_and_filter,
     check_given,
@@ -40,10 +42,13 @@ from forcelab.analysis.jump_prep import (
 )
 from forcelab.analysis.jump_takeoff import add_weighing
 from forcelab.analysis.kinematics import Kinematics, integrate
-from forcelab.analysis.params import keyword_defaults, num
+from forcelab.analysis.params import num
+from forcelab.analysis.settings import DJSettings, IntegrationSettings
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 from forcelab.analysis.weighing import Weighing
 
+#: The settings used when none are given (frozen, so one instance serves every call).
+DEFAULT_SETTINGS = DJSettings()
 #: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
 INPUTS = ("drop_height", "body_weight", "body_weight_sd", "events")
 #: Events a tester may place by hand (``events=``, sample indices): initial contact, take-off, landing and
@@ -53,42 +58,21 @@ EDITABLE_EVENTS = ("contact", "takeoff", "landing", "weighing_start")
 
 def analyze_dj(
     trace: ForceTrace,
+    settings: DJSettings | None = None,
     *,
     drop_height: float | None = None,
-    weighing_method: str = "steadiest",
-    weighing_window: float = 1.0,
-    weighing_start: float = 0.0,
-    min_body_weight: float = 200.0,
-    max_weighing_sd: float = 10.0,
-    flight_threshold_method: str = "noise",
-    flight_fixed_threshold: float = 20.0,
-    flight_k: float = 5.0,
-    flight_floor: float = 10.0,
-    flight_coarse_fraction: float = 0.1,
-    min_flight_time: float = 0.05,
-    contact_persistence: float = 0.01,
-    landing_persistence: float = 0.01,
-    min_plausible_flight_time: float = 0.1,
-    max_plausible_flight_time: float = 1.2,
-    integration_rule: str = "trapezoid",
-    g: float = 9.80665,
-    max_height_difference: float = 0.05,
-    impact_fraction: float = 0.2,
-    landing_window: float = 0.5,
-    landing_velocity_tolerance: float = 0.05,
-    stabilisation_band: float = 0.05,
-    stabilisation_hold: float = 1.0,
-    asymmetry_formula: str = "percent_difference",
-    limb_peak: str = "own",
-    filter_cutoff: float | None = None,
-    filter_order: int = 4,
     body_weight: float | None = None,
     body_weight_sd: float | None = None,
     events: Mapping[str, int] | None = None,
+    **overrides: Any,
 ) -> TrialResult:
     """Analyse one drop jump in ``trace`` (air, contact, flight, landing, quiet stance).
 
-    ``drop_height`` (m, optional) is the box height. Raises ``ValueError`` only for structurally invalid
+    ``drop_height`` (m, optional) is the box height. ``settings`` (default
+    :class:`~forcelab.analysis.settings.DJSettings()`) and ``overrides`` (settings by archive key, on top of
+    ``settings``) as for :func:`forcelab.analysis.cmj.analyze_cmj`. The stages: events (contact, take-off, landing) ->
+    weighing after the landing -> timing (contact and flight time, RSI) -> kinematics over the contact ->
+    phases -> contact metrics -> landing metrics and flight checks. Raises ``ValueError`` only for structurally invalid
     input (empty trace, NaN samples, negative drop height). ``events`` places events by hand (names in
     :data:`EDITABLE_EVENTS`, sample indices): each replaces the detected one (method ``"edited"``),
     everything after it is computed again, ``params["edited_events"]`` lists them and the flag
@@ -97,15 +81,39 @@ def analyze_dj(
     landing (which is still done and shown; flag ``body_weight_given``); plate shares then follow the
     plates' ratio over that window (or the stance after the landing). Non-finite or <= 0 is a ``ValueError``.
     """
-    params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k not in ("trace", "events")}
+    s = (settings or DEFAULT_SETTINGS).replace(**overrides)
+    params: dict[str, ParamValue] = {"drop_height": drop_height, **s.params(), "body_weight": body_weight,
+                                     "body_weight_sd": body_weight_sd}
     given_bw, given_sd = check_given(params)
     if drop_height is not None and not (math.isfinite(drop_height) and drop_height >= 0):
         raise ValueError(f"drop_height must be a non-negative number of metres, got {drop_height!r}")
-    prep = check_and_filter(trace, filter_cutoff, filter_order)
-    F, rate = prep.total, prep.rate
+    prep = check_and_filter(trace, s.filter.filter_cutoff, s.filter.filter_order)
+    F, rate, rule = prep.total, prep.rate, s.integration.integration_rule
     res = TrialResult("dj", trace.rate, params=params)
     edits = check_edits(events, EDITABLE_EVENTS, n=F.size, rate=rate, test="drop jump",
                         weighing_samples=window_samples(params, rate))
+    contact, takeoff, landing, why_on = _events_with_edits(F, rate, params, edits)
+    book, w, bw = _weigh_after_landing(prep, res, params, s, landing, edits, why_on, given_bw, given_sd)
+    bwv = bw if bw is not None else float("nan")
+    for ev in (contact, takeoff, landing):
+        res.add_event(ev)
+    if (contact.found and takeoff.found and not landing.found):
+        res.flag("no_landing", f"no landing in the trace: {landing.reason}")
+    ct, ft, cwhy, fwhy = _timing(book, contact, takeoff, landing, s.integration.g)
+    kin, kwhy = _kinematics(book, F, w, bw, contact, takeoff, ct, ft, cwhy, fwhy, drop_height, s.integration)
+    zero = _propulsion_start(kin, kwhy, contact, rate)
+    res.add_event(zero)
+    for phase, a, b in (("braking", contact, zero), ("propulsive", zero, takeoff)):
+        add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=rule, start=a, end=b, kin=kin)
+    _contact_metrics(book, F, rate, bwv, contact, takeoff, zero, kin, kwhy, s.impact_fraction, rule)
+    finish_jump(book, F, bwv, rate, takeoff, landing, ft, params)
+    mark_result(res, edits)
+    return res
+
+
+def _events_with_edits(F: np.ndarray, rate: float, params: dict[str, ParamValue],
+                       edits: Mapping[str, int]) -> tuple[Event, Event, Event, str | None]:
+    """Contact, take-off and landing (:func:`_events`), the hand-placed ones in place of the detected, in order."""
     contact, takeoff, landing, why_on = _events(F, rate, params)
     if edits:
         contact, takeoff, landing = (edited_event(e.name, edits[e.name], rate) if e.name in edits else e
@@ -113,31 +121,41 @@ def analyze_dj(
         check_order([(e.name, e.index, e.name) for e in (contact, takeoff, landing)]
                     + [("the weighing window's start", edits.get("weighing_start"), "weighing_start")],
                     edits, rate, may_touch=("landing", "the weighing window's start"))
-    # weighing on the stance after the final landing
+    return contact, takeoff, landing, why_on
+
+
+def _weigh_after_landing(prep: Prepared, res: TrialResult, params: dict[str, ParamValue], s: DJSettings,
+                         landing: Event, edits: Mapping[str, int], why_on: str | None, given_bw: float | None,
+                         given_sd: float | None) -> tuple[MetricBook, Weighing, float | None]:
+    """Weigh on the stance after the final landing (or at a hand-placed window), or take the given body
+    weight (plate shares then from that window, or the stance after the landing); records the weighing."""
+    F, g = prep.total, s.integration.g
     if "weighing_start" in edits:
         w, limbs = weigh_trial(prep, params, 0, 0, at=edits["weighing_start"])
     elif landing.index is not None:
         w, limbs = weigh_trial(prep, params, landing.index, F.size)
     else:
         w, limbs = weigh_trial(prep, params, 0, 0)
-        w = Weighing(None, None, None, None, weighing_method,
+        w = Weighing(None, None, None, None, s.weighing.weighing_method,
                      reason=why_on or f"no quiet stance after the landing: {landing.reason}")
     book = MetricBook(res, params, limbs)
     if given_bw is None:
-        bw = add_weighing(book, w, g)
+        return book, w, add_weighing(book, w, g)
+    trial_w = w
+    w, sd_source, _ = given_weighing(trial_w, given_bw, given_sd, 0, True)
+    bw = add_given_weighing(book, trial_w, w, given_bw, sd_source, g)
+    if trial_w.start is not None and trial_w.stop is not None:
+        plate_shares(prep, book.limbs, given_bw, trial_w.start, trial_w.stop)
     else:
-        trial_w = w
-        w, sd_source, _ = given_weighing(trial_w, given_bw, given_sd, 0, True)
-        bw = add_given_weighing(book, trial_w, w, given_bw, sd_source, g)
-        if trial_w.start is not None and trial_w.stop is not None:
-            plate_shares(prep, book.limbs, given_bw, trial_w.start, trial_w.stop)
-        else:
-            plate_shares(prep, book.limbs, given_bw, landing.index, None if landing.index is None else F.size)
-    bwv = bw if bw is not None else float("nan")
-    for ev in (contact, takeoff, landing):
-        res.add_event(ev)
-    if (contact.found and takeoff.found and not landing.found):
-        res.flag("no_landing", f"no landing in the trace: {landing.reason}")
+        plate_shares(prep, book.limbs, given_bw, landing.index, None if landing.index is None else F.size)
+    return book, w, bw
+
+
+def _timing(book: MetricBook, contact: Event, takeoff: Event, landing: Event,
+            g: float) -> tuple[float | None, float | None, str | None, str | None]:
+    """Contact time, flight time, jump height from flight time, RSI and flight/contact ratio (no body weight
+    needed); returns ``(contact_time, flight_time, why_no_contact_time, why_no_flight_time)``."""
+    rate = book.result.rate
     c = contact.index if contact.index is not None else 0
     t = takeoff.index if takeoff.index is not None else 0
     cwhy = why_missing(contact, takeoff)
@@ -155,12 +173,23 @@ def analyze_dj(
              REF_YOUNG, reason=fwhy or cwhy, description="Reactive strength index: jump height over contact time.")
     book.put("flight_contact_ratio", None if ft is None or not ct else ft / ct, "1", "flight_time_over_contact_time",
              REF_YOUNG, reason=fwhy or cwhy, description="Flight time over contact time (reactivity index).")
-    # kinematics: backward from take-off (v = g ft / 2); forward from contact when the drop height is known
+    return ct, ft, cwhy, fwhy
+
+
+def _kinematics(book: MetricBook, F: np.ndarray, w: Weighing, bw: float | None, contact: Event, takeoff: Event,
+                ct: float | None, ft: float | None, cwhy: str | None, fwhy: str | None, drop_height: float | None,
+                integ: IntegrationSettings) -> tuple[Kinematics | None, str | None]:
+    """Centre-of-mass motion over the contact: backward from take-off (v = g·ft/2) for touchdown velocity and
+    effective drop height; forward from contact at -sqrt(2 g h) when the drop height is given, for take-off
+    velocity, jump height and RSI-modified. Returns the backward kinematics and why they are missing."""
+    rate, g, rule = book.result.rate, integ.g, integ.integration_rule
+    c = contact.index if contact.index is not None else 0
+    t = takeoff.index if takeoff.index is not None else 0
     kin: Kinematics | None = None
     kwhy = cwhy or fwhy or (None if bw is not None else f"body weight not found: {w.reason}")
     if kwhy is None and bw is not None and ft is not None:
-        kin = integrate(F, rate, bw, c, t + 1, g=g, rule=integration_rule, v_start=None, v_end=g * ft / 2.0)
-    kmeth = "impulse_momentum_backward_from_flight_time_" + integration_rule
+        kin = integrate(F, rate, bw, c, t + 1, g=g, rule=rule, v_start=None, v_end=g * ft / 2.0)
+    kmeth = "impulse_momentum_backward_from_flight_time_" + rule
     book.put("touchdown_velocity", None if kin is None else float(kin.velocity[0]), "m/s", kmeth, REF_LINTHORNE,
              reason=kwhy, description="Centre-of-mass velocity at initial contact (negative: downward).")
     vt = None if kin is None else float(kin.velocity[0])
@@ -174,8 +203,8 @@ def analyze_dj(
     fw_why = dwhy or cwhy or (None if bw is not None else f"body weight not found: {w.reason}")
     v_to = None
     if fw_why is None and bw is not None and v_drop is not None:
-        v_to = float(integrate(F, rate, bw, c, t + 1, g=g, rule=integration_rule, v_start=v_drop).velocity[-1])
-    fmeth = "impulse_momentum_forward_from_drop_height_" + integration_rule
+        v_to = float(integrate(F, rate, bw, c, t + 1, g=g, rule=rule, v_start=v_drop).velocity[-1])
+    fmeth = "impulse_momentum_forward_from_drop_height_" + rule
     book.put("takeoff_velocity", v_to, "m/s", fmeth, REF_LINTHORNE, reason=fw_why,
              description="Take-off velocity by forward integration from contact at -sqrt(2 g h).")
     hv = None if v_to is None or v_to <= 0 else v_to * v_to / (2 * g)
@@ -184,23 +213,17 @@ def analyze_dj(
     book.put("rsi_modified", None if hv is None or not ct else hv / ct, "m/s", "jump_height_takeoff_velocity_over_ct",
              REF_HAWKIN, reason=fw_why or cwhy or "no upward take-off velocity",
              description="Jump height (take-off velocity) over contact time.")
-    # phases
-    pwhy = kwhy
-    zero = Event("propulsion_start", None, rate, "velocity_zero", reason=pwhy or "not found")
-    if kin is not None:
-        jz = first_true(kin.velocity >= 0.0)
-        if jz is None or jz == 0:
-            zero = Event("propulsion_start", None, rate, "velocity_zero",
-                         reason="velocity never changes sign during contact")
-        else:
-            zero = Event("propulsion_start", c + jz, rate, "velocity_zero")
-    res.add_event(zero)
-    for phase, a, b in (("braking", contact, zero), ("propulsive", zero, takeoff)):
-        add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=integration_rule, start=a, end=b, kin=kin)
-    _contact_metrics(book, F, rate, bwv, contact, takeoff, zero, kin, kwhy, impact_fraction, integration_rule)
-    finish_jump(book, F, bwv, rate, takeoff, landing, ft, params)
-    mark_result(res, edits)
-    return res
+    return kin, kwhy
+
+
+def _propulsion_start(kin: Kinematics | None, kwhy: str | None, contact: Event, rate: float) -> Event:
+    """The lowest point of the contact (velocity back at zero): the end of braking, the start of propulsion."""
+    if kin is None:
+        return Event("propulsion_start", None, rate, "velocity_zero", reason=kwhy or "not found")
+    jz = first_true(kin.velocity >= 0.0)
+    if jz is None or jz == 0:
+        return Event("propulsion_start", None, rate, "velocity_zero", reason="velocity never changes sign during contact")
+    return Event("propulsion_start", (contact.index or 0) + jz, rate, "velocity_zero")
 
 
 def _none_found(why: str, rate: float, tag: str) -> tuple[Event, Event, Event, str]:
@@ -292,5 +315,5 @@ def _contact_metrics(book: MetricBook, F: np.ndarray, rate: float, bw: float, co
              description="Braking net impulse over propulsive net impulse.")
 
 
-#: The defaults of :func:`analyze_dj`'s settings, read from its signature (``drop_height`` is an input).
-DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_dj, exclude=INPUTS)
+#: The defaults of :func:`analyze_dj`'s settings, by archive key (``drop_height`` is an input).
+DEFAULTS: dict[str, ParamValue] = DJSettings.defaults()

@@ -23,17 +23,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from forcelab.analysis.asymmetry import asymmetry_metrics
 from forcelab.analysis.filters import lowpass
-from forcelab.analysis.params import keyword_defaults
+from forcelab.analysis.jump_metrics import MetricBook
+from forcelab.analysis.settings import IsometricSettings
 from forcelab.analysis.types import Event, ForceTrace, Metric, ParamValue, TrialResult
 from forcelab.analysis.weighing import sliding_mean_sd
-
-G = 9.80665
 
 REF_ONSET = (
     "Dos'Santos T, Jones PA, Comfort P, Thomas C (2017) Effect of different onset thresholds on isometric "
@@ -48,10 +48,13 @@ REF_PEAK_RFD = (
     "of force development during isometric midthigh clean pulls. J Strength Cond Res 29(2):386-395"
 )
 
-BASELINES = ("steadiest", "first")
 
 #: Events that a tester may place by hand (``events=``): the baseline window's start, onset, release.
 EDITABLE_EVENTS = ("baseline_start", "onset", "release")
+#: The settings used when none are given (frozen, so one instance serves every call).
+DEFAULT_SETTINGS = IsometricSettings()
+#: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
+INPUTS = ("events",)
 
 
 # Metric names reported as not found when the pull itself cannot be analysed.
@@ -61,22 +64,6 @@ _CORE = ("baseline_force", "baseline_sd", "onset_threshold", "peak_force", "net_
 
 def _ms(window: float) -> int:
     return int(round(window * 1000.0))
-
-
-def _check_params(baseline_window: float, baseline: str, onset_sd: float, onset_persistence: float,
-                  peak_rfd_window: float, windows: Sequence[float], body_mass: float | None, g: float) -> None:
-    if baseline not in BASELINES:
-        raise ValueError(f"baseline must be one of {', '.join(BASELINES)}; got {baseline!r}")
-    for name, v in (("baseline_window", baseline_window), ("onset_sd", onset_sd),
-                    ("peak_rfd_window", peak_rfd_window), ("g", g)):
-        if not (math.isfinite(v) and v > 0):
-            raise ValueError(f"{name} must be a positive number, got {v!r}")
-    if not (math.isfinite(onset_persistence) and onset_persistence >= 0):
-        raise ValueError(f"onset_persistence must be zero or positive seconds, got {onset_persistence!r}")
-    if not windows or any(not (math.isfinite(w) and w > 0) for w in windows):
-        raise ValueError(f"windows must be positive times in seconds, got {tuple(windows)!r}")
-    if body_mass is not None and not (math.isfinite(body_mass) and body_mass > 0):
-        raise ValueError(f"body_mass must be a positive number of kilograms, got {body_mass!r}")
 
 
 def _value_at(x: np.ndarray, pos: float) -> float:
@@ -209,257 +196,288 @@ def _not_found(res: TrialResult, reason: str, windows: Sequence[float]) -> Trial
     return res
 
 
+@dataclass(frozen=True)
+class _Baseline:
+    """The baseline window ``[b0, b1)``, its mean and SD, the onset threshold, and the parameters behind them."""
+
+    b0: int
+    b1: int
+    mean: float
+    sd: float
+    threshold: float
+    oparams: dict[str, ParamValue]
+
+
 def analyze_isometric(
     trace: ForceTrace,
+    settings: IsometricSettings | None = None,
     *,
-    baseline_window: float = 1.0,
-    baseline: str = "steadiest",
-    baseline_search: float = 3.0,
-    onset_sd: float = 5.0,
-    onset_persistence: float = 0.010,
-    peak_rfd_window: float = 0.020,
-    windows: Sequence[float] = (0.05, 0.10, 0.15, 0.20, 0.25),
-    pretension_threshold: float = 50.0,
-    unsteady_sd: float = 25.0,
-    max_onset_lead: float = 1.0,
-    min_pull_force: float = 50.0,
-    body_mass: float | None = None,
-    g: float = G,
-    filter_cutoff: float | None = None,
-    filter_order: int = 4,
     events: Mapping[str, int] | None = None,
+    **overrides: Any,
 ) -> TrialResult:
     """Analyse one isometric pull recorded as vertical force (plate under the feet, or a load cell).
 
-    ``baseline_window`` (s) and ``baseline`` (``"steadiest"`` | ``"first"``) choose the baseline; the
-    steadiest window is searched in the last ``baseline_search`` seconds before the rise, so that it
-    describes the stance or pre-tension the pull starts from, not a moment long before it;
-    ``onset_sd`` is k in ``baseline + k * SD``; ``onset_persistence`` (s) bridges shorter dips below the
-    threshold; ``peak_rfd_window`` (s) is the sliding window of peak RFD; ``windows`` (s) are the times
-    after onset for force, RFD and impulse. ``pretension_threshold`` (N) is the rise within the baseline
-    window (or its excess over the first window) that raises the ``pretension`` flag; ``unsteady_sd``
-    (N) is the baseline SD above which ``unsteady_baseline`` is raised; an onset more than
-    ``max_onset_lead`` seconds before the force reaches half-way to the peak raises ``early_onset``
-    (the threshold was crossed by drifting force, not by the pull). A peak less than
-    ``min_pull_force`` (N) above the baseline, or not above the onset threshold, is no pull. ``body_mass`` (kg) scales the
-    relative forces; without it the baseline force divided by ``g`` is used (right when the athlete
-    stands on the plate without pre-tension). ``filter_cutoff`` (Hz, off by default) low-pass filters
-    the force first (zero-lag Butterworth of ``filter_order``, :func:`forcelab.analysis.filters.lowpass`).
-    ``events`` places events by hand (sample indices of the trace; names in :data:`EDITABLE_EVENTS`):
-    they replace the detected ones, carry the method ``"edited"`` and are listed in
-    ``params["edited_events"]``; an index outside its allowed range is a :class:`ValueError`.
+    ``settings`` (default :class:`~forcelab.analysis.settings.IsometricSettings()`, which documents each) and
+    ``overrides`` (settings by archive key, e.g. ``onset_sd=3.0``, on top of ``settings``). The stages:
+    prepare (finite check, optional low-pass) -> locate the pull -> baseline -> quality gates (``pretension``,
+    ``unsteady_baseline``) -> onset, peak and release (``early_onset``) -> peak metrics -> peak RFD -> time
+    windows -> per limb with two plates. ``events`` places events by hand (sample indices of the trace; names
+    in :data:`EDITABLE_EVENTS`): they replace the detected ones, carry the method ``"edited"`` and are listed
+    in ``params["edited_events"]``; an index outside its allowed range is a :class:`ValueError`.
 
-    Returns a :class:`TrialResult` with ``test="imtp"``. Invalid parameters raise :class:`ValueError`;
+    Returns a :class:`TrialResult` with ``test="imtp"``. Invalid settings raise :class:`ValueError`;
     a trace without a usable pull gives not-found events and metrics with the reason.
     """
-    windows = tuple(float(w) for w in windows)
-    _check_params(baseline_window, baseline, onset_sd, onset_persistence, peak_rfd_window, windows,
-                  body_mass, g)
+    s = (settings or DEFAULT_SETTINGS).replace(**overrides)
     rate = float(trace.rate)
-    params: dict[str, ParamValue] = {
-        "baseline_window": float(baseline_window), "baseline": baseline,
-        "baseline_search": float(baseline_search), "onset_sd": float(onset_sd),
-        "onset_persistence": float(onset_persistence), "peak_rfd_window": float(peak_rfd_window),
-        "windows": ",".join(f"{w:g}" for w in windows), "pretension_threshold": float(pretension_threshold),
-        "unsteady_sd": float(unsteady_sd), "max_onset_lead": float(max_onset_lead),
-        "min_pull_force": float(min_pull_force), "body_mass": body_mass, "g": float(g),
-        "filter_cutoff": filter_cutoff, "filter_order": int(filter_order),
-    }
-    res = TrialResult(test="imtp", rate=rate, params=params)
-    x = trace.total
-    n = len(x)
-    bad = np.flatnonzero(~np.isfinite(x))
-    if bad.size:
-        return _not_found(res, f"force has {bad.size} missing or non-finite samples (first at sample "
-                          f"{int(bad[0])}); clean or cut the recording", windows)
-    if filter_cutoff is not None:
-        trace = ForceTrace(
-            rate=rate, total=lowpass(x, rate, filter_cutoff, order=filter_order),
-            left=None if trace.left is None else lowpass(trace.left, rate, filter_cutoff, order=filter_order),
-            right=None if trace.right is None else lowpass(trace.right, rate, filter_cutoff, order=filter_order),
-        )
-        x = trace.total
-    w = int(round(baseline_window * rate))
+    res = TrialResult(test="imtp", rate=rate, params=s.params())
+    book = MetricBook(res, {})  # each isometric metric carries the parameters it depends on
+    prepared = _prepare(trace, s)
+    if isinstance(prepared, str):
+        return _not_found(res, prepared, s.windows)
+    trace, x = prepared, prepared.total
+    w = int(round(s.baseline_window * rate))
     if w < 2:
-        raise ValueError(f"baseline_window {baseline_window} s is under two samples at {rate:g} Hz")
-    if n < w + 3:
-        return _not_found(res, f"recording is {n / rate:.3f} s long; a pull needs a {baseline_window:g} s "
-                          "baseline before it", windows)
-
+        raise ValueError(f"baseline_window {s.baseline_window} s is under two samples at {rate:g} Hz")
+    if len(x) < w + 3:
+        return _not_found(res, f"recording is {len(x) / rate:.3f} s long; a pull needs a {s.baseline_window:g} s "
+                          "baseline before it", s.windows)
     peak = int(np.argmax(x))
-    fpeak = float(x[peak])
-    edited = _check_events(events, n=n, w=w, peak=peak, rate=rate)
+    edited = _check_events(events, n=len(x), w=w, peak=peak, rate=rate)
     if edited:
         res.params["edited_events"] = ",".join(sorted(edited))
+    rise = _locate_pull(x, peak, w, rate, s, edited)
+    if isinstance(rise, str):
+        return _not_found(res, rise, s.windows)
+    base = _baseline(book, x, w, rise, s, edited)
+    _quality_gates(res, x, w, base, s)
+    onset = _onset_peak_release(book, x, peak, rise, base, s, edited)
+    if onset is None:
+        return res
+    release = res.events["release"].index
+    _peak_metrics(book, x, onset, peak, release, base, s)
+    m = _peak_rfd(book, x, onset, peak, base, s)
+    _window_metrics(book, x, onset, base, s)
+    if trace.left is not None and trace.right is not None:
+        _per_limb(res, trace.left, trace.right, b0=base.b0, b1=base.b1, onset=onset, peak=peak, release=release,
+                  windows=s.windows, m=m, oparams=base.oparams, pparams=_pparams(base, s))
+    return res
+
+
+def _prepare(trace: ForceTrace, s: IsometricSettings) -> ForceTrace | str:
+    """The trace, low-pass filtered when ``filter_cutoff`` is set; or why it cannot be analysed (non-finite)."""
+    x = trace.total
+    bad = np.flatnonzero(~np.isfinite(x))
+    if bad.size:
+        return (f"force has {bad.size} missing or non-finite samples (first at sample {int(bad[0])}); clean or cut "
+                "the recording")
+    cutoff, order = s.filter.filter_cutoff, s.filter.filter_order
+    if cutoff is None:
+        return trace
+    rate = float(trace.rate)
+    return ForceTrace(
+        rate=rate, total=lowpass(x, rate, cutoff, order=order),
+        left=None if trace.left is None else lowpass(trace.left, rate, cutoff, order=order),
+        right=None if trace.right is None else lowpass(trace.right, rate, cutoff, order=order),
+    )
+
+
+def _locate_pull(x: np.ndarray, peak: int, w: int, rate: float, s: IsometricSettings,
+                 edited: Mapping[str, int]) -> int | str:
+    """The pull's rise (last sample before the peak under half-way from a low level to the peak), or why
+    there is no room for a baseline before it."""
+    fpeak = float(x[peak])
     if peak < w and "baseline_start" not in edited:
-        return _not_found(res, f"the highest force ({fpeak:.1f} N) is in the first {baseline_window:g} s: "
-                          "no baseline before the pull", windows)
+        return (f"the highest force ({fpeak:.1f} N) is in the first {s.baseline_window:g} s: no baseline before "
+                "the pull")
     low = float(np.percentile(x[:peak], 10.0))
-    mid = 0.5 * (low + fpeak)
-    under = np.flatnonzero(x[:peak] < mid)
+    under = np.flatnonzero(x[:peak] < 0.5 * (low + fpeak))
     rise = int(under[-1]) + 1 if under.size else 0
     if rise < w and "baseline_start" not in edited:
-        return _not_found(res, f"force rises to the peak within {rise / rate:.3f} s of the start: no "
-                          f"{baseline_window:g} s baseline before the pull", windows)
+        return (f"force rises to the peak within {rise / rate:.3f} s of the start: no {s.baseline_window:g} s "
+                "baseline before the pull")
+    return rise
 
-    # ---- baseline
+
+def _baseline(book: MetricBook, x: np.ndarray, w: int, rise: int, s: IsometricSettings,
+              edited: Mapping[str, int]) -> _Baseline:
+    """Baseline window (hand-placed, first, or steadiest before the rise), its events and metrics, the
+    onset threshold."""
+    res, rate = book.result, book.result.rate
     if "baseline_start" in edited:
         b0 = edited["baseline_start"]
-    elif baseline == "first":
+    elif s.baseline == "first":
         b0 = 0
     else:
-        b0 = _steadiest_start(x, w, lo=max(0, rise - max(w, int(round(baseline_search * rate)))), rise=rise,
-                              onset_sd=onset_sd, max_lead=int(round(max_onset_lead * rate)))
+        b0 = _steadiest_start(x, w, lo=max(0, rise - max(w, int(round(s.baseline_search * rate)))), rise=rise,
+                              onset_sd=s.onset_sd, max_lead=int(round(s.max_onset_lead * rate)))
     b1 = b0 + w
     seg = x[b0:b1]
-    b_mean = float(np.mean(seg))
-    b_sd = float(np.std(seg, ddof=1))
-    threshold = b_mean + onset_sd * b_sd
-    method_b = "edited" if "baseline_start" in edited else f"imtp_baseline_{baseline}"
-    bparams: dict[str, ParamValue] = {"baseline": baseline, "baseline_window": float(baseline_window)}
-    if baseline == "steadiest":
-        bparams["baseline_search"] = float(baseline_search)
-    res.add_event(Event("baseline_start", b0, rate, method=method_b))
-    res.add_event(Event("baseline_end", b1 - 1, rate, method=method_b))
-    res.add_metric(Metric("baseline_force", b_mean, "N", method_b, bparams, REF_IMTP,
-                          description="Mean force of the baseline window (standing weight or pre-tension)"))
-    res.add_metric(Metric("baseline_sd", b_sd, "N", method_b, bparams, REF_IMTP,
-                          description="Sample SD of the force in the baseline window"))
-    oparams: dict[str, ParamValue] = {**bparams, "onset_sd": float(onset_sd),
-                                      "onset_persistence": float(onset_persistence)}
-    res.add_metric(Metric("onset_threshold", threshold, "N", "imtp_onset_sd", oparams, REF_ONSET,
-                          description="Force above which the pull has started: baseline + k SD"))
+    b_mean, b_sd = float(np.mean(seg)), float(np.std(seg, ddof=1))
+    threshold = b_mean + s.onset_sd * b_sd
+    method = "edited" if "baseline_start" in edited else f"imtp_baseline_{s.baseline}"
+    bparams: dict[str, ParamValue] = {"baseline": s.baseline, "baseline_window": float(s.baseline_window)}
+    if s.baseline == "steadiest":
+        bparams["baseline_search"] = float(s.baseline_search)
+    res.add_event(Event("baseline_start", b0, rate, method=method))
+    res.add_event(Event("baseline_end", b1 - 1, rate, method=method))
+    book.put("baseline_force", b_mean, "N", method, REF_IMTP, params=bparams,
+             description="Mean force of the baseline window (standing weight or pre-tension)")
+    book.put("baseline_sd", b_sd, "N", method, REF_IMTP, params=bparams,
+             description="Sample SD of the force in the baseline window")
+    oparams: dict[str, ParamValue] = {**bparams, "onset_sd": float(s.onset_sd),
+                                      "onset_persistence": float(s.onset_persistence)}
+    book.put("onset_threshold", threshold, "N", "imtp_onset_sd", REF_ONSET, params=oparams,
+             description="Force above which the pull has started: baseline + k SD")
+    return _Baseline(b0, b1, b_mean, b_sd, threshold, oparams)
 
-    # ---- quality gates on the baseline
-    if b_sd > unsteady_sd:
+
+def _quality_gates(res: TrialResult, x: np.ndarray, w: int, base: _Baseline, s: IsometricSettings) -> None:
+    """Flags ``unsteady_baseline`` (SD over ``unsteady_sd``) and ``pretension`` (force rising across the
+    baseline window, or the baseline above the first window of the recording)."""
+    rate = res.rate
+    if base.sd > s.unsteady_sd:
         res.flag("unsteady_baseline",
-                 f"baseline SD is {b_sd:.1f} N (over {unsteady_sd:g} N): the onset threshold is "
-                 f"{onset_sd * b_sd:.0f} N above baseline and the onset is late; ask for a still start")
+                 f"baseline SD is {base.sd:.1f} N (over {s.unsteady_sd:g} N): the onset threshold is "
+                 f"{s.onset_sd * base.sd:.0f} N above baseline and the onset is late; ask for a still start")
     tt = (np.arange(w) - (w - 1) / 2.0) / rate
-    drift = float(np.dot(tt, seg - b_mean) / np.dot(tt, tt)) * (w / rate)
-    if drift > pretension_threshold:
+    drift = float(np.dot(tt, x[base.b0:base.b1] - base.mean) / np.dot(tt, tt)) * (w / rate)
+    if drift > s.pretension_threshold:
         res.flag("pretension", f"force rises by {drift:.0f} N across the baseline window: the athlete was "
                  "already pulling (pre-tension); baseline and onset are uncertain")
-    elif b0 > 0:
+    elif base.b0 > 0:
         first_mean = float(np.mean(x[:w]))
-        if b_mean - first_mean > pretension_threshold:
-            res.flag("pretension", f"the baseline ({b_mean:.0f} N) is {b_mean - first_mean:.0f} N above the "
-                     f"first {baseline_window:g} s ({first_mean:.0f} N): pre-tension on the bar; relative "
+        if base.mean - first_mean > s.pretension_threshold:
+            res.flag("pretension", f"the baseline ({base.mean:.0f} N) is {base.mean - first_mean:.0f} N above the "
+                     f"first {s.baseline_window:g} s ({first_mean:.0f} N): pre-tension on the bar; relative "
                      "forces use the baseline as body weight unless body_mass is given")
 
-    # ---- onset, release, peak
-    bridge = int(round(onset_persistence * rate))
+
+def _onset_peak_release(book: MetricBook, x: np.ndarray, peak: int, rise: int, base: _Baseline,
+                        s: IsometricSettings, edited: Mapping[str, int]) -> int | None:
+    """Events onset, peak force and release (flag ``early_onset``); ``None`` when there is no onset (then
+    every remaining metric is reported not found with the reason)."""
+    res, rate = book.result, book.result.rate
+    fpeak = float(x[peak])
     onset: int | None = None
     if "onset" in edited:
         onset, reason = edited["onset"], ""
-    elif fpeak <= threshold or fpeak - b_mean < min_pull_force:
-        reason = (f"no pull: the highest force ({fpeak:.1f} N) is {fpeak - b_mean:.1f} N above the baseline "
-                  f"({b_mean:.1f} N), under the onset threshold ({threshold:.1f} N) or the "
-                  f"{min_pull_force:g} N minimum pull")
+    elif fpeak <= base.threshold or fpeak - base.mean < s.min_pull_force:
+        reason = (f"no pull: the highest force ({fpeak:.1f} N) is {fpeak - base.mean:.1f} N above the baseline "
+                  f"({base.mean:.1f} N), under the onset threshold ({base.threshold:.1f} N) or the "
+                  f"{s.min_pull_force:g} N minimum pull")
     else:
-        onset = _onset_backwards(x, threshold, b1 - 1, peak, bridge)
-        reason = (f"force never returns to the onset threshold ({threshold:.1f} N) between the baseline "
+        onset = _onset_backwards(x, base.threshold, base.b1 - 1, peak, int(round(s.onset_persistence * rate)))
+        reason = (f"force never returns to the onset threshold ({base.threshold:.1f} N) between the baseline "
                   f"and the peak")
     if onset is None:
         res.add_event(Event("onset", None, rate, method="imtp_onset_sd", reason=reason))
         res.add_event(Event("peak_force", peak, rate, method="imtp_peak"))
-        res.add_metric(Metric("peak_force", fpeak, "N", "imtp_peak", {}, REF_IMTP,
-                              description="Highest vertical force of the pull"))
-        _fill_not_found(res, reason, windows)
-        return res
+        book.put("peak_force", fpeak, "N", "imtp_peak", REF_IMTP, params={},
+                 description="Highest vertical force of the pull")
+        _fill_not_found(res, reason, s.windows)
+        return None
     res.add_event(Event("onset", onset, rate, method="edited" if "onset" in edited else "imtp_onset_sd"))
-    if (rise - onset) / rate > max_onset_lead:
+    if (rise - onset) / rate > s.max_onset_lead:
         res.flag("early_onset", f"onset is {(rise - onset) / rate:.2f} s before the force reaches half-way to "
-                 f"the peak (over {max_onset_lead:g} s): drifting force crossed the threshold before the pull; "
+                 f"the peak (over {s.max_onset_lead:g} s): drifting force crossed the threshold before the pull; "
                  "time-window metrics are unreliable")
     res.add_event(Event("peak_force", peak, rate, method="imtp_peak"))
-    after = np.flatnonzero(x[peak:] <= threshold)
-    release: int | None = peak + int(after[0]) if after.size else None
+    after = np.flatnonzero(x[peak:] <= base.threshold)
     if "release" in edited:
-        release = edited["release"]
-        res.add_event(Event("release", release, rate, method="edited"))
-    elif release is None:
+        res.add_event(Event("release", edited["release"], rate, method="edited"))
+    elif not after.size:
         res.add_event(Event("release", None, rate, method="imtp_release",
                             reason="force is still above the onset threshold at the end of the recording"))
     else:
-        res.add_event(Event("release", release, rate, method="imtp_release"))
+        res.add_event(Event("release", peak + int(after[0]), rate, method="imtp_release"))
+    return onset
 
-    mass = float(body_mass) if body_mass is not None else b_mean / g
-    mass_src = "body_mass" if body_mass is not None else "baseline"
-    rparams: dict[str, ParamValue] = {**oparams, "body_mass_source": mass_src, "body_mass": mass, "g": float(g)}
-    res.add_metric(Metric("peak_force", fpeak, "N", "imtp_peak", oparams, REF_IMTP,
-                          description="Highest vertical force of the pull (gross)"))
-    res.add_metric(Metric("net_peak_force", fpeak - b_mean, "N", "imtp_peak_net", oparams, REF_IMTP,
-                          description="Peak force minus the baseline"))
-    if mass > 0:
-        res.add_metric(Metric("relative_peak_force", fpeak / mass, "N/kg", "imtp_peak_relative", rparams,
-                              REF_IMTP, description="Peak force per kilogram of body mass"))
-    else:
-        res.add_metric(Metric("relative_peak_force", None, "N/kg", "imtp_peak_relative", rparams, REF_IMTP,
-                              reason=f"baseline force {b_mean:.1f} N gives no body mass; pass body_mass"))
-    res.add_metric(Metric("time_to_peak_force", (peak - onset) / rate, "s", "imtp_time_to_peak", oparams,
-                          REF_IMTP, description="Time from onset to peak force"))
-    if release is None:
-        res.add_metric(Metric("length_of_pull", None, "s", "imtp_release", oparams, REF_IMTP,
-                              reason="force is still above the onset threshold at the end of the recording"))
-    else:
-        res.add_metric(Metric("length_of_pull", (release - onset) / rate, "s", "imtp_release", oparams,
-                              REF_IMTP, description="Time from onset back to the onset threshold"))
 
-    # ---- peak RFD over a sliding window, from onset to peak
-    m = max(1, int(round(peak_rfd_window * rate)))
-    pparams: dict[str, ParamValue] = {**oparams, "peak_rfd_window": float(peak_rfd_window)}
+def _mass(base: _Baseline, s: IsometricSettings) -> tuple[float, dict[str, ParamValue]]:
+    """Body mass for the relative forces (``body_mass``, else baseline / g) and the parameters saying which."""
+    mass = float(s.body_mass) if s.body_mass is not None else base.mean / s.g
+    src = "body_mass" if s.body_mass is not None else "baseline"
+    return mass, {**base.oparams, "body_mass_source": src, "body_mass": mass, "g": float(s.g)}
+
+
+def _peak_metrics(book: MetricBook, x: np.ndarray, onset: int, peak: int, release: int | None, base: _Baseline,
+                  s: IsometricSettings) -> None:
+    """Peak force (gross, net, relative), time to peak force, length of the pull."""
+    rate, op = book.result.rate, base.oparams
+    fpeak = float(x[peak])
+    mass, rparams = _mass(base, s)
+    book.put("peak_force", fpeak, "N", "imtp_peak", REF_IMTP, params=op,
+             description="Highest vertical force of the pull (gross)")
+    book.put("net_peak_force", fpeak - base.mean, "N", "imtp_peak_net", REF_IMTP, params=op,
+             description="Peak force minus the baseline")
+    book.put("relative_peak_force", fpeak / mass if mass > 0 else None, "N/kg", "imtp_peak_relative", REF_IMTP,
+             params=rparams, reason=f"baseline force {base.mean:.1f} N gives no body mass; pass body_mass",
+             description="Peak force per kilogram of body mass" if mass > 0 else "")
+    book.put("time_to_peak_force", (peak - onset) / rate, "s", "imtp_time_to_peak", REF_IMTP, params=op,
+             description="Time from onset to peak force")
+    book.put("length_of_pull", None if release is None else (release - onset) / rate, "s", "imtp_release", REF_IMTP,
+             params=op, reason="force is still above the onset threshold at the end of the recording",
+             description="" if release is None else "Time from onset back to the onset threshold")
+
+
+def _pparams(base: _Baseline, s: IsometricSettings) -> dict[str, ParamValue]:
+    return {**base.oparams, "peak_rfd_window": float(s.peak_rfd_window)}
+
+
+def _peak_rfd(book: MetricBook, x: np.ndarray, onset: int, peak: int, base: _Baseline, s: IsometricSettings) -> int:
+    """Peak RFD over a sliding window from onset to peak (event and metric); returns the window in samples."""
+    res, rate = book.result, book.result.rate
+    m = max(1, int(round(s.peak_rfd_window * rate)))
+    pparams = _pparams(base, s)
     if peak - onset >= m:
         d = _sliding_rfd(x, onset, peak, m, rate)
         i = int(np.argmax(d))
         res.add_event(Event("peak_rfd", onset + i, rate, method="imtp_peak_rfd_sliding"))
-        res.add_metric(Metric("peak_rfd", float(d[i]), "N/s", "imtp_peak_rfd_sliding", pparams, REF_PEAK_RFD,
-                              description="Highest mean RFD over a sliding window between onset and peak"))
+        book.put("peak_rfd", float(d[i]), "N/s", "imtp_peak_rfd_sliding", REF_PEAK_RFD, params=pparams,
+                 description="Highest mean RFD over a sliding window between onset and peak")
     else:
-        reason = (f"peak comes {peak - onset} samples after onset, fewer than the {peak_rfd_window * 1000:g} "
+        reason = (f"peak comes {peak - onset} samples after onset, fewer than the {s.peak_rfd_window * 1000:g} "
                   "ms peak-RFD window")
         res.add_event(Event("peak_rfd", None, rate, method="imtp_peak_rfd_sliding", reason=reason))
-        res.add_metric(Metric("peak_rfd", None, "N/s", "imtp_peak_rfd_sliding", pparams, REF_PEAK_RFD,
-                              reason=reason))
+        book.put("peak_rfd", None, "N/s", "imtp_peak_rfd_sliding", REF_PEAK_RFD, params=pparams, reason=reason)
+    return m
 
-    # ---- force, RFD and impulse in time windows after onset
+
+def _window_metrics(book: MetricBook, x: np.ndarray, onset: int, base: _Baseline, s: IsometricSettings) -> None:
+    """Force (gross, net, relative), average RFD and impulse (gross, net) at each time window after onset."""
+    rate, n = book.result.rate, len(x)
+    mass, rparams = _mass(base, s)
     c = _cumtrapz(x)
     f0 = float(x[onset])
-    res.add_metric(Metric("force_at_0ms", f0, "N", "imtp_force_at", oparams, REF_IMTP,
-                          description="Force at onset"))
-    for win in windows:
+    book.put("force_at_0ms", f0, "N", "imtp_force_at", REF_IMTP, params=base.oparams, description="Force at onset")
+    for win in s.windows:
         ms = _ms(win)
-        wparams: dict[str, ParamValue] = {**oparams, "window": win}
+        wp: dict[str, ParamValue] = {**base.oparams, "window": win}
         names = (f"force_at_{ms}ms", f"net_force_at_{ms}ms", f"relative_force_at_{ms}ms", f"rfd_0_{ms}ms",
                  f"impulse_0_{ms}ms", f"net_impulse_0_{ms}ms")
-        at = _at_window(x, c, onset, win, rate, b_mean)
+        at = _at_window(x, c, onset, win, rate, base.mean)
         if at is None:
             reason = f"the recording ends {(n - 1 - onset) / rate * 1000:.0f} ms after onset, before {ms} ms"
             for name, unit in zip(names, ("N", "N", "N/kg", "N/s", "N*s", "N*s"), strict=True):
-                res.add_metric(Metric(name, None, unit, "imtp_windows", wparams, REF_IMTP, reason=reason))
+                book.put(name, None, unit, "imtp_windows", REF_IMTP, params=wp, reason=reason)
             continue
         fw, imp, net_imp = at
-        res.add_metric(Metric(names[0], fw, "N", "imtp_force_at", wparams, REF_IMTP,
-                              description=f"Force {ms} ms after onset"))
-        res.add_metric(Metric(names[1], fw - b_mean, "N", "imtp_force_at_net", wparams, REF_IMTP,
-                              description=f"Force {ms} ms after onset minus baseline"))
+        book.put(names[0], fw, "N", "imtp_force_at", REF_IMTP, params=wp, description=f"Force {ms} ms after onset")
+        book.put(names[1], fw - base.mean, "N", "imtp_force_at_net", REF_IMTP, params=wp,
+                 description=f"Force {ms} ms after onset minus baseline")
         if mass > 0:
-            res.add_metric(Metric(names[2], fw / mass, "N/kg", "imtp_force_at_relative", {**wparams, **rparams},
-                                  REF_IMTP, description=f"Force {ms} ms after onset per kg of body mass"))
+            book.put(names[2], fw / mass, "N/kg", "imtp_force_at_relative", REF_IMTP, params={**wp, **rparams},
+                     description=f"Force {ms} ms after onset per kg of body mass")
         else:
-            res.add_metric(Metric(names[2], None, "N/kg", "imtp_force_at_relative", wparams, REF_IMTP,
-                                  reason=f"baseline force {b_mean:.1f} N gives no body mass; pass body_mass"))
-        res.add_metric(Metric(names[3], (fw - f0) / win, "N/s", "imtp_rfd_average", wparams, REF_IMTP,
-                              description=f"Average rate of force development from onset to {ms} ms"))
-        res.add_metric(Metric(names[4], imp, "N*s", "imtp_impulse", wparams, REF_IMTP,
-                              description=f"Impulse of the gross force from onset to {ms} ms"))
-        res.add_metric(Metric(names[5], net_imp, "N*s", "imtp_impulse_net", wparams, REF_IMTP,
-                              description=f"Impulse of the force above baseline from onset to {ms} ms"))
-
-    if trace.left is not None and trace.right is not None:
-        _per_limb(res, trace.left, trace.right, b0=b0, b1=b1, onset=onset, peak=peak, release=release,
-                  windows=windows, m=m, oparams=oparams, pparams=pparams)
-    return res
+            book.put(names[2], None, "N/kg", "imtp_force_at_relative", REF_IMTP, params=wp,
+                     reason=f"baseline force {base.mean:.1f} N gives no body mass; pass body_mass")
+        book.put(names[3], (fw - f0) / win, "N/s", "imtp_rfd_average", REF_IMTP, params=wp,
+                 description=f"Average rate of force development from onset to {ms} ms")
+        book.put(names[4], imp, "N*s", "imtp_impulse", REF_IMTP, params=wp,
+                 description=f"Impulse of the gross force from onset to {ms} ms")
+        book.put(names[5], net_imp, "N*s", "imtp_impulse_net", REF_IMTP, params=wp,
+                 description=f"Impulse of the force above baseline from onset to {ms} ms")
 
 
 def _limb_values(x: np.ndarray, *, b0: int, b1: int, onset: int, peak: int, stop: int,
@@ -508,6 +526,5 @@ def _per_limb(res: TrialResult, left: np.ndarray, right: np.ndarray, *, b0: int,
             res.add_metric(metric)
 
 
-#: Default parameters of :func:`analyze_isometric` (seconds, standard deviations, newtons), read from its
-#: signature (``events`` are an input, not a setting).
-DEFAULTS: dict[str, Any] = keyword_defaults(analyze_isometric, exclude=("events",))
+#: Default settings of :func:`analyze_isometric` (seconds, standard deviations, newtons), by archive key.
+DEFAULTS: dict[str, Any] = IsometricSettings.defaults()

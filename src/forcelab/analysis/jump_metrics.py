@@ -60,15 +60,18 @@ class MetricBook:
         *,
         reason: str | None = None,
         description: str = "",
+        params: Mapping[str, ParamValue] | None = None,
     ) -> None:
-        """Add metric ``name``; ``value`` ``None`` (or non-finite) needs/gets a reason."""
+        """Add metric ``name``; ``value`` ``None`` (or non-finite) needs/gets a reason. ``params``: the
+        parameters this metric depends on, when they are not the book's (the isometric pull's metrics each
+        carry their own)."""
         if value is not None and not math.isfinite(value):
             reason, value = f"not finite ({value})", None
         if value is None and not reason:
             raise ValueError(f"metric {name!r} has no value and no reason")  # programming error
         self.result.add_metric(
-            Metric(name, value, unit, method, self.params, reference, None if value is not None else reason,
-                   description)
+            Metric(name, value, unit, method, self.params if params is None else params, reference,
+                   None if value is not None else reason, description)
         )
 
     def force_metric(

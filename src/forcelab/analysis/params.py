@@ -1,8 +1,8 @@
-"""Analysis parameters: defaults read from an analysis function's signature, and typed reads.
+"""Parameter helpers: defaults read from a function's keyword-only signature, and typed reads of ``params``.
 
-The keyword-only parameters of ``analyze_cmj`` / ``analyze_sj`` / ``analyze_dj`` / ``analyze_isometric`` are
-the one place their defaults are written; the modules' ``DEFAULTS`` and :func:`forcelab.analysis.dispatch.parameters`
-are derived from them here, so the two can never drift apart.
+The analyses' settings are types (:mod:`forcelab.analysis.settings`); :func:`keyword_defaults` serves
+functions whose keyword defaults are their documentation, such as the synthetic generators of
+:mod:`forcelab.simulation.synthetic`. :func:`num` reads a number out of a stored ``params`` mapping.
 """
 
 from __future__ import annotations

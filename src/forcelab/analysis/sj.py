@@ -11,6 +11,7 @@ zero-velocity instant after the dip instead. See docs/methods-jumps.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -19,63 +20,32 @@ from forcelab.analysis.jump_core import persistent_dip, propulsion_start, run_co
 from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import REF_HAWKIN, add_phase, why_missing
 from forcelab.analysis.jump_takeoff import add_takeoff
-from forcelab.analysis.params import keyword_defaults
+from forcelab.analysis.settings import SJSettings
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 
 #: Events a tester may place by hand (``events=``, sample indices): the weighing window's first sample, the
 #: movement onset, take-off and landing.
 EDITABLE_EVENTS = ("weighing_start", "onset", "takeoff", "landing")
 
+#: The settings used when none are given (frozen, so one instance serves every call).
+DEFAULT_SETTINGS = SJSettings()
 #: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
 INPUTS = ("body_weight", "body_weight_sd", "events")
 
 
 def analyze_sj(
     trace: ForceTrace,
+    settings: SJSettings | None = None,
     *,
-    weighing_method: str = "steadiest",
-    weighing_region: str = "before",
-    weighing_window: float = 1.0,
-    weighing_start: float = 0.0,
-    weighing_search_span: float | None = None,
-    min_body_weight: float = 200.0,
-    max_weighing_sd: float = 10.0,
-    onset_k: float = 5.0,
-    onset_min_threshold: float = 10.0,
-    onset_persistence: float = 0.030,
-    onset_direction: str = "both",
-    onset_step_back: float = 0.0,
-    onset_search: str = "forward",
-    onset_quiet_time: float = 0.1,
-    countermovement_threshold: float | None = None,
-    countermovement_persistence: float = 0.030,
-    flight_threshold_method: str = "noise",
-    flight_fixed_threshold: float = 20.0,
-    flight_k: float = 5.0,
-    flight_floor: float = 10.0,
-    flight_coarse_fraction: float = 0.1,
-    min_flight_time: float = 0.1,
-    flight_abs: bool = False,
-    takeoff_persistence: float = 0.0,
-    landing_persistence: float = 0.01,
-    min_plausible_flight_time: float = 0.1,
-    max_plausible_flight_time: float = 1.2,
-    integration_rule: str = "trapezoid",
-    g: float = 9.80665,
-    max_height_difference: float = 0.05,
-    landing_window: float = 0.5,
-    landing_velocity_tolerance: float = 0.05,
-    stabilisation_band: float = 0.05,
-    stabilisation_hold: float = 1.0,
-    asymmetry_formula: str = "percent_difference",
-    limb_peak: str = "own",
-    filter_cutoff: float | None = None,
-    filter_order: int = 4,
     body_weight: float | None = None,
     body_weight_sd: float | None = None,
     events: Mapping[str, int] | None = None,
+    **overrides: Any,
 ) -> TrialResult:
     """Analyse one squat jump in ``trace`` (held squat, push, flight, optionally landing).
+
+    ``settings`` (default :class:`~forcelab.analysis.settings.SJSettings()`) and ``overrides`` (settings by
+    archive key, on top of ``settings``) as for :func:`forcelab.analysis.cmj.analyze_cmj`.
 
     ``weighing_region="after"`` weighs on the quiet stance after the landing (for recordings that start
     in motion). ``events`` places events by hand (names in :data:`EDITABLE_EVENTS`, sample indices): each
@@ -86,7 +56,8 @@ def analyze_sj(
     body weight and onset SD (the trial is still weighed and shown; flag ``body_weight_given``; see "Known
     body weight" in docs/methods-jumps.md); non-finite, <= 0 or below ``min_body_weight`` is a ``ValueError``.
     """
-    params: dict[str, ParamValue] = {k: v for k, v in locals().items() if k not in ("trace", "events")}
+    s = (settings or DEFAULT_SETTINGS).replace(**overrides)
+    params: dict[str, ParamValue] = {**s.params(), "body_weight": body_weight, "body_weight_sd": body_weight_sd}
     core = run_core(trace, "sj", params, events, EDITABLE_EVENTS)
     res, book, F, rate = core.book.result, core.book, core.F, core.rate
     tk, onset, kin, bwv = core.tk, core.onset, core.kin, core.bwv
@@ -94,18 +65,19 @@ def analyze_sj(
     pstart = Event("propulsion_start", onset.index, rate, "onset", reason=why_missing(onset))
     dip_depth: float | None = None
     if kin is not None and onset.index is not None and tk.takeoff.index is not None and core.weighing.sd is not None:
-        thr = countermovement_threshold
+        thr = s.countermovement_threshold
         if thr is None:
-            thr = max(onset_k * core.weighing.sd, onset_min_threshold)
+            thr = max(s.onset.onset_k * core.weighing.sd, s.onset.onset_min_threshold)
+        cm_persistence = s.countermovement_persistence
         peak = onset.index + int(np.argmax(F[onset.index:tk.takeoff.index]))
-        dip = persistent_dip(F, rate, bwv, thr, countermovement_persistence, onset.index, peak)
+        dip = persistent_dip(F, rate, bwv, thr, cm_persistence, onset.index, peak)
         if dip is not None:
             v = kin.velocity
             jmin = int(np.argmin(v[: peak - onset.index + 1]))
             jz = first_true(v >= 0.0, jmin)
             dip_depth = -float(kin.displacement[: (jz if jz is not None else v.size)].min())
             res.flag("countermovement_in_squat_jump",
-                     f"force fell more than {thr:.1f} N below body weight for {countermovement_persistence * 1000:g} ms "
+                     f"force fell more than {thr:.1f} N below body weight for {cm_persistence * 1000:g} ms "
                      f"before the push (a {dip_depth * 100:.1f} cm dip): not a pure squat jump")
             pstart = propulsion_start(onset.index, jz, rate, "velocity_zero_after_dip")
     res.add_event(pstart)
@@ -113,8 +85,8 @@ def analyze_sj(
     book.put("countermovement_depth", None if cwhy else (dip_depth or 0.0), "m", "impulse_momentum_min_displacement",
              REF_HAWKIN, reason=cwhy, description="Depth of any dip before the push (0 for a clean squat jump).")
     add_takeoff(book, F, rate, bwv, onset, tk, kin, params)
-    add_phase(book, "propulsive", force=F, bw=bwv, rate=rate, rule=integration_rule, start=pstart, end=tk.takeoff,
-              kin=kin)
+    add_phase(book, "propulsive", force=F, bw=bwv, rate=rate, rule=s.integration.integration_rule, start=pstart,
+              end=tk.takeoff, kin=kin)
     pk = res.events["peak_force"].index
     why = why_missing(onset, res.events["peak_force"])
     a = onset.index if onset.index is not None else 0
@@ -127,5 +99,5 @@ def analyze_sj(
     return res
 
 
-#: The defaults of :func:`analyze_sj`'s parameters, read from its signature.
-DEFAULTS: dict[str, ParamValue] = keyword_defaults(analyze_sj, exclude=INPUTS)
+#: The defaults of :func:`analyze_sj`'s settings, by archive key.
+DEFAULTS: dict[str, ParamValue] = SJSettings.defaults()
