@@ -22,12 +22,13 @@ from __future__ import annotations
 import numpy as np
 
 from forcelab.analysis.types import ForceTrace
+from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.analysis.weighing import sliding_mean_sd
 
 DEFAULTS: dict[str, float] = {
     "flight_threshold": 30.0, "flight_min": 0.1, "flight_max": 1.2, "empty_time": 0.05,
     "dj_max_contact": 1.0, "quiet_time": 0.3, "quiet_sd": 8.0, "quiet_sd_frac": 0.015,
-    "cm_velocity": 0.25, "g": 9.80665, "min_pull": 200.0, "min_pull_frac": 0.5, "pull_hold": 0.3,
+    "cm_velocity": 0.25, "g": STANDARD_GRAVITY, "min_pull": 200.0, "min_pull_frac": 0.5, "pull_hold": 0.3,
 }
 
 

@@ -17,6 +17,7 @@ from forcelab.analysis.jump_edits import EDITED, window_samples
 from forcelab.analysis.jump_metrics import Limb, MetricBook
 from forcelab.analysis.params import num
 from forcelab.analysis.types import Event, ForceTrace, ParamValue
+from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.analysis.weighing import REFERENCE as REF_OWEN
 from forcelab.analysis.weighing import Weighing, weigh, weigh_window
 
@@ -140,7 +141,7 @@ def check_given(params: dict[str, ParamValue]) -> tuple[float | None, float | No
     floor = num(params, "min_body_weight")
     if value < floor:
         raise ValueError(f"body_weight {value:g} N is below min_body_weight {floor:g} N: body weight is a force in "
-                         f"newtons (a mass of {value:g} kg weighs {value * 9.80665:.1f} N)")
+                         f"newtons (a mass of {value:g} kg weighs {value * STANDARD_GRAVITY:.1f} N)")
     return value, None if sd is None else positive_newtons("body_weight_sd", sd, allow_zero=True)
 
 

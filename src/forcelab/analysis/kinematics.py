@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from forcelab.analysis.units import STANDARD_GRAVITY
+
 REFERENCE = "Linthorne 2001, Am J Phys 69(11):1198-1204; Owen et al. 2014, J Strength Cond Res 28(6):1552-1558"
 RULES = ("trapezoid", "rectangle")
-G = 9.80665
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def integrate(
     start: int,
     stop: int,
     *,
-    g: float = G,
+    g: float = STANDARD_GRAVITY,
     rule: str = "trapezoid",
     v_start: float | None = 0.0,
     v_end: float | None = None,
