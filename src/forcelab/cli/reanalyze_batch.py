@@ -81,7 +81,7 @@ def run(args: argparse.Namespace, archive: Path) -> int:
     """``forcelab reanalyze --all [--athlete NAME] [--test T] [--since DATE] [--workers N | --scheduler URL]``."""
     if args.workers is not None and args.workers < 0:
         raise CliError(f"--workers {args.workers}: give 0 (this process) or more")
-    if not args.verbose:  # Dask logs every worker start and stop at INFO through the root handler
+    if not getattr(args, "verbose", False):  # Dask logs every worker start and stop at INFO through the root handler
         logging.getLogger("distributed").setLevel(logging.WARNING)
     with ArchiveIndex(archive) as index:
         index.sync()
