@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from forcelab.cli import ARCHIVE_HELP, CliError, out, plate_numbers
+from forcelab.cli import ARCHIVE_HELP, CliError, out, plate_numbers, reanalyze_batch
 from forcelab.storage import bridge
 from forcelab.storage.archive import archive_dir
 from forcelab.storage.h5open import SessionFileError
@@ -46,9 +46,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--archive", help=ARCHIVE_HELP)
     p.set_defaults(func=run_export)
 
-    p = subparsers.add_parser("reanalyze", help="recompute a session's metrics from its raw data, keeping the old")
-    p.add_argument("session", type=Path, nargs="+", help="session file(s) (.h5)")
+    p = subparsers.add_parser(
+        "reanalyze", help="recompute metrics from the raw data (sessions, or --all on a Dask cluster), keeping the old"
+    )
+    p.add_argument("session", type=Path, nargs="*", help="session file(s) (.h5)")
     p.add_argument("--archive", help=ARCHIVE_HELP)
+    reanalyze_batch.add_arguments(p, day=_day)
     p.set_defaults(func=run_reanalyze)
 
     p = subparsers.add_parser("index", help="bring the archive's SQLite index up to date with the session files")
@@ -138,10 +141,17 @@ def _export_query(args: argparse.Namespace) -> int:
 
 
 def run_reanalyze(args: argparse.Namespace) -> int:
-    """``forcelab reanalyze SESSION...``."""
+    """``forcelab reanalyze SESSION...`` or ``forcelab reanalyze --all [filters]``."""
     from forcelab.storage.reanalyze import reanalyze
     from forcelab.storage.session import open_session
 
+    if args.all:
+        if args.session:
+            raise CliError("give session files or --all, not both")
+        return reanalyze_batch.run(args, _archive(args))
+    if not args.session:
+        raise CliError("give the session file(s) to re-analyse, or --all")
+    reanalyze_batch.refuse_batch_options(args)
     archive = _archive(args)
     failed = 0
     for path in args.session:

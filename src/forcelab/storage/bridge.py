@@ -6,6 +6,10 @@ Kept in one place so the archive depends on exactly ``forcelab.analysis.segmenta
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
+from importlib import resources
+
 from forcelab.analysis import dispatch
 from forcelab.analysis.segmentation import find_trials
 from forcelab.analysis.types import ForceTrace, TrialResult
@@ -16,6 +20,26 @@ TESTS = ("cmj", "sj", "dj", "imtp")
 def analyze(trace: ForceTrace, test: str) -> TrialResult:
     """Today's analysis of one trial of ``test`` (``cmj``, ``sj``, ``dj``, ``imtp``)."""
     return dispatch.analyze(trace, test)
+
+
+@cache
+def method_version() -> str:
+    """The version of today's analysis methods: ``"a-"`` and 12 hex digits of a SHA-256.
+
+    Derived, not declared: the hash runs over the source of every module of ``forcelab.analysis`` (sorted
+    by file name, each file's name and bytes), so any change to a definition, a default parameter or a
+    threshold gives a new version by itself and nobody has to remember to bump a number. It is
+    conservative: a change to a comment also gives a new version (the trials are then re-analysed once
+    more, to the same values). Every install of the same code gives the same version, so the workers of a
+    cluster agree with the machine that plans the batch.
+    """
+    digest = hashlib.sha256()
+    package = resources.files("forcelab.analysis")
+    for item in sorted(package.iterdir(), key=lambda entry: entry.name):
+        if item.name.endswith(".py"):
+            digest.update(item.name.encode())
+            digest.update(item.read_bytes())
+    return "a-" + digest.hexdigest()[:12]
 
 
 def segments(trace: ForceTrace, test: str) -> list[tuple[int, int]]:

@@ -28,8 +28,19 @@ FLAG_COLUMNS = [("code", "str"), ("message", "str")]
 RESULT_PARTS = ("metrics", "events", "flags")
 
 
-def write_result(group: h5py.Group, result: dict[str, Any], *, software: str = "") -> None:
-    """Write a ``TrialResult.to_dict()`` (plus ``rate``) into ``group``, replacing what was there."""
+#: Trial attribute naming the analysis method version that produced the current metrics (set by
+#: re-analysis, :func:`forcelab.storage.bridge.method_version`; absent on trials analysed while recording).
+METHOD_VERSION_ATTR = "analysis_method_version"
+
+
+def write_result(
+    group: h5py.Group, result: dict[str, Any], *, software: str = "", method_version: str = ""
+) -> None:
+    """Write a ``TrialResult.to_dict()`` (plus ``rate``) into ``group``, replacing what was there.
+
+    ``method_version`` (when given) is stored as :data:`METHOD_VERSION_ATTR` so a batch re-analysis can
+    skip the trial next time.
+    """
     metrics = [
         {"name": k, **m, "params": json.dumps(m.get("params", {}), sort_keys=True)}
         for k, m in result.get("metrics", {}).items()
@@ -41,6 +52,10 @@ def write_result(group: h5py.Group, result: dict[str, Any], *, software: str = "
     group.attrs["analysis_test"] = str(result.get("test", ""))
     group.attrs["analysis_software"] = software
     group.attrs["analysis_params"] = json.dumps(result.get("params", {}), sort_keys=True)
+    if method_version:
+        group.attrs[METHOD_VERSION_ATTR] = method_version
+    elif METHOD_VERSION_ATTR in group.attrs:
+        del group.attrs[METHOD_VERSION_ATTR]  # a result of unknown method must not keep an old version
 
 
 def read_result(group: h5py.Group) -> dict[str, Any] | None:
@@ -93,7 +108,7 @@ def move_to_history(trial: h5py.Group, label: str) -> None:
         if part in trial:
             trial.copy(trial[part], dst)
             del trial[part]
-    for key in ("analysis_test", "analysis_software", "analysis_params"):
+    for key in ("analysis_test", "analysis_software", "analysis_params", METHOD_VERSION_ATTR):
         if key in trial.attrs:
             dst.attrs[key] = trial.attrs[key]
             del trial.attrs[key]
