@@ -339,6 +339,29 @@ class Archive:
         stamp = f"{day:%Y-%m-%d}_"
         return [p for p in session_files(self.path) if p.name.startswith(stamp)]
 
+    def latest_trial(self) -> tuple[str, Any, TrialResult] | None:
+        """``(title, trace, result)`` of the newest analysed trial in the archive (its stored samples analysed
+        again by the real analysis), or None for an empty archive: what the review shows before today's first
+        trial. Unreadable files are logged and skipped."""
+        from forcelab.storage.archive import session_files
+        from forcelab.storage.session import open_session
+
+        for path in reversed(session_files(self.path)):
+            try:
+                session = open_session(path)
+                trials = [t for t in session.trials if t.test in ANALYSIS_FUNCTIONS and t.complete]
+                if not trials:
+                    continue
+                trial = trials[-1]
+                trace = trial.trace()
+                result = analyze(trace, trial.test)
+            except (OSError, ValueError, KeyError, ServiceError) as exc:
+                log.warning("review: cannot show the latest trial of %s: %s", path, exc)
+                continue
+            when = f"{session.started:%Y-%m-%d}" if session.started else path.stem
+            return f"{session.athlete} · {when} · trial {trial.number} · {trial.test} (archive)", trace, result
+        return None
+
     def refresh_index(self) -> None:
         """Bring the index up to date with the files (after a session was written)."""
         report = self.index.sync()
