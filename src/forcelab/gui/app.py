@@ -20,8 +20,6 @@ log = logging.getLogger(__name__)
 
 DEMO_PROFILE = "forcelab dual plate (8 cells)"
 DEMO_RATE = 1000.0
-#: The demo's simulated athlete: 6 % left-stronger split varying 2 % trial to trial, 4 % CV in effort.
-DEMO_ATHLETE = {"asymmetry": 0.06, "asymmetry_sd": 0.02, "variation": 0.04, "body_mass": 72.0}
 
 
 def application() -> QtWidgets.QApplication:
@@ -61,8 +59,7 @@ def build_window(*, archive: str | Path | None = None, demo: bool = False) -> Ma
     session = LiveSession(arch)
     if demo:  # start the plates first: their start-up overlaps building the window (queued until it runs)
         profiles = services.builtin_profiles()
-        session.connect_async("simulated plates", services.start_simulated, profiles[DEMO_PROFILE], DEMO_RATE,
-                              **DEMO_ATHLETE)
+        session.connect_async("simulated plates", services.start_simulated, profiles[DEMO_PROFILE], DEMO_RATE)
     window = MainWindow(session)
     window.show_entries(session.load_today())
     if building is not None:

@@ -111,9 +111,9 @@ def build(
                                           seed=int(rng.integers(1 << 31)), quiet_before=1.2, quiet_after=0.8)
                     tr = trial.trace
                     assert tr.left is not None and tr.right is not None
-                    start = writer.rows
+                    first_row = writer.rows
                     writer.append_arrays(np.column_stack([tr.left, tr.right]), tr.total, tr.left, tr.right)
-                    number = writer.add_trial("cmj", start, writer.rows, _analyze(tr))
+                    number = writer.add_trial("cmj", first_row, writer.rows, _analyze(tr))
                     count += 1
                     if reject_every and count % reject_every == 0:
                         writer.set_decision(number, False, "rejected by the example generator")
