@@ -38,7 +38,7 @@ def test_history_date_axis_has_no_si_prefix_and_metrics_read_as_words(qtbot, sma
     assert "Jump height (take-off velocity) (m)" in view.plot.getAxis("left").labelString()
     box = view.metric_box
     assert box.currentText() == "Jump height (take-off velocity)"
-    assert box.currentData() == "jump_height_takeoff_velocity" and view.metric() == "jump_height_takeoff_velocity"
+    assert box.currentData() == "jump_height_takeoff_velocity" and view.metric_key() == "jump_height_takeoff_velocity"
     assert all("_" not in box.itemText(i) for i in range(box.count()))
 
 

@@ -210,7 +210,7 @@ class AthleteTrendView(QtWidgets.QWidget):
         if metric:
             self._select_metric(metric)
 
-    def metric(self) -> str:
+    def metric_key(self) -> str:
         """The chosen metric's key (the box shows its label)."""
         return str(self.metric_box.currentData() or self.metric_box.currentText())
 
@@ -220,7 +220,7 @@ class AthleteTrendView(QtWidgets.QWidget):
             self.metric_box.setCurrentIndex(at)
 
     def _athlete_changed(self, name: str) -> None:
-        current = self.metric() or KEY_METRICS["cmj"][0]
+        current = self.metric_key() or KEY_METRICS["cmj"][0]
         self.metric_box.blockSignals(True)
         self.metric_box.clear()
         if name:
@@ -232,7 +232,7 @@ class AthleteTrendView(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         """Recompute the trend for the current choices and redraw."""
-        name, metric = self.athlete.currentText(), self.metric()
+        name, metric = self.athlete.currentText(), self.metric_key()
         if not name or not metric:
             return
         swc = self.swc.value() or None
