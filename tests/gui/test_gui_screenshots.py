@@ -49,9 +49,10 @@ def test_screenshots_of_the_main_views(qtbot, tmp_path: Path, shots: Path,  # ty
         assert window.start_simulated("forcelab dual plate (8 cells)", 1000.0, asymmetry=0.08, noise=3.0)
         link = window.session.link
         assert link is not None and link.simulator is not None
-        qtbot.waitUntil(lambda: link.feed.ring.total_written > 1500, timeout=8000)
+        # the athlete steps on after 1 s: let them stand still for the weighing before the jump
+        qtbot.waitUntil(lambda: link.feed.ring.total_written > 3500, timeout=10_000)
         link.simulator.trigger("cmj")
-        qtbot.waitUntil(lambda: link.feed.ring.total_written > 5200, timeout=10_000)
+        qtbot.waitUntil(lambda: link.feed.ring.total_written > 7500, timeout=10_000)
         assert window.live.frames > 10
         _save(window, shots / "live.png")
 
@@ -115,9 +116,10 @@ def test_screenshots_of_the_demo_first_minute(qtbot, tmp_path: Path, shots: Path
         qtbot.waitUntil(lambda: window.session.link is not None, timeout=15_000)
         link = window.session.link
         assert link is not None and link.simulator is not None
-        qtbot.waitUntil(lambda: link.feed.ring.total_written > 1500, timeout=8000)
+        # the athlete steps on after 1 s: let them stand still for the weighing before the jump
+        qtbot.waitUntil(lambda: link.feed.ring.total_written > 3500, timeout=10_000)
         link.simulator.trigger("cmj")
-        qtbot.waitUntil(lambda: link.feed.ring.total_written > 5200, timeout=10_000)
+        qtbot.waitUntil(lambda: link.feed.ring.total_written > 7500, timeout=10_000)
         _save(window, shots / f"demo_first_minute_{tag}.png")
 
         for k, (test, trace) in enumerate((("cmj", cmj(jump_height=0.31, asymmetry=0.05, seed=21).trace),
