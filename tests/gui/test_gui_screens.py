@@ -26,12 +26,18 @@ def small_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_history_date_axis_has_no_si_prefix_and_metrics_read_as_words(qtbot, small_archive: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def history(qtbot, small_archive: Path) -> CompareWindow:  # type: ignore[no-untyped-def]
+    """The history window on Stable Sam's jump height."""
     win = CompareWindow(small_archive)
     qtbot.addWidget(win)
     win.show()
-    view = win.athlete_view
-    view.show_athlete("Stable Sam", "jump_height_takeoff_velocity")
+    win.athlete_view.show_athlete("Stable Sam", "jump_height_takeoff_velocity")
+    return win
+
+
+def test_history_date_axis_has_no_si_prefix_and_metrics_read_as_words(history: CompareWindow) -> None:
+    view = history.athlete_view
     bottom = view.plot.getAxis("bottom")
     assert "session date" in bottom.labelString()
     assert "x0.001" not in bottom.labelString() and bottom.autoSIPrefixScale == 1.0
@@ -42,12 +48,8 @@ def test_history_date_axis_has_no_si_prefix_and_metrics_read_as_words(qtbot, sma
     assert all("_" not in box.itemText(i) for i in range(box.count()))
 
 
-def test_history_status_cells_and_plot_are_readable_on_the_dark_theme(qtbot, small_archive: Path) -> None:  # type: ignore[no-untyped-def]
-    win = CompareWindow(small_archive)
-    qtbot.addWidget(win)
-    win.show()
-    view = win.athlete_view
-    view.show_athlete("Stable Sam", "jump_height_takeoff_velocity")
+def test_history_status_cells_and_plot_are_readable_on_the_dark_theme(history: CompareWindow) -> None:
+    win, view = history, history.athlete_view
     model = view.table.model()
     statuses = [model.data(model.index(r, 6)) for r in range(model.rowCount())]
     assert "insufficient" in statuses
