@@ -87,9 +87,9 @@ def test_table_accept_reject_and_note_are_announced(qtbot, jump) -> None:  # typ
     from forcelab.simulation.synthetic import isometric_pull
 
     pull = analyze_isometric(isometric_pull(peak_force=2800.0, noise_sd=1.0, seed=1).trace)
-    table.add_trial(4, pull, when="10:05")  # a pull: the headers follow the latest trial's kind
-    assert [table.horizontalHeaderItem(c).text() for c in (3, 4)] == ["Fpeak", "Fnet"]
-    assert table.item(3, 3).text().startswith("2") and "N" in table.item(3, 3).text()
+    table.add_trial(4, pull, when="10:05")  # a pull among jumps: neither kind's names head the columns
+    assert [table.horizontalHeaderItem(c).text() for c in (3, 4)] == ["key 1", "key 2"]
+    assert table.item(3, 3).text().startswith("Fpeak 2") and "N" in table.item(3, 3).text()
     assert table.item(0, 3).text().startswith("JH (TOV) ")  # a jump row says what its numbers are
     table.selectRow(1)
     assert table.selected_number() == 2
