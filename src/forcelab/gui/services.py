@@ -357,7 +357,7 @@ class Archive:
         for path in reversed(session_files(self.path)):
             try:
                 session = open_session(path)
-                trials = [t for t in session.trials if t.test in ANALYSIS_FUNCTIONS and t.complete]
+                trials = [t for t in session.trials if t.test in dispatch.TESTS and t.complete]
                 if not trials:
                     continue
                 trial = trials[-1]
