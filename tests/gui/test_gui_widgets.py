@@ -87,9 +87,9 @@ def test_table_accept_reject_and_note_are_announced(qtbot, jump) -> None:  # typ
     from forcelab.simulation.synthetic import isometric_pull
 
     pull = analyze_isometric(isometric_pull(peak_force=2800.0, noise_sd=1.0, seed=1).trace)
-    table.add_trial(4, pull, when="10:05")  # a pull: the headers follow the latest trial's kind
-    assert [table.horizontalHeaderItem(c).text() for c in (3, 4)] == ["Fpeak", "Fnet"]
-    assert table.item(3, 3).text().startswith("2") and "N" in table.item(3, 3).text()
+    table.add_trial(4, pull, when="10:05")  # a pull among jumps: neither kind's names head the columns
+    assert [table.horizontalHeaderItem(c).text() for c in (3, 4)] == ["key 1", "key 2"]
+    assert table.item(3, 3).text().startswith("Fpeak 2") and "N" in table.item(3, 3).text()
     assert table.item(0, 3).text().startswith("JH (TOV) ")  # a jump row says what its numbers are
     table.selectRow(1)
     assert table.selected_number() == 2
@@ -340,7 +340,7 @@ def test_dragging_a_cmj_takeoff_later_lengthens_the_flight_on_screen(qtbot) -> N
     assert dragged.events["takeoff"].method == "edited"
     moved_to = dragged.events["takeoff"].time
     assert moved_to is not None and moved_to == pytest.approx(takeoff.time + 0.1, abs=0.02)  # within ~2 px
-    assert _shown_metrics(review)["flight time"] == format_value(dragged.metrics["flight_time"])
+    assert _shown_metrics(review)["Flight time"] == format_value(dragged.metrics["flight_time"])
     # then exactly k samples later than detected, through the same handler the drag ends in
     review.move_event("takeoff", (takeoff.index + k) / rate)
     new = review.result
@@ -350,8 +350,8 @@ def test_dragging_a_cmj_takeoff_later_lengthens_the_flight_on_screen(qtbot) -> N
     assert ft0 is not None and ft1 is not None
     assert ft1 == pytest.approx(ft0 - k / rate, abs=0.5 / rate)  # landing unchanged: the flight is k shorter
     shown = _shown_metrics(review)
-    assert shown["flight time"] == format_value(new.metrics["flight_time"]) != before["flight time"]
-    jh = "jump height flight time"
+    assert shown["Flight time"] == format_value(new.metrics["flight_time"]) != before["Flight time"]
+    jh = "Jump height (flight time)"
     assert shown[jh] == format_value(new.metrics["jump_height_flight_time"]) != before[jh]
     assert "takeoff moved" in review.message.text()
 
@@ -375,7 +375,7 @@ def test_dragging_a_drop_jump_event_keeps_the_drop_height(qtbot) -> None:  # typ
     assert new.value("drop_height") == pytest.approx(0.40)
     assert new.value("drop_velocity") == pytest.approx(result.value("drop_velocity"))
     shown = _shown_metrics(review)
-    assert shown["drop height"] == format_value(new.metrics["drop_height"])
+    assert shown["Drop height"] == format_value(new.metrics["drop_height"])
     assert "no drop height" not in " ".join(m.reason or "" for m in new.metrics.values())
 
 

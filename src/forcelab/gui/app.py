@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import signal
 import sys
@@ -41,6 +42,15 @@ def build_window(*, archive: str | Path | None = None, demo: bool = False) -> Ma
     with today's session reopened and, for ``demo``, simulated plates already connected."""
     application()
     arch: services.Archive | None
+    building = None
+    if demo and archive is None:  # the demo squad's own archive, never the user's
+        from forcelab.simulation import example_archive
+        from forcelab.storage.archive import demo_archive_dir
+
+        archive = demo_archive_dir()
+        if not example_archive.demo_ready(archive):
+            building = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="demo-archive").submit(
+                example_archive.build_demo, archive)
     try:
         arch = services.Archive.open(archive)
     except OSError as exc:
@@ -52,7 +62,30 @@ def build_window(*, archive: str | Path | None = None, demo: bool = False) -> Ma
         session.connect_async("simulated plates", services.start_simulated, profiles[DEMO_PROFILE], DEMO_RATE)
     window = MainWindow(session)
     window.show_entries(session.load_today())
+    if building is not None:
+        _when_built(window, building)
     return window
+
+
+def _when_built(window: MainWindow, building: concurrent.futures.Future[list[Path]]) -> None:
+    """Tell the user the demo squad is being written, and show it (roster, latest trial) once it is."""
+    window.statusBar().showMessage("Writing the demo squad's ten weeks of sessions…")
+    timer = QtCore.QTimer(window)
+    window.demo_build = building  # type: ignore[attr-defined]  # for tests and for a person to wait on
+
+    def check() -> None:
+        if not building.done():
+            return
+        timer.stop()
+        exc = building.exception()
+        if exc is not None:
+            log.error("demo archive could not be built: %s", exc)
+            window.show_error(f"the demo archive could not be built: {exc}")
+            return
+        window.archive_changed()
+
+    timer.timeout.connect(check)
+    timer.start(200)
 
 
 def run(*, archive: str | Path | None = None, demo: bool = False) -> int:

@@ -14,6 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from forcelab.analysis.labels import metric_label
 from forcelab.compare.asymmetry_watch import asymmetry_levels
 from forcelab.compare.source import KEY_METRICS, athlete_trend, better_direction, team_table
 from forcelab.compare.trends import Trend
@@ -23,6 +24,10 @@ from forcelab.storage.session import open_session
 log = logging.getLogger(__name__)
 
 STATUS_BRUSH = {"green": "#2ca02c", "amber": "#ff9f1c", "red": "#d62728", "insufficient": "#9a9a9a"}
+#: Text on a status-coloured cell (the cells are light, the theme's text is light: dark text keeps it readable).
+STATUS_TEXT = "#111318"
+#: The plots' background: the theme's dark (one look with the review and live plots).
+PLOT_BACKGROUND = "#1b1e24"
 MAX_DATE_TICKS = 12
 ASYMMETRY_THRESHOLDS = (10.0, 15.0)
 
@@ -51,6 +56,7 @@ class TrendTableModel(QtCore.QAbstractTableModel):
         self.rows: list[tuple[str, ...]] = []
         self.colors: list[QtGui.QColor | None] = []
         self._brushes = {k: QtGui.QBrush(QtGui.QColor(v).lighter(170)) for k, v in STATUS_BRUSH.items()}
+        self._text_brush = QtGui.QBrush(QtGui.QColor(STATUS_TEXT))
 
     def set_trend(self, t: Trend) -> None:
         """Show the sessions of ``t``, oldest first."""
@@ -80,6 +86,8 @@ class TrendTableModel(QtCore.QAbstractTableModel):
             return self.rows[index.row()][index.column()]
         if role == QtCore.Qt.ItemDataRole.BackgroundRole and index.column() == 6:
             return self._brushes.get(self.rows[index.row()][6])
+        if role == QtCore.Qt.ItemDataRole.ForegroundRole and index.column() == 6:
+            return self._text_brush
         return None
 
     def headerData(self, section: int, orientation: QtCore.Qt.Orientation,  # noqa: N802
@@ -97,6 +105,7 @@ def _item(text: str, *, color: str | None = None) -> QtWidgets.QTableWidgetItem:
     it = QtWidgets.QTableWidgetItem(text)
     if color:
         it.setBackground(QtGui.QColor(color).lighter(170))
+        it.setForeground(QtGui.QColor(STATUS_TEXT))
     it.setFlags(it.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
     return it
 
@@ -140,11 +149,12 @@ class AthleteTrendView(QtWidgets.QWidget):
             form.addWidget(w)
         form.addStretch(1)
         self.plot = pg.PlotWidget()
-        self.plot.setBackground("w")
+        self.plot.setBackground(PLOT_BACKGROUND)
         self.plot.showGrid(x=False, y=True, alpha=0.3)
         self.plot.getAxis("left").enableAutoSIPrefix(False)  # metres stay metres, not "x0.001"
-        self.curve = self.plot.plot([], [], pen=pg.mkPen("#555555", width=1))
-        self.dots = pg.ScatterPlotItem(size=11, pen=pg.mkPen("k"))
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)  # the x values are session numbers under date ticks
+        self.curve = self.plot.plot([], [], pen=pg.mkPen("#9aa4b2", width=1))
+        self.dots = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#e6e6e6"))
         # one brush object per status: pyqtgraph caches a rendered symbol per distinct brush
         self._brushes = {k: pg.mkBrush(v) for k, v in STATUS_BRUSH.items()}
         self.rings = pg.ScatterPlotItem(size=20, pen=pg.mkPen("#d62728", width=2), brush=None)
@@ -198,21 +208,31 @@ class AthleteTrendView(QtWidgets.QWidget):
         """Select ``name`` (and ``metric`` when given)."""
         self.athlete.setCurrentText(name)
         if metric:
-            self.metric_box.setCurrentText(metric)
+            self._select_metric(metric)
+
+    def metric_key(self) -> str:
+        """The chosen metric's key (the box shows its label)."""
+        return str(self.metric_box.currentData() or self.metric_box.currentText())
+
+    def _select_metric(self, key: str) -> None:
+        at = self.metric_box.findData(key)
+        if at >= 0:
+            self.metric_box.setCurrentIndex(at)
 
     def _athlete_changed(self, name: str) -> None:
-        current = self.metric_box.currentText() or KEY_METRICS["cmj"][0]
+        current = self.metric_key() or KEY_METRICS["cmj"][0]
         self.metric_box.blockSignals(True)
         self.metric_box.clear()
         if name:
-            self.metric_box.addItems(list(self.index.metric_names(name)))
+            for key in self.index.metric_names(name):
+                self.metric_box.addItem(metric_label(key), key)
         self.metric_box.blockSignals(False)
-        self.metric_box.setCurrentText(current)
+        self._select_metric(current)
         self.refresh()
 
     def refresh(self) -> None:
         """Recompute the trend for the current choices and redraw."""
-        name, metric = self.athlete.currentText(), self.metric_box.currentText()
+        name, metric = self.athlete.currentText(), self.metric_key()
         if not name or not metric:
             return
         swc = self.swc.value() or None
@@ -242,7 +262,7 @@ class AthleteTrendView(QtWidgets.QWidget):
         if is_asym:
             for i, lv in enumerate(asymmetry_levels(t.points, thresholds=ASYMMETRY_THRESHOLDS)):
                 side = {"left": "L", "right": "R"}.get(lv.stronger_side or "", "")
-                label = pg.TextItem(side + (" ⇄" if lv.flipped else ""), color="#333", anchor=(0.5, 1.4))
+                label = pg.TextItem(side + (" ⇄" if lv.flipped else ""), color="#e6e6e6", anchor=(0.5, 1.4))
                 label.setPos(float(x[i]), float(y[i]))
                 self.plot.addItem(label)
                 self.side_labels.append(label)
@@ -250,7 +270,7 @@ class AthleteTrendView(QtWidgets.QWidget):
         every = max(1, -(-len(t.points) // MAX_DATE_TICKS))  # at most a dozen date labels
         axis.setTicks([[(float(i), f"{p.when:%d %b %y}") for i, p in enumerate(t.points) if i % every == 0]])
         unit = f" ({t.unit})" if t.unit and t.unit != "1" else ""
-        self.plot.setLabel("left", f"{metric.replace('_', ' ')}{unit}")
+        self.plot.setLabel("left", metric_label(metric, t.unit))
         self.plot.setLabel("bottom", "session date")
         te = "—" if t.typical_error_cv is None else f"{t.typical_error_cv:.1f} %"
         swc_text = "—" if t.swc is None else f"{t.swc:.4g}{unit}"
@@ -298,7 +318,7 @@ class TeamView(QtWidgets.QWidget):
         self.table.clear()
         self.table.setColumnCount(4 + len(metrics))
         self.table.setHorizontalHeaderLabels(["athlete", "last session", "status"] +
-                                             [m.replace("_", " ") for m in metrics] + ["flags"])
+                                             [metric_label(m) for m in metrics] + ["flags"])
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             self.table.setItem(r, 0, _item(row.athlete))
@@ -328,7 +348,7 @@ class OverlayView(QtWidgets.QWidget):
         self.limb.addItems(["total", "left", "right", "left and right"])
         self.trials = QtWidgets.QListWidget()
         self.plot = pg.PlotWidget()
-        self.plot.setBackground("w")
+        self.plot.setBackground(PLOT_BACKGROUND)
         self.plot.addLegend()
         self.plot.setLabel("bottom", "time from alignment event (s)")
         self.plot.setLabel("left", "force (N)")

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from forcelab.analysis.types import TrialResult
 from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.gui import services
 from forcelab.gui.calibration_dialog import CalibrationDialog
@@ -181,7 +182,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.table.decision_changed.connect(lambda n, acc: s.decide(n, acc))
         self.table.note_changed.connect(s.set_note)
         self.table.review_requested.connect(self.show_review)
-        self.review.result_changed.connect(s.replace_result)
+        self.review.result_changed.connect(self._review_result)
         self.accept_button.clicked.connect(lambda: self.decide(True))
         self.reject_button.clicked.connect(lambda: self.decide(False))
         if self.roster is not None:
@@ -378,6 +379,35 @@ class MainWindow(QtWidgets.QMainWindow):
             assert last.result is not None
             self.card.show_result(last.number, last.result, when=last.when)
             self.statusBar().showMessage(f"Today's sessions: {len(entries)} trial(s) reopened", 5000)
+            self.review.show_trial(last.number, last.trace, last.result)
+        else:
+            self.review_latest_archived()
+
+    def review_latest_archived(self) -> None:
+        """Open the archive's newest trial in the review tab (so it never opens blank) when this session has
+        none yet."""
+        archive = self.session.archive
+        if archive is None or self.session.trials:
+            return
+        latest = archive.latest_trial()
+        if latest is not None:
+            title, trace, result = latest
+            self.review.show_trial(0, trace, result)
+            self.review.title.setText(title)
+
+    def archive_changed(self) -> None:
+        """The archive's files changed behind the window (the demo squad was written): index, roster, review."""
+        if self.session.archive is None:
+            return
+        self.session.archive.refresh_index()
+        if self.roster is not None:
+            self.roster.reload()
+        self.review_latest_archived()
+        self.statusBar().showMessage("Demo squad ready: pick an athlete, or open Athlete history…", 8000)
+
+    def _review_result(self, number: int, result: TrialResult) -> None:
+        if number in self.session.trials:  # number 0: an archived trial shown for reference, not this session's
+            self.session.replace_result(number, result)
 
     def decide(self, accepted: bool) -> None:
         """Accept or reject the selected (else the newest) trial."""

@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QFont, QGuiApplication, QPageLayout, QPageSize
 from PySide6.QtWidgets import QApplication
 
 from forcelab import __version__
+from forcelab.analysis.labels import metric_name
 from forcelab.compare.source import KEY_METRICS, athlete_trend, better_direction
 from forcelab.gui.painter_charts import (
     LEFT_COLOR,
@@ -193,7 +194,7 @@ SHORT_LABELS = {
 
 def short_label(name: str) -> str:
     """A column-sized label for a metric key."""
-    return SHORT_LABELS.get(name, name.replace("_", " "))
+    return SHORT_LABELS.get(name, metric_name(name))
 
 
 def _trial_table(pages: _Pages, rect: QRectF, session: Session, names: Sequence[str]) -> float:

@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from forcelab.analysis.kinematics import integrate
+from forcelab.analysis.labels import metric_name
 from forcelab.analysis.types import ForceTrace, TrialResult
 from forcelab.gui.liveplot import CURVE_COLOURS
 from forcelab.gui.metrics_view import format_value
@@ -228,7 +229,7 @@ class ReviewWidget(QtWidgets.QWidget):
         for name, m in result.metrics.items():
             r = self.metrics.rowCount()
             self.metrics.insertRow(r)
-            self.metrics.setItem(r, 0, QtWidgets.QTableWidgetItem(name.replace("_", " ")))
+            self.metrics.setItem(r, 0, QtWidgets.QTableWidgetItem(metric_name(name)))
             item = QtWidgets.QTableWidgetItem(format_value(m))
             item.setToolTip(m.reason or f"{m.method}; {m.reference}")
             self.metrics.setItem(r, 1, item)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from forcelab.analysis.labels import metric_name
 from forcelab.analysis.types import Metric, TrialResult
 from forcelab.gui.metrics_view import (
     asymmetry_metric,
@@ -145,7 +146,7 @@ class TrialCard(QtWidgets.QFrame):
         if not rows:  # an analysis that names things differently: show what it has
             for m in list(result.metrics.values())[:6]:
                 text = format_value(m)
-                rows.append((m.name.replace("_", " "), text, m.reason or m.method))
+                rows.append((metric_name(m.name), text, m.reason or m.method))
                 self.values[m.name] = text
         self._fill(rows)
         asym = asymmetry_metric(result)
@@ -158,7 +159,7 @@ class TrialCard(QtWidgets.QFrame):
             self.asym_label.setText(f"Left/right asymmetry: not found ({asym.reason})")
         else:
             words = asymmetry_words(*found)
-            self.asym_label.setText(f"Left/right ({asym.name.replace('_', ' ')}): {words}")
+            self.asym_label.setText(f"Left/right ({metric_name(asym.name).lower()}): {words}")
             self.values["asymmetry"] = words
         self.asym_bar.set_percent(None if found is None else (found[0] if found[1] != "right" else -found[0]))
         if result.flags:

@@ -12,11 +12,14 @@ from forcelab.analysis.types import TrialResult
 from forcelab.gui.metrics_view import Slot, asymmetry_metric, asymmetry_side, format_value, pick, slots_for
 
 COLUMNS = ("#", "time", "test", "key 1", "key 2", "L/R", "flags", "decision", "note")
-#: The two key-number columns: their headers name the metrics of the latest analysed trial's kind
-#: ("JH (TOV)", "JH (FT)" for jumps, "Fpeak", "Fnet" for pulls).
+#: The two key-number columns: while every trial is of one kind their headers name its metrics ("JH (TOV)",
+#: "JH (FT)" for jumps, "Fpeak", "Fnet" for pulls) and cells hold bare values; once jumps and pulls mix, the
+#: headers say "key 1" / "key 2" and every cell names its own metric, so no value sits under another's name.
 KEY_COLS = (3, 4)
 NOTE_COL = COLUMNS.index("note")
 DECISION_COL = COLUMNS.index("decision")
+#: ``set_key_columns`` argument for a session that mixes jumps and pulls.
+MIXED = "mixed"
 FLAGS_COL = COLUMNS.index("flags")
 
 
@@ -72,7 +75,11 @@ class TrialTable(QtWidgets.QTableWidget):
                 self._rows[number] = row
             if result is not None:
                 self._results[number] = result
-                if slots_for(result.test) != slots_for(self._key_test):
+                kinds = {slots_for(r.test) for r in self._results.values()}
+                if len(kinds) > 1:
+                    if self._key_test != MIXED:
+                        self.set_key_columns(MIXED)
+                elif slots_for(result.test) != slots_for(self._key_test) or self._key_test == MIXED:
                     self.set_key_columns(result.test)
             cells = self._cells(number, result, when, test, self._key_slots)
             flag_tip = "\n".join(f.message for f in result.flags) if result is not None else ""
@@ -95,10 +102,15 @@ class TrialTable(QtWidgets.QTableWidget):
     def set_key_columns(self, test: str) -> None:
         """Head the two key columns with ``test``'s headline metrics and fill them again for every row."""
         self._key_test = test
-        self._key_slots = slots_for(test)[:2]
-        for col, slot in zip(KEY_COLS, self._key_slots, strict=True):
-            header = QtWidgets.QTableWidgetItem(slot.short or slot.label)
-            header.setToolTip(slot.label)
+        self._key_slots = () if test == MIXED else slots_for(test)[:2]
+        for k, col in enumerate(KEY_COLS):
+            if test == MIXED:
+                header = QtWidgets.QTableWidgetItem(f"key {k + 1}")
+                header.setToolTip("Jumps and pulls in one session: each cell names its metric")
+            else:
+                slot = self._key_slots[k]
+                header = QtWidgets.QTableWidgetItem(slot.short or slot.label)
+                header.setToolTip(slot.label)
             self.setHorizontalHeaderItem(col, header)
         was, self._filling = self._filling, True
         try:

@@ -86,6 +86,8 @@ def build(
     cv: float = 0.02,
     seed: int = 7,
     reject_every: int = 0,
+    start: datetime = START,
+    team: str = "Example FC",
 ) -> list[Path]:
     """Write ``weeks`` weekly CMJ sessions per athlete into ``archive``, index them, return the files.
 
@@ -97,7 +99,7 @@ def build(
     count = 0
     for plan in athletes:
         for week in range(weeks):
-            when = START + timedelta(weeks=week, minutes=len(paths))
+            when = start + timedelta(weeks=week, minutes=len(paths))
             info = SessionInfo(athlete=plan.name, rate=rate, tests=["cmj"], channels=2, plates=2, raw_unit="N",
                                started=when, source="example_archive", channel_map={"left": [0], "right": [1]})
             path = new_session_path(archive, plan.name, ["cmj"], when)
@@ -109,9 +111,9 @@ def build(
                                           seed=int(rng.integers(1 << 31)), quiet_before=1.2, quiet_after=0.8)
                     tr = trial.trace
                     assert tr.left is not None and tr.right is not None
-                    start = writer.rows
+                    first_row = writer.rows
                     writer.append_arrays(np.column_stack([tr.left, tr.right]), tr.total, tr.left, tr.right)
-                    number = writer.add_trial("cmj", start, writer.rows, _analyze(tr))
+                    number = writer.add_trial("cmj", first_row, writer.rows, _analyze(tr))
                     count += 1
                     if reject_every and count % reject_every == 0:
                         writer.set_decision(number, False, "rejected by the example generator")
@@ -120,6 +122,35 @@ def build(
             paths.append(path)
     with ArchiveIndex(archive) as index:
         for plan in athletes:
-            index.set_athlete(plan.name, body_mass=plan.body_mass, team="Example FC")
+            index.set_athlete(plan.name, body_mass=plan.body_mass, team=team)
         index.sync()
+    return paths
+
+
+#: The demo squad (``forcelab --demo``): real-length names, each with their own jump height, body mass and a
+#: stronger side, so every screen (roster, team table, trends, asymmetry) has something true to show.
+DEMO_SQUAD: tuple[AthletePlan, ...] = (
+    AthletePlan("Maria Fernanda Oliveira-Santos", 62.5, lambda w: 0.31 + 0.002 * w, lambda w: 6.0),
+    AthletePlan("Benjamin Okonkwo-Adeyemi", 88.0, lambda w: 0.41 if w < 7 else 0.36, lambda w: -4.0),
+    AthletePlan("Charlotte Vandenberghe", 70.0, lambda w: 0.34, lambda w: 8.0 if w < 6 else 14.0),
+    AthletePlan("Jan Kowalczyk", 79.0, lambda w: 0.38, lambda w: -2.5),
+)
+DEMO_WEEKS = 10
+DEMO_COMPLETE = ".demo-complete"
+
+
+def demo_ready(archive: Path) -> bool:
+    """Whether ``archive`` holds a finished demo squad (the marker is written last, so a build that was
+    interrupted is built again)."""
+    return (archive / DEMO_COMPLETE).is_file()
+
+
+def build_demo(archive: Path, *, now: datetime | None = None) -> list[Path]:
+    """The demo squad's weekly CMJ sessions for the ``DEMO_WEEKS`` weeks before ``now`` (default: now)."""
+    now = now or datetime.now().astimezone()
+    first = (now - timedelta(weeks=DEMO_WEEKS)).replace(hour=9, minute=0, second=0, microsecond=0)
+    paths = build(archive, weeks=DEMO_WEEKS, trials=3, athletes=DEMO_SQUAD, cv=0.03, seed=2026, start=first,
+                  team="Demo squad")
+    (archive / DEMO_COMPLETE).write_text(f"{len(paths)} sessions\n", encoding="utf-8")
+    log.info("demo archive: %d sessions written to %s", len(paths), archive)
     return paths

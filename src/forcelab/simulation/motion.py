@@ -25,7 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from forcelab.devices.calibration import Calibration
-from forcelab.simulation.synthetic import TESTS, G, Timeline, append_trial, asymmetry_truth
+from forcelab.simulation.synthetic import TESTS, G, Timeline, append_trial, asymmetry_truth, trial_defaults
+
+#: The parameter that sets a trial's effort, per test (varied by ``SimMotion.variation``).
+INTENSITY = {"cmj": "jump_height", "sj": "jump_height", "dj": "jump_height", "imtp": "peak_force"}
 
 #: Supported channel counts and the plates they make.
 LAYOUTS: dict[int, tuple[str, ...]] = {1: ("total",), 2: ("left", "right"), 4: ("plate",),
@@ -122,6 +125,8 @@ class SimMotion:
     asymmetry: float = 0.0
     noise: float = 0.0
     sway: float = 0.01
+    variation: float = 0.0
+    asymmetry_sd: float = 0.0
     seed: int | None = None
     calibration: Calibration | None = None
     cell_positions: tuple[tuple[float, float], ...] = CELL_POSITIONS
@@ -137,6 +142,10 @@ class SimMotion:
             raise ValueError(f"asymmetry must be a fraction between -1 and 1, got {self.asymmetry!r}")
         if not (math.isfinite(self.noise) and self.noise >= 0):
             raise ValueError(f"noise must be zero or a positive number of newtons, got {self.noise!r}")
+        if not (math.isfinite(self.variation) and 0 <= self.variation < 0.5):
+            raise ValueError(f"variation must be a coefficient of variation in [0, 0.5), got {self.variation!r}")
+        if not (math.isfinite(self.asymmetry_sd) and 0 <= self.asymmetry_sd < 0.5):
+            raise ValueError(f"asymmetry_sd must be a fraction in [0, 0.5), got {self.asymmetry_sd!r}")
         if self.calibration is None:
             self.calibration = default_calibration(self.channels)
         cell_weights(np.zeros(1), np.zeros(1), self.cell_positions)  # checks the layout
@@ -180,6 +189,9 @@ class SimMotion:
         split (fraction, see :func:`forcelab.simulation.synthetic.split_plates`) in the 0.3 s before it and keeps it."""
         p = dict(params)
         asym = p.pop("asymmetry", None)
+        self._vary(test, p)
+        if asym is None and self.asymmetry_sd > 0:  # this trial's own split around the athlete's usual one
+            asym = float(np.clip(self.asymmetry + self.asymmetry_sd * self._rng.standard_normal(), -0.9, 0.9))
         if asym is not None:
             asym = float(asym)
             if not (math.isfinite(asym) and -1.0 <= asym <= 1.0):
@@ -194,6 +206,17 @@ class SimMotion:
         rec = TrialRecord(key, truth)
         self.trials.append(rec)
         return rec
+
+    def _vary(self, test: str, params: dict[str, float]) -> None:
+        """Trial-to-trial variation: a trial whose intensity was not given gets the test's default jump
+        height (or peak pull force) scaled by ``1 + variation * N(0, 1)``; the truth records the value used."""
+        if self.variation <= 0:
+            return
+        key = TESTS.get(test.lower().replace("-", "_"))
+        name = INTENSITY.get(key or "")
+        if name is None or name in params:
+            return
+        params[name] = float(trial_defaults(key or "")[name] * max(0.5, 1.0 + self.variation * self._rng.standard_normal()))
 
     def _append_script(self, script: Script, now: float) -> list[TrialRecord]:
         self._ensure_from(now)

@@ -131,6 +131,8 @@ class SimulatedPlates:
     protocol: ``"binary"`` (forcelab protocol v1) or ``"text"`` (``micros;c1;...;cN`` lines).
     channels: 1, 2, 4 or 8 (see :mod:`forcelab.simulation.motion`).
     body_mass, asymmetry, noise, seed: the athlete and the load cells (:class:`SimMotion`).
+    variation, asymmetry_sd: trial-to-trial variation (coefficient of variation of the jump height or pull
+        force, standard deviation of the left/right split around ``asymmetry``); 0 = every trial the same.
     script: a :class:`Script` to run from start; ``None``: the athlete steps on after ``stand_after`` s
         and stands, waiting for :meth:`trigger` (``stand_after=0``: standing from the first sample).
     autostart: stream right after boot without a START command (default: True for text, False for binary).
@@ -158,6 +160,8 @@ class SimulatedPlates:
         body_mass: float = 75.0,
         asymmetry: float = 0.0,
         noise: float = 0.0,
+        variation: float = 0.0,
+        asymmetry_sd: float = 0.0,
         seed: int | None = None,
         script: Script | None = None,
         autostart: bool | None = None,
@@ -194,7 +198,7 @@ class SimulatedPlates:
         self.text_units = text_units
         self.text_delimiter = text_delimiter
         self.motion = SimMotion(channels=channels, body_mass=body_mass, asymmetry=asymmetry, noise=noise,
-                                seed=seed, calibration=calibration,
+                                variation=variation, asymmetry_sd=asymmetry_sd, seed=seed, calibration=calibration,
                                 cell_positions=CELL_POSITIONS if cell_positions is None else tuple(cell_positions))
         assert self.motion.calibration is not None
         self._stored_cal: Calibration = self.motion.calibration

@@ -264,6 +264,11 @@ _JUMP_DEFAULTS: dict[str, dict[str, float]] = {
 _MAY_BE_ZERO = frozenset({"countermovement", "pretension", "fatigue", "impact_fraction"})
 
 
+def trial_defaults(test: str) -> dict[str, float]:
+    """The default trial parameters of ``test`` (cmj, sj, dj, imtp), as :func:`append_trial` uses them."""
+    return dict(_JUMP_DEFAULTS[test])
+
+
 def append_trial(tl: Timeline, test: str, *, body_mass: float, g: float = G,
                  params: Mapping[str, float] | None = None, step_off: float = 0.5,
                  box_time: float = 1.5) -> tuple[str, dict[str, float]]:

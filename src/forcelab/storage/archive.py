@@ -14,6 +14,7 @@ from pathlib import Path
 
 import platformdirs
 
+DEMO_ENV_VAR = "FORCELAB_DEMO_ARCHIVE"
 ENV_VAR = "FORCELAB_ARCHIVE"
 INDEX_NAME = "index.sqlite"
 SESSIONS_DIR = "sessions"
@@ -30,6 +31,15 @@ def archive_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     path = path.expanduser().absolute()
     (path / SESSIONS_DIR).mkdir(parents=True, exist_ok=True)
     return path
+
+
+def demo_archive_dir() -> Path:
+    """The demo's own archive, kept apart from the user's: ``$FORCELAB_DEMO_ARCHIVE``, else a ``demo`` folder
+    beside the user data folder's sessions (``<user data>/demo``; ``session_files`` of the user's archive only
+    looks in its ``sessions`` folder, so the demo never mixes in)."""
+    if os.environ.get(DEMO_ENV_VAR):
+        return archive_dir(os.environ[DEMO_ENV_VAR])
+    return archive_dir(Path(platformdirs.user_data_dir("forcelab", appauthor=False)) / "demo")
 
 
 def slug(text: str) -> str:
