@@ -126,6 +126,10 @@ class TrialCard(QtWidgets.QFrame):
             val.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
             self._grid.addWidget(label, i, 0)
             self._grid.addWidget(val, i, 1)
+            # a layout shows new children of a visible card only once the event loop runs (a queued call):
+            # show them now, so a card filled and grabbed (or read) at once is never blank
+            label.show()
+            val.show()
 
     def show_result(self, number: int, result: TrialResult, *, when: str = "") -> None:
         """Fill the card from ``result`` (trial ``number``)."""
