@@ -1,6 +1,7 @@
 """Where the archive lives and how session files are named.
 
-The archive is a folder: ``sessions/<year>/<date>_<time>_<athlete>_<tests>.h5`` plus ``index.sqlite``.
+The archive is a folder: ``sessions/<year>/<date>_<time>_<station>_<athlete>_<tests>.h5`` plus
+``index.sqlite`` (or a PostgreSQL index named by ``$FORCELAB_INDEX``; see :mod:`forcelab.storage.index_backend`).
 Its location is ``--archive DIR``, else ``$FORCELAB_ARCHIVE``, else ``platformdirs.user_data_dir("forcelab")``.
 """
 
@@ -38,17 +39,32 @@ def slug(text: str) -> str:
     return s or "unnamed"
 
 
-def new_session_path(archive: Path, athlete: str, tests: Sequence[str], started: datetime) -> Path:
-    """A fresh, unused path for a session of ``athlete`` started at ``started``."""
-    folder = archive / SESSIONS_DIR / f"{started:%Y}"
+def new_session_path(
+    archive: Path, athlete: str, tests: Sequence[str], started: datetime, *,
+    station: str | None = None, also_free_in: Sequence[Path] = (),
+) -> Path:
+    """A fresh, unused path for a session of ``athlete`` started at ``started`` on ``station``.
+
+    ``station`` defaults to this station (:func:`forcelab.storage.station.station_id`). The name is also
+    kept free in each folder of ``also_free_in`` (a station's spool checks the shared archive too).
+    """
+    from forcelab.storage.station import station_id
+
+    rel_folder = Path(SESSIONS_DIR) / f"{started:%Y}"
+    folder = archive / rel_folder
     folder.mkdir(parents=True, exist_ok=True)
-    base = f"{started:%Y-%m-%d_%H%M%S}_{slug(athlete)}_{'-'.join(slug(t) for t in tests) or 'session'}"
-    path = folder / f"{base}.h5"
+    who = slug(station) if station else station_id()
+    base = f"{started:%Y-%m-%d_%H%M%S}_{who}_{slug(athlete)}_{'-'.join(slug(t) for t in tests) or 'session'}"
+
+    def taken(name: str) -> bool:
+        return any((root / rel_folder / name).exists() for root in (archive, *also_free_in))
+
+    name = f"{base}.h5"
     k = 2
-    while path.exists():
-        path = folder / f"{base}_{k}.h5"
+    while taken(name):
+        name = f"{base}_{k}.h5"
         k += 1
-    return path
+    return folder / name
 
 
 def session_files(archive: Path) -> list[Path]:
