@@ -31,3 +31,6 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(base / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(base / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(base / "state"))  # the station's spool lives there
+    monkeypatch.delenv("FORCELAB_INDEX", raising=False)  # SQLite in the test's archive unless a test says
+    monkeypatch.delenv("FORCELAB_SPOOL", raising=False)

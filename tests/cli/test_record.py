@@ -64,7 +64,7 @@ def test_record_killed_keeps_what_was_flushed_and_index_repairs(tmp_path: Path) 
     while path is None:
         line = proc.stdout.readline()
         assert line, proc.stderr.read() if proc.stderr else "recorder exited"
-        if line.startswith("session: "):
+        if line.startswith("recording: "):  # the file in the station's spool, while it is recorded
             path = Path(line.split(": ", 1)[1].strip())
     _wait_until_committed(path, rows=2000, proc=proc)
     os.kill(proc.pid, signal.SIGKILL)
