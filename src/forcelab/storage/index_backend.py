@@ -11,7 +11,6 @@ of queries for both backends); only the PostgreSQL driver (psycopg 3) is in the 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 from typing import Any
@@ -49,11 +48,13 @@ def _postgres_url(url: str) -> str:
     """Pin psycopg 3 as the driver of a ``postgresql://`` URL, with a clear message when it is missing."""
     u = make_url(url)
     if u.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
-        if importlib.util.find_spec("psycopg") is None:
+        try:
+            import psycopg  # noqa: F401 - only to tell a missing driver apart from an unreachable server
+        except ImportError as exc:
             raise IndexUnavailable(
                 f"the index {describe(url)} is a PostgreSQL database, which needs the PostgreSQL driver: "
                 "install it with  pip install 'forcelab[lab]'  (or  pip install 'psycopg[binary]>=3.1')"
-            )
+            ) from exc
         u = u.set(drivername="postgresql+psycopg")
     return u.render_as_string(hide_password=False)
 
