@@ -339,8 +339,16 @@ class Archive:
         stamp = f"{day:%Y-%m-%d}_"
         return [p for p in session_files(self.path) if p.name.startswith(stamp)]
 
-    def refresh_index(self) -> None:
-        """Bring the index up to date with the files (after a session was written)."""
+    def refresh_index(self) -> str | None:
+        """Publish what waits in this station's spool, bring the index up to date with the files (after a
+        session was written); returns a message for the tester when sessions still wait (else ``None``)."""
+        from forcelab.storage.publish import publish_pending
+
+        waiting = publish_pending(self.path, index=self.index)
         report = self.index.sync()
         for err in report.errors:
             log.warning("archive index: %s", err)
+        message = waiting.message()
+        if message:
+            log.warning("archive: %s", message)
+        return message

@@ -278,9 +278,12 @@ class LiveSession(QtCore.QObject):
         path = rec.close()
         if self.archive is not None:
             try:
-                self.archive.refresh_index()
+                waiting = self.archive.refresh_index()
             except OSError as exc:
                 log.warning("index update failed: %s", exc)
+                waiting = f"index update failed: {exc}"
+            if waiting:
+                self.error.emit(waiting)  # the status bar says the session is not in the shared archive yet
         self.recording.emit(False, str(path))
         return path
 

@@ -1,7 +1,8 @@
 """Which database holds the index, and how to connect to it.
 
 * default: SQLite, ``index.sqlite`` in the archive folder (embedded, zero set-up: one station);
-* ``$FORCELAB_INDEX`` (or ``--index URL`` on any command, or the app's index setting):
+* ``$FORCELAB_INDEX`` (or ``--index URL`` on any command and the app, or the station's saved setting
+  :func:`settings_file`, which the app and every command read):
   ``postgresql://USER@HOST:PORT/DB`` for a lab's shared index (needs the extra ``forcelab[lab]``),
   or ``sqlite:///PATH`` for an SQLite file elsewhere.
 
@@ -15,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, create_engine, make_url
 
@@ -24,13 +26,30 @@ INDEX_ENV = "FORCELAB_INDEX"
 SQLITE_TIMEOUT_S = 30.0  # a station waits this long for another's write on a shared SQLite file
 
 
-class IndexUnavailable(Exception):
-    """The index database cannot be used: not installed, not reachable, or a bad URL. The message says which."""
+class IndexUnavailable(OSError):
+    """The index database cannot be used: not installed, not reachable, or a bad URL. The message says which.
+
+    An ``OSError``: like an unreachable archive folder, callers that keep working without it catch it so.
+    """
+
+
+def settings_file() -> Path:
+    """The station's saved index setting: one line, the URL (``platformdirs.user_config_dir``/forcelab/index-url)."""
+    return Path(platformdirs.user_config_dir("forcelab", appauthor=False)) / "index-url"
+
+
+def saved_index_url() -> str:
+    """The index URL saved in :func:`settings_file` ("" when none)."""
+    try:
+        return settings_file().read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""
 
 
 def index_url(archive: Path, explicit: str | None = None) -> str:
-    """The index URL for ``archive``: ``explicit``, else ``$FORCELAB_INDEX``, else SQLite in the archive."""
-    url = explicit or os.environ.get(INDEX_ENV) or ""
+    """The index URL for ``archive``: ``explicit``, else ``$FORCELAB_INDEX``, else the station's saved
+    setting (:func:`settings_file`), else SQLite in the archive."""
+    url = explicit or os.environ.get(INDEX_ENV) or saved_index_url()
     if not url:
         return f"sqlite:///{Path(archive).absolute() / INDEX_NAME}"
     return url
