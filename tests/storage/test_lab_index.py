@@ -86,8 +86,12 @@ def test_index_rebuild_on_both_backends_from_the_command_line(
         assert len(pg.sessions()) == 5 and {a["name"]: a["team"] for a in pg.athletes()}["Bo"] == "A"  # roster kept
 
 
-def test_two_stations_import_into_one_archive_and_one_postgresql_index_at_once(tmp_path: Path, pg_url: str) -> None:
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+def test_two_stations_import_into_one_archive_and_one_index_at_once(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
     archive = archive_dir(tmp_path / "shared")
+    url = request.getfixturevalue("pg_url") if backend == "postgresql" else f"sqlite:///{archive / 'index.sqlite'}"
     runner = (
         "import sys\nfrom forcelab.cli import main\n"
         "for f in sys.argv[1:]:\n"
@@ -96,7 +100,7 @@ def test_two_stations_import_into_one_archive_and_one_postgresql_index_at_once(t
     )
     procs = []
     for station in ("lab-a", "lab-b"):
-        env = {**os.environ, "FORCELAB_STATION": station, "FORCELAB_INDEX": pg_url, "FORCELAB_ARCHIVE": str(archive),
+        env = {**os.environ, "FORCELAB_STATION": station, "FORCELAB_INDEX": url, "FORCELAB_ARCHIVE": str(archive),
                "FORCELAB_SPOOL": str(tmp_path / f"spool-{station}")}
         procs.append(subprocess.Popen([sys.executable, "-c", runner, *map(str, EXAMPLES)], env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
@@ -108,7 +112,8 @@ def test_two_stations_import_into_one_archive_and_one_postgresql_index_at_once(t
     assert len(files) == 2 * len(EXAMPLES) == 6
     assert sorted(open_session(f).station for f in files) == ["lab-a"] * 3 + ["lab-b"] * 3
     assert all(f"_{open_session(f).station}_gidiel_" in f.name for f in files)  # the station is in every name
-    with ArchiveIndex(archive, pg_url) as pg:
+    with ArchiveIndex(archive, url) as pg:
+        assert pg.backend == backend
         rows = pg.sessions()
         assert sorted(r["path"] for r in rows) == sorted(str(f.relative_to(archive)) for f in files)
         assert sorted(r["station"] for r in rows) == ["lab-a"] * 3 + ["lab-b"] * 3

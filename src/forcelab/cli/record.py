@@ -76,16 +76,20 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
     detector = trial_detector("pull" if args.test == "imtp" else "jump")
     archive = archive_dir(args.archive)
     out(f"archive: {archive}")
-    with open_index(archive) as index:  # repairs the index after a crash of an earlier recording
-        waiting = publish_pending(archive, index=index)  # sessions an earlier run could not publish
-        report = index.sync()
-    for p in waiting.published:
-        out(f"published waiting session: {p}")
-    if waiting.message():
-        sys.stderr.write(f"forcelab: warning: {waiting.message()}\n")
-    if report.incomplete + waiting.incomplete:
-        out(f"index: {report.incomplete + waiting.incomplete} session(s) found incomplete "
-            "(a recorder stopped abnormally)")
+    try:
+        with open_index(archive) as index:  # repairs the index after a crash of an earlier recording
+            waiting = publish_pending(archive, index=index)  # sessions an earlier run could not publish
+            report = index.sync()
+    except CliError as exc:  # the database is down: record all the same, the session waits in the spool
+        sys.stderr.write(f"forcelab: warning: {exc}; recording anyway, published when the index is back\n")
+    else:
+        for p in waiting.published:
+            out(f"published waiting session: {p}")
+        if waiting.message():
+            sys.stderr.write(f"forcelab: warning: {waiting.message()}\n")
+        if report.incomplete + waiting.incomplete:
+            out(f"index: {report.incomplete + waiting.incomplete} session(s) found incomplete "
+                "(a recorder stopped abnormally)")
     sim = None
     port = args.port
     if args.simulate:

@@ -35,7 +35,7 @@ from sqlalchemy.exc import OperationalError
 
 from forcelab.storage.archive import session_files
 from forcelab.storage.h5open import SessionFileError
-from forcelab.storage.index_backend import IndexUnavailable, describe, index_url, make_engine
+from forcelab.storage.index_backend import WRITE_OPTION, IndexUnavailable, describe, index_url, make_engine
 from forcelab.storage.index_schema import athletes as _athletes
 from forcelab.storage.index_schema import migrate
 from forcelab.storage.index_schema import sessions as _sessions
@@ -105,7 +105,7 @@ class ArchiveIndex:
         )
         self._tx: Connection | None = None
         try:
-            with self.engine.begin() as conn:
+            with self.transaction() as conn:  # on SQLite: BEGIN IMMEDIATE, stations migrate one after another
                 before = migrate(conn)
         except OperationalError as exc:
             self.engine.dispose()
@@ -141,12 +141,14 @@ class ArchiveIndex:
         if self._tx is not None:
             yield self._tx
             return
-        with self.engine.begin() as conn:
-            self._tx = conn
-            try:
-                yield conn
-            finally:
-                self._tx = None
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                self._tx = conn
+                try:
+                    yield conn
+                finally:
+                    self._tx = None
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:

@@ -87,6 +87,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
+#: Execution option of a connection that will write: on SQLite it takes the write lock at BEGIN
+#: (``BEGIN IMMEDIATE``), so a read-then-write transaction waits for another writer instead of failing.
+WRITE_OPTION = "forcelab_write"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` (SQLite or PostgreSQL) with the settings forcelab relies on.
 
@@ -102,7 +111,7 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         engine = create_engine(url, connect_args={"timeout": SQLITE_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if backend == "postgresql":
         return create_engine(
