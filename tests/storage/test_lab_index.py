@@ -274,3 +274,15 @@ def test_every_new_session_file_stores_its_station(tmp_path: Path, monkeypatch: 
     with h5py.File(spooled, "r") as f:
         assert f.attrs["station"] == "lab-pc-7"
     assert "_lab-pc-7_gidiel_cmj" in spooled.name
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("foo", "not an index URL: 'foo'"),
+    ("mysql://a@b/c", "unsupported database 'mysql'; use postgresql:// or sqlite://"),
+])
+def test_a_bad_index_url_is_one_clear_cli_error(
+    tmp_path: Path, url: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["index", "--archive", str(tmp_path), "--index", url]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
