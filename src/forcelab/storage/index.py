@@ -159,11 +159,19 @@ class ArchiveIndex:
             yield conn
 
     # ------------------------------------------------------------------ roster
+    def _dialect_insert(self) -> Any:
+        """The backend's INSERT with ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        return (postgresql if self.backend == "postgresql" else sqlite).insert
+
     def _athlete_id(self, conn: Connection, name: str) -> int:
         row = conn.execute(select(_athletes.c.id).where(_athletes.c.name == name)).first()
         if row is not None:
             return int(row[0])
-        return int(conn.execute(insert(_athletes).values(name=name).returning(_athletes.c.id)).scalar_one())
+        # two stations adding the same new athlete at once: one inserts, the other finds the row
+        conn.execute(self._dialect_insert()(_athletes).values(name=name).on_conflict_do_nothing(index_elements=["name"]))
+        return int(conn.execute(select(_athletes.c.id).where(_athletes.c.name == name)).scalar_one())
 
     def athlete_id(self, name: str) -> int:
         """The roster id of ``name``, adding the athlete when new."""
@@ -212,10 +220,7 @@ class ArchiveIndex:
         ``bump=None``: the version goes up when the file changed (other ``mtime_ns`` or ``size``);
         ``True``: always; ``False``: never (the caller already claimed the new version).
         """
-        from sqlalchemy.dialects import postgresql, sqlite
-
-        dialect: Any = postgresql if self.backend == "postgresql" else sqlite
-        stmt = dialect.insert(_sessions).values(path=rel, version=1, **values)
+        stmt = self._dialect_insert()(_sessions).values(path=rel, version=1, **values)
         ex = stmt.excluded
         if bump is None:
             same = and_(_sessions.c.mtime_ns == ex.mtime_ns, _sessions.c.size == ex.size)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from forcelab.storage import liveness, spool
 from forcelab.storage.h5open import SessionFileError
@@ -115,8 +115,9 @@ def publish_session(
     except (IndexUnavailable, SQLAlchemyError, OSError) as exc:
         tmp.unlink(missing_ok=True)
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        what = "index unreachable" if isinstance(exc, IndexUnavailable | OperationalError) else "index error"
         raise PublishError(
-            f"index unreachable ({first[0] if first else type(exc).__name__}); {spooled.name} stays on this station"
+            f"{what} ({first[0] if first else type(exc).__name__}); {spooled.name} stays on this station"
         ) from exc
     spool.forget(spooled)
     log.info("published %s (%s)", target, "edit" if expected is not None else "new session")
