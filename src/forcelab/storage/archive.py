@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import platformdirs
 
 ENV_VAR = "FORCELAB_ARCHIVE"
+STATION_ENV = "FORCELAB_STATION"
 INDEX_NAME = "index.sqlite"
 SESSIONS_DIR = "sessions"
 
@@ -39,17 +41,24 @@ def slug(text: str) -> str:
     return s or "unnamed"
 
 
+def station_id() -> str:
+    """This station's id: ``$FORCELAB_STATION`` or the host name, as a slug (``lab-pc-2``).
+
+    Stored in every session file (root attribute ``station``), in the index, and in the session's file
+    name, so two stations recording the same athlete in the same second never write the same file.
+    """
+    return slug(os.environ.get(STATION_ENV) or socket.gethostname() or "station")
+
+
 def new_session_path(
     archive: Path, athlete: str, tests: Sequence[str], started: datetime, *,
     station: str | None = None, also_free_in: Sequence[Path] = (),
 ) -> Path:
     """A fresh, unused path for a session of ``athlete`` started at ``started`` on ``station``.
 
-    ``station`` defaults to this station (:func:`forcelab.storage.station.station_id`). The name is also
+    ``station`` defaults to this station (:func:`station_id`). The name is also
     kept free in each folder of ``also_free_in`` (a station's spool checks the shared archive too).
     """
-    from forcelab.storage.station import station_id
-
     rel_folder = Path(SESSIONS_DIR) / f"{started:%Y}"
     folder = archive / rel_folder
     folder.mkdir(parents=True, exist_ok=True)

@@ -22,12 +22,12 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from forcelab.storage import liveness, spool
+from forcelab.storage.archive import station_id
 from forcelab.storage.h5open import SessionFileError
 from forcelab.storage.index import ArchiveIndex, StaleSessionError
 from forcelab.storage.index_backend import IndexUnavailable
 from forcelab.storage.recovery import ensure_final_layout
 from forcelab.storage.session import open_session
-from forcelab.storage.station import station_id
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from forcelab.analysis.types import TrialResult
 from forcelab.devices.calibration import Calibration
 from forcelab.devices.types import SampleBlock
 from forcelab.storage import journal, liveness, schema
-from forcelab.storage.station import station_id
+from forcelab.storage.archive import station_id
 
 log = logging.getLogger(__name__)
 
