@@ -128,16 +128,19 @@ def _typical_session(tmp: Path) -> Path:
     return path
 
 
-def bench_index(n_sessions: int, tmp: Path) -> None:
-    archive = archive_dir(tmp / "archive")
-    athletes = [f"Athlete {k}" for k in range(10)]
+ATHLETES = [f"Athlete {k}" for k in range(10)]
+
+
+def write_index_archive(n_sessions: int, folder: Path) -> Path:
+    """An archive of ``n_sessions`` small sessions (10 athletes, 3 trials x 4 metrics each) written through
+    :class:`SessionWriter`; the archive for the cross-session query benchmarks (also bench/index_backends.py)."""
+    archive = archive_dir(folder)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     rng = np.random.default_rng(1)
-    t0 = time.perf_counter()
     folder = archive / SESSIONS_DIR / "2024"
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n_sessions):
-        athlete = athletes[i % len(athletes)]
+        athlete = ATHLETES[i % len(ATHLETES)]
         info = SessionInfo(athlete=athlete, rate=1000.0, tests=["cmj"], channels=2, plates=2, raw_unit="N",
                            started=start + timedelta(days=i))
         with SessionWriter(folder / f"s{i:05d}.h5", info) as w:
@@ -148,6 +151,13 @@ def bench_index(n_sessions: int, tmp: Path) -> None:
                 for name in ("peak_force", "peak_force_asymmetry", "jump_height_takeoff_velocity", "rsi_modified"):
                     r.add_metric(Metric(name, float(rng.normal(10, 2)), "1", "m", {}, "-"))
                 w.add_trial("cmj", k * 100, k * 100 + 100, r)
+    return archive
+
+
+def bench_index(n_sessions: int, tmp: Path) -> None:
+    athletes = ATHLETES
+    t0 = time.perf_counter()
+    archive = write_index_archive(n_sessions, tmp / "archive")
     made = time.perf_counter() - t0
     (archive / "index.sqlite").unlink(missing_ok=True)
     with ArchiveIndex(archive) as index:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def test_record_killed_keeps_what_was_flushed_and_index_repairs(tmp_path: Path) 
     while path is None:
         line = proc.stdout.readline()
         assert line, proc.stderr.read() if proc.stderr else "recorder exited"
-        if line.startswith("session: "):
+        if line.startswith("recording: "):  # the file in the station's spool, while it is recorded
             path = Path(line.split(": ", 1)[1].strip())
     _wait_until_committed(path, rows=2000, proc=proc)
     os.kill(proc.pid, signal.SIGKILL)
@@ -103,3 +104,24 @@ def test_record_detects_analyses_and_prints_each_trial(tmp_path: Path) -> None:
         # the raw counts and the stored calibration give back exactly the force the engine computed
         np.testing.assert_allclose(t.trace_from_raw(s.device["channel_map"]).total, t.total, rtol=1e-12)
     assert s.device["serial"] == "SIM00001" and s.device["firmware"]  # from the device's identify reply
+
+
+def test_record_with_the_index_down_keeps_the_session_on_the_station_until_it_can_publish(tmp_path: Path) -> None:
+    from forcelab.storage.spool import pending
+    from support.postgres import free_port
+
+    down = f"postgresql://forcelab@127.0.0.1:{free_port()}/lab"  # nothing listens there
+    proc = subprocess.run(_cmd(tmp_path, "--seconds", "2"), capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "FORCELAB_INDEX": down})
+    assert proc.returncode == 0, proc.stderr
+    assert "unreachable" in proc.stderr and "recording anyway" in proc.stderr and "Traceback" not in proc.stderr
+    (waiting,) = pending(tmp_path)
+    assert open_session(waiting).complete and not list((tmp_path / "sessions").rglob("*.h5"))
+    # the next command that can reach an index publishes it
+    proc = subprocess.run([sys.executable, "-c", "from forcelab.cli import main; raise SystemExit(main())", "index",
+                           "--archive", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "published waiting session" in proc.stdout and pending(tmp_path) == []
+    with ArchiveIndex(tmp_path) as index:
+        assert [r["path"] for r in index.sessions()] == [f"sessions/{waiting.parent.name}/{waiting.name}"]

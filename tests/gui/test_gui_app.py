@@ -14,6 +14,7 @@ from PySide6 import QtCore
 from forcelab.gui.app import build_window
 from forcelab.gui.mainwindow import MainWindow
 from forcelab.simulation.motion import Script
+from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import open_session
 
 PROFILE = "forcelab dual plate (8 cells)"
@@ -114,6 +115,10 @@ def test_cmj_workflow_saved_and_reopened(qtbot, archive: Path) -> None:  # type:
     finally:
         reopened.close()  # waits for the edit to be written
     assert [t.accepted for t in open_session(path).trials] == [True, True, None]
+    with ArchiveIndex(archive) as index:  # the edit went through the publish path: one version further
+        assert index.session_version(path) == 2
+        assert [v.accepted for v in index.metric_values("Ada Jumper", "jump_height_takeoff_velocity")] == [
+            True, True, None]
 
 
 def test_isometric_pull_workflow(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]

@@ -67,7 +67,15 @@ def test_archive_location_explicit_env_or_user_data_dir(tmp_path: Path, monkeypa
     assert "forcelab" in str(default) and (default / SESSIONS_DIR).is_dir()
     from datetime import datetime
 
+    monkeypatch.setenv("FORCELAB_STATION", "Lab PC 2")
     p1 = new_session_path(tmp_path / "x", "Ada Lovelace", ["cmj"], datetime(2026, 1, 2, 3, 4, 5))
-    assert p1.name == "2026-01-02_030405_ada-lovelace_cmj.h5"
+    assert p1.name == "2026-01-02_030405_lab-pc-2_ada-lovelace_cmj.h5"
     p1.touch()
     assert new_session_path(tmp_path / "x", "Ada Lovelace", ["cmj"], datetime(2026, 1, 2, 3, 4, 5)).name.endswith("_2.h5")
+    # another station's session of the same athlete in the same second gets its own name
+    other = new_session_path(tmp_path / "x", "Ada Lovelace", ["cmj"], datetime(2026, 1, 2, 3, 4, 5), station="pc-1")
+    assert other.name == "2026-01-02_030405_pc-1_ada-lovelace_cmj.h5"
+    # a spool keeps names free that the shared archive already holds
+    spooled = new_session_path(tmp_path / "spool", "Ada Lovelace", ["cmj"], datetime(2026, 1, 2, 3, 4, 5),
+                               also_free_in=[tmp_path / "x"])
+    assert spooled.name.endswith("_lab-pc-2_ada-lovelace_cmj_2.h5")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -31,6 +32,9 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 #: Help text of every command's ``--archive`` option.
 ARCHIVE_HELP = "archive folder (default: $FORCELAB_ARCHIVE, else the user data directory)"
+#: Help text of the ``--index`` option every command takes.
+INDEX_HELP = ("index database: postgresql://USER@HOST:PORT/DB for a lab's shared index "
+              "(default: $FORCELAB_INDEX, else index.sqlite in the archive folder)")
 
 
 def plate_numbers(text: str) -> list[int]:
@@ -64,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"forcelab {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
     parser.add_argument("--demo", action="store_true", help="open the app on simulated plates")
+    parser.add_argument("--index", metavar="URL", help=INDEX_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -73,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                 raise  # a real missing dependency inside the module must not be hidden
             continue
         module.register(sub)
+    for command in sub.choices.values():  # ``forcelab import --index URL ...`` as well as ``forcelab --index URL import``
+        command.add_argument("--index", metavar="URL", default=argparse.SUPPRESS, help=INDEX_HELP)
     return parser
 
 
@@ -84,6 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if args.index:
+        from forcelab.storage.index_backend import INDEX_ENV
+
+        # one place for every command and the app: the index opened anywhere in this process (and in the
+        # processes it starts) is the one named here
+        os.environ[INDEX_ENV] = args.index
     func = getattr(args, "func", None)
     if func is None:
         app = importlib.import_module("forcelab.cli.app")

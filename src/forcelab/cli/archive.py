@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from forcelab.cli import ARCHIVE_HELP, CliError, out, plate_numbers, reanalyze_batch
@@ -16,6 +16,7 @@ from forcelab.storage import bridge
 from forcelab.storage.archive import archive_dir
 from forcelab.storage.h5open import SessionFileError
 from forcelab.storage.index import ArchiveIndex
+from forcelab.storage.index_backend import IndexUnavailable
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     reanalyze_batch.add_arguments(p, day=_day)
     p.set_defaults(func=run_reanalyze)
 
-    p = subparsers.add_parser("index", help="bring the archive's SQLite index up to date with the session files")
+    p = subparsers.add_parser("index", help="bring the archive's index (SQLite or PostgreSQL) up to date with the session files")
     p.add_argument("--rebuild", action="store_true", help="forget the index and re-read every session file")
     p.add_argument("--archive", help=ARCHIVE_HELP)
     p.set_defaults(func=run_index)
@@ -73,6 +74,43 @@ def _archive(args: argparse.Namespace) -> Path:
     return path
 
 
+def open_index(archive: Path) -> ArchiveIndex:
+    """The archive's index (``--index``/``$FORCELAB_INDEX`` or SQLite); a clear CLI error when unusable."""
+    try:
+        return ArchiveIndex(archive)
+    except IndexUnavailable as exc:
+        raise CliError(str(exc)) from exc
+
+
+def spooled_session_path(archive: Path, athlete: str, tests: list[str], started: datetime) -> Path:
+    """A fresh file in this station's spool for a new session of ``archive`` (its name free in both)."""
+    from forcelab.storage.archive import new_session_path
+    from forcelab.storage.spool import spool_dir
+
+    return new_session_path(spool_dir(archive), athlete, tests, started, also_free_in=[archive])
+
+
+def publish(archive: Path, spooled: Path) -> Path:
+    """Publish ``spooled`` and every earlier session still waiting; returns where the session is now.
+
+    When the archive folder or the index cannot be reached the session stays in the spool, a warning
+    says so (it is published by the next command that publishes), and its spool path is returned.
+    """
+    from forcelab.storage.publish import publish_pending
+    from forcelab.storage.spool import relative
+
+    target = archive / relative(spooled, archive)
+    report = publish_pending(archive)
+    for p in report.published:
+        if p != target:
+            out(f"published waiting session: {p}")
+    if spooled.exists():
+        sys.stderr.write(f"forcelab: warning: {report.message()}; they are published by the next "
+                         "import, recording or 'forcelab index'\n")
+        return spooled
+    return target
+
+
 def run_import(args: argparse.Namespace) -> int:
     """``forcelab import FILE --athlete NAME --test T``."""
     from forcelab.storage.importer import import_file
@@ -80,19 +118,20 @@ def run_import(args: argparse.Namespace) -> int:
     from forcelab.storage.session import open_session
 
     archive = _archive(args)
+    started = datetime.now().astimezone()
+    spooled = spooled_session_path(archive, args.athlete, [args.test], started)
     try:
         path = import_file(
             args.file, archive=archive, athlete=args.athlete, test=args.test, rate=args.rate,
-            layout=args.layout, whole=args.whole, plates=args.plates,
+            layout=args.layout, whole=args.whole, plates=args.plates, started=started, dest=spooled,
         )
     except (ForceFileError, ValueError, OSError) as exc:
+        spooled.unlink(missing_ok=True)
         raise CliError(str(exc)) from exc
-    session = open_session(path)
-    out(f"session: {path}")
+    session = open_session(path, load_analysis=True)  # read before publishing moves the file
+    out(f"session: {publish(archive, path)}")
     for t in session.trials:
         out(f"  trial {t.number}: {t.test}, {t.n / t.rate:.2f} s, {len(t.metrics)} metrics")
-    with ArchiveIndex(archive) as index:
-        index.add_session(session)
     return 0
 
 
@@ -165,7 +204,7 @@ def run_reanalyze(args: argparse.Namespace) -> int:
         for number, (old, new) in changes.items():
             moved = sum(1 for k in new if old.get(k, {}).get("value") != new[k].get("value"))
             out(f"  trial {number}: {len(new)} metrics ({moved} changed, {len(old)} kept in history)")
-        with ArchiveIndex(archive) as index:
+        with open_index(archive) as index:
             index.add_session(open_session(path))
     if failed:
         raise CliError(f"{failed} of {len(args.session)} sessions could not be re-analysed")
@@ -174,12 +213,20 @@ def run_reanalyze(args: argparse.Namespace) -> int:
 
 def run_index(args: argparse.Namespace) -> int:
     """``forcelab index [--rebuild]``."""
+    from forcelab.storage.publish import publish_pending
+
     archive = _archive(args)
-    with ArchiveIndex(archive) as index:
+    with open_index(archive) as index:
+        waiting = publish_pending(archive, index=index)
         report = index.rebuild() if args.rebuild else index.sync()
         n = sum(1 for row in index.sessions() if not row["error"])
+        where = index.describe()
+    for p in waiting.published:
+        out(f"published waiting session: {p}")
+    if waiting.message():
+        sys.stderr.write(f"forcelab: warning: {waiting.message()}\n")
     out(
-        f"index: {archive / 'index.sqlite'}: {n} sessions ({report.added} added, {report.updated} updated, "
+        f"index: {where}: {n} sessions ({report.added} added, {report.updated} updated, "
         f"{report.removed} removed, {report.incomplete} incomplete)"
     )
     for err in report.errors:

@@ -60,10 +60,11 @@ def key_metrics(test: str, metrics: dict[str, dict[str, Any]], limit: int = 4) -
 def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: connect, record, close
     """Record until ``--seconds``/``--trials`` or Ctrl-C."""
     from forcelab.acquisition.connect import open_device, trial_detector
+    from forcelab.cli.archive import open_index, publish, spooled_session_path
     from forcelab.devices.profiles import ProfileError
     from forcelab.devices.serial_transport import TransportError
-    from forcelab.storage.archive import archive_dir, new_session_path
-    from forcelab.storage.index import ArchiveIndex
+    from forcelab.storage.archive import archive_dir
+    from forcelab.storage.publish import publish_pending
     from forcelab.storage.recorder import EngineRecorder, plate_columns, session_info_from
     from forcelab.storage.session import open_session
     from forcelab.storage.writer import ArchiveWriteError, SessionWriter
@@ -75,10 +76,20 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
     detector = trial_detector("pull" if args.test == "imtp" else "jump")
     archive = archive_dir(args.archive)
     out(f"archive: {archive}")
-    with ArchiveIndex(archive) as index:  # repairs the index after a crash of an earlier recording
-        report = index.sync()
-    if report.incomplete:
-        out(f"index: {report.incomplete} session(s) found incomplete (a recorder stopped abnormally)")
+    try:
+        with open_index(archive) as index:  # repairs the index after a crash of an earlier recording
+            waiting = publish_pending(archive, index=index)  # sessions an earlier run could not publish
+            report = index.sync()
+    except CliError as exc:  # the database is down: record all the same, the session waits in the spool
+        sys.stderr.write(f"forcelab: warning: {exc}; recording anyway, published when the index is back\n")
+    else:
+        for p in waiting.published:
+            out(f"published waiting session: {p}")
+        if waiting.message():
+            sys.stderr.write(f"forcelab: warning: {waiting.message()}\n")
+        if report.incomplete + waiting.incomplete:
+            out(f"index: {report.incomplete + waiting.incomplete} session(s) found incomplete "
+                "(a recorder stopped abnormally)")
     sim = None
     port = args.port
     if args.simulate:
@@ -100,13 +111,13 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
     info = session_info_from(engine, athlete=args.athlete, tests=[args.test], tester=args.tester,
                              source="simulator" if sim else f"device:{port}")
     assert info.started is not None
-    path = new_session_path(archive, args.athlete, [args.test], info.started)
+    path = spooled_session_path(archive, args.athlete, [args.test], info.started)  # local; published when closed
     writer = SessionWriter(path, info)
     recorder = EngineRecorder(writer, engine.columns, test=args.test, analyze=bridge.analyze,
                               plates=plate_columns(engine))
     engine.add_block_listener(recorder.on_block)
     engine.add_trial_listener(recorder.on_trial)
-    out(f"session: {path}")
+    out(f"recording: {path}")  # in this station's spool; published to the archive when it closes
     trials = 0
     try:
         engine.start()
@@ -140,8 +151,8 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
         # HDF5 2.0 can crash at interpreter shutdown after a failed write; what is on disk is safe.
         os._exit(1)
     recorder.close()
-    session = open_session(path)
-    with ArchiveIndex(archive) as index:
-        index.add_session(session)
-    out(f"saved {len(session.trials)} trials, {session.stream_rows / session.rate:.1f} s: {path}")
+    session = open_session(path, load_analysis=True)  # read before publishing moves the file
+    where = publish(archive, path)
+    out(f"session: {where}")
+    out(f"saved {len(session.trials)} trials, {session.stream_rows / session.rate:.1f} s: {where}")
     return 0

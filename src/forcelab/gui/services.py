@@ -370,8 +370,16 @@ class Archive:
             return f"{session.athlete} · {when} · trial {trial.number} · {trial.test} (archive)", trace, result
         return None
 
-    def refresh_index(self) -> None:
-        """Bring the index up to date with the files (after a session was written)."""
+    def refresh_index(self) -> str | None:
+        """Publish what waits in this station's spool, bring the index up to date with the files (after a
+        session was written); returns a message for the tester when sessions still wait (else ``None``)."""
+        from forcelab.storage.publish import publish_pending
+
+        waiting = publish_pending(self.path, index=self.index)
         report = self.index.sync()
         for err in report.errors:
             log.warning("archive index: %s", err)
+        message = waiting.message()
+        if message:
+            log.warning("archive: %s", message)
+        return message

@@ -43,6 +43,7 @@ class TrialEntry:
     error: str = ""
     session_path: Path | None = None
     file_number: int | None = None  # the trial's number inside its session file
+    session_version: int | None = None  # index version the closed session was read at (an edit names it)
 
 
 def result_from_stored(test: str, rate: float, stored: dict[str, Any] | None) -> TrialResult | None:
@@ -278,9 +279,12 @@ class LiveSession(QtCore.QObject):
         path = rec.close()
         if self.archive is not None:
             try:
-                self.archive.refresh_index()
+                waiting = self.archive.refresh_index()
             except OSError as exc:
                 log.warning("index update failed: %s", exc)
+                waiting = f"index update failed: {exc}"
+            if waiting:
+                self.error.emit(waiting)  # the status bar says the session is not in the shared archive yet
         self.recording.emit(False, str(path))
         return path
 
@@ -360,16 +364,37 @@ class LiveSession(QtCore.QObject):
         if rec is not None and entry.file_number is not None:
             rec.set_decision(entry.file_number, accepted, entry.note)
         elif entry.session_path is not None and entry.file_number is not None:
-            self._edit_closed(entry.session_path, entry.file_number, accepted, entry.note)
+            self._edit_closed(entry, accepted, entry.note)
 
-    def _edit_closed(self, path: Path, file_number: int, accepted: bool | None, note: str) -> None:
-        """Change a decision in a session that is already closed (a reopened one), off the GUI thread."""
+    def _edit_closed(self, entry: TrialEntry, accepted: bool | None, note: str) -> None:
+        """Change a decision in a session that is already closed (a reopened one), off the GUI thread.
+
+        An indexed session is edited through the station's spool and published back naming the version it
+        was read at (:func:`forcelab.storage.publish.edit_published`): another station's newer change is
+        never overwritten, the tester is told instead.
+        """
         from forcelab.storage.edit import set_trial_decision
         from forcelab.storage.h5open import SessionFileError
+        from forcelab.storage.index import StaleSessionError
+        from forcelab.storage.publish import PublishError, edit_published
+
+        path, file_number, version = entry.session_path, entry.file_number, entry.session_version
+        assert path is not None and file_number is not None
+
+        def change(p: Path) -> None:
+            set_trial_decision(p, file_number, accepted, note)
 
         def work() -> None:
             try:
-                set_trial_decision(path, file_number, accepted, note)
+                if version is None or self.archive is None:
+                    change(path)
+                    return
+                edit_published(self.archive.path, path, change, expected_version=version)
+                for e in self.trials.values():  # every trial of that session now stands on the new version
+                    if e.session_path == path and e.session_version == version:
+                        e.session_version = version + 1
+            except (StaleSessionError, PublishError) as exc:
+                self._error_in.emit(f"Decision on trial {file_number} of {path.name} not saved: {exc}")
             except (SessionFileError, OSError, ValueError) as exc:
                 self._error_in.emit(f"Could not save the decision on trial {file_number} of {path.name}: {exc}")
 
@@ -392,6 +417,7 @@ class LiveSession(QtCore.QObject):
         loaded = []
         for path in self.archive.sessions_of_day():
             try:
+                version = self.archive.index.session_version(path)
                 sess = open_session(path)
             except SessionFileError as exc:
                 self.error.emit(str(exc))
@@ -405,6 +431,7 @@ class LiveSession(QtCore.QObject):
                                left=t.left, right=t.right),
                     result=result_from_stored(t.test, t.rate, t.result),
                     accepted=t.accepted, note=t.note, session_path=path, file_number=t.number,
+                    session_version=version,
                 )
                 self.trials[number] = entry
                 loaded.append(entry)

@@ -1,6 +1,7 @@
 """Where the archive lives and how session files are named.
 
-The archive is a folder: ``sessions/<year>/<date>_<time>_<athlete>_<tests>.h5`` plus ``index.sqlite``.
+The archive is a folder: ``sessions/<year>/<date>_<time>_<station>_<athlete>_<tests>.h5`` plus
+``index.sqlite`` (or a PostgreSQL index named by ``$FORCELAB_INDEX``; see :mod:`forcelab.storage.index_backend`).
 Its location is ``--archive DIR``, else ``$FORCELAB_ARCHIVE``, else ``platformdirs.user_data_dir("forcelab")``.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +18,7 @@ import platformdirs
 
 DEMO_ENV_VAR = "FORCELAB_DEMO_ARCHIVE"
 ENV_VAR = "FORCELAB_ARCHIVE"
+STATION_ENV = "FORCELAB_STATION"
 INDEX_NAME = "index.sqlite"
 SESSIONS_DIR = "sessions"
 
@@ -48,17 +51,39 @@ def slug(text: str) -> str:
     return s or "unnamed"
 
 
-def new_session_path(archive: Path, athlete: str, tests: Sequence[str], started: datetime) -> Path:
-    """A fresh, unused path for a session of ``athlete`` started at ``started``."""
-    folder = archive / SESSIONS_DIR / f"{started:%Y}"
+def station_id() -> str:
+    """This station's id: ``$FORCELAB_STATION`` or the host name, as a slug (``lab-pc-2``).
+
+    Stored in every session file (root attribute ``station``), in the index, and in the session's file
+    name, so two stations recording the same athlete in the same second never write the same file.
+    """
+    return slug(os.environ.get(STATION_ENV) or socket.gethostname() or "station")
+
+
+def new_session_path(
+    archive: Path, athlete: str, tests: Sequence[str], started: datetime, *,
+    station: str | None = None, also_free_in: Sequence[Path] = (),
+) -> Path:
+    """A fresh, unused path for a session of ``athlete`` started at ``started`` on ``station``.
+
+    ``station`` defaults to this station (:func:`station_id`). The name is also
+    kept free in each folder of ``also_free_in`` (a station's spool checks the shared archive too).
+    """
+    rel_folder = Path(SESSIONS_DIR) / f"{started:%Y}"
+    folder = archive / rel_folder
     folder.mkdir(parents=True, exist_ok=True)
-    base = f"{started:%Y-%m-%d_%H%M%S}_{slug(athlete)}_{'-'.join(slug(t) for t in tests) or 'session'}"
-    path = folder / f"{base}.h5"
+    who = slug(station) if station else station_id()
+    base = f"{started:%Y-%m-%d_%H%M%S}_{who}_{slug(athlete)}_{'-'.join(slug(t) for t in tests) or 'session'}"
+
+    def taken(name: str) -> bool:
+        return any((root / rel_folder / name).exists() for root in (archive, *also_free_in))
+
+    name = f"{base}.h5"
     k = 2
-    while path.exists():
-        path = folder / f"{base}_{k}.h5"
+    while taken(name):
+        name = f"{base}_{k}.h5"
         k += 1
-    return path
+    return folder / name
 
 
 def session_files(archive: Path) -> list[Path]:

@@ -69,6 +69,7 @@ def _session_header(p: Path, f: h5py.File) -> Session:
             "channel_map": attr_json(f, "channel_map", {}),
         },
         source=attr_str(f, "source"),
+        station=attr_str(f, "station"),
         notes=attr_str(f, "notes"),
         recovered="recovered" in f.attrs,
     )

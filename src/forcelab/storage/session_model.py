@@ -171,6 +171,7 @@ class Session:
     tester: str = ""
     device: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    station: str = ""  # the station that recorded it ("" in files written before stations existed)
     notes: str = ""
     recovered: bool = False
     stream_rows: int = 0

@@ -30,6 +30,7 @@ from forcelab.analysis.types import TrialResult
 from forcelab.devices.calibration import Calibration
 from forcelab.devices.types import SampleBlock
 from forcelab.storage import journal, liveness, schema
+from forcelab.storage.archive import station_id
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class SessionInfo:
     started: datetime | None = None
     source: str = ""
     notes: str = ""
+    station: str = field(default_factory=station_id)  # who recorded it (``$FORCELAB_STATION`` or host name)
 
     def __post_init__(self) -> None:
         if not self.athlete.strip():
@@ -157,6 +159,7 @@ class SessionWriter:
         f.attrs["device_firmware"] = info.device_firmware
         f.attrs["channel_map"] = json.dumps(info.channel_map)
         f.attrs["source"] = info.source
+        f.attrs["station"] = info.station
         f.attrs["notes"] = info.notes
         f.attrs["complete"] = np.int8(0)
         rows = _stream_chunk_rows(info.rate)
