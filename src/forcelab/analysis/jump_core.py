@@ -24,8 +24,9 @@ from forcelab.analysis.jump_prep import (
     on_plate_region,
     plate_shares,
     weigh_trial,
+    zero_on_flight,
 )
-from forcelab.analysis.jump_takeoff import Takeoff, add_weighing, find_flight, record_flight
+from forcelab.analysis.jump_takeoff import Takeoff, add_weighing, find_flight, record_flight, record_zero
 from forcelab.analysis.kinematics import Kinematics, integrate
 from forcelab.analysis.params import num
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
@@ -80,6 +81,8 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
     cutoff = params["filter_cutoff"]
     prep = check_and_filter(trace, None if cutoff is None else num(params, "filter_cutoff"),
                             int(num(params, "filter_order")))
+    prep, zero = zero_on_flight(prep, num(params, "min_body_weight"), num(params, "flight_coarse_fraction"),
+                                num(params, "min_flight_time"))
     F, rate = prep.total, prep.rate
     edits = check_edits(events, editable, n=F.size, rate=rate, test=_NAMES.get(test, test),
                         weighing_samples=window_samples(params, rate))
@@ -130,6 +133,7 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
     if given_bw is not None:
         _given_shares(prep, book, given_bw, trial_w, steady, onset, lo, params, rate)
     record_flight(res, tk, note)
+    record_zero(book, zero)
     res.add_event(onset)
     if (onset.index is not None and bw is not None and w.sd is not None and osearch == "forward"
             and "onset" not in edits):

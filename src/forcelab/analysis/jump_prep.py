@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forcelab.analysis.events import first_run
+from forcelab.analysis.events import detect_flight, first_run
 from forcelab.analysis.filters import lowpass
 from forcelab.analysis.jump_edits import EDITED, window_samples
 from forcelab.analysis.jump_metrics import Limb, MetricBook
@@ -221,3 +221,36 @@ def add_given_weighing(book: MetricBook, trial: Weighing, used: Weighing, bw: fl
     res.flag("body_weight_given", f"body weight from the session weighing ({bw:.1f} N), not from this trial's stance; "
              f"{own}")
     return bw
+
+
+#: An unzeroed plate's flight offset (N) beyond which it is subtracted and the trial flagged ``plate_not_zeroed``;
+#: below it the offset is measured and reported (metric ``flight_baseline``) but left in, so results stay
+#: comparable with programs that do not zero (a few newtons move body mass by < 0.5 %).
+ZERO_TOLERANCE = 5.0
+
+
+def zero_on_flight(prep: Prepared, min_body_weight: float, coarse_fraction: float,
+                   min_flight: float) -> tuple[Prepared, float | None]:
+    """The forces with each channel's flight baseline subtracted when the total exceeds :data:`ZERO_TOLERANCE` (an unloaded plate reads its own offset,
+    not zero: left in, it inflates body mass and shifts every threshold), and the total baseline (N), or
+    ``(prep, None)`` when no flight was found. The baseline is the median of the middle half of the first
+    flight (ringing at its ends trimmed), per plate when there are two."""
+    F = prep.total
+    on = F[F >= min_body_weight]
+    if on.size == 0:
+        return prep, None
+    fl = detect_flight(F, prep.rate, float(np.median(on)), search_start=0, coarse_fraction=coarse_fraction,
+                       min_flight=min_flight)
+    a, b = fl.takeoff.index, fl.landing.index
+    if a is None or b is None or b - a < 8:
+        return prep, None
+    q = (b - a) // 4
+    lo, hi = a + q, b - q
+    total = float(np.median(F[lo:hi]))
+    if abs(total) <= ZERO_TOLERANCE:
+        return prep, total
+    if prep.left is not None and prep.right is not None:
+        bl, br = float(np.median(prep.left[lo:hi])), float(np.median(prep.right[lo:hi]))
+        left, right = prep.left - bl, prep.right - br
+        return Prepared(prep.rate, left + right, left, right), bl + br
+    return Prepared(prep.rate, F - total, None, None), total
