@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from forcelab.analysis.cmj import analyze_cmj
@@ -54,7 +54,10 @@ def test_zeroed_quiet_plate_has_no_zero_or_ringing_flag() -> None:
     assert abs(res.value("flight_baseline")) < 1.0
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomized: the same 40 examples on every run (CI stays reproducible; the strategies still span the whole range).
+# Explicit examples are failures found with 200 examples per seed: each is kept so it cannot come back.
+@settings(max_examples=40, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(rate=500.0, offset=0.0, amp_frac=0.0, freq=30.0, before=False, drift=0.0, seed=2, height=0.2)  # +2.08 ms
 @given(rate=st.sampled_from([200.0, 500.0, 1000.0, 2000.0, 4000.0]),
        offset=st.floats(-30.0, 30.0), amp_frac=st.floats(0.0, 0.15), freq=st.floats(30.0, 120.0),
        before=st.booleans(), drift=st.floats(-5.0, 5.0), seed=st.integers(0, 1000),
