@@ -81,8 +81,7 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
     cutoff = params["filter_cutoff"]
     prep = check_and_filter(trace, None if cutoff is None else num(params, "filter_cutoff"),
                             int(num(params, "filter_order")))
-    prep, zero = zero_on_flight(prep, num(params, "min_body_weight"), num(params, "flight_coarse_fraction"),
-                                num(params, "min_flight_time"))
+    prep, zero, first_flight = zero_on_flight(prep, params)
     F, rate = prep.total, prep.rate
     edits = check_edits(events, editable, n=F.size, rate=rate, test=_NAMES.get(test, test),
                         weighing_samples=window_samples(params, rate))
@@ -118,7 +117,7 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
     # The first flight whose take-off is upward is the jump's; an earlier flight with a downward or zero
     # take-off velocity was a hop (flagged below), and the search goes on from its landing.
     for _ in range(MAX_HOPS + 1):
-        tk, note = find_flight(F, rate, w, bw, params, flight_from)
+        tk, note = find_flight(F, rate, w, bw, params, flight_from, first_flight)
         onset = _onset(F, rate, w, bw, params, region, on, tk, search=osearch, need_quiet=not steady)
         kin = None
         kwhy = why_missing(onset, tk.takeoff)

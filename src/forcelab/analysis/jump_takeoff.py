@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forcelab.analysis.events import crossing_time, detect_flight
+from forcelab.analysis.events import Flight, crossing_time, detect_flight
 from forcelab.analysis.jump_edits import EDITED
 from forcelab.analysis.jump_metrics import (
     REF_EBBEN,
@@ -22,7 +22,7 @@ from forcelab.analysis.jump_metrics import (
     net_impulse,
     why_missing,
 )
-from forcelab.analysis.jump_prep import ZERO_TOLERANCE
+from forcelab.analysis.jump_prep import ZERO_TOLERANCE, flight_settings
 from forcelab.analysis.kinematics import Kinematics
 from forcelab.analysis.params import num
 from forcelab.analysis.types import Event, ParamValue, TrialResult
@@ -71,20 +71,20 @@ def add_weighing(book: MetricBook, w: Weighing, g: float) -> float | None:
 
 
 def find_flight(F: np.ndarray, rate: float, w: Weighing, bw: float | None, params: dict[str, ParamValue],
-                search_start: int) -> tuple[Takeoff, str | None]:
+                search_start: int, found: Flight | None = None) -> tuple[Takeoff, str | None]:
     """Take-off and landing of the first flight after ``search_start``, and a note when its threshold was
-    capped (noisy flight). Nothing is recorded; see :func:`record_flight`."""
+    capped (noisy flight). ``found`` is the first flight of the whole trace, already detected with the same
+    settings (by :func:`~forcelab.analysis.jump_prep.zero_on_flight`): reused when its take-off is at or after
+    ``search_start`` (it is then also the first flight from there), so the trace is not searched twice.
+    Nothing is recorded; see :func:`record_flight`."""
     if bw is None or w.stop is None:
         why = f"body weight not found: {w.reason}"
         return Takeoff(Event("takeoff", None, rate, "", reason=why), Event("landing", None, rate, "", reason=why),
                        None, None), None
-    fl = detect_flight(
-        F, rate, bw, search_start=search_start, method=str(params["flight_threshold_method"]),
-        fixed_threshold=num(params, "flight_fixed_threshold"), k=num(params, "flight_k"),
-        floor=num(params, "flight_floor"), coarse_fraction=num(params, "flight_coarse_fraction"),
-        min_flight=num(params, "min_flight_time"), absolute=bool(params["flight_abs"]),
-        takeoff_persistence=num(params, "takeoff_persistence"), landing_persistence=num(params, "landing_persistence"),
-    )
+    if found is not None and found.takeoff.index is not None and found.takeoff.index >= search_start:
+        fl = found
+    else:
+        fl = detect_flight(F, rate, bw, search_start=search_start, **flight_settings(params))
     ft = None
     if fl.takeoff.index is not None and fl.landing.index is not None:
         ft = (fl.landing.index - fl.takeoff.index) / rate
