@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import numpy as np
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from forcelab.analysis.cmj import analyze_cmj
-from forcelab.analysis.types import ForceTrace
 from forcelab.simulation import synthetic
-
-
-def _ring(t: np.ndarray, t0: float, amp: float, freq: float, decay: float, span: float) -> np.ndarray:
-    """Damped sinusoid starting at ``t0`` for ``span`` s (an unloaded plate ringing)."""
-    d = t - t0
-    on = (d >= 0) & (d < span)
-    return np.where(on, amp * np.exp(-np.clip(d, 0, None) / decay) * np.sin(2 * np.pi * freq * d), 0.0)
-
-
-def _ringing_cmj(rate: float, offset: float, amp: float, freq: float, *, before_landing: bool = False,
-                 noise: float = 2.0, drift: float = 0.0, seed: int = 1, height: float = 0.41):
-    s = synthetic.cmj(jump_height=height, rate=rate, noise_sd=noise, seed=seed)
-    tr = s.trace
-    t = np.arange(tr.n) / rate
-    to, ld = s.truth["takeoff_time"], s.truth["landing_time"]
-    extra = offset + drift * t / t[-1] + _ring(t, to, amp, freq, 0.05, 0.05)
-    if before_landing:
-        extra = extra + _ring(t, ld - 0.06, amp, freq, 1.0, 0.05)
-    left, right = tr.left + extra / 2, tr.right + extra / 2
-    return s, ForceTrace.from_plates(rate, left, right)
+from support.plates import ringing_cmj
 
 
 def test_issue_case_unzeroed_ringing_plate_takes_off_at_the_real_departure() -> None:
     """+10 N unzeroed plate ringing about ±90 N for 50 ms at 80 Hz after take-off (the issue's case)."""
-    s, tr = _ringing_cmj(1000.0, 10.0, 90.0, 80.0)
+    s, tr = ringing_cmj(1000.0, 10.0, 90.0, 80.0)
     res = analyze_cmj(tr)
     codes = {f.code for f in res.flags}
     assert "airborne_before_takeoff" not in codes
@@ -64,7 +43,7 @@ def test_zeroed_quiet_plate_has_no_zero_or_ringing_flag() -> None:
        height=st.floats(0.2, 0.5))
 def test_ringing_offset_noise_drift_and_rate_keep_height_and_flight_time(rate, offset, amp_frac, freq, before, drift,
                                                                         seed, height) -> None:
-    s, tr = _ringing_cmj(rate, offset, amp_frac * s_bw(), freq, before_landing=before, drift=drift, seed=seed,
+    s, tr = ringing_cmj(rate, offset, amp_frac * s_bw(), freq, before_landing=before, drift=drift, seed=seed,
                          height=height)
     res = analyze_cmj(tr)
     assert "airborne_before_takeoff" not in {f.code for f in res.flags}
