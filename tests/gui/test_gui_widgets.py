@@ -17,6 +17,7 @@ from forcelab.gui.trialcard import TrialCard
 from forcelab.gui.trialtable import TrialTable
 from forcelab.simulation.synthetic import cmj
 from forcelab.storage.index import ArchiveIndex
+from support.plates import ringing_cmj
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,17 @@ def test_card_shows_both_jump_heights_and_the_stronger_side(qtbot, jump) -> None
     # synthetic asymmetry +0.12 means the left plate carries more
     assert "stronger left" in card.asym_label.text()
     assert card.asym_bar.isVisibleTo(card)
+
+
+def test_card_says_in_words_when_the_plate_was_not_zeroed_and_rang(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9's case (+10 N unzeroed plate ringing ±90 N at 80 Hz after take-off), analysed and shown on a card."""
+    _, tr = ringing_cmj(1000.0, 10.0, 90.0, 80.0)
+    card = TrialCard()
+    qtbot.addWidget(card)
+    card.show_result(1, analyze_cmj(tr))
+    text = card.flags.text()
+    assert "plate not zeroed: +10 N in flight" in text
+    assert "plate rang after take-off" in text and "counted as flight" in text
 
 
 def test_card_names_the_right_side_when_the_right_plate_carries_more(qtbot) -> None:  # type: ignore[no-untyped-def]

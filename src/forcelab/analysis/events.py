@@ -21,6 +21,12 @@ DIRECTIONS = ("both", "below", "above")
 ONSET_SEARCHES = ("forward", "backward")
 FLIGHT_METHODS = ("noise", "fixed")
 MAX_FLIGHT_CANDIDATES = 20
+#: Width (s) of the centred moving mean that finds the flight region: it averages an unloaded plate's ringing
+#: (>= 25 Hz, one period or more) down to its baseline, so ringing after take-off or before landing is flight.
+RING_WINDOW = 0.040
+#: Shortest contact (s) that counts as landing: plate ringing above the coarse level lasts under half a period
+#: (< 17 ms at 30 Hz), a real landing stays above it for hundreds of milliseconds.
+RING_HOLD = 0.020
 
 
 def _run_starts(cond: np.ndarray, length: int) -> np.ndarray:
@@ -41,6 +47,30 @@ def first_true(cond: np.ndarray, start: int = 0, stop: int | None = None) -> int
     """Index of the first true element in ``cond[start:stop]`` (as an index into ``cond``), or ``None``."""
     hits = np.flatnonzero(cond[start:stop])
     return None if hits.size == 0 else start + int(hits[0])
+
+
+def moving_mean(x: np.ndarray, width: int) -> np.ndarray:
+    """Centred moving mean of ``x`` over ``width`` samples (shorter windows at the ends), same length."""
+    width = max(1, int(width))
+    n = x.size
+    cs = np.concatenate(([0.0], np.cumsum(x, dtype=np.float64)))
+    i = np.arange(n)
+    lo = np.clip(i - width // 2, 0, n)
+    hi = np.clip(i - width // 2 + width, 0, n)
+    return (cs[hi] - cs[lo]) / np.maximum(hi - lo, 1)
+
+
+def crossing_time(force: np.ndarray, i: int, level: float, rate: float) -> float:
+    """Time (s) where ``force`` crosses ``level`` between samples ``i - 1`` and ``i``, linearly interpolated
+    (so flight and contact times do not move by a whole sample at 100-200 Hz); ``i / rate`` at the first
+    sample or when the two samples are equal."""
+    if i <= 0:
+        return i / rate
+    a, b = float(force[i - 1]), float(force[i])
+    if a == b:
+        return i / rate
+    frac = min(max((a - level) / (a - b), 0.0), 1.0)
+    return (i - 1 + frac) / rate
 
 
 def last_quiet_end(inside: np.ndarray, length: int) -> int | None:
@@ -117,6 +147,14 @@ class Flight:
     threshold: float | None
     note: str | None = None
     skipped: tuple[str, ...] = ()
+    #: interpolated crossing times (s) of the threshold at take-off and landing
+    takeoff_time: float | None = None
+    landing_time: float | None = None
+    #: median force in the flight (N): the plate's own zero, non-zero on a plate that was not zeroed
+    baseline: float | None = None
+    #: largest excursion (N) of the force from ``baseline`` in the first ``RING_WINDOW``·2 after take-off
+    #: that crossed the threshold again (plate ringing recognised as flight), else ``None``
+    ringing: float | None = None
 
 
 def flight_threshold(
@@ -132,7 +170,9 @@ def flight_threshold(
 ) -> tuple[float, str | None]:
     """Threshold separating flight from contact, from the plateau ``force[run_start:run_stop]``.
 
-    Returns the threshold and a note when the noise estimate could not be used as is.
+    Returns the threshold and a note when the noise estimate could not be used as is. The noise threshold is
+    ``baseline + max(k * SD, floor)`` around the plateau's median (its own zero: an unzeroed plate's offset
+    moves the threshold with it), the fixed one ``fixed`` newtons.
     """
     if method == "fixed":
         return fixed, None
@@ -141,8 +181,16 @@ def flight_threshold(
     plateau = force[run_start + cut : run_stop - cut]
     if plateau.size < 3:
         return floor, f"flight plateau too short to measure its noise; threshold at the floor {floor:g} N"
-    thr = float(plateau.mean() + k * plateau.std(ddof=1))
-    return max(thr, floor), None
+    base = float(np.median(plateau))
+    return base + max(k * float(plateau.std(ddof=1)), floor), None
+
+
+def flight_baseline(force: np.ndarray, run_start: int, run_stop: int, trim: float = 0.25) -> float | None:
+    """Median force of the middle of the flight ``force[run_start:run_stop]`` (ringing at its start and end
+    trimmed off), or ``None`` when the flight is too short."""
+    cut = int((run_stop - run_start) * trim)
+    plateau = force[run_start + cut : run_stop - cut]
+    return float(np.median(plateau)) if plateau.size >= 3 else None
 
 
 def detect_flight(
@@ -189,7 +237,8 @@ def detect_flight(
             break
         skipped.append(f"{(ld - to) * 1000 / rate:.0f} ms at {to / rate:.3f} s")
         start = ld
-    return Flight(fl.takeoff, fl.landing, fl.threshold, fl.note, tuple(skipped))
+    return Flight(fl.takeoff, fl.landing, fl.threshold, fl.note, tuple(skipped), fl.takeoff_time, fl.landing_time,
+                  fl.baseline, fl.ringing)
 
 
 def _no_flight(why: str, rate: float, tag: str, takeoff_name: str, landing_name: str, threshold: float | None,
@@ -209,7 +258,9 @@ def _one_flight(
     if absolute:
         tag += "_abs"
     coarse = coarse_fraction * body_weight
-    low = force < max(coarse, fixed_threshold if method == "fixed" else floor)
+    # the flight region: the moving mean over RING_WINDOW (ringing averages out) below the coarse level
+    width = max(1, int(round(RING_WINDOW * rate)))
+    low = moving_mean(force, width) < max(coarse, fixed_threshold if method == "fixed" else floor)
     run0 = first_run(low, int(round(min_flight * rate)), search_start)
     if run0 is None:
         return _no_flight(f"force never stays below {coarse:.0f} N for {min_flight * 1000:g} ms: no flight (no jump) "
@@ -217,30 +268,39 @@ def _one_flight(
     run1 = first_true(~low, run0)
     run_stop = force.size if run1 is None else run1
     thr, note = flight_threshold(force, run0, run_stop, method=method, fixed=fixed_threshold, k=k, floor=floor, trim=trim)
+    base = flight_baseline(force, run0, run_stop, trim)
     if method == "noise" and thr >= coarse:
         note = f"flight noise threshold {thr:.1f} N reaches {coarse_fraction:g}·BW: flight plateau too noisy"
         thr = coarse
     below = (np.abs(force) if absolute else force) < thr
-    # the samples just before the candidate run are above the coarse level, hence above ``thr``: take-off is
-    # the first sample of the run that is also below ``thr``.
-    if run0 == search_start and (run0 == 0 or force[run0 - 1] < coarse):
+    # the real departure lies within half a window of the region's start: take-off is the first sustained
+    # crossing below ``thr`` from a window before it; ringing that follows re-crosses ``thr`` inside the flight.
+    look = max(search_start, run0 - width)
+    if look == search_start and (look == 0 or force[look - 1] < coarse) and below[look]:
         return _no_flight("the trace starts in flight: no contact before the flight", rate, tag, takeoff_name,
                           landing_name, thr, note)
-    takeoff = first_run(below[:run_stop], int(round(takeoff_persistence * rate)), run0)
+    takeoff = first_run(below[:run_stop], int(round(takeoff_persistence * rate)), look)
     if takeoff is None:
         return _no_flight(f"force never drops below the flight threshold {thr:.1f} N", rate, tag, takeoff_name,
                           landing_name, thr, note)
-    # landing: first sustained contact above the coarse level (plate ringing after take-off can cross a low
-    # noise threshold, rarely the coarse one for long), then back to the last threshold crossing before it
-    sustained = first_run(force >= max(coarse, thr), max(1, int(round(landing_persistence * rate))), takeoff)
+    ring = None
+    early = force[takeoff:min(run_stop, takeoff + 2 * width)]
+    if early.size and np.any(early >= thr) and base is not None:
+        ring = float(np.max(np.abs(early - base)))
+    # landing: first contact above the coarse level held for RING_HOLD (plate ringing crosses it only for part
+    # of a half period), then back to the last threshold crossing before it
+    hold = max(1, int(round(max(landing_persistence, RING_HOLD) * rate)))
+    sustained = first_run(force >= max(coarse, thr), hold, takeoff)
     land: int | None = None
     if sustained is not None:
         under = np.flatnonzero(force[takeoff:sustained] < thr)
         land = sustained if under.size == 0 else takeoff + int(under[-1]) + 1
+    t_to = crossing_time(force, takeoff, thr, rate)
     if land is None:
         return Flight(
             Event(takeoff_name, takeoff, rate, tag),
             Event(landing_name, None, rate, tag, reason="the trace ends in flight: no landing recorded"),
-            thr, note,
+            thr, note, (), t_to, None, base, ring,
         )
-    return Flight(Event(takeoff_name, takeoff, rate, tag), Event(landing_name, land, rate, tag), thr, note)
+    return Flight(Event(takeoff_name, takeoff, rate, tag), Event(landing_name, land, rate, tag), thr, note, (),
+                  t_to, crossing_time(force, land, thr, rate), base, ring)

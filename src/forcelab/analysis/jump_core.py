@@ -24,8 +24,9 @@ from forcelab.analysis.jump_prep import (
     on_plate_region,
     plate_shares,
     weigh_trial,
+    zero_on_flight,
 )
-from forcelab.analysis.jump_takeoff import Takeoff, add_weighing, find_flight, record_flight
+from forcelab.analysis.jump_takeoff import Takeoff, add_weighing, find_flight, record_flight, record_zero
 from forcelab.analysis.kinematics import Kinematics, integrate
 from forcelab.analysis.params import num
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
@@ -80,6 +81,7 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
     cutoff = params["filter_cutoff"]
     prep = check_and_filter(trace, None if cutoff is None else num(params, "filter_cutoff"),
                             int(num(params, "filter_order")))
+    prep, zero, first_flight = zero_on_flight(prep, params)
     F, rate = prep.total, prep.rate
     edits = check_edits(events, editable, n=F.size, rate=rate, test=_NAMES.get(test, test),
                         weighing_samples=window_samples(params, rate))
@@ -115,7 +117,7 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
     # The first flight whose take-off is upward is the jump's; an earlier flight with a downward or zero
     # take-off velocity was a hop (flagged below), and the search goes on from its landing.
     for _ in range(MAX_HOPS + 1):
-        tk, note = find_flight(F, rate, w, bw, params, flight_from)
+        tk, note = find_flight(F, rate, w, bw, params, flight_from, first_flight)
         onset = _onset(F, rate, w, bw, params, region, on, tk, search=osearch, need_quiet=not steady)
         kin = None
         kwhy = why_missing(onset, tk.takeoff)
@@ -130,6 +132,7 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
     if given_bw is not None:
         _given_shares(prep, book, given_bw, trial_w, steady, onset, lo, params, rate)
     record_flight(res, tk, note)
+    record_zero(book, zero)
     res.add_event(onset)
     if (onset.index is not None and bw is not None and w.sd is not None and osearch == "forward"
             and "onset" not in edits):

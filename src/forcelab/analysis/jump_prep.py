@@ -7,11 +7,12 @@ or metric with its reason further on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
-from forcelab.analysis.events import first_run
+from forcelab.analysis.events import Flight, detect_flight, first_run
 from forcelab.analysis.filters import lowpass
 from forcelab.analysis.jump_edits import EDITED, window_samples
 from forcelab.analysis.jump_metrics import Limb, MetricBook
@@ -222,3 +223,55 @@ def add_given_weighing(book: MetricBook, trial: Weighing, used: Weighing, bw: fl
     res.flag("body_weight_given", f"body weight from the session weighing ({bw:.1f} N), not from this trial's stance; "
              f"{own}")
     return bw
+
+
+#: An unzeroed plate's flight offset (N) beyond which it is subtracted and the trial flagged ``plate_not_zeroed``;
+#: below it the offset is measured and reported (metric ``flight_baseline``) but left in, so results stay
+#: comparable with programs that do not zero (a few newtons move body mass by < 0.5 %).
+ZERO_TOLERANCE = 5.0
+
+
+def flight_settings(params: dict[str, ParamValue]) -> dict[str, Any]:
+    """The trial's flight-detection settings as keyword arguments of :func:`~forcelab.analysis.events.detect_flight`
+    (one place, so the zeroing step and the take-off search detect the same flight)."""
+    return dict(method=str(params["flight_threshold_method"]), fixed_threshold=num(params, "flight_fixed_threshold"),
+                k=num(params, "flight_k"), floor=num(params, "flight_floor"),
+                coarse_fraction=num(params, "flight_coarse_fraction"), min_flight=num(params, "min_flight_time"),
+                absolute=bool(params["flight_abs"]), takeoff_persistence=num(params, "takeoff_persistence"),
+                landing_persistence=num(params, "landing_persistence"))
+
+
+def zero_on_flight(prep: Prepared, params: dict[str, ParamValue]) -> tuple[Prepared, float | None, Flight | None]:
+    """The forces with each channel's flight baseline subtracted when the total exceeds :data:`ZERO_TOLERANCE` (an
+    unloaded plate reads its own offset, not zero: left in, it inflates body mass and shifts every threshold), the
+    total baseline (N) or ``None`` when no flight was found, and the first flight found, in the returned forces'
+    frame, for the take-off search to reuse (``None`` when it cannot: no flight, or ``flight_abs`` on a plate that
+    was zeroed here, where ``|F|`` does not move with the offset). The baseline is the median of the middle half of
+    the first flight (ringing at its ends trimmed), per plate when there are two. The flight is detected with the
+    trial's own settings (:func:`flight_settings`) and the median on-plate force as body weight."""
+    F = prep.total
+    on = F[F >= num(params, "min_body_weight")]
+    if on.size == 0:
+        return prep, None, None
+    fl = detect_flight(F, prep.rate, float(np.median(on)), search_start=0, **flight_settings(params))
+    a, b = fl.takeoff.index, fl.landing.index
+    if a is None or b is None or b - a < 8:
+        return prep, None, None
+    q = (b - a) // 4
+    lo, hi = a + q, b - q
+    total = float(np.median(F[lo:hi]))
+    if abs(total) <= ZERO_TOLERANCE:
+        return prep, total, fl
+    keep = not bool(params["flight_abs"])
+    if prep.left is not None and prep.right is not None:
+        bl, br = float(np.median(prep.left[lo:hi])), float(np.median(prep.right[lo:hi]))
+        left, right = prep.left - bl, prep.right - br
+        return Prepared(prep.rate, left + right, left, right), bl + br, shift_flight(fl, bl + br) if keep else None
+    return Prepared(prep.rate, F - total, None, None), total, shift_flight(fl, total) if keep else None
+
+
+def shift_flight(fl: Flight, offset: float) -> Flight:
+    """``fl`` as found on forces ``offset`` newtons higher: threshold and baseline moved down by ``offset``
+    (indices, crossing times and ringing size do not change: the threshold moves with the forces)."""
+    return replace(fl, threshold=None if fl.threshold is None else fl.threshold - offset,
+                   baseline=None if fl.baseline is None else fl.baseline - offset)

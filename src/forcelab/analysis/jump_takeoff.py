@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forcelab.analysis.events import detect_flight
+from forcelab.analysis.events import Flight, crossing_time, detect_flight
 from forcelab.analysis.jump_edits import EDITED
 from forcelab.analysis.jump_metrics import (
     REF_EBBEN,
@@ -22,11 +22,19 @@ from forcelab.analysis.jump_metrics import (
     net_impulse,
     why_missing,
 )
+from forcelab.analysis.jump_prep import ZERO_TOLERANCE, flight_settings
 from forcelab.analysis.kinematics import Kinematics
 from forcelab.analysis.params import num
 from forcelab.analysis.types import Event, ParamValue, TrialResult
 from forcelab.analysis.weighing import REFERENCE as REF_OWEN
 from forcelab.analysis.weighing import Weighing
+
+#: Below this rate (Hz) flight time uses the interpolated threshold crossings and take-off velocity is taken
+#: back to the interpolated zero crossing. At 500 Hz one sample is the whole 2 ms flight-time bound, and counting
+#: samples at both ends plus the threshold's own lead errs by up to ~2.1 ms (found by the hypothesis suite), so
+#: 500 Hz interpolates too. At and above 1 kHz the sample indices are kept (results identical to programs that
+#: count samples, e.g. jumpmetrics, and every real 1-2 kHz reference in ../shared/data).
+INTERPOLATE_BELOW = 1000.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,9 @@ class Takeoff:
     landing: Event
     threshold: float | None
     flight_time: float | None
+    #: interpolated threshold crossing at take-off (s), and the ringing after it recognised as flight (N)
+    takeoff_time: float | None = None
+    ringing: float | None = None
 
 
 def add_weighing(book: MetricBook, w: Weighing, g: float) -> float | None:
@@ -60,24 +71,26 @@ def add_weighing(book: MetricBook, w: Weighing, g: float) -> float | None:
 
 
 def find_flight(F: np.ndarray, rate: float, w: Weighing, bw: float | None, params: dict[str, ParamValue],
-                search_start: int) -> tuple[Takeoff, str | None]:
+                search_start: int, found: Flight | None = None) -> tuple[Takeoff, str | None]:
     """Take-off and landing of the first flight after ``search_start``, and a note when its threshold was
-    capped (noisy flight). Nothing is recorded; see :func:`record_flight`."""
+    capped (noisy flight). ``found`` is the first flight of the whole trace, already detected with the same
+    settings (by :func:`~forcelab.analysis.jump_prep.zero_on_flight`): reused when its take-off is at or after
+    ``search_start`` (it is then also the first flight from there), so the trace is not searched twice.
+    Nothing is recorded; see :func:`record_flight`."""
     if bw is None or w.stop is None:
         why = f"body weight not found: {w.reason}"
         return Takeoff(Event("takeoff", None, rate, "", reason=why), Event("landing", None, rate, "", reason=why),
                        None, None), None
-    fl = detect_flight(
-        F, rate, bw, search_start=search_start, method=str(params["flight_threshold_method"]),
-        fixed_threshold=num(params, "flight_fixed_threshold"), k=num(params, "flight_k"),
-        floor=num(params, "flight_floor"), coarse_fraction=num(params, "flight_coarse_fraction"),
-        min_flight=num(params, "min_flight_time"), absolute=bool(params["flight_abs"]),
-        takeoff_persistence=num(params, "takeoff_persistence"), landing_persistence=num(params, "landing_persistence"),
-    )
+    if found is not None and found.takeoff.index is not None and found.takeoff.index >= search_start:
+        fl = found
+    else:
+        fl = detect_flight(F, rate, bw, search_start=search_start, **flight_settings(params))
     ft = None
     if fl.takeoff.index is not None and fl.landing.index is not None:
         ft = (fl.landing.index - fl.takeoff.index) / rate
-    return Takeoff(fl.takeoff, fl.landing, fl.threshold, ft), fl.note
+        if rate < INTERPOLATE_BELOW and fl.takeoff_time is not None and fl.landing_time is not None:
+            ft = fl.landing_time - fl.takeoff_time
+    return Takeoff(fl.takeoff, fl.landing, fl.threshold, ft, fl.takeoff_time, fl.ringing), fl.note
 
 
 def record_flight(res: TrialResult, tk: Takeoff, note: str | None) -> None:
@@ -88,6 +101,20 @@ def record_flight(res: TrialResult, tk: Takeoff, note: str | None) -> None:
         res.flag("noisy_flight", note)
     if tk.takeoff.found and not tk.landing.found:
         res.flag("no_landing", f"no landing in the trace: {tk.landing.reason}")
+    if tk.ringing is not None and tk.takeoff.time is not None:
+        res.flag("plate_ringing", f"plate rang after take-off (up to ±{tk.ringing:.0f} N around its flight zero): "
+                 f"take-off kept at the first crossing, {tk.takeoff.time:.3f} s, and the ringing counted as flight")
+
+
+def record_zero(book: MetricBook, zero: float | None) -> None:
+    """Metric ``flight_baseline`` (the unloaded plate's reading, subtracted from every sample before
+    analysis) and the flag ``plate_not_zeroed`` when it exceeds :data:`ZERO_TOLERANCE`."""
+    book.put("flight_baseline", zero, "N", "median_middle_half_of_first_flight", REF_OWEN,
+             reason=None if zero is not None else "no flight to measure the plate's zero in",
+             description="Force the unloaded plate reads in flight; subtracted before analysis when beyond "
+                         f"{ZERO_TOLERANCE:g} N.")
+    if zero is not None and abs(zero) > ZERO_TOLERANCE:
+        book.result.flag("plate_not_zeroed", f"plate not zeroed: {zero:+.0f} N in flight (subtracted before analysis)")
 
 
 def add_takeoff(book: MetricBook, F: np.ndarray, rate: float, bw: float, onset: Event, tk: Takeoff,
@@ -99,6 +126,12 @@ def add_takeoff(book: MetricBook, F: np.ndarray, rate: float, bw: float, onset: 
     kmeth = "impulse_momentum_" + rule
     kwhy = why_missing(onset, tk.takeoff) or (None if kin is not None else "no kinematics")
     v = float(kin.velocity[-1]) if kin is not None and kwhy is None else None
+    if v is not None and tk.takeoff.index is not None and rate < INTERPOLATE_BELOW:
+        # back from the take-off sample to where the force, zeroed on the flight, crosses zero (trapezoid on the
+        # straight line between them: the integration's own rule), so low rates do not add part of a sample of flight
+        T = tk.takeoff.index
+        dt = T / rate - crossing_time(F, T, 0.0, rate)
+        v -= dt * (float(F[T]) / 2.0 - bw) * g / bw
     book.put("takeoff_velocity", v, "m/s", kmeth, REF_LINTHORNE, reason=kwhy,
              description="Centre-of-mass velocity at take-off by forward integration from onset (v=0).")
     h = None
