@@ -22,6 +22,7 @@ KEY_METRICS = {
     "sj": ("jump_height_takeoff_velocity", "jump_height_flight_time", "peak_force", "peak_force_asymmetry"),
     "dj": ("jump_height_flight_time", "rsi", "contact_time", "peak_force"),
     "imtp": ("peak_force", "rfd_0_100ms", "force_at_200ms", "peak_force_asymmetry"),
+    "rebound": ("hop_count", "rsi_best5_mean", "contact_time_best5_mean", "jump_height_best5_mean"),
 }
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore
 
-from forcelab.analysis.types import Event, Flag, ForceTrace, Metric, TrialResult
+from forcelab.analysis.types import Event, Flag, ForceTrace, Metric, Table, TrialResult
 from forcelab.gui import services
 from forcelab.gui.recorder import Recorder
 from forcelab.storage.recorder import session_info_from
@@ -58,6 +58,8 @@ def result_from_stored(test: str, rate: float, stored: dict[str, Any] | None) ->
         res.add_event(Event(name, e.get("index"), rate, e.get("method", ""), e.get("reason")))
     for f in stored.get("flags", []):
         res.flags.append(Flag(f.get("code", ""), f.get("message", "")))
+    for name, t in (stored.get("tables") or {}).items():
+        res.tables[name] = Table.from_dict(t)
     return res
 
 
