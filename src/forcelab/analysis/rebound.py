@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from forcelab.analysis.events import Flight, detect_flights, first_true
+from forcelab.analysis.events import Flight, crossing_time, detect_flights, first_true
 from forcelab.analysis.jump_edits import check_edits
 from forcelab.analysis.jump_metrics import REF_MOIR, Limb, MetricBook
 from forcelab.analysis.jump_prep import check_and_filter, flight_settings, zero_on_flight
@@ -165,7 +165,8 @@ def analyze_rebound(trace: ForceTrace, settings: ReboundSettings | None = None, 
     book = MetricBook(res, params, limbs)
     record_zero(book, zero)
     flights, why = _flights(F, rate, params)
-    for i, fl in enumerate(flights, start=1):
+    first = 0 if flights and flights[0].takeoff.index is None else 1  # flight 0: the air before a box drop
+    for i, fl in enumerate(flights, start=first):
         res.add_event(_renamed(fl.takeoff, f"takeoff_{i}"))
         res.add_event(_renamed(fl.landing, f"landing_{i}"))
     if flights and flights[-1].landing.index is None:
@@ -199,8 +200,27 @@ def _flights(F: np.ndarray, rate: float, params: dict[str, ParamValue]) -> tuple
     if not on.any():
         return [], f"force never reaches {min_bw:g} N: nobody on the plate"
     prelim = float(np.median(F[on]))
-    first = first_true(F >= num(params, "flight_coarse_fraction") * prelim)
-    return detect_flights(F, rate, prelim, search_start=first or 0, **flight_settings(params)), None
+    first = first_true(F >= num(params, "flight_coarse_fraction") * prelim) or 0
+    flights = detect_flights(F, rate, prelim, search_start=first, **flight_settings(params))
+    arrival = _arrival(F, rate, first, flights)
+    return ([arrival] if arrival is not None else []) + flights, None
+
+
+def _arrival(F: np.ndarray, rate: float, first: int, flights: list[Flight]) -> Flight | None:
+    """The landing that ends the air a trial starts in (a drop from a box into the series), as a flight whose
+    take-off is not in the trace, at the crossing of the first flight's threshold; ``None`` when the trial starts
+    on the plate (or no flight follows)."""
+    if not flights or flights[0].threshold is None or first == 0:
+        return None
+    thr = flights[0].threshold
+    below = np.flatnonzero(F[:first] < thr)
+    if below.size == 0 or below[0] != 0:  # the trace does not start in the air
+        return None
+    land = int(below[-1]) + 1
+    why = "the trial starts in the air (a drop from a box): that flight's take-off is not in the trace"
+    return Flight(Event("takeoff", None, rate, "threshold_crossing", reason=why),
+                  Event("landing", land, rate, f"first_threshold_{thr:.1f}N"), thr,
+                  landing_time=crossing_time(F, land, thr, rate))
 
 
 def _hops(F: np.ndarray, rate: float, flights: list[Flight], s: ReboundSettings) -> tuple[list[Hop], list[float]]:

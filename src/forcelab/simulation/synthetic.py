@@ -218,7 +218,7 @@ def drop_jump(*, body_mass: float = 75.0, drop_height: float = 0.30, contact_tim
                    noise_sd=noise_sd, seed=seed)
 
 
-def rebound_series(hops: int, contact_time: float, jump_height: float,
+def rebound_series(hops: float, contact_time: float, jump_height: float,
                    jitter: float) -> tuple[list[float], list[float]]:
     """Contact times and jump heights of ``hops`` hops around ``contact_time`` / ``jump_height``, varied
     deterministically by up to ``jitter`` (a fraction) so that hops differ and the best five are a real choice."""
