@@ -11,8 +11,10 @@ import h5py
 import pytest
 from PySide6 import QtCore
 
+from forcelab.compare.source import athlete_trend
 from forcelab.gui.app import build_window
 from forcelab.gui.mainwindow import MainWindow
+from forcelab.gui.report import write_session_report
 from forcelab.simulation.motion import Script
 from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import open_session
@@ -76,8 +78,11 @@ def test_rebound_trial_live_card_and_archive(qtbot, archive: Path, tmp_path: Pat
     assert rsi == pytest.approx(entry.result.value("rsi_best5_mean"), abs=0.006)
     assert card.values["Contact time (best 5 hops)"].endswith("ms")
     assert not card.suggest_button.isVisible()  # the chosen test is what the trace shows
-    shot = Path(os.environ.get("FORCELAB_SCREENSHOTS", tmp_path)) / "rebound_card.png"
-    assert card.grab().save(str(shot))
+    shots = Path(os.environ.get("FORCELAB_SCREENSHOTS", tmp_path))
+    assert card.grab().save(str(shots / "rebound_card.png"))
+    window.show_review(entry.number)  # the review draws the series with every take-off and landing
+    assert "landing_11" in window.review._result.events  # type: ignore[union-attr]
+    assert window.review.grab().save(str(shots / "rebound_review.png"))
     path = _stop(qtbot, window, archive)
     window.close()
     saved = open_session(path)
@@ -91,6 +96,11 @@ def test_rebound_trial_live_card_and_archive(qtbot, archive: Path, tmp_path: Pat
     with ArchiveIndex(archive) as index:  # trends read the index
         (value,) = index.metric_values("Hopper", "rsi_best5_mean", test="rebound")
         assert value.value == pytest.approx(entry.result.value("rsi_best5_mean"))
+        trend = athlete_trend(index, "Hopper", "rsi_best5_mean", test="rebound")
+        assert trend.better == "higher" and len(trend.points) == 1
+        assert athlete_trend(index, "Hopper", "contact_time_best5_mean", test="rebound").better == "lower"
+        summary = write_session_report(path, tmp_path / "report.pdf", index=index)
+    assert (tmp_path / "report.pdf").stat().st_size > 1000 and summary.pages >= 1
 
 
 def test_hops_recorded_as_cmj_are_suggested_as_rebound(qtbot, archive: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
