@@ -49,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _fmt(name: str, m: dict[str, Any]) -> str:
     v = m.get("value")
-    return f"{name} = {'not found' if v is None else f'{v:.4g}'} {m.get('unit', '')}".rstrip()
+    unit = m.get("unit", "")
+    return f"{name} = {'not found' if v is None else f'{v:.4g}'} {'' if unit == '1' else unit}".rstrip()
 
 
 def key_metrics(test: str, metrics: dict[str, dict[str, Any]], limit: int = 4) -> list[str]:
