@@ -5,6 +5,9 @@ Prints, in one run:
 * reading: milliseconds per file and MB/s for every real recording read;
 * per test type (cmj, sj, dj, imtp): milliseconds per trial for ``forcelab.analysis.dispatch.analyze`` on
   the trials ``find_trials`` finds in real files (best of ``--repeat`` runs, like ``timeit``);
+* repeated hops (rebound): milliseconds per trial on simulated 10/5 series (``forcelab.simulation.synthetic.rebound``,
+  10 hops, two plates, 2 N noise; ../shared/data holds no repeated-hop recording), at 1 and 2 kHz, and the test
+  detection (``analysis.detect.detect_test_type``) on the same trials;
 * the goal case: every CMJ metric of a 5 s, 1 kHz, two-plate trial (recordings/examples/cmj_two_plates.csv),
   against the goal of 5 ms;
 * batch: trials per second for every trial of every real file, read once, found and analysed;
@@ -122,6 +125,20 @@ def bench_per_test(srcs: list[Source], repeat: int) -> None:
             print(f"  {test:<5} no trial found in the real files")
 
 
+def bench_rebound(repeat: int) -> None:
+    from forcelab.analysis.detect import detect_test_type
+    from forcelab.simulation.synthetic import rebound
+
+    print("== repeated hops per trial (simulated 10/5 series: 10 hops, two plates, 2 N noise; best of runs)")
+    for rate in (1000.0, 2000.0):
+        traces = [rebound(rate=rate, noise_sd=2.0, seed=k, asymmetry=0.03).trace for k in range(5)]
+        times = [best_ms(lambda p=p: analyze(p, "rebound"), repeat) for p in traces]
+        det = [best_ms(lambda p=p: detect_test_type(p), repeat) for p in traces]
+        print(f"  rebound {rate:6.0f} Hz {len(times):2d} trials ({traces[0].duration:.1f} s)   median "
+              f"{np.median(times):6.2f} ms/trial   min {min(times):6.2f}   max {max(times):6.2f}   "
+              f"detection median {np.median(det):5.2f} ms")
+
+
 def bench_goal(repeat: int) -> None:
     print(f"== goal: every CMJ metric of a 5 s, 1 kHz, two-plate trial in under {GOAL_MS:g} ms")
     path = EXAMPLES / "cmj_two_plates.csv"
@@ -208,6 +225,7 @@ def main() -> None:
     print(f"forcelab analysis bench: {len(srcs)} real recordings; numpy {np.__version__}")
     bench_reading(srcs, max(3, args.repeat // 5))
     bench_per_test(srcs, args.repeat)
+    bench_rebound(args.repeat)
     bench_goal(args.repeat)
     bench_batch(srcs)
     bench_jumpmetrics(args.repeat)

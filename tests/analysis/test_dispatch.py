@@ -12,11 +12,12 @@ from forcelab.analysis.types import ForceTrace
 from forcelab.simulation import synthetic
 
 MAKERS: dict[str, Callable[..., synthetic.SyntheticTrial]] = {
-    "cmj": synthetic.cmj, "sj": synthetic.squat_jump, "dj": synthetic.drop_jump, "imtp": synthetic.isometric_pull}
+    "cmj": synthetic.cmj, "sj": synthetic.squat_jump, "dj": synthetic.drop_jump, "imtp": synthetic.isometric_pull,
+    "rebound": synthetic.rebound}
 
 
 def test_tests_listed() -> None:
-    assert TESTS == ("cmj", "sj", "dj", "imtp")
+    assert TESTS == ("cmj", "sj", "dj", "imtp", "rebound")
 
 
 @pytest.mark.parametrize("test", TESTS)
@@ -54,7 +55,7 @@ def test_params_pass_through() -> None:
 
 def test_unknown_test_lists_valid() -> None:
     tr = ForceTrace(1000.0, np.zeros(10))
-    with pytest.raises(ValueError, match="valid tests: cmj, sj, dj, imtp, auto"):
+    with pytest.raises(ValueError, match="valid tests: cmj, sj, dj, imtp, rebound, auto"):
         analyze(tr, "hop")
     with pytest.raises(ValueError, match="valid tests"):
         parameters("hop")

@@ -2,6 +2,12 @@
 
 Rules, in order (``DEFAULTS`` holds every threshold):
 
+0. **Repeated hops / multi-rebound** (``"rebound"``): at least ``rebound_min_hops`` hops, a hop being a ground
+   contact of ``hop_min_contact``..``hop_max_contact`` seconds between two flights of ``flight_min``..
+   ``flight_max`` seconds (a trace that starts off the plate counts its first contact too: a drop into hops).
+   One hop is not a series: a drop jump has one (the box landing's contact) and a countermovement jump with a
+   single rebound has one, and both keep their own rule. Brief unloadings inside a contact (a double contact,
+   shorter than ``flight_min``) do not split it.
 1. **Drop jump** (``"dj"``): the trace starts off the plate (the first ``empty_time`` seconds below
    ``flight_threshold``), then a contact of at most ``dj_max_contact`` seconds, then a flight.
 2. No flight of ``flight_min``..``flight_max`` seconds anywhere: an **isometric pull** (``"imtp"``) when
@@ -29,6 +35,7 @@ DEFAULTS: dict[str, float] = {
     "flight_threshold": 30.0, "flight_min": 0.1, "flight_max": 1.2, "empty_time": 0.05,
     "dj_max_contact": 1.0, "quiet_time": 0.3, "quiet_sd": 8.0, "quiet_sd_frac": 0.015,
     "cm_velocity": 0.25, "g": STANDARD_GRAVITY, "min_pull": 200.0, "min_pull_frac": 0.5, "pull_hold": 0.3,
+    "rebound_min_hops": 2, "hop_min_contact": 0.05, "hop_max_contact": 1.0,
 }
 
 
@@ -38,8 +45,20 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
 
 
+def _hops(starts: np.ndarray, ends: np.ndarray, flights: np.ndarray, starts_off: bool, rate: float,
+          p: dict[str, float]) -> np.ndarray:
+    """Contact times (s) of the hops: the stays on the plate between consecutive flights (the off-plate runs
+    ``flights`` indexes; off-plate runs between them that are too short to be flights belong to the contact), and
+    the first contact after an empty start when a flight follows it, within ``hop_min_contact``..``hop_max_contact``."""
+    edges = [(int(starts[i]), int(ends[i])) for i in flights]
+    if starts_off and starts.size and starts[0] == 0 and edges and ends[0] < edges[0][0]:
+        edges.insert(0, (0, int(ends[0])))  # the air before a drop counts as the flight before the first contact
+    contacts = np.array([(b[0] - a[1]) / rate for a, b in zip(edges, edges[1:], strict=False)], dtype=np.float64)
+    return contacts[(contacts >= p["hop_min_contact"]) & (contacts <= p["hop_max_contact"])]
+
+
 def detect_test_type(trace: ForceTrace, **thresholds: float) -> tuple[str, str]:
-    """``(test id, reason)`` for one trial: ``"cmj"``, ``"sj"``, ``"dj"`` or ``"imtp"``.
+    """``(test id, reason)`` for one trial: ``"rebound"``, ``"cmj"``, ``"sj"``, ``"dj"`` or ``"imtp"``.
 
     ``thresholds`` override :data:`DEFAULTS`. Raises :class:`ValueError` with the reason when the trace
     is none of these (too short, not finite, no flight and no pull).
@@ -64,6 +83,11 @@ def detect_test_type(trace: ForceTrace, **thresholds: float) -> tuple[str, str]:
     flights = np.flatnonzero(inner & (dur >= p["flight_min"]) & (dur <= p["flight_max"]))
 
     n_empty = max(1, int(round(p["empty_time"] * rate)))
+    starts_off = bool(off[:n_empty].all())
+    hops = _hops(starts, ends, flights, starts_off, rate, p)
+    if hops.size >= p["rebound_min_hops"]:
+        return "rebound", (f"{hops.size} hops (ground contacts between two flights) of {hops.min() * 1000:.0f}-"
+                           f"{hops.max() * 1000:.0f} ms contact: a repeated-hop (rebound) series")
     if off[:n_empty].all() and starts.size and starts[0] == 0 and ends[0] < x.size:
         contact = int(ends[0])
         later = flights[starts[flights] > contact]

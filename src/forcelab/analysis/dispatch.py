@@ -26,7 +26,7 @@ from typing import Any
 
 from forcelab.analysis.types import ForceTrace, TrialResult
 
-TESTS = ("cmj", "sj", "dj", "imtp")
+TESTS = ("cmj", "sj", "dj", "imtp", "rebound")
 #: The tests whose analysis takes a known body weight (``body_weight=``).
 WEIGHED_TESTS = ("cmj", "sj", "dj")
 #: Default largest relative difference between a trial's own (unsteady) body weight and the session weighing
@@ -34,7 +34,8 @@ WEIGHED_TESTS = ("cmj", "sj", "dj")
 #: or of the countermovement is typically a few percent off; another athlete's weighing is usually further.
 SESSION_WEIGHT_TOLERANCE = 0.10
 
-_NAMES = {"cmj": "countermovement jump", "sj": "squat jump", "dj": "drop jump", "imtp": "isometric pull"}
+_NAMES = {"cmj": "countermovement jump", "sj": "squat jump", "dj": "drop jump", "imtp": "isometric pull",
+          "rebound": "repeated-hop test"}
 
 
 def _function(test: str) -> Callable[..., TrialResult]:
@@ -50,6 +51,10 @@ def _function(test: str) -> Callable[..., TrialResult]:
         from forcelab.analysis.dj import analyze_dj
 
         return analyze_dj
+    if test == "rebound":
+        from forcelab.analysis.rebound import analyze_rebound
+
+        return analyze_rebound
     from forcelab.analysis.isometric import analyze_isometric
 
     return analyze_isometric
@@ -74,7 +79,7 @@ def editable_events(test: str) -> tuple[str, ...]:
 
 def analyze(trace: ForceTrace, test: str, *, events: Mapping[str, int] | None = None,
             **params: Any) -> TrialResult:
-    """Analyse one trial of ``test`` (``"cmj"``, ``"sj"``, ``"dj"``, ``"imtp"`` or ``"auto"``).
+    """Analyse one trial of ``test`` (``"cmj"``, ``"sj"``, ``"dj"``, ``"imtp"``, ``"rebound"`` or ``"auto"``).
 
     ``events`` are events placed by hand (name -> sample index into ``trace``), passed to the analysis:
     they replace the detected ones and the metrics follow (see :func:`editable_events`). Raises

@@ -10,6 +10,7 @@ noise of the flight plateau itself (mean + k * SD of its middle part, with a flo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -239,6 +240,28 @@ def detect_flight(
         start = ld
     return Flight(fl.takeoff, fl.landing, fl.threshold, fl.note, tuple(skipped), fl.takeoff_time, fl.landing_time,
                   fl.baseline, fl.ringing)
+
+
+def detect_flights(force: np.ndarray, rate: float, body_weight: float, *, search_start: int = 0,
+                   max_flights: int = 100, **settings: Any) -> list[Flight]:
+    """Every flight after ``search_start``, in order: :func:`detect_flight` run again from each landing.
+
+    ``settings`` are :func:`detect_flight`'s keywords (threshold method, ``min_flight`` ...), the same for
+    every flight; each flight's threshold comes from its own plateau. The list holds the flights whose take-off
+    was found; it stops at the first search that finds none, after a flight with no landing (the trace ends
+    in the air), or after ``max_flights`` flights. A repeated-hop series is the contacts between them.
+    """
+    out: list[Flight] = []
+    start = search_start
+    while len(out) < max_flights:
+        fl = detect_flight(force, rate, body_weight, search_start=start, **settings)
+        if fl.takeoff.index is None:
+            break
+        out.append(fl)
+        if fl.landing.index is None or fl.landing.index <= start:
+            break
+        start = fl.landing.index
+    return out
 
 
 def _no_flight(why: str, rate: float, tag: str, takeoff_name: str, landing_name: str, threshold: float | None,

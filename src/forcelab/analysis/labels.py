@@ -20,6 +20,14 @@ NAMES: dict[str, str] = {
     "takeoff_velocity": "Take-off velocity",
     "net_peak_force": "Net peak force",
     "countermovement_depth": "Countermovement depth",
+    # repeated hops (rebound): the 10/5 test's figures
+    "hop_count": "Hops",
+    "contact_time_mean": "Contact time (mean of hops)",
+    "flight_time_mean": "Flight time (mean of hops)",
+    "rsi_best5_mean": "RSI (mean of best 5 hops)",
+    "rsi_max": "RSI (best hop)",
+    "contact_time_best5_mean": "Contact time (best 5 hops)",
+    "jump_height_best5_mean": "Jump height (best 5 hops)",
 }
 #: Words that are not written as the key spells them.
 WORDS: dict[str, str] = {"rfd": "RFD", "rsi": "RSI", "takeoff": "take-off", "sd": "SD", "cop": "CoP"}

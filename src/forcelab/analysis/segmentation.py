@@ -17,6 +17,11 @@ Jumps (``kind="jump"``) follow quiet stance -> movement -> flight -> landing -> 
   (off the plate for longer than ``flight_max``, or no push above BW) or stepping back on.
 * A **drop jump** starts from an empty plate: a contact of ``dj_min_contact`` to ``dj_max_contact``
   seconds straight after arriving on the plate, then a valid flight and landing.
+* A **hop series** (``hop_series=1``, the default; the repeated-hop test): a flight straight after a landing
+  (before the athlete stood still) continues the same trial instead of starting a new one, so ten hops are one
+  trial; it ends where the athlete stands still or steps off, as any trial does. Each further flight adds the
+  events ``hop_takeoff`` and ``hop_landing``, and ``test_hint`` is ``"rebound"``. With ``hop_series=0`` a jump
+  straight after a landing is a trial of its own (each hop a trial).
 * The segment starts ``pre`` seconds before the movement (1 s of stance or more for weighing, when the
   athlete stood that long; never before the previous trial's end or the moment the athlete settled on
   the plate), and ends ``post`` seconds after the landing has stabilised (a quiet window starting at
@@ -51,7 +56,7 @@ DEFAULTS: dict[str, dict[str, float]] = {
         "flight_threshold": 30.0, "quiet_time": 0.5, "quiet_sd": 8.0, "quiet_sd_frac": 0.015,
         "movement_band": 30.0, "movement_band_sd": 5.0, "takeoff_margin": 0.25, "flight_min": 0.1,
         "flight_max": 1.2, "landing_window": 0.3, "min_after": 0.3, "max_after": 4.0, "post": 1.0,
-        "pre": 2.0, "dj_min_contact": 0.05, "dj_max_contact": 1.0, "dj_pre": 0.5,
+        "pre": 2.0, "dj_min_contact": 0.05, "dj_max_contact": 1.0, "dj_pre": 0.5, "hop_series": 1.0,
     },
     "pull": {
         "flight_threshold": 30.0, "quiet_time": 0.5, "quiet_sd": 8.0, "quiet_sd_frac": 0.015,
@@ -66,8 +71,9 @@ class TrialSegment:
     """One trial: absolute sample indices ``[start, end)`` of the stream or trace, and its kind.
 
     ``events`` holds the coarse instants the detector saw (absolute indices: ``movement``,
-    ``takeoff``, ``landing`` for jumps; ``pull_start``, ``peak``, ``release`` for pulls) and
-    ``test_hint`` is ``"dj"`` for a drop jump started from an empty plate, else ``""``.
+    ``takeoff``, ``landing`` for jumps, and ``hop_takeoff``, ``hop_landing`` per further flight of a hop series;
+    ``pull_start``, ``peak``, ``release`` for pulls) and ``test_hint`` is ``"dj"`` for a drop jump started from an
+    empty plate, ``"rebound"`` for a hop series, else ``""``.
     """
 
     start: int
@@ -214,6 +220,7 @@ class OnlineTrialDetector:
         self._empty_start = 0
         self._empty_pending = False
         self._arrived = False
+        self._hop = False  # the flight being checked continues a hop series
 
     def _s(self, name: str) -> int:
         return int(round(self.params[name] * self.rate))
@@ -260,7 +267,7 @@ class OnlineTrialDetector:
         end = self._ring.end
         out: list[TrialSegment] = []
         if self._state == "landcheck":
-            self._landcheck(end, final=True)
+            self._landcheck(end, out, final=True)
         if self._state in ("after", "post", "release"):
             self._emit(out, end)
         elif self._state == "flight" and self._origin == "landing":
@@ -350,7 +357,7 @@ class OnlineTrialDetector:
         if st == "flight":
             return self._flight(c, e, thr, out)
         if st == "landcheck":
-            return self._landcheck(e)
+            return self._landcheck(e, out)
         if st == "after":
             return self._after(c, e, thr, out)
         if st in ("post", "release"):
@@ -452,7 +459,8 @@ class OnlineTrialDetector:
                 self._state = {"movement": "movement", "contact": "settling", "landing": "after"}[self._origin]
                 self._cursor = i
                 return True
-            if self._origin == "landing":  # the trial just landed ends where this flight starts
+            self._hop = self._origin == "landing" and self.params["hop_series"] > 0
+            if self._origin == "landing" and not self._hop:  # the trial just landed ends where this flight starts
                 self._emit(out, self._flight_start)
                 self._movement = self._flight_start
             self._landing = i
@@ -468,13 +476,15 @@ class OnlineTrialDetector:
         self._cursor = e
         return False
 
-    def _landcheck(self, e: int, *, final: bool = False) -> bool:
+    def _landcheck(self, e: int, out: list[TrialSegment], *, final: bool = False) -> bool:
         lw = max(1, self._s("landing_window"))
         if final:
             lw = min(lw, e - self._landing)  # the recording ends within the landing window
         if lw < 1 or e < self._landing + lw:
             return False
         land_peak = float(self._ring.get(self._landing, self._landing + lw).max())
+        if self._hop:
+            return self._hop_landed(land_peak, out)
         if self._origin == "contact":
             contact = self._flight_start - self._contact
             ok = (self._arrived and self._s("dj_min_contact") <= contact <= self._s("dj_max_contact")
@@ -501,6 +511,24 @@ class OnlineTrialDetector:
         self._seg_start = start
         self._events = events + [("takeoff", self._flight_start), ("landing", self._landing)]
         self._hint = hint
+        self._state = "after"
+        self._cursor = self._landing
+        return True
+
+    def _hop_landed(self, land_peak: float, out: list[TrialSegment]) -> bool:
+        """Landing check of a flight that continues a hop series: the landing must bear body weight (else the
+        athlete stepped back on lightly: the series' trial ends where that flight began)."""
+        self._hop = False
+        if land_peak >= self._bw:
+            self._events += [("hop_takeoff", self._flight_start), ("hop_landing", self._landing)]
+            self._hint = "rebound"
+        else:
+            self._emit(out, self._flight_start)
+            self._peak = land_peak
+            self._movement = self._landing
+            self._state = "movement"
+            self._cursor = self._landing
+            return True
         self._state = "after"
         self._cursor = self._landing
         return True

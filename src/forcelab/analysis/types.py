@@ -176,9 +176,55 @@ class Flag:
         return {"code": self.code, "message": self.message}
 
 
+#: Kinds of a :class:`Table` column: ``"f8"`` (a number, ``None`` = not found) or ``"i8"`` (a whole number).
+TABLE_KINDS = ("f8", "i8")
+
+
+@dataclass(frozen=True)
+class Table:
+    """Values per item of a trial, one row per item (e.g. one row per hop of a repeated-hop test).
+
+    ``columns`` are ``(name, unit, kind)`` triples (``kind`` in :data:`TABLE_KINDS`); each row maps every column
+    name to its value (``None`` when it could not be measured for that item). The trial's metrics summarise
+    the table; the table keeps what they summarise.
+    """
+
+    columns: tuple[tuple[str, str, str], ...]
+    rows: tuple[Mapping[str, float | int | None], ...] = ()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        names = [c[0] for c in self.columns]
+        for name, _unit, kind in self.columns:
+            if kind not in TABLE_KINDS:
+                raise ValueError(f"table column {name!r} has kind {kind!r}; valid: {', '.join(TABLE_KINDS)}")
+        for i, row in enumerate(self.rows):
+            if sorted(row) != sorted(names):
+                raise ValueError(f"table row {i} has columns {sorted(row)}, the table {sorted(names)}")
+
+    def column(self, name: str) -> list[float | int | None]:
+        """The values of column ``name``, row by row."""
+        return [row[name] for row in self.rows]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form: ``{"columns": [{"name", "unit", "kind"}], "rows": [{...}], "description"}``."""
+        return {
+            "columns": [{"name": n, "unit": u, "kind": k} for n, u, k in self.columns],
+            "rows": [dict(row) for row in self.rows],
+            "description": self.description,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Table:
+        """Back from :meth:`to_dict` (as stored in the archive)."""
+        cols = tuple((str(c["name"]), str(c.get("unit", "")), str(c.get("kind", "f8"))) for c in d.get("columns", []))
+        return cls(cols, tuple(dict(r) for r in d.get("rows", [])), str(d.get("description", "")))
+
+
 @dataclass
 class TrialResult:
-    """Everything analysis says about one trial."""
+    """Everything analysis says about one trial. ``tables`` holds per-item values (a repeated-hop test's
+    hops), by name; most tests have none."""
 
     test: str
     rate: float
@@ -186,6 +232,7 @@ class TrialResult:
     metrics: dict[str, Metric] = field(default_factory=dict)
     flags: list[Flag] = field(default_factory=list)
     params: dict[str, ParamValue] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
 
     def add_metric(self, metric: Metric) -> None:
         """Add ``metric`` under its name (a duplicate name is a programming error)."""
@@ -209,11 +256,15 @@ class TrialResult:
         return None if m is None else m.value
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form: ``{"test", "metrics", "events", "flags"}``."""
-        return {
+        """Plain JSON-able form: ``{"test", "metrics", "events", "flags", "params"}``, and ``"tables"`` (name ->
+        :meth:`Table.to_dict`) when the trial has any."""
+        d: dict[str, Any] = {
             "test": self.test,
             "metrics": {k: m.to_dict() for k, m in self.metrics.items()},
             "events": {k: e.to_dict() for k, e in self.events.items()},
             "flags": [f.to_dict() for f in self.flags],
             "params": dict(self.params),
         }
+        if self.tables:
+            d["tables"] = {k: t.to_dict() for k, t in self.tables.items()}
+        return d

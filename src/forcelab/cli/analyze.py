@@ -25,7 +25,7 @@ from forcelab.storage.readers import LAYOUT_HELP, LAYOUTS, ForceFileError, Recor
 log = logging.getLogger(__name__)
 
 #: Test types the command accepts; ``auto`` lets the analysis tell a countermovement from a squat jump etc.
-TESTS: tuple[str, ...] = ("auto", "cmj", "sj", "dj", "imtp")
+TESTS: tuple[str, ...] = ("auto", "cmj", "sj", "dj", "imtp", "rebound")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -94,7 +94,8 @@ def analysis_params(args: argparse.Namespace) -> dict[str, Any]:
 
 
 #: The event without which an analysis found no trial at all, per test.
-KEY_EVENTS: dict[str, str] = {"cmj": "takeoff", "sj": "takeoff", "dj": "takeoff", "imtp": "onset"}
+KEY_EVENTS: dict[str, str] = {"cmj": "takeoff", "sj": "takeoff", "dj": "takeoff", "imtp": "onset",
+                              "rebound": "takeoff_1"}
 
 
 def _kind_for(trace: ForceTrace, test: str) -> str:

@@ -34,6 +34,10 @@ KEY_METRICS: Mapping[str, tuple[str, ...]] = {
         "jump_height_takeoff_velocity", "rsi", "flight_contact_ratio", "peak_force", "braking_time",
         "propulsive_time", "peak_landing_force",
     ),
+    "rebound": (
+        "hop_count", "contact_time_mean", "flight_time_mean", "rsi_best5_mean", "rsi_max", "contact_time_best5_mean",
+        "jump_height_best5_mean", "peak_force",
+    ),
     "imtp": (
         "baseline_force", "peak_force", "net_peak_force", "relative_peak_force", "time_to_peak_force",
         "force_at_100ms", "force_at_200ms", "rfd_0_100ms", "rfd_0_200ms", "peak_rfd", "impulse_0_200ms",
@@ -104,6 +108,8 @@ def report_to_dict(report: FileReport) -> dict[str, Any]:
             "events": {k: _event_dict(trial, report.rate, e.to_dict()) for k, e in res.events.items()},
             "flags": [f.to_dict() for f in res.flags],
             "params": dict(res.params),
+            # per-item tables (a repeated-hop trial's hops), times from the trial's start
+            **({"tables": {k: t.to_dict() for k, t in res.tables.items()}} if res.tables else {}),
         })
     return {
         "test": report.test,
@@ -196,6 +202,18 @@ def format_table(report: FileReport, *, all_metrics: bool = False) -> str:
             out.append(f"  flag {flag.code}: {flag.message}")
         for m in missing:
             out.append(f"  {m.name} not found: {m.reason}")
+    for i, trial in enumerate(report.trials, start=1):
+        for name, table in trial.result.tables.items():
+            out.append("")
+            out.append(f"trial {i} {name} (times from the trial's start):")
+            cols = [c for c in table.columns]
+            heads = [c[0] + (f" ({c[1]})" if c[1] not in ("", "1") else "") for c in cols]
+            widths = [max(len(h), 6) for h in heads]
+            out.append("  " + "  ".join(h.rjust(w) for h, w in zip(heads, widths, strict=True)))
+            for row in table.rows:
+                cells = [("n/a" if row[c[0]] is None else str(row[c[0]]) if c[2] == "i8"
+                          else format_value(float(row[c[0]] or 0.0))) for c in cols]
+                out.append("  " + "  ".join(v.rjust(w) for v, w in zip(cells, widths, strict=True)))
     if not all_metrics:
         total = len({k for t in report.trials for k in t.result.metrics})
         out.append("")

@@ -22,6 +22,7 @@ KEY_METRICS = {
     "sj": ("jump_height_takeoff_velocity", "jump_height_flight_time", "peak_force", "peak_force_asymmetry"),
     "dj": ("jump_height_flight_time", "rsi", "contact_time", "peak_force"),
     "imtp": ("peak_force", "rfd_0_100ms", "force_at_200ms", "peak_force_asymmetry"),
+    "rebound": ("hop_count", "rsi_best5_mean", "contact_time_best5_mean", "jump_height_best5_mean"),
 }
 
 
@@ -48,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _fmt(name: str, m: dict[str, Any]) -> str:
     v = m.get("value")
-    return f"{name} = {'not found' if v is None else f'{v:.4g}'} {m.get('unit', '')}".rstrip()
+    unit = m.get("unit", "")
+    return f"{name} = {'not found' if v is None else f'{v:.4g}'} {'' if unit == '1' else unit}".rstrip()
 
 
 def key_metrics(test: str, metrics: dict[str, dict[str, Any]], limit: int = 4) -> list[str]:

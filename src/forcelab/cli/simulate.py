@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
                    help="text protocol: raw counts (default) or newtons through the device's calibration")
     p.add_argument("--delimiter", choices=(";", ",", "tab", "space"), default=";",
                    help="text protocol field separator (default ';')")
-    p.add_argument("--test", default="cmj", help="cmj, sj, dj or imtp (default cmj)")
+    p.add_argument("--test", default="cmj", help="cmj, sj, dj, imtp or rebound (repeated hops; default cmj)")
     p.add_argument("--trials", type=int, default=0, help="scripted trials to perform (default: just stand)")
     p.add_argument("--pause", type=float, default=4.0, help="seconds of quiet stance between trials")
     p.add_argument("--repeat", action="store_true", help="repeat the scripted session forever")
@@ -65,7 +65,7 @@ def _build(args: argparse.Namespace) -> Any:
 
     test = TESTS.get(args.test.lower().replace("-", "_"))
     if test is None:
-        raise CliError(f"--test {args.test!r}: choose one of cmj, sj, dj, imtp")
+        raise CliError(f"--test {args.test!r}: choose one of cmj, sj, dj, imtp, rebound")
     if args.trials < 0:
         raise CliError("--trials must be zero or more")
     if not -100.0 <= args.asymmetry <= 100.0:

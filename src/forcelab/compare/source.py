@@ -21,6 +21,8 @@ LOWER_IS_BETTER = frozenset(
     {
         "time_to_takeoff",
         "contact_time",
+        "contact_time_mean",
+        "contact_time_best5_mean",
         "time_to_peak_force",
         "time_to_stabilisation",
         "unweighting_time",
@@ -36,6 +38,7 @@ KEY_METRICS: dict[str, tuple[str, ...]] = {
     "sj": ("jump_height_takeoff_velocity", "peak_force", "peak_force_asymmetry"),
     "dj": ("rsi", "jump_height_flight_time", "contact_time"),
     "imtp": ("peak_force", "rfd_0_100ms", "rfd_0_200ms", "peak_force_asymmetry"),
+    "rebound": ("rsi_best5_mean", "contact_time_best5_mean", "jump_height_best5_mean", "rsi_max"),
 }
 
 _EPOCH = datetime(1970, 1, 1)

@@ -131,7 +131,7 @@ class AthleteTrendView(QtWidgets.QWidget):
         self.trend: Trend | None = None
         self.athlete = QtWidgets.QComboBox()
         self.test = QtWidgets.QComboBox()
-        self.test.addItems(["cmj", "sj", "dj", "imtp"])
+        self.test.addItems(["cmj", "sj", "dj", "imtp", "rebound"])
         self.metric_box = QtWidgets.QComboBox()
         self.aggregate = QtWidgets.QComboBox()
         self.aggregate.addItems(["best", "mean"])
@@ -293,7 +293,7 @@ class TeamView(QtWidgets.QWidget):
         super().__init__(parent)
         self.index = index
         self.test = QtWidgets.QComboBox()
-        self.test.addItems(["cmj", "sj", "dj", "imtp"])
+        self.test.addItems(["cmj", "sj", "dj", "imtp", "rebound"])
         self.table = QtWidgets.QTableWidget()
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setStretchLastSection(True)

@@ -169,6 +169,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s.link_lost.connect(self._on_link_lost)
         s.trial_added.connect(self._on_trial_added)
         s.trial_analysed.connect(self._on_trial_analysed)
+        self.card.suggestion_accepted.connect(s.accept_suggestion)
         s.recording.connect(self._on_recording)
         s.error.connect(self.show_error)
         self.tests.test_changed.connect(self._on_test_changed)
@@ -367,6 +368,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.card.show_result(entry.number, entry.result, when=entry.when)
         else:
             self.card.show_not_analysed(entry.number, entry.error)
+        if entry.suggestion is not None:  # the tester confirms it with the card's button, or not
+            self.card.show_suggestion(entry.number, *entry.suggestion)
         if entry.test == "imtp":
             self.live.reset_peak()
 

@@ -42,12 +42,24 @@ PULL_SLOTS: tuple[Slot, ...] = (
     Slot("Force at 200 ms", ("force_at_200", "force_200ms", "force_at_200ms"), 0, short="F200"),
     Slot("Time to peak force", ("time_to_peak_force",), 3, short="TTP"),
 )
+#: The repeated-hop test (rebound): the 10/5 figures first (the table shows the first two).
+REBOUND_SLOTS: tuple[Slot, ...] = (
+    Slot("RSI (mean of best 5 hops)", ("rsi_best5_mean",), 2, short="RSI5"),
+    Slot("Hops", ("hop_count",), 0, short="Hops"),
+    Slot("RSI (best hop)", ("rsi_max",), 2, short="RSImax"),
+    Slot("Contact time (best 5 hops)", ("contact_time_best5_mean",), 0, 1000.0, "ms", "CT5"),
+    Slot("Jump height (best 5 hops)", ("jump_height_best5_mean",), 1, 100.0, "cm", "JH5"),
+    Slot("Contact time (mean of hops)", ("contact_time_mean",), 0, 1000.0, "ms", "CT"),
+    Slot("Peak force", ("peak_force",), 0, short="Fpeak"),
+)
 ASYMMETRY_NAMES = ("peak_force_asymmetry", "asymmetry_peak_force", "propulsive_impulse_asymmetry",
                    "asymmetry", "peak_force_asymmetry_index")
 
 
 def slots_for(test: str) -> tuple[Slot, ...]:
-    """The card's slots for a test (``cmj``, ``sj``, ``dj``, ``imtp``, ``free``)."""
+    """The card's slots for a test (``cmj``, ``sj``, ``dj``, ``imtp``, ``rebound``, ``free``)."""
+    if test == "rebound":
+        return REBOUND_SLOTS
     return PULL_SLOTS if test in ("imtp", "isometric", "pull") else JUMP_SLOTS
 
 

@@ -148,6 +148,7 @@ LIVE_DETECTION: dict[str, tuple[str, dict[str, float]]] = {
     "sj": ("jump", {"post": 0.2}),
     "dj": ("jump", {}),
     "imtp": ("pull", {"post": 0.2}),
+    "rebound": ("jump", {"post": 0.2}),
     "free": ("jump", {}),
 }
 
@@ -297,6 +298,28 @@ def analyze_trial(trace: ForceTrace, test: str, *, session_body_weight: float | 
         return analyze(trace, test, **params)
     return dispatch.analyze_with_session_weight(trace, test, session_body_weight=session_body_weight,
                                                 session_sd=session_sd, **params)
+
+
+#: Families of tests a suggestion tells apart: a single jump from standing (CMJ or squat jump, whose own
+#: analyses check the countermovement), a drop jump, a hop series, a pull.
+_FAMILIES = {"cmj": "jump", "sj": "jump", "dj": "drop", "rebound": "hops", "imtp": "pull"}
+
+
+def suggest_test(trace: ForceTrace, chosen: str) -> tuple[str, str] | None:
+    """``(test, reason)`` when the trial looks like another kind of test than ``chosen`` (a hop series recorded as
+    a CMJ, a drop jump recorded as a repeated-hop test ...), told by
+    :func:`forcelab.analysis.detect.detect_test_type`; ``None`` when it agrees or cannot be told. A suggestion,
+    never applied by itself: the tester confirms it (the card's button). CMJ against squat jump is not
+    suggested (both are a single jump from standing; the squat jump's own analysis flags a countermovement)."""
+    from forcelab.analysis.detect import detect_test_type
+
+    try:
+        detected, why = detect_test_type(trace)
+    except ValueError:
+        return None
+    if detected not in dispatch.TESTS or _FAMILIES.get(detected) == _FAMILIES.get(chosen):
+        return None
+    return detected, why
 
 
 def editable_events(test: str) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore
 
-from forcelab.analysis.types import Event, Flag, ForceTrace, Metric, TrialResult
+from forcelab.analysis.types import Event, Flag, ForceTrace, Metric, Table, TrialResult
 from forcelab.gui import services
 from forcelab.gui.recorder import Recorder
 from forcelab.storage.recorder import session_info_from
@@ -44,6 +44,8 @@ class TrialEntry:
     session_path: Path | None = None
     file_number: int | None = None  # the trial's number inside its session file
     session_version: int | None = None  # index version the closed session was read at (an edit names it)
+    #: ``(test, reason)`` when the trace looks like another test than the one chosen (the tester may confirm it)
+    suggestion: tuple[str, str] | None = None
 
 
 def result_from_stored(test: str, rate: float, stored: dict[str, Any] | None) -> TrialResult | None:
@@ -58,6 +60,8 @@ def result_from_stored(test: str, rate: float, stored: dict[str, Any] | None) ->
         res.add_event(Event(name, e.get("index"), rate, e.get("method", ""), e.get("reason")))
     for f in stored.get("flags", []):
         res.flags.append(Flag(f.get("code", ""), f.get("message", "")))
+    for name, t in (stored.get("tables") or {}).items():
+        res.tables[name] = Table.from_dict(t)
     return res
 
 
@@ -88,6 +92,7 @@ class LiveSession(QtCore.QObject):
     _status_in = QtCore.Signal(object)
     _trial_in = QtCore.Signal(object)
     _analysis_in = QtCore.Signal(int, object, str)
+    _suggestion_in = QtCore.Signal(int, object)
     _error_in = QtCore.Signal(str)
 
     def __init__(self, archive: services.Archive | None, parent: QtCore.QObject | None = None) -> None:
@@ -110,6 +115,7 @@ class LiveSession(QtCore.QObject):
         self._status_in.connect(self._on_status, q)
         self._trial_in.connect(self._on_trial, q)
         self._analysis_in.connect(self._on_analysis, q)
+        self._suggestion_in.connect(self._on_suggestion, q)
         self._error_in.connect(self.error, q)
         self._link_in.connect(self._on_link, q)
         self._link_failed.connect(self._on_link_failed, q)
@@ -311,11 +317,17 @@ class LiveSession(QtCore.QObject):
         self._submit(entry)
         return entry
 
-    def _submit(self, entry: TrialEntry) -> None:
+    def _submit(self, entry: TrialEntry, *, suggest: bool = True) -> None:
         params = dict(self.test_params) if entry.test == "dj" else {}
-        future = self._executor.submit(services.analyze_trial, entry.trace, entry.test,
-                                       session_body_weight=self.body_weight, session_sd=self.body_weight_sd,
-                                       **params)
+        trace, test, number = entry.trace, entry.test, entry.number
+
+        def work() -> TrialResult:  # analysis thread: the suggestion first (queued signals keep their order)
+            if suggest:
+                self._suggestion_in.emit(number, services.suggest_test(trace, test))
+            return services.analyze_trial(trace, test, session_body_weight=self.body_weight,
+                                          session_sd=self.body_weight_sd, **params)
+
+        future = self._executor.submit(work)
 
         def done(f: Future[TrialResult], number: int = entry.number) -> None:  # analysis thread
             try:
@@ -325,6 +337,21 @@ class LiveSession(QtCore.QObject):
                 self._analysis_in.emit(number, None, str(exc))
 
         future.add_done_callback(done)
+
+    def _on_suggestion(self, number: int, suggestion: tuple[str, str] | None) -> None:
+        entry = self.trials.get(number)
+        if entry is not None:
+            entry.suggestion = suggestion
+
+    def accept_suggestion(self, number: int) -> None:
+        """The tester confirms trial ``number``'s suggested test: it is analysed again as that test and the new
+        result saved (the archive keeps the test chosen when recording as the trial's ``test`` and the confirmed
+        one as ``analysis_test``); ``trial_analysed`` follows."""
+        entry = self.trials.get(number)
+        if entry is None or entry.suggestion is None:
+            return
+        entry.test, entry.suggestion = entry.suggestion[0], None
+        self._submit(entry, suggest=False)
 
     def _saving(self, entry: TrialEntry) -> Recorder | None:
         rec = self.recorder

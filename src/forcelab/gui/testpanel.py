@@ -22,6 +22,7 @@ TESTS: tuple[tuple[str, str], ...] = (
     ("sj", "Squat jump"),
     ("dj", "Drop jump"),
     ("imtp", "Isometric pull"),
+    ("rebound", "Repeated hops (10/5)"),
     ("free", "Free recording"),
 )
 

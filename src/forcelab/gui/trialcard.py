@@ -21,7 +21,7 @@ from forcelab.gui.metrics_view import (
 )
 
 TEST_NAMES = {"cmj": "Countermovement jump", "sj": "Squat jump", "dj": "Drop jump", "imtp": "Isometric pull",
-              "free": "Free recording"}
+              "rebound": "Repeated hops", "free": "Free recording"}
 
 
 class AsymmetryBar(QtWidgets.QWidget):
@@ -61,7 +61,13 @@ class AsymmetryBar(QtWidgets.QWidget):
 
 
 class TrialCard(QtWidgets.QFrame):
-    """Key numbers of one trial. Call :meth:`show_result`; :meth:`clear` before the first trial."""
+    """Key numbers of one trial. Call :meth:`show_result`; :meth:`clear` before the first trial.
+
+    :meth:`show_suggestion` adds a line saying the trial looks like another test, with a button to analyse it as
+    that test; pressing it emits ``suggestion_accepted(trial number)`` (the window asks the session to do it).
+    """
+
+    suggestion_accepted = QtCore.Signal(int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,12 +89,21 @@ class TrialCard(QtWidgets.QFrame):
         self.flags = QtWidgets.QLabel("")
         self.flags.setObjectName("flagText")
         self.flags.setWordWrap(True)
+        self.suggestion = QtWidgets.QLabel("")
+        self.suggestion.setObjectName("suggestionText")
+        self.suggestion.setWordWrap(True)
+        self.suggest_button = QtWidgets.QPushButton("")
+        self.suggest_button.setObjectName("suggestButton")
+        self._suggested_for: int | None = None
+        self.suggest_button.clicked.connect(self._accept_suggestion)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(self._grid)
         layout.addWidget(self.asym_label)
         layout.addWidget(self.asym_bar)
         layout.addWidget(self.flags)
+        layout.addWidget(self.suggestion)
+        layout.addWidget(self.suggest_button)
         layout.addStretch(1)
         self.values: dict[str, str] = {}
         self.clear()
@@ -102,6 +117,28 @@ class TrialCard(QtWidgets.QFrame):
         self.asym_bar.set_percent(None)
         self.asym_bar.setVisible(False)
         self.values = {}
+        self.hide_suggestion()
+
+    def show_suggestion(self, number: int, test: str, reason: str) -> None:
+        """Say that trial ``number`` looks like ``test`` (why: ``reason``) and offer to analyse it as that."""
+        name = TEST_NAMES.get(test, test)
+        self.suggestion.setText(f"Looks like: {name.lower()} — {reason}")
+        self.suggest_button.setText(f"Analyse as {name.lower()}")
+        self._suggested_for = number
+        self.suggestion.setVisible(True)
+        self.suggest_button.setVisible(True)
+
+    def hide_suggestion(self) -> None:
+        """No suggestion on the card."""
+        self._suggested_for = None
+        self.suggestion.setVisible(False)
+        self.suggest_button.setVisible(False)
+
+    def _accept_suggestion(self) -> None:
+        number = self._suggested_for
+        self.hide_suggestion()
+        if number is not None:
+            self.suggestion_accepted.emit(number)
 
     def show_not_analysed(self, number: int, reason: str) -> None:
         """Show that trial ``number`` was kept but could not be analysed, and why."""
@@ -134,6 +171,7 @@ class TrialCard(QtWidgets.QFrame):
     def show_result(self, number: int, result: TrialResult, *, when: str = "") -> None:
         """Fill the card from ``result`` (trial ``number``)."""
         name = TEST_NAMES.get(result.test, result.test)
+        self.hide_suggestion()
         self.title.setText(f"Trial {number} · {name}" + (f" · {when}" if when else ""))
         rows: list[tuple[str, str, str]] = []
         shown: list[Metric] = []

@@ -28,7 +28,8 @@ from forcelab.devices.calibration import Calibration
 from forcelab.simulation.synthetic import TESTS, G, Timeline, append_trial, asymmetry_truth, trial_defaults
 
 #: The parameter that sets a trial's effort, per test (varied by ``SimMotion.variation``).
-INTENSITY = {"cmj": "jump_height", "sj": "jump_height", "dj": "jump_height", "imtp": "peak_force"}
+INTENSITY = {"cmj": "jump_height", "sj": "jump_height", "dj": "jump_height", "imtp": "peak_force",
+             "rebound": "jump_height"}
 
 #: Supported channel counts and the plates they make.
 LAYOUTS: dict[int, tuple[str, ...]] = {1: ("total",), 2: ("left", "right"), 4: ("plate",),
@@ -101,7 +102,7 @@ class Script:
         for item in self.trials:
             name = item if isinstance(item, str) else item[0]
             if TESTS.get(name.lower().replace("-", "_")) is None:
-                raise ValueError(f"script: unknown test {name!r}; choose one of cmj, sj, dj, imtp")
+                raise ValueError(f"script: unknown test {name!r}; choose one of cmj, sj, dj, imtp, rebound")
 
 
 @dataclass

@@ -11,7 +11,7 @@ about the mathematics of the pieces.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,6 +169,26 @@ def _landing(tl: Timeline, m: float, g: float, v_in: float, *, impact_time: floa
     return {"landing_time": start, "peak_landing_force": peak}
 
 
+def _contact(tl: Timeline, m: float, g: float, v_in: float, v_out: float, tc: float, impact_time: float,
+             impact_fraction: float) -> tuple[float, float]:
+    """A ground contact from the air to the air: arriving at ``v_in`` downward, leaving at ``v_out`` upward after
+    ``tc`` s. ``a = -g + A1 sin(pi tau/T1) + A2 sin(pi tau/Tc)``; F starts and ends at zero and the lobes'
+    integral is ``v_in + v_out + g Tc`` exactly. Returns the contact's start and its peak force."""
+    t1 = min(impact_time, tc / 3.0)
+    total = v_in + v_out + g * tc
+    a1 = impact_fraction * total * PI / (2.0 * t1)
+    a2 = (1.0 - impact_fraction) * total * PI / (2.0 * tc)
+
+    def f_c(tau: np.ndarray) -> np.ndarray:
+        tau = np.asarray(tau, dtype=np.float64)
+        lobe1 = np.where(tau < t1, a1 * np.sin(PI * np.minimum(tau, t1) / t1), 0.0)
+        return m * (lobe1 + a2 * np.sin(PI * tau / tc))
+
+    start = tl.add(tc, f_c, end_level=0.0)
+    _, peak = _argmax(f_c, 0.0, tc)
+    return start, peak
+
+
 def _flight(tl: Timeline, g: float, v0: float) -> float:
     flight = 2.0 * v0 / g
     tl.hold(flight, 0.0)
@@ -181,8 +201,10 @@ def _flight(tl: Timeline, g: float, v0: float) -> float:
 
 
 def build_jump(tl: Timeline, *, m: float, g: float, jump_height: float, depth: float,
-                unweighting_time: float, braking_time: float, propulsion_time: float) -> dict[str, float]:
-    """Quiet stance -> (optional countermovement) -> propulsion -> flight -> landing.
+                unweighting_time: float, braking_time: float, propulsion_time: float,
+                land: bool = True) -> dict[str, float]:
+    """Quiet stance -> (optional countermovement) -> propulsion -> flight -> landing (``land=False``: the
+    timeline ends at the end of the flight, for a hop to follow).
 
     Unweighting ``a = -Au sin(pi tau/Tu)``; braking ``a = Ab sin(pi tau / 2Tb)`` with ``Ab Tb = Au Tu``
     so the velocity is exactly zero at the lowest point; propulsion
@@ -256,7 +278,7 @@ def build_jump(tl: Timeline, *, m: float, g: float, jump_height: float, depth: f
     _, peak_power = _argmax(lambda tau: f_p(tau) * vel_p(tau), 0.0, tp)
     x_p = (ab - g) * tp * tp / 4.0 + (ab + g) * tp * tp / PI**2 + b * tp * tp / PI
     flight = _flight(tl, g, v0)
-    land = _landing(tl, m, g, v0)
+    landed = _landing(tl, m, g, v0) if land else {}
     h = v0 * v0 / (2.0 * g)
     truth.update(
         body_mass=m,
@@ -277,7 +299,7 @@ def build_jump(tl: Timeline, *, m: float, g: float, jump_height: float, depth: f
         peak_power=peak_power,
         propulsive_net_impulse=m * v0,
         net_impulse=m * v0,
-        **land,
+        **landed,
     )
     return truth
 
@@ -292,19 +314,8 @@ def build_drop_jump(tl: Timeline, *, m: float, g: float, drop_height: float, con
     v_in = math.sqrt(2.0 * g * drop_height)
     v0 = math.sqrt(2.0 * g * jump_height)
     tc = contact_time
-    t1 = min(impact_time, tc / 3.0)
-    total = v_in + v0 + g * tc
-    a1 = impact_fraction * total * PI / (2.0 * t1)
-    a2 = (1.0 - impact_fraction) * total * PI / (2.0 * tc)
-
-    def f_c(tau: np.ndarray) -> np.ndarray:
-        tau = np.asarray(tau, dtype=np.float64)
-        lobe1 = np.where(tau < t1, a1 * np.sin(PI * np.minimum(tau, t1) / t1), 0.0)
-        return m * (lobe1 + a2 * np.sin(PI * tau / tc))
-
-    contact = tl.add(tc, f_c, end_level=0.0)
+    contact, peak = _contact(tl, m, g, v_in, v0, tc, impact_time, impact_fraction)
     takeoff = tl.end
-    _, peak = _argmax(f_c, 0.0, tc)
     flight = _flight(tl, g, v0)
     land = _landing(tl, m, g, v0)
     h = v0 * v0 / (2.0 * g)
@@ -326,6 +337,78 @@ def build_drop_jump(tl: Timeline, *, m: float, g: float, drop_height: float, con
         contact_net_impulse=m * (v_in + v0),
         **land,
     )
+
+
+def build_rebound(tl: Timeline, *, m: float, g: float, first_jump_height: float, depth: float,
+                  unweighting_time: float, braking_time: float, propulsion_time: float,
+                  contact_times: Sequence[float], jump_heights: Sequence[float], impact_time: float,
+                  impact_fraction: float, double_contacts: Mapping[int, float] | None = None,
+                  best_hops: int = 5) -> dict[str, float]:
+    """Quiet stance -> a countermovement jump of ``first_jump_height`` into the first flight -> one hop per
+    entry of ``contact_times`` (a ground contact of that length, then a flight of the matching ``jump_heights``
+    entry) -> landing. A hop is a ground contact between two flights, as the analysis defines it.
+
+    ``double_contacts`` maps a hop number (1-based) to an unloaded gap (s): that contact touches, leaves the
+    plate for the gap (a ballistic bounce at ``g * gap / 2`` m/s) and touches again; its contact time still runs
+    from the first touch to the take-off. Truth per hop ``i``: ``hop_i_contact_start_time``, ``hop_i_takeoff_time``,
+    ``hop_i_contact_time``, ``hop_i_flight_time``, ``hop_i_jump_height``, ``hop_i_rsi``, ``hop_i_peak_force``,
+    ``hop_i_unloaded``; and the trial figures of :mod:`forcelab.analysis.rebound` (``hop_count``,
+    ``contact_time_mean``, ``flight_time_mean``, ``rsi_max``, ``rsi_best5_mean``, ``contact_time_best5_mean``,
+    ``jump_height_best5_mean`` over the ``best_hops`` best-RSI hops, ``peak_force``).
+    """
+    if len(contact_times) != len(jump_heights) or not contact_times:
+        raise ValueError(f"give one jump height per contact time (at least one hop); got {len(contact_times)} "
+                         f"contact times and {len(jump_heights)} jump heights")
+    gaps = dict(double_contacts or {})
+    for k, gap in gaps.items():
+        if not 1 <= k <= len(contact_times) or not 0 < gap < contact_times[k - 1] / 2:
+            raise ValueError(f"double contact at hop {k} of {gap} s: needs a hop 1-{len(contact_times)} and a gap "
+                             "shorter than half its contact")
+    truth = build_jump(tl, m=m, g=g, jump_height=first_jump_height, depth=depth, unweighting_time=unweighting_time,
+                       braking_time=braking_time, propulsion_time=propulsion_time, land=False)
+    truth["first_jump_height"] = truth.pop("jump_height")
+    truth["first_flight_time"] = truth.pop("flight_time")
+    v_in = math.sqrt(2.0 * g * first_jump_height)
+    rows: list[tuple[float, float, float, float]] = []  # contact time, flight time, height, rsi
+    peaks: list[float] = []
+    for i, (tc, h) in enumerate(zip(contact_times, jump_heights, strict=True), start=1):
+        tc, h = positive(f"contact time of hop {i}", tc), positive(f"jump height of hop {i}", h)
+        v0 = math.sqrt(2.0 * g * h)
+        gap = gaps.get(i, 0.0)
+        if gap:
+            v_b = g * gap / 2.0
+            t_a = 0.3 * (tc - gap)
+            start, pk_a = _contact(tl, m, g, v_in, v_b, t_a, impact_time, impact_fraction)
+            tl.hold(gap, 0.0)
+            _, pk_b = _contact(tl, m, g, v_b, v0, tc - gap - t_a, impact_time, impact_fraction)
+            peak = max(pk_a, pk_b)
+        else:
+            start, peak = _contact(tl, m, g, v_in, v0, tc, impact_time, impact_fraction)
+        takeoff = tl.end
+        flight = _flight(tl, g, v0)
+        truth.update({f"hop_{i}_contact_start_time": start, f"hop_{i}_takeoff_time": takeoff,
+                      f"hop_{i}_contact_time": tc, f"hop_{i}_flight_time": flight, f"hop_{i}_jump_height": h,
+                      f"hop_{i}_rsi": h / tc, f"hop_{i}_peak_force": peak, f"hop_{i}_unloaded": gap})
+        if i == 1:
+            truth["landing_time"] = start
+        rows.append((tc, flight, h, h / tc))
+        peaks.append(peak)
+        v_in = v0
+    land = _landing(tl, m, g, v_in)
+    best = sorted(rows, key=lambda r: -r[3])[:best_hops]
+    truth.update(
+        hop_count=float(len(rows)),
+        contact_time_mean=float(np.mean([r[0] for r in rows])),
+        flight_time_mean=float(np.mean([r[1] for r in rows])),
+        rsi_max=max(r[3] for r in rows),
+        rsi_best5_mean=float(np.mean([r[3] for r in best])),
+        contact_time_best5_mean=float(np.mean([r[0] for r in best])),
+        jump_height_best5_mean=float(np.mean([r[2] for r in best])),
+        peak_force=max(peaks),
+        final_landing_time=land["landing_time"],
+        peak_landing_force=land["peak_landing_force"],
+    )
+    return truth
 
 
 def build_pull(tl: Timeline, *, m: float, g: float, peak_force: float, rise_time: float, hold: float,

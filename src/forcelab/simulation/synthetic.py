@@ -43,7 +43,16 @@ import numpy as np
 
 from forcelab.analysis.params import keyword_defaults
 from forcelab.analysis.types import ForceTrace
-from forcelab.simulation.shapes import G, Timeline, build_drop_jump, build_jump, build_pull, nonneg, positive
+from forcelab.simulation.shapes import (
+    G,
+    Timeline,
+    build_drop_jump,
+    build_jump,
+    build_pull,
+    build_rebound,
+    nonneg,
+    positive,
+)
 
 __all__ = [
     "G",
@@ -52,6 +61,8 @@ __all__ = [
     "cmj",
     "drop_jump",
     "isometric_pull",
+    "rebound",
+    "rebound_series",
     "session",
     "split_plates",
     "squat_jump",
@@ -207,6 +218,53 @@ def drop_jump(*, body_mass: float = 75.0, drop_height: float = 0.30, contact_tim
                    noise_sd=noise_sd, seed=seed)
 
 
+def rebound_series(hops: float, contact_time: float, jump_height: float,
+                   jitter: float) -> tuple[list[float], list[float]]:
+    """Contact times and jump heights of ``hops`` hops around ``contact_time`` / ``jump_height``, varied
+    deterministically by up to ``jitter`` (a fraction) so that hops differ and the best five are a real choice."""
+    n = int(round(positive("hops", hops)))
+    nonneg("jitter", jitter)
+    if jitter >= 0.5:
+        raise ValueError(f"jitter must be a fraction below 0.5, got {jitter!r}")
+    cts = [contact_time * (1.0 + jitter * math.sin(2.1 * i)) for i in range(1, n + 1)]
+    hs = [jump_height * (1.0 + jitter * math.cos(1.7 * i)) for i in range(1, n + 1)]
+    return cts, hs
+
+
+def rebound(*, body_mass: float = 75.0, hops: float = 10, contact_time: float = 0.20, jump_height: float = 0.20,
+            jitter: float = 0.15, first_jump_height: float = 0.20, depth: float = 0.15, unweighting_time: float = 0.30,
+            braking_time: float = 0.15, propulsion_time: float = 0.22, impact_time: float = 0.03,
+            impact_fraction: float = 0.1, rate: float = 1000.0, quiet_before: float = 1.5, quiet_after: float = 1.5,
+            contact_times: Sequence[float] | None = None, jump_heights: Sequence[float] | None = None,
+            double_contacts: Mapping[int, float] | None = None, asymmetry: float = 0.0, noise_sd: float = 0.0,
+            plates: bool = True, seed: int | None = None, g: float = G) -> SyntheticTrial:
+    """Repeated hops (the 10/5 repeated jump test): quiet stance, a countermovement into the first flight,
+    ``hops`` hops (a ground contact, then a flight), landing, quiet stance.
+
+    Hop ``i``'s contact time and jump height vary around ``contact_time`` / ``jump_height`` by up to ``jitter``
+    (:func:`rebound_series`), or are given as ``contact_times`` / ``jump_heights``; ``double_contacts`` (hop
+    number -> unloaded gap, s) makes those contacts double. Truth: see
+    :func:`forcelab.simulation.shapes.build_rebound`."""
+    _common(rate, body_mass, asymmetry, noise_sd, g)
+    for name, v in (("quiet_before", quiet_before), ("quiet_after", quiet_after), ("impact_time", impact_time),
+                    ("first_jump_height", first_jump_height), ("depth", depth)):
+        positive(name, v)
+    if contact_times is None or jump_heights is None:
+        cts, hs = rebound_series(hops, contact_time, jump_height, jitter)
+        contact_times = cts if contact_times is None else contact_times
+        jump_heights = hs if jump_heights is None else jump_heights
+    m = float(body_mass)
+    tl = Timeline(initial=m * g)
+    tl.hold(quiet_before, m * g)
+    truth = build_rebound(tl, m=m, g=g, first_jump_height=first_jump_height, depth=depth,
+                          unweighting_time=unweighting_time, braking_time=braking_time,
+                          propulsion_time=propulsion_time, contact_times=list(contact_times),
+                          jump_heights=list(jump_heights), impact_time=impact_time, impact_fraction=impact_fraction,
+                          double_contacts=double_contacts)
+    return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
+                   noise_sd=noise_sd, seed=seed)
+
+
 def isometric_pull(*, body_mass: float = 75.0, peak_force: float = 3000.0, rise_time: float = 0.5,
                    hold: float = 3.0, pretension: float = 0.0, pretension_time: float = 1.0, shape: float = 4.0,
                    fatigue: float = 0.05, release_time: float = 0.4, rate: float = 1000.0,
@@ -249,6 +307,7 @@ TESTS: dict[str, str] = {
     "sj": "sj", "squat_jump": "sj",
     "dj": "dj", "drop_jump": "dj",
     "imtp": "imtp", "isometric": "imtp", "isometric_pull": "imtp",
+    "rebound": "rebound", "hops": "rebound", "repeated_hops": "rebound", "10/5": "rebound",
 }
 
 #: Every generator parameter that is not the trial's own (the session sets these once for all trials).
@@ -257,15 +316,19 @@ _SESSION_WIDE = frozenset({"body_mass", "rate", "quiet_before", "quiet_after", "
 #: The trial parameters :func:`append_trial` takes per test, with the defaults of the single-trial generators.
 _JUMP_DEFAULTS: dict[str, dict[str, float]] = {
     key: keyword_defaults(gen, exclude=_SESSION_WIDE)
-    for key, gen in (("cmj", cmj), ("sj", squat_jump), ("dj", drop_jump), ("imtp", isometric_pull))
+    for key, gen in (("cmj", cmj), ("sj", squat_jump), ("dj", drop_jump), ("imtp", isometric_pull),
+                     ("rebound", rebound))
 }
+#: Sequence-valued rebound parameters that a session step cannot give (only :func:`rebound` takes them).
+for _seq in ("contact_times", "jump_heights", "double_contacts"):
+    _JUMP_DEFAULTS["rebound"].pop(_seq)
 
 
-_MAY_BE_ZERO = frozenset({"countermovement", "pretension", "fatigue", "impact_fraction"})
+_MAY_BE_ZERO = frozenset({"countermovement", "pretension", "fatigue", "impact_fraction", "jitter"})
 
 
 def trial_defaults(test: str) -> dict[str, float]:
-    """The default trial parameters of ``test`` (cmj, sj, dj, imtp), as :func:`append_trial` uses them."""
+    """The default trial parameters of ``test`` (cmj, sj, dj, imtp, rebound), as :func:`append_trial` uses them."""
     return dict(_JUMP_DEFAULTS[test])
 
 
@@ -277,7 +340,7 @@ def append_trial(tl: Timeline, test: str, *, body_mass: float, g: float = G,
     for ``box_time`` s. Unknown parameter names raise ``ValueError``."""
     key = TESTS.get(test.lower().replace("-", "_"))
     if key is None:
-        raise ValueError(f"unknown test {test!r}; choose one of cmj, sj, dj, imtp")
+        raise ValueError(f"unknown test {test!r}; choose one of cmj, sj, dj, imtp, rebound")
     p: dict[str, float] = dict(_JUMP_DEFAULTS[key])
     for name, value in (params or {}).items():
         if name not in p:
@@ -310,6 +373,12 @@ def append_trial(tl: Timeline, test: str, *, body_mass: float, g: float = G,
         truth.update(build_drop_jump(tl, m=m, g=g, drop_height=p["drop_height"],
                                       contact_time=p["contact_time"], jump_height=p["jump_height"],
                                       impact_time=p["impact_time"], impact_fraction=p["impact_fraction"]))
+    elif key == "rebound":
+        cts, hs = rebound_series(p["hops"], p["contact_time"], p["jump_height"], p["jitter"])
+        truth = build_rebound(tl, m=m, g=g, first_jump_height=p["first_jump_height"], depth=p["depth"],
+                              unweighting_time=p["unweighting_time"], braking_time=p["braking_time"],
+                              propulsion_time=p["propulsion_time"], contact_times=cts, jump_heights=hs,
+                              impact_time=p["impact_time"], impact_fraction=p["impact_fraction"])
     else:
         truth = build_pull(tl, m=m, g=g, peak_force=p["peak_force"], rise_time=p["rise_time"], hold=p["hold"],
                             pretension=p["pretension"], pretension_time=p["pretension_time"], shape=p["shape"],

@@ -14,11 +14,11 @@ from forcelab.analysis import dispatch
 from forcelab.analysis.segmentation import find_trials
 from forcelab.analysis.types import ForceTrace, TrialResult
 
-TESTS = ("cmj", "sj", "dj", "imtp")
+TESTS = ("cmj", "sj", "dj", "imtp", "rebound")
 
 
 def analyze(trace: ForceTrace, test: str) -> TrialResult:
-    """Today's analysis of one trial of ``test`` (``cmj``, ``sj``, ``dj``, ``imtp``)."""
+    """Today's analysis of one trial of ``test`` (``cmj``, ``sj``, ``dj``, ``imtp``, ``rebound``)."""
     return dispatch.analyze(trace, test)
 
 

@@ -251,7 +251,9 @@ class ArchiveIndex:
         conn.execute(delete(_metrics).where(_metrics.c.session_id == sid))
         rows = [
             {
-                "session_id": sid, "trial": t.number, "test": t.test, "metric": name, "value": m.get("value"),
+                # the test the metrics were computed as (a suggestion the tester confirmed can change it)
+                "session_id": sid, "trial": t.number, "test": (t.result or {}).get("test") or t.test, "metric": name,
+                "value": m.get("value"),
                 "unit": m.get("unit", ""), "accepted": None if t.accepted is None else int(t.accepted),
                 "side": (m.get("params") or {}).get("stronger_side"),
             }

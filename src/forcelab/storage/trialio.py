@@ -1,8 +1,10 @@
-"""Write and read one trial's analysis (metrics, events, flags) inside its HDF5 group.
+"""Write and read one trial's analysis (metrics, events, flags, per-item tables) inside its HDF5 group.
 
 They are compound tables (``metrics``, ``events``, ``flags``) that MATLAB and R read as a struct / data
 frame; forcelab reads them back into exactly the ``TrialResult.to_dict()`` form (missing numbers are NaN,
-missing event indices -1, and empty reasons are dropped).
+missing event indices -1, and empty reasons are dropped). A result's per-item tables (a repeated-hop trial's
+``hops``, :class:`forcelab.analysis.types.Table`) go to ``tables/<name>``: one compound table each, its columns
+the table's, with the attributes ``units`` (JSON, column -> unit) and ``description``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 from typing import Any
 
 import h5py
+import numpy as np
 
 from forcelab.storage.h5tables import attr_num, attr_str, read_table, write_table
 
@@ -25,7 +28,9 @@ METRIC_COLUMNS = [
 ]
 EVENT_COLUMNS = [("name", "str"), ("index", "i8"), ("time", "f8"), ("method", "str"), ("reason", "str")]
 FLAG_COLUMNS = [("code", "str"), ("message", "str")]
-RESULT_PARTS = ("metrics", "events", "flags")
+RESULT_PARTS = ("metrics", "events", "flags", "tables")
+#: The group holding a result's per-item tables.
+TABLES = "tables"
 
 
 #: Trial attribute naming the analysis method version that produced the current metrics (set by
@@ -49,6 +54,7 @@ def write_result(
     write_table(group, "metrics", METRIC_COLUMNS, metrics)
     write_table(group, "events", EVENT_COLUMNS, events)
     write_table(group, "flags", FLAG_COLUMNS, list(result.get("flags", [])))
+    _write_tables(group, result.get("tables") or {})
     group.attrs["analysis_test"] = str(result.get("test", ""))
     group.attrs["analysis_software"] = software
     group.attrs["analysis_params"] = json.dumps(result.get("params", {}), sort_keys=True)
@@ -86,6 +92,7 @@ def read_result(group: h5py.Group) -> dict[str, Any] | None:
         events[row["name"]] = e
     flags = [{"code": r["code"], "message": r["message"]} for r in read_table(group["flags"])] if "flags" in group else []
     rate = attr_num(group, "rate")
+    tables = _read_tables(group)
     return {
         "test": attr_str(group, "analysis_test", attr_str(group, "test")),
         "metrics": metrics,
@@ -93,7 +100,36 @@ def read_result(group: h5py.Group) -> dict[str, Any] | None:
         "flags": flags,
         "params": json.loads(attr_str(group, "analysis_params", "{}") or "{}"),
         **({"rate": rate} if rate is not None else {}),
+        **({"tables": tables} if tables else {}),
     }
+
+
+def _write_tables(group: h5py.Group, tables: dict[str, Any]) -> None:
+    """``tables`` (name -> ``Table.to_dict()``) as ``tables/<name>``; a result without tables removes old ones."""
+    if TABLES in group:
+        del group[TABLES]
+    if not tables:
+        return
+    g = group.create_group(TABLES)
+    for name, table in tables.items():
+        cols = [(str(c["name"]), "i8" if c.get("kind") == "i8" else "f8") for c in table.get("columns", [])]
+        ds = write_table(g, name, cols, list(table.get("rows", [])))
+        ds.attrs["units"] = json.dumps({str(c["name"]): str(c.get("unit", "")) for c in table.get("columns", [])})
+        ds.attrs["description"] = str(table.get("description", ""))
+
+
+def _read_tables(group: h5py.Group) -> dict[str, Any]:
+    """The tables written by :func:`_write_tables`, as ``Table.to_dict()`` forms (``{}`` when there are none)."""
+    if TABLES not in group:
+        return {}
+    out: dict[str, Any] = {}
+    for name, ds in group[TABLES].items():
+        units = json.loads(attr_str(ds, "units", "{}") or "{}")
+        kinds = {n: ("i8" if np.issubdtype(ds.dtype[n], np.integer) else "f8") for n in ds.dtype.names or ()}
+        columns = [{"name": n, "unit": units.get(n, ""), "kind": kinds[n]} for n in ds.dtype.names or ()]
+        rows = [{k: (None if kinds[k] == "i8" and v == -1 else v) for k, v in r.items()} for r in read_table(ds)]
+        out[name] = {"columns": columns, "rows": rows, "description": attr_str(ds, "description")}
+    return out
 
 
 def move_to_history(trial: h5py.Group, label: str) -> None:
