@@ -29,6 +29,7 @@ from forcelab.analysis.types import Event, ParamValue, TrialResult
 from forcelab.analysis.weighing import REFERENCE as REF_OWEN
 from forcelab.analysis.weighing import Weighing
 
+
 @dataclass(frozen=True)
 class Takeoff:
     """Take-off and landing events, the flight threshold and the flight time (s) when both were found."""
