@@ -307,6 +307,97 @@ def _no_flight(why: str, rate: float, tag: str, takeoff_name: str, landing_name:
                   threshold, note)
 
 
+#: Below this rate (Hz) a sample is longer than 2 ms and the first flight sample can read plate ringing above the
+#: threshold: take-off and landing are then also checked against the contact side's descent and rise
+#: (:func:`_ringing_departure`, :func:`_descent_departure`, :func:`_rise_touchdown`). At and above it ringing is
+#: sampled finely enough that the first sample below the threshold is the departure (checked by the synthetic suite),
+#: and a low-pass filter's undershoot after take-off (jumpmetrics' 26.64 Hz) must not be read as ringing.
+LOW_RATE = 500.0
+#: Level (fraction of body weight, times the coarse flight level) below which a rise of the force during the final
+#: descent is plate ringing, not contact (see :func:`_ringing_departure`): ringing reaches up to ~15 % BW, the coarse
+#: level is 10 % BW.
+RISE_LEVEL = 2.0
+
+
+def _ringing_departure(force: np.ndarray, look: int, takeoff: int, coarse: float, margin: float) -> int:
+    """The first flight sample: ``takeoff`` (the first sample below the threshold), or an earlier sample where the
+    force, on its final descent below ``RISE_LEVEL`` x the coarse level, rises by more than ``margin`` (the flight
+    threshold's height above the plate's zero, beyond noise). An athlete's push-off force falls steadily to zero;
+    a rise there is the unloaded plate ringing. At 80-200 Hz the first sample after the departure can read the
+    ringing above the threshold (and at the rates of integrating converters, e.g. HX711, the sample that
+    straddles the departure does), and without this the take-off would be placed where the ringing first swings
+    below the threshold, a sample or more late."""
+    if takeoff - look < 2:
+        return takeoff
+    seg = force[look:takeoff + 1]
+    d = np.diff(seg)
+    # sample j (in seg) rises by more than margin after a sample that was on the descent below the rise level
+    cond = (d[1:] > margin) & (d[:-1] < 0) & (seg[1:-1] < RISE_LEVEL * coarse)
+    hits = np.flatnonzero(cond)
+    return takeoff if hits.size == 0 else look + int(hits[0]) + 2
+
+
+#: The descent line of :func:`_descent_departure` (and the rise of :func:`_rise_touchdown`) is extrapolated at most
+#: this many samples.
+MAX_EXTRAPOLATION = 2.0
+#: Contact for sure: this many times the ringing (or the threshold's height above the plate's zero) above the zero.
+SURE_FACTOR = 2.5
+
+
+def _rise_touchdown(force: np.ndarray, land: int, t_ld: float, thr: float, base: float, ring: float,
+                    rate: float) -> tuple[int, float]:
+    """Landing index and crossing time, moved later when the samples just before sustained contact are ringing
+    read above the threshold (:func:`_descent_departure` mirrored): the first sample ``C`` at or after ``land``
+    above ``base + SURE_FACTOR * max(ring, thr - base)`` is contact; the line through ``C`` and ``C + 1`` reaches
+    ``thr`` at ``t``; when ``t`` lies within :data:`MAX_EXTRAPOLATION` samples before ``C`` and after sample
+    ``land`` (which the line says is still flight), the landing is the first sample after ``t``."""
+    sure = base + SURE_FACTOR * max(ring, thr - base)
+    hits = np.flatnonzero(force[land:land + 8] >= sure)
+    if hits.size == 0:
+        return land, t_ld
+    c = land + int(hits[0])
+    if c + 1 >= force.size:
+        return land, t_ld
+    slope = float(force[c + 1] - force[c])
+    if slope <= 0:
+        return land, t_ld
+    at = c + (thr - float(force[c])) / slope
+    if c - at > MAX_EXTRAPOLATION or at <= land:
+        return land, t_ld
+    return int(np.floor(at)) + 1, at / rate
+
+
+def _descent_departure(force: np.ndarray, look: int, takeoff: int, t_to: float, thr: float, base: float, rate: float,
+                       width: int) -> tuple[int, float]:
+    """Take-off index and crossing time, moved earlier when the samples just before ``takeoff`` are flight read
+    above the threshold: the plate ringing (amplitude ``R`` measured over two windows from ``takeoff``), or, with an
+    integrating converter, the sample that straddles the departure.
+
+    The last sample ``C`` above ``base + SURE_FACTOR * max(R, thr - base)`` is contact for sure (ringing, which
+    decays, cannot reach it).
+    The straight line through ``C - 1`` and ``C`` reaches ``thr`` at ``t``. When that is within
+    :data:`MAX_EXTRAPOLATION` samples of ``C`` (a steep descent: one or two samples at 80-200 Hz; at 1 kHz and
+    above the descent spans many samples and this never applies) and before sample ``takeoff - 1`` (which the
+    line says is flight, though it reads above the threshold),
+    the take-off is the first sample after ``t`` and its crossing is ``t``. Otherwise ``(takeoff, t_to)``."""
+    post = force[takeoff:takeoff + 2 * width]
+    ring = float(np.max(np.abs(post - base))) if post.size else 0.0
+    sure = base + SURE_FACTOR * max(ring, thr - base)
+    above = np.flatnonzero(force[look:takeoff] >= sure)
+    if above.size == 0:
+        return takeoff, t_to
+    c = look + int(above[-1])
+    if c < 1:
+        return takeoff, t_to
+    slope = float(force[c] - force[c - 1])
+    if slope >= 0:
+        return takeoff, t_to
+    at = c + (thr - float(force[c])) / slope
+    if at - c > MAX_EXTRAPOLATION or at >= takeoff - 1:
+        return takeoff, t_to
+    return int(np.floor(at)) + 1, at / rate
+
+
 def _one_flight(
     force: np.ndarray, rate: float, body_weight: float, search_start: int, method: str, fixed_threshold: float,
     k: float, floor: float, coarse_fraction: float, min_flight: float, trim: float, absolute: bool,
@@ -342,6 +433,11 @@ def _one_flight(
     if takeoff is None:
         return _no_flight(f"force never drops below the flight threshold {thr:.1f} N", rate, tag, takeoff_name,
                           landing_name, thr, note)
+    t_to = edge_time(force, takeoff, thr, rate, contact_before=True)
+    if base is not None and rate < LOW_RATE:
+        takeoff = _ringing_departure(force, look, takeoff, coarse, thr - base)
+        t_to = edge_time(force, takeoff, thr, rate, contact_before=True)
+        takeoff, t_to = _descent_departure(force, look, takeoff, t_to, thr, base, rate, width)
     ring = None
     early = force[takeoff:min(run_stop, takeoff + 2 * width)]
     if early.size and np.any(early >= thr) and base is not None:
@@ -354,12 +450,16 @@ def _one_flight(
     if sustained is not None:
         under = np.flatnonzero(force[takeoff:sustained] < thr)
         land = sustained if under.size == 0 else takeoff + int(under[-1]) + 1
-    t_to = edge_time(force, takeoff, thr, rate, contact_before=True)
     if land is None:
         return Flight(
             Event(takeoff_name, takeoff, rate, tag),
             Event(landing_name, None, rate, tag, reason="the trace ends in flight: no landing recorded"),
             thr, note, (), t_to, None, base, ring,
         )
+    t_ld = edge_time(force, land, thr, rate, contact_before=False)
+    if base is not None and rate < LOW_RATE:
+        pre = force[max(takeoff, land - 2 * width):land]
+        land, t_ld = _rise_touchdown(force, land, t_ld, thr, base,
+                                     float(np.max(np.abs(pre - base))) if pre.size else 0.0, rate)
     return Flight(Event(takeoff_name, takeoff, rate, tag), Event(landing_name, land, rate, tag), thr, note, (),
-                  t_to, edge_time(force, land, thr, rate, contact_before=False), base, ring)
+                  t_to, t_ld, base, ring)

@@ -22,7 +22,7 @@ from forcelab.analysis.jump_metrics import (
     net_impulse,
     why_missing,
 )
-from forcelab.analysis.jump_prep import ZERO_TOLERANCE, flight_settings
+from forcelab.analysis.jump_prep import SUBTRACT_ABOVE, ZERO_TOLERANCE, flight_settings
 from forcelab.analysis.kinematics import Kinematics
 from forcelab.analysis.params import num
 from forcelab.analysis.types import Event, ParamValue, TrialResult
@@ -108,7 +108,7 @@ def record_zero(book: MetricBook, zero: float | None) -> None:
     book.put("flight_baseline", zero, "N", "median_middle_half_of_first_flight", REF_OWEN,
              reason=None if zero is not None else "no flight to measure the plate's zero in",
              description="Force the unloaded plate reads in flight; subtracted before analysis when beyond "
-                         f"{ZERO_TOLERANCE:g} N.")
+                         f"{SUBTRACT_ABOVE:g} N.")
     if zero is not None and abs(zero) > ZERO_TOLERANCE:
         book.result.flag("plate_not_zeroed", f"plate not zeroed: {zero:+.0f} N in flight (subtracted before analysis)")
 
