@@ -40,6 +40,7 @@ from forcelab.analysis.jump_prep import (
     plate_shares,
     weigh_trial,
 )
+from forcelab.analysis.jump_rate import rate_flags
 from forcelab.analysis.jump_takeoff import add_weighing
 from forcelab.analysis.kinematics import Kinematics, integrate
 from forcelab.analysis.params import num
@@ -107,6 +108,7 @@ def analyze_dj(
         add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=rule, start=a, end=b, kin=kin)
     _contact_metrics(book, F, rate, bwv, contact, takeoff, zero, kin, kwhy, s.impact_fraction, rule)
     finish_jump(book, F, bwv, rate, takeoff, landing, ft, params)
+    rate_flags(res, F, rate)
     mark_result(res, edits)
     return res
 
