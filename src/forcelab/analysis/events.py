@@ -398,6 +398,28 @@ def _descent_departure(force: np.ndarray, look: int, takeoff: int, t_to: float, 
     return int(np.floor(at)) + 1, at / rate
 
 
+def _line_departure(force: np.ndarray, look: int, takeoff: int, t_to: float, thr: float,
+                    rate: float) -> tuple[int, float]:
+    """Take-off index and crossing time, moved earlier to the first sample ``j`` (before ``takeoff``) that the
+    descent through ``j - 2`` and ``j - 1`` says is flight: the line through them reaches ``thr`` before ``j``
+    while ``j`` reads above it (ringing, or an integrating converter's straddling sample). The crossing is then on
+    that line, between ``j - 1`` and ``j``. A push-off force falls nearly straight over the last sample or two at
+    80-200 Hz, so its own samples do not trigger this (their line meets the next sample to within a few newtons)."""
+    lo = look + 2
+    if takeoff - lo < 1:
+        return takeoff, t_to
+    j = np.arange(lo, takeoff)
+    a, b = force[j - 2], force[j - 1]
+    cond = (a > b) & (b >= thr) & (2.0 * b - a < thr) & (force[j] >= thr)
+    hits = np.flatnonzero(cond)
+    if hits.size == 0:
+        return takeoff, t_to
+    k = int(j[hits[0]])
+    fa, fb = float(force[k - 2]), float(force[k - 1])
+    at = (k - 1) + (fb - thr) / (fa - fb)
+    return (k, at / rate) if at / rate < t_to else (takeoff, t_to)
+
+
 def _one_flight(
     force: np.ndarray, rate: float, body_weight: float, search_start: int, method: str, fixed_threshold: float,
     k: float, floor: float, coarse_fraction: float, min_flight: float, trim: float, absolute: bool,
@@ -438,6 +460,7 @@ def _one_flight(
         takeoff = _ringing_departure(force, look, takeoff, coarse, thr - base)
         t_to = edge_time(force, takeoff, thr, rate, contact_before=True)
         takeoff, t_to = _descent_departure(force, look, takeoff, t_to, thr, base, rate, width)
+        takeoff, t_to = _line_departure(force, look, takeoff, t_to, thr, rate)
     ring = None
     early = force[takeoff:min(run_stop, takeoff + 2 * width)]
     if early.size and np.any(early >= thr) and base is not None:
@@ -445,7 +468,8 @@ def _one_flight(
     # landing: first contact above the coarse level held for RING_HOLD (plate ringing crosses it only for part
     # of a half period), then back to the last threshold crossing before it
     hold = max(1, int(round(max(landing_persistence, RING_HOLD) * rate)))
-    sustained = first_run(force >= max(coarse, thr), hold, takeoff)
+    # (the coarse level counts from the plate's own zero: on an unzeroed plate its offset lifts the ringing too)
+    sustained = first_run(force >= max(coarse + (0.0 if base is None else max(base, 0.0)), thr), hold, takeoff)
     land: int | None = None
     if sustained is not None:
         under = np.flatnonzero(force[takeoff:sustained] < thr)
