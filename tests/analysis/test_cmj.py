@@ -114,9 +114,11 @@ def test_plateforce_parity(shared_data: Path) -> None:
     assert r.events["landing"].index == ref["touchdown_index"]
     assert r.value("body_weight") == pytest.approx(587.1863215, abs=1e-6)
     assert r.value("weighing_sd") == pytest.approx(5.847321244125191, abs=1e-9)
-    assert r.value("flight_time") == pytest.approx(0.5991666666666667, abs=1e-12)
+    # plateforce counts samples between its take-off and touchdown samples; forcelab places both threshold crossings
+    # between samples (issue 9), so the two agree within one sample (0.83 ms at 1200 Hz)
+    assert r.value("flight_time") == pytest.approx(0.5991666666666667, abs=1 / 1200.0)
     assert r.value("time_to_takeoff") == pytest.approx(0.7691666666666667, abs=1e-12)
-    assert r.value("jump_height_flight_time") == pytest.approx(0.44007427, abs=1e-6)
+    assert r.value("jump_height_flight_time") == pytest.approx(0.44007427, abs=9.80665 * 0.6 / 4 / 1200.0)  # one sample: g·t·dt/4
     # plateforce's trapezoid stops one sample before the take-off sample; ours includes the segment that
     # crosses the threshold. One segment of near-free fall is worth g/rate = 0.0082 m/s at 1200 Hz.
     assert r.value("takeoff_velocity") == pytest.approx(2.8375352, abs=9.81 / 1200)

@@ -79,8 +79,9 @@ def test_jumpmetrics_p30(shared_data: Path, cutoff: float, peak: float, landing:
     assert r.value("peak_force") == pytest.approx(peak, abs=0.01)
     if landing is not None:
         assert r.value("peak_landing_force") == pytest.approx(landing, abs=0.01)
-        assert r.value("flight_time") == pytest.approx(flight, abs=1e-9)
-        assert r.value("jump_height_flight_time") == pytest.approx(0.2236, abs=1e-4)
+        # jumpmetrics counts samples; forcelab's crossings lie between samples: within one sample (1 ms)
+        assert r.value("flight_time") == pytest.approx(flight, abs=1e-3)
+        assert r.value("jump_height_flight_time") == pytest.approx(0.2236, abs=1.1e-3)  # g·t·(1 ms)/4: one sample
     # jumpmetrics integrates from another start over an unsteady stance (SD 13 N: flagged here); its own two
     # settings rows differ by 0.078 m/s, so 0.1 m/s (2.5 cm of height) is the honest tolerance
     assert r.value("takeoff_velocity") == pytest.approx({50.0: 2.1176, 26.64: 2.0395}[cutoff], abs=0.1)

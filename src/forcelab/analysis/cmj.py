@@ -18,6 +18,7 @@ import numpy as np
 from forcelab.analysis.jump_core import propulsion_start, run_core
 from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import REF_HAWKIN, MetricBook, add_phase, why_missing
+from forcelab.analysis.jump_rate import rate_flags
 from forcelab.analysis.jump_takeoff import Takeoff, add_takeoff
 from forcelab.analysis.kinematics import Kinematics, countermovement_phases
 from forcelab.analysis.settings import CMJSettings
@@ -92,6 +93,7 @@ def analyze_cmj(
         add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=rule, start=a, end=b, kin=kin)
     _add_cmj_specific(book, F, rate, bwv, onset, bstart, pstart, tk, kin)
     finish_jump(book, F, bwv, rate, tk.takeoff, tk.landing, tk.flight_time, params)
+    rate_flags(res, F, rate)
     return res
 
 

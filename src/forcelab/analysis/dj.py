@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from forcelab.analysis.events import detect_flight, first_run, first_true, flight_threshold
+from forcelab.analysis.events import detect_flight, edge_time, first_run, first_true, flight_threshold
 from forcelab.analysis.jump_edits import check_edits, check_order, edited_event, mark_result, window_samples
 from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import (
@@ -40,6 +40,7 @@ from forcelab.analysis.jump_prep import (
     plate_shares,
     weigh_trial,
 )
+from forcelab.analysis.jump_rate import rate_flags
 from forcelab.analysis.jump_takeoff import add_weighing
 from forcelab.analysis.kinematics import Kinematics, integrate
 from forcelab.analysis.params import num
@@ -92,14 +93,14 @@ def analyze_dj(
     res = TrialResult("dj", trace.rate, params=params)
     edits = check_edits(events, EDITABLE_EVENTS, n=F.size, rate=rate, test="drop jump",
                         weighing_samples=window_samples(params, rate))
-    contact, takeoff, landing, why_on = _events_with_edits(F, rate, params, edits)
+    contact, takeoff, landing, why_on, times = _events_with_edits(F, rate, params, edits)
     book, w, bw = _weigh_after_landing(prep, res, params, s, landing, edits, why_on, given_bw, given_sd)
     bwv = bw if bw is not None else float("nan")
     for ev in (contact, takeoff, landing):
         res.add_event(ev)
     if (contact.found and takeoff.found and not landing.found):
         res.flag("no_landing", f"no landing in the trace: {landing.reason}")
-    ct, ft, cwhy, fwhy = _timing(book, contact, takeoff, landing, s.integration.g)
+    ct, ft, cwhy, fwhy = _timing(book, contact, takeoff, landing, times, s.integration.g)
     kin, kwhy = _kinematics(book, F, w, bw, contact, takeoff, ct, ft, cwhy, fwhy, drop_height, s.integration)
     zero = _propulsion_start(kin, kwhy, contact, rate)
     res.add_event(zero)
@@ -107,21 +108,34 @@ def analyze_dj(
         add_phase(book, phase, force=F, bw=bwv, rate=rate, rule=rule, start=a, end=b, kin=kin)
     _contact_metrics(book, F, rate, bwv, contact, takeoff, zero, kin, kwhy, s.impact_fraction, rule)
     finish_jump(book, F, bwv, rate, takeoff, landing, ft, params)
+    rate_flags(res, F, rate)
     mark_result(res, edits)
     return res
 
 
-def _events_with_edits(F: np.ndarray, rate: float, params: dict[str, ParamValue],
-                       edits: Mapping[str, int]) -> tuple[Event, Event, Event, str | None]:
-    """Contact, take-off and landing (:func:`_events`), the hand-placed ones in place of the detected, in order."""
-    contact, takeoff, landing, why_on = _events(F, rate, params)
+def _events_with_edits(F: np.ndarray, rate: float, params: dict[str, ParamValue], edits: Mapping[str, int],
+                       ) -> tuple[Event, Event, Event, str | None, dict[str, float]]:
+    """Contact, take-off and landing (:func:`_events`), the hand-placed ones in place of the detected, in order,
+    and their times (s, between samples). A hand-placed event keeps the detected crossing's place between samples
+    (so moving it by k samples moves its time by exactly k / rate); where nothing was detected it sits on its
+    sample."""
+    detected = _events(F, rate, params)
+    contact, takeoff, landing, why_on, times = detected
     if edits:
-        contact, takeoff, landing = (edited_event(e.name, edits[e.name], rate) if e.name in edits else e
-                                     for e in (contact, takeoff, landing))
+        moved = []
+        for e in (contact, takeoff, landing):
+            if e.name not in edits:
+                moved.append(e)
+                continue
+            i = edits[e.name]
+            t0 = times.get(e.name)
+            times[e.name] = i / rate if t0 is None or e.index is None else t0 + (i - e.index) / rate
+            moved.append(edited_event(e.name, i, rate))
+        contact, takeoff, landing = moved
         check_order([(e.name, e.index, e.name) for e in (contact, takeoff, landing)]
                     + [("the weighing window's start", edits.get("weighing_start"), "weighing_start")],
                     edits, rate, may_touch=("landing", "the weighing window's start"))
-    return contact, takeoff, landing, why_on
+    return contact, takeoff, landing, why_on, times
 
 
 def _weigh_after_landing(prep: Prepared, res: TrialResult, params: dict[str, ParamValue], s: DJSettings,
@@ -151,17 +165,15 @@ def _weigh_after_landing(prep: Prepared, res: TrialResult, params: dict[str, Par
     return book, w, bw
 
 
-def _timing(book: MetricBook, contact: Event, takeoff: Event, landing: Event,
+def _timing(book: MetricBook, contact: Event, takeoff: Event, landing: Event, times: Mapping[str, float],
             g: float) -> tuple[float | None, float | None, str | None, str | None]:
     """Contact time, flight time, jump height from flight time, RSI and flight/contact ratio (no body weight
-    needed); returns ``(contact_time, flight_time, why_no_contact_time, why_no_flight_time)``."""
-    rate = book.result.rate
-    c = contact.index if contact.index is not None else 0
-    t = takeoff.index if takeoff.index is not None else 0
+    needed) from the events' ``times`` (threshold crossings between samples); returns ``(contact_time,
+    flight_time, why_no_contact_time, why_no_flight_time)``."""
     cwhy = why_missing(contact, takeoff)
-    ct = None if cwhy else (t - c) / rate
+    ct = None if cwhy else times["takeoff"] - times["contact"]
     fwhy = why_missing(takeoff, landing)
-    ft = None if fwhy else ((landing.index or 0) - t) / rate
+    ft = None if fwhy else times["landing"] - times["takeoff"]
     h_ft = None if ft is None else g * ft * ft / 8.0
     book.put("contact_time", ct, "s", "contact_to_takeoff", REF_YOUNG, reason=cwhy,
              description="Initial contact to take-off.")
@@ -226,14 +238,17 @@ def _propulsion_start(kin: Kinematics | None, kwhy: str | None, contact: Event, 
     return Event("propulsion_start", (contact.index or 0) + jz, rate, "velocity_zero")
 
 
-def _none_found(why: str, rate: float, tag: str) -> tuple[Event, Event, Event, str]:
+def _none_found(why: str, rate: float, tag: str) -> tuple[Event, Event, Event, str, dict[str, float]]:
     """Contact, take-off and landing all not found for ``why`` (and ``why`` itself, as :func:`_events` returns)."""
     return (Event("contact", None, rate, tag, reason=why), Event("takeoff", None, rate, tag, reason=why),
-            Event("landing", None, rate, tag, reason=why), why)
+            Event("landing", None, rate, tag, reason=why), why, {})
 
 
-def _events(F: np.ndarray, rate: float, params: dict[str, ParamValue]) -> tuple[Event, Event, Event, str | None]:
-    """Initial contact, take-off and landing; the flight threshold of the contact comes from the air before it."""
+def _events(F: np.ndarray, rate: float,
+            params: dict[str, ParamValue]) -> tuple[Event, Event, Event, str | None, dict[str, float]]:
+    """Initial contact, take-off and landing, and the times (s) of their threshold crossings between samples
+    (:func:`~forcelab.analysis.events.edge_time`); the flight threshold of the contact comes from the air before
+    it."""
     min_bw = num(params, "min_body_weight")
     method = str(params["flight_threshold_method"])
     tag = f"threshold_{method}"
@@ -256,7 +271,12 @@ def _events(F: np.ndarray, rate: float, params: dict[str, ParamValue]) -> tuple[
                        floor=num(params, "flight_floor"), coarse_fraction=num(params, "flight_coarse_fraction"),
                        min_flight=num(params, "min_flight_time"),
                        landing_persistence=num(params, "landing_persistence"))
-    return Event("contact", c, rate, tag + f"_{thr:.1f}N"), fl.takeoff, fl.landing, None
+    times = {"contact": edge_time(F, c, thr, rate, contact_before=False)}
+    if fl.takeoff_time is not None:
+        times["takeoff"] = fl.takeoff_time
+    if fl.landing_time is not None:
+        times["landing"] = fl.landing_time
+    return Event("contact", c, rate, tag + f"_{thr:.1f}N"), fl.takeoff, fl.landing, None, times
 
 
 def _contact_metrics(book: MetricBook, F: np.ndarray, rate: float, bw: float, contact: Event, takeoff: Event,

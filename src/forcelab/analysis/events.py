@@ -63,8 +63,7 @@ def moving_mean(x: np.ndarray, width: int) -> np.ndarray:
 
 def crossing_time(force: np.ndarray, i: int, level: float, rate: float) -> float:
     """Time (s) where ``force`` crosses ``level`` between samples ``i - 1`` and ``i``, linearly interpolated
-    (so flight and contact times do not move by a whole sample at 100-200 Hz); ``i / rate`` at the first
-    sample or when the two samples are equal."""
+    between those two samples; ``i / rate`` at the first sample or when the two samples are equal."""
     if i <= 0:
         return i / rate
     a, b = float(force[i - 1]), float(force[i])
@@ -72,6 +71,43 @@ def crossing_time(force: np.ndarray, i: int, level: float, rate: float) -> float
         return i / rate
     frac = min(max((a - level) / (a - b), 0.0), 1.0)
     return (i - 1 + frac) / rate
+
+
+#: Span (s) of the contact-side line that places a take-off or landing between samples (:func:`edge_time`): long
+#: enough that sample noise (a few newtons) hardly tilts it at 4 kHz, short enough that the force's curvature
+#: does not bend it (one sample at 500 Hz and below).
+EDGE_SPAN = 0.002
+
+
+def edge_time(force: np.ndarray, i: int, level: float, rate: float, *, contact_before: bool) -> float:
+    """Time (s) where the contact side of a take-off (``contact_before``: contact up to sample ``i - 1``, flight
+    from sample ``i``) or of a landing (flight up to ``i - 1``, contact from ``i``) reaches ``level``.
+
+    The crossing lies between samples ``i - 1`` and ``i``. It is found on the straight line through two contact
+    samples :data:`EDGE_SPAN` apart (at least one sample) ending at the last (take-off) or starting at the first
+    (landing) contact sample, not on the line joining the contact sample to the flight sample: the force has a
+    kink where the foot leaves or meets the plate, and the flight sample (plate ringing, noise) says nothing about
+    where the contact force reached ``level``. The result is kept within ``[i - 1, i] / rate``; where the contact
+    side does not slope towards ``level`` (too few samples, flat or rising at a take-off) it falls back to
+    :func:`crossing_time`. At 80-200 Hz this keeps take-off and landing within a fraction of a sample of the
+    departure and touchdown instead of one whole sample (docs/methods-jumps.md, "Low rates")."""
+    n = force.size
+    if i <= 0 or i >= n:
+        return i / rate
+    k = max(1, int(round(EDGE_SPAN * rate)))
+    if contact_before:
+        a, b, j = i - 1 - k, i - 1, i - 1
+    else:
+        a, b, j = i, i + k, i
+    if a < 0 or b >= n:
+        return crossing_time(force, i, level, rate)
+    fa, fb = float(force[a]), float(force[b])
+    slope = (fb - fa) / (b - a)  # newtons per sample
+    fj = float(force[j])
+    if (contact_before and slope >= 0) or (not contact_before and slope <= 0):
+        return crossing_time(force, i, level, rate)
+    at = j + (level - fj) / slope
+    return min(max(at, i - 1.0), float(i)) / rate
 
 
 def last_quiet_end(inside: np.ndarray, length: int) -> int | None:
@@ -148,7 +184,7 @@ class Flight:
     threshold: float | None
     note: str | None = None
     skipped: tuple[str, ...] = ()
-    #: interpolated crossing times (s) of the threshold at take-off and landing
+    #: crossing times (s) of the threshold at take-off and landing, between samples (:func:`edge_time`)
     takeoff_time: float | None = None
     landing_time: float | None = None
     #: median force in the flight (N): the plate's own zero, non-zero on a plate that was not zeroed
@@ -271,6 +307,119 @@ def _no_flight(why: str, rate: float, tag: str, takeoff_name: str, landing_name:
                   threshold, note)
 
 
+#: Below this rate (Hz) a sample is longer than 2 ms and the first flight sample can read plate ringing above the
+#: threshold: take-off and landing are then also checked against the contact side's descent and rise
+#: (:func:`_ringing_departure`, :func:`_descent_departure`, :func:`_rise_touchdown`). At and above it ringing is
+#: sampled finely enough that the first sample below the threshold is the departure (checked by the synthetic suite),
+#: and a low-pass filter's undershoot after take-off (jumpmetrics' 26.64 Hz) must not be read as ringing.
+LOW_RATE = 500.0
+#: Level (fraction of body weight, times the coarse flight level) below which a rise of the force during the final
+#: descent is plate ringing, not contact (see :func:`_ringing_departure`): ringing reaches up to ~15 % BW, the coarse
+#: level is 10 % BW.
+RISE_LEVEL = 2.0
+
+
+def _ringing_departure(force: np.ndarray, look: int, takeoff: int, coarse: float, margin: float) -> int:
+    """The first flight sample: ``takeoff`` (the first sample below the threshold), or an earlier sample where the
+    force, on its final descent below ``RISE_LEVEL`` x the coarse level, rises by more than ``margin`` (the flight
+    threshold's height above the plate's zero, beyond noise). An athlete's push-off force falls steadily to zero;
+    a rise there is the unloaded plate ringing. At 80-200 Hz the first sample after the departure can read the
+    ringing above the threshold (and at the rates of integrating converters, e.g. HX711, the sample that
+    straddles the departure does), and without this the take-off would be placed where the ringing first swings
+    below the threshold, a sample or more late."""
+    if takeoff - look < 2:
+        return takeoff
+    seg = force[look:takeoff + 1]
+    d = np.diff(seg)
+    # sample j (in seg) rises by more than margin after a sample that was on the descent below the rise level
+    cond = (d[1:] > margin) & (d[:-1] < 0) & (seg[1:-1] < RISE_LEVEL * coarse)
+    hits = np.flatnonzero(cond)
+    return takeoff if hits.size == 0 else look + int(hits[0]) + 2
+
+
+#: The descent line of :func:`_descent_departure` (and the rise of :func:`_rise_touchdown`) is extrapolated at most
+#: this many samples.
+MAX_EXTRAPOLATION = 2.0
+#: Contact for sure: this many times the ringing (or the threshold's height above the plate's zero) above the zero.
+SURE_FACTOR = 2.5
+
+
+def _rise_touchdown(force: np.ndarray, land: int, t_ld: float, thr: float, base: float, ring: float,
+                    rate: float) -> tuple[int, float]:
+    """Landing index and crossing time, moved later when the samples just before sustained contact are ringing
+    read above the threshold (:func:`_descent_departure` mirrored): the first sample ``C`` at or after ``land``
+    above ``base + SURE_FACTOR * max(ring, thr - base)`` is contact; the line through ``C`` and ``C + 1`` reaches
+    ``thr`` at ``t``; when ``t`` lies within :data:`MAX_EXTRAPOLATION` samples before ``C`` and after sample
+    ``land`` (which the line says is still flight), the landing is the first sample after ``t``."""
+    sure = base + SURE_FACTOR * max(ring, thr - base)
+    hits = np.flatnonzero(force[land:land + 8] >= sure)
+    if hits.size == 0:
+        return land, t_ld
+    c = land + int(hits[0])
+    if c + 1 >= force.size:
+        return land, t_ld
+    slope = float(force[c + 1] - force[c])
+    if slope <= 0:
+        return land, t_ld
+    at = c + (thr - float(force[c])) / slope
+    if c - at > MAX_EXTRAPOLATION or at <= land:
+        return land, t_ld
+    return int(np.floor(at)) + 1, at / rate
+
+
+def _descent_departure(force: np.ndarray, look: int, takeoff: int, t_to: float, thr: float, base: float, rate: float,
+                       width: int) -> tuple[int, float]:
+    """Take-off index and crossing time, moved earlier when the samples just before ``takeoff`` are flight read
+    above the threshold: the plate ringing (amplitude ``R`` measured over two windows from ``takeoff``), or, with an
+    integrating converter, the sample that straddles the departure.
+
+    The last sample ``C`` above ``base + SURE_FACTOR * max(R, thr - base)`` is contact for sure (ringing, which
+    decays, cannot reach it).
+    The straight line through ``C - 1`` and ``C`` reaches ``thr`` at ``t``. When that is within
+    :data:`MAX_EXTRAPOLATION` samples of ``C`` (a steep descent: one or two samples at 80-200 Hz; at 1 kHz and
+    above the descent spans many samples and this never applies) and before sample ``takeoff - 1`` (which the
+    line says is flight, though it reads above the threshold),
+    the take-off is the first sample after ``t`` and its crossing is ``t``. Otherwise ``(takeoff, t_to)``."""
+    post = force[takeoff:takeoff + 2 * width]
+    ring = float(np.max(np.abs(post - base))) if post.size else 0.0
+    sure = base + SURE_FACTOR * max(ring, thr - base)
+    above = np.flatnonzero(force[look:takeoff] >= sure)
+    if above.size == 0:
+        return takeoff, t_to
+    c = look + int(above[-1])
+    if c < 1:
+        return takeoff, t_to
+    slope = float(force[c] - force[c - 1])
+    if slope >= 0:
+        return takeoff, t_to
+    at = c + (thr - float(force[c])) / slope
+    if at - c > MAX_EXTRAPOLATION or at >= takeoff - 1:
+        return takeoff, t_to
+    return int(np.floor(at)) + 1, at / rate
+
+
+def _line_departure(force: np.ndarray, look: int, takeoff: int, t_to: float, thr: float,
+                    rate: float) -> tuple[int, float]:
+    """Take-off index and crossing time, moved earlier to the first sample ``j`` (before ``takeoff``) that the
+    descent through ``j - 2`` and ``j - 1`` says is flight: the line through them reaches ``thr`` before ``j``
+    while ``j`` reads above it (ringing, or an integrating converter's straddling sample). The crossing is then on
+    that line, between ``j - 1`` and ``j``. A push-off force falls nearly straight over the last sample or two at
+    80-200 Hz, so its own samples do not trigger this (their line meets the next sample to within a few newtons)."""
+    lo = look + 2
+    if takeoff - lo < 1:
+        return takeoff, t_to
+    j = np.arange(lo, takeoff)
+    a, b = force[j - 2], force[j - 1]
+    cond = (a > b) & (b >= thr) & (2.0 * b - a < thr) & (force[j] >= thr)
+    hits = np.flatnonzero(cond)
+    if hits.size == 0:
+        return takeoff, t_to
+    k = int(j[hits[0]])
+    fa, fb = float(force[k - 2]), float(force[k - 1])
+    at = (k - 1) + (fb - thr) / (fa - fb)
+    return (k, at / rate) if at / rate < t_to else (takeoff, t_to)
+
+
 def _one_flight(
     force: np.ndarray, rate: float, body_weight: float, search_start: int, method: str, fixed_threshold: float,
     k: float, floor: float, coarse_fraction: float, min_flight: float, trim: float, absolute: bool,
@@ -306,6 +455,12 @@ def _one_flight(
     if takeoff is None:
         return _no_flight(f"force never drops below the flight threshold {thr:.1f} N", rate, tag, takeoff_name,
                           landing_name, thr, note)
+    t_to = edge_time(force, takeoff, thr, rate, contact_before=True)
+    if base is not None and rate < LOW_RATE:
+        takeoff = _ringing_departure(force, look, takeoff, coarse, thr - base)
+        t_to = edge_time(force, takeoff, thr, rate, contact_before=True)
+        takeoff, t_to = _descent_departure(force, look, takeoff, t_to, thr, base, rate, width)
+        takeoff, t_to = _line_departure(force, look, takeoff, t_to, thr, rate)
     ring = None
     early = force[takeoff:min(run_stop, takeoff + 2 * width)]
     if early.size and np.any(early >= thr) and base is not None:
@@ -313,17 +468,22 @@ def _one_flight(
     # landing: first contact above the coarse level held for RING_HOLD (plate ringing crosses it only for part
     # of a half period), then back to the last threshold crossing before it
     hold = max(1, int(round(max(landing_persistence, RING_HOLD) * rate)))
-    sustained = first_run(force >= max(coarse, thr), hold, takeoff)
+    # (the coarse level counts from the plate's own zero: on an unzeroed plate its offset lifts the ringing too)
+    sustained = first_run(force >= max(coarse + (0.0 if base is None else max(base, 0.0)), thr), hold, takeoff)
     land: int | None = None
     if sustained is not None:
         under = np.flatnonzero(force[takeoff:sustained] < thr)
         land = sustained if under.size == 0 else takeoff + int(under[-1]) + 1
-    t_to = crossing_time(force, takeoff, thr, rate)
     if land is None:
         return Flight(
             Event(takeoff_name, takeoff, rate, tag),
             Event(landing_name, None, rate, tag, reason="the trace ends in flight: no landing recorded"),
             thr, note, (), t_to, None, base, ring,
         )
+    t_ld = edge_time(force, land, thr, rate, contact_before=False)
+    if base is not None and rate < LOW_RATE:
+        pre = force[max(takeoff, land - 2 * width):land]
+        land, t_ld = _rise_touchdown(force, land, t_ld, thr, base,
+                                     float(np.max(np.abs(pre - base))) if pre.size else 0.0, rate)
     return Flight(Event(takeoff_name, takeoff, rate, tag), Event(landing_name, land, rate, tag), thr, note, (),
-                  t_to, crossing_time(force, land, thr, rate), base, ring)
+                  t_to, t_ld, base, ring)

@@ -209,16 +209,32 @@ def _apply_edits(F: np.ndarray, rate: float, w: Weighing, bw: float | None, para
     check_order([("the end of the weighing window", wend, "weighing_start"), ("onset", onset.index, "onset"),
                  ("takeoff", takeoff.index, "takeoff"), ("landing", landing.index, "landing")], edits, rate,
                 may_touch=("the end of the weighing window", "onset"))
-    ft = None
-    if takeoff.index is not None and landing.index is not None:
-        ft = (landing.index - takeoff.index) / rate
-    tk = Takeoff(takeoff, landing, tk.threshold, ft)
+    # a hand-placed event is a whole number of samples from the detected one and keeps the detected crossing's
+    # place between samples (moving take-off by k samples shortens the flight by exactly k / rate; giving back the
+    # detected sample gives back the detected numbers); where nothing was detected it sits on its sample
+    t_to = _edited_time(takeoff, tk.takeoff, tk.takeoff_time, rate)
+    t_ld = _edited_time(landing, tk.landing, None if tk.takeoff_time is None or tk.flight_time is None
+                        else tk.takeoff_time + tk.flight_time, rate)
+    ft = None if t_to is None or t_ld is None else t_ld - t_to
+    same_to = takeoff.index == tk.takeoff.index
+    tk = Takeoff(takeoff, landing, tk.threshold, ft, tk.takeoff_time if same_to else None,
+                 tk.ringing if same_to else None, tk.baseline)
     if "onset" in edits or "takeoff" in edits:
         kin, kwhy = None, why_missing(onset, takeoff) or (None if bw is not None else f"body weight not found: {w.reason}")
         if kwhy is None and onset.index is not None and takeoff.index is not None and bw is not None:
             kin = integrate(F, rate, bw, onset.index, takeoff.index + 1, g=num(params, "g"),
                             rule=str(params["integration_rule"]))
     return tk, onset, kin, kwhy
+
+
+def _edited_time(event: Event, detected: Event, detected_time: float | None, rate: float) -> float | None:
+    """Time (s) of a possibly hand-placed ``event``: the detected crossing time moved by the same whole number of
+    samples as the event, or the event's sample when nothing was detected (see :func:`_apply_edits`)."""
+    if event.index is None:
+        return None
+    if detected.index is None or detected_time is None:
+        return event.index / rate
+    return detected_time + (event.index - detected.index) / rate
 
 
 def _onset(F: np.ndarray, rate: float, w: Weighing, bw: float | None, params: dict[str, ParamValue], region: str,

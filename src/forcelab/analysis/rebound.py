@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from forcelab.analysis.events import Flight, crossing_time, detect_flights, first_true
+from forcelab.analysis.events import Flight, detect_flights, edge_time, first_true
 from forcelab.analysis.jump_edits import check_edits
 from forcelab.analysis.jump_metrics import REF_MOIR, Limb, MetricBook
 from forcelab.analysis.jump_prep import check_and_filter, flight_settings, zero_on_flight
@@ -220,7 +220,7 @@ def _arrival(F: np.ndarray, rate: float, first: int, flights: list[Flight]) -> F
     why = "the trial starts in the air (a drop from a box): that flight's take-off is not in the trace"
     return Flight(Event("takeoff", None, rate, "threshold_crossing", reason=why),
                   Event("landing", land, rate, f"first_threshold_{thr:.1f}N"), thr,
-                  landing_time=crossing_time(F, land, thr, rate))
+                  landing_time=edge_time(F, land, thr, rate, contact_before=False))
 
 
 def _hops(F: np.ndarray, rate: float, flights: list[Flight], s: ReboundSettings) -> tuple[list[Hop], list[float]]:

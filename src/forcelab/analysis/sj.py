@@ -19,6 +19,7 @@ from forcelab.analysis.events import first_true
 from forcelab.analysis.jump_core import persistent_dip, propulsion_start, run_core
 from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import REF_HAWKIN, add_phase, why_missing
+from forcelab.analysis.jump_rate import rate_flags
 from forcelab.analysis.jump_takeoff import add_takeoff
 from forcelab.analysis.settings import SJSettings
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
@@ -96,6 +97,7 @@ def analyze_sj(
                       "force_change_onset_to_peak_force", REF_HAWKIN, reason=rwhy, total_force=F, bw=bwv,
                       description="Average rate of force development from onset to peak force.")
     finish_jump(book, F, bwv, rate, tk.takeoff, tk.landing, tk.flight_time, params)
+    rate_flags(res, F, rate)
     return res
 
 
