@@ -86,11 +86,12 @@ def display_unit(key: str, unit: str | None) -> str:
 
 def display_number(key: str, value: float, unit: str | None) -> str:
     """``value`` (in the stored ``unit``) as a number in :func:`display_unit`, without the unit: heights in
-    cm with one decimal, forces and powers whole, percent with one decimal, the rest to three figures."""
+    cm with one decimal, forces and powers from 100 up whole, percent with one decimal, the rest to three
+    figures (so a 1.9 N weighing SD or a 0.3 N plate offset keeps its digits)."""
     shown = display_unit(key, unit)
     if shown == "cm" and unit == "m":
         return f"{value * 100:.1f}"
-    if unit in ("N", "W", "N/s"):
+    if unit in ("N", "W", "N/s") and abs(value) >= 100:
         return f"{value:.0f}"
     if unit == "%":
         return f"{value:.1f}"
@@ -227,6 +228,11 @@ def flag_text(flag: object, metrics: Mapping[str, object] | None = None) -> str:
     except (KeyError, IndexError, ValueError, TypeError):  # a missing metric or a bad spec: the words alone
         return words.text
     return f"{words.text}: {detail}"
+
+
+def flag_short(flag: object) -> str:
+    """A flag's words up to their first colon, for a table cell: ``Plate rang after take-off``."""
+    return flag_text(flag).split(":", 1)[0]
 
 
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
