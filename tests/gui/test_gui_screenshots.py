@@ -153,3 +153,59 @@ def test_screenshots_of_the_demo_first_minute(qtbot, tmp_path: Path, shots: Path
         history.close()
     finally:
         window.close()
+
+
+def test_the_report_reads_in_words_and_renders(tmp_path: Path, shots: Path) -> None:
+    """A session whose first jump was on an unzeroed, ringing plate (issue 9's case) next to a clean one, in
+    an archive with a few weeks of history: the PDF names every metric in words with its unit, says what the
+    flagged trial's numbers rest on, and renders (its pages are saved beside the screenshots)."""
+    import shutil
+    import subprocess
+    import unicodedata
+    from datetime import timedelta
+
+    import numpy as np
+
+    from forcelab.analysis.cmj import analyze_cmj
+    from forcelab.gui.report import write_session_report
+    from forcelab.simulation import example_archive
+    from forcelab.storage.archive import new_session_path
+    from forcelab.storage.index import ArchiveIndex
+    from forcelab.storage.writer import SessionInfo, SessionWriter
+    from support.plates import ringing_cmj
+
+    plan = example_archive.DEMO_SQUAD[0]
+    archive = tmp_path / "archive"
+    example_archive.build(archive, weeks=4, trials=2, athletes=[plan])
+    when = example_archive.START + timedelta(weeks=4)
+    info = SessionInfo(athlete=plan.name, rate=1000.0, tests=["cmj"], channels=2, plates=2, raw_unit="N",
+                       started=when, source="forcelab test", channel_map={"left": [0], "right": [1]})
+    session = new_session_path(archive, plan.name, ["cmj"], when)
+    with SessionWriter(session, info) as writer:
+        for k, (_, tr) in enumerate((ringing_cmj(1000.0, 10.0, 90.0, 80.0), ringing_cmj(1000.0, 0.0, 0.0, 80.0,
+                                                                                         seed=2))):
+            assert tr.left is not None and tr.right is not None
+            first = writer.rows
+            writer.append_arrays(np.column_stack([tr.left, tr.right]), tr.total, tr.left, tr.right)
+            writer.set_decision(writer.add_trial("cmj", first, writer.rows, analyze_cmj(tr)), k == 1)
+    with ArchiveIndex(archive) as index:
+        index.sync()
+        summary = write_session_report(session, shots / "report.pdf", index=index)
+    assert summary.titles == (f"Session report: {plan.name}", "Force traces", "Left/right asymmetry", "Trends")
+    pdftotext, pdftoppm = shutil.which("pdftotext"), shutil.which("pdftoppm")
+    if pdftotext is None or pdftoppm is None:
+        pytest.fail("pdftotext and pdftoppm (Debian poppler-utils) are needed to read the report; .ci/run installs it")
+    text = subprocess.run([pdftotext, "-layout", str(summary.path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    text = unicodedata.normalize("NFKC", text)  # the PDF's "ff", "fl", "fi" ligatures back to letters
+    flat = " ".join(text.split()).replace("- ", "-")  # words wrapped at a hyphen ("take-" / "off") joined
+    for words in ("Jump height (take-off velocity) (cm)", "RSI-modified (m/s)", "Peak force (N)",
+                  "Peak force asymmetry (%)", "Plate not zeroed: +10 N in flight, subtracted",
+                  "Plate rang after take-off", "Countermovement jump", "Net impulse"):
+        assert words in flat, words
+    for key in ("jump_height_takeoff_velocity", "plate_not_zeroed", "plate_ringing", "rsi_modified",
+                "peak_force_asymmetry"):
+        assert key not in text, key
+    subprocess.run([pdftoppm, "-r", "80", "-png", str(summary.path), str(shots / "report")], check=True)
+    pages = sorted(shots.glob("report-*.png"))
+    assert len(pages) >= 4 and all(p.stat().st_size > 10_000 for p in pages)
