@@ -81,7 +81,7 @@ def test_history_status_cells_and_plot_are_readable_on_the_dark_theme(history: C
 
 def test_team_table_reads_in_words_and_units_and_exports_keys(history: CompareWindow, tmp_path: Path) -> None:
     team = history.team_view.table
-    headers = [team.horizontalHeaderItem(c).text() for c in range(team.columnCount())]
+    headers = [team.horizontalHeaderItem(c).text().replace("\n", " ") for c in range(team.columnCount())]
     assert headers[3:7] == ["Jump height (take-off velocity) (cm)", "RSI-modified (m/s)", "Peak force (N)",
                             "Peak force asymmetry (%)"]
     assert headers[-1] == "flags" and not any("_" in h for h in headers)

@@ -17,6 +17,7 @@ from forcelab.gui.app import build_window
 from forcelab.gui.mainwindow import MainWindow
 from forcelab.gui.roster import AthleteDialog
 from forcelab.simulation.synthetic import cmj
+from support.roster_fit import misfits
 
 
 @pytest.fixture
@@ -98,6 +99,7 @@ def test_screenshots_of_the_demo_first_minute(qtbot, tmp_path: Path, shots: Path
     """The demo as a new user meets it: the squad's archive, simulated plates streaming, a CMJ, then a mixed
     session's table (two jumps and a pull), the review tab, and the history window."""
     from forcelab.gui.trialtable import KEY_COLS
+    from forcelab.simulation import example_archive
     from forcelab.simulation.synthetic import isometric_pull
 
     monkeypatch.setenv("FORCELAB_ARCHIVE", str(tmp_path / "user"))
@@ -111,8 +113,14 @@ def test_screenshots_of_the_demo_first_minute(qtbot, tmp_path: Path, shots: Path
     qtbot.waitExposed(window)
     try:
         assert window.review._trace is not None  # the review opens on the squad's latest trial
-        assert window.roster is not None and window.roster.list.count() == 4
+        assert window.roster is not None
+        squad = {a.name for a in example_archive.DEMO_SQUAD}
+        assert squad <= set(window.roster.visible_names())  # (a later run at the other size adds one more)
         window.roster.reload(select="Maria Fernanda Oliveira-Santos")
+        window.roster.save("Maximiliane Oyelaran-Fitzgerald", {"body_mass": 58.5, "sport": "heptathlon",
+                                                               "team": "Demo squad"})
+        window.roster.select("Maria Fernanda Oliveira-Santos")
+        assert misfits(window.roster.list) == []  # every long real name whole, at this screen size
         qtbot.waitUntil(lambda: window.session.link is not None, timeout=15_000)
         link = window.session.link
         assert link is not None and link.simulator is not None

@@ -12,7 +12,7 @@ from forcelab.analysis.cmj import analyze_cmj
 from forcelab.analysis.types import ForceTrace, Metric, TrialResult
 from forcelab.gui.metrics_view import asymmetry_words, format_value
 from forcelab.gui.review import ReviewWidget
-from forcelab.gui.roster import AthleteDialog, RosterPanel
+from forcelab.gui.roster import NAME_ROLE, AthleteDialog, RosterPanel
 from forcelab.gui.trialcard import TrialCard
 from forcelab.gui.trialtable import TrialTable
 from forcelab.simulation.synthetic import cmj
@@ -165,6 +165,42 @@ def test_roster_add_search_edit_select(qtbot, tmp_path: Path) -> None:  # type: 
                               "date_of_birth": None, "tags": ["forward"]})
     stored = {a["name"]: a for a in ArchiveIndex(tmp_path).athletes()}
     assert stored["Ben Okafor"]["body_mass"] == 90.5 and stored["Ben Okafor"]["team"] == "1st XV"
+    index.close()
+
+
+LONG_NAMES = ("Maximiliane Oyelaran-Fitzgerald", "Maria Fernanda Oliveira-Santos", "Bo",
+              "Jean-Baptiste Nkemelu-Vanderhoeven", "Siobhán Ní Mhaoldomhnaigh-Castellanos")
+
+
+@pytest.mark.parametrize("width", [200, 340], ids=["narrow", "wide"])
+def test_roster_shows_long_real_names_whole_at_two_widths(qtbot, tmp_path: Path, width: int) -> None:  # type: ignore[no-untyped-def]
+    """Long real names wrap and each row is as tall as its wrapped text (a row that stayed one line high while
+    its text needed three fails here), at the roster's width in both screen sizes, and again after a resize."""
+    from support.roster_fit import misfits
+
+    index = ArchiveIndex(tmp_path)
+    for k, name in enumerate(LONG_NAMES):
+        index.set_athlete(name, body_mass=60.0 + k, sport="heptathlon" if k % 2 else None, team="Demo squad")
+    panel = RosterPanel(index)
+    qtbot.addWidget(panel)
+    panel.resize(width, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    view = panel.list
+    assert view.count() == len(LONG_NAMES)
+    assert misfits(view) == []
+    line = view.fontMetrics().lineSpacing()
+    heights = {str(view.item(i).data(NAME_ROLE)): view.visualItemRect(view.item(i)).height()
+               for i in range(view.count())}
+    long = "Maximiliane Oyelaran-Fitzgerald"
+    wraps = view.fontMetrics().horizontalAdvance(long) > view.viewport().width() - 12
+    assert wraps == (width == 200)  # at the narrow width the name needs two lines ...
+    assert (heights[long] > heights["Bo"]) == wraps  # ... and its row grew to hold them
+    assert heights["Bo"] >= 2 * line  # name and its detail line
+    panel.resize(width // 2 + 40, 600)  # narrower still: rows are laid out again, taller
+    assert misfits(view) == []
+    assert view.visualItemRect(view.item(0)).height() >= heights[str(view.item(0).data(NAME_ROLE))]
+    assert view.grab().save(str(tmp_path / "roster.png"))
     index.close()
 
 

@@ -16,7 +16,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from forcelab.analysis.labels import display_number, display_unit, metric_label, metric_text, readable
+from forcelab.analysis.labels import (
+    display_number,
+    display_unit,
+    metric_label,
+    metric_name,
+    metric_text,
+    readable,
+)
 from forcelab.compare.asymmetry_watch import asymmetry_levels
 from forcelab.compare.source import KEY_METRICS, athlete_trend, better_direction, team_table
 from forcelab.compare.trends import Trend
@@ -380,6 +387,8 @@ class TeamView(QtWidgets.QWidget):
         self.test.addItems(["cmj", "sj", "dj", "imtp", "rebound"])
         self.table = QtWidgets.QTableWidget()
         self.table.setSortingEnabled(True)
+        self.table.setWordWrap(True)  # a long flags cell wraps (rows follow their text), rather than being cut
+        self.table.verticalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.cellDoubleClicked.connect(lambda r, _c: self.athlete_activated.emit(_text(self.table.item(r, 0))))
         top = QtWidgets.QHBoxLayout()
@@ -404,8 +413,9 @@ class TeamView(QtWidgets.QWidget):
         self.table.setColumnCount(4 + len(metrics))
         heads = [_header("athlete", "athlete"), _header("last session", "last_session"),
                  _header("status", "status", "the worst readiness status of the athlete's key metrics")]
-        heads += [_header(metric_label(m, display_unit(m, units[m])), m, f"{metric_label(m, units[m])}; key {m}")
-                  for m in metrics]
+        # the unit on a second line: a narrow column leaves the flags room at 1366 px
+        heads += [_header(f"{metric_name(m)}\n({u})" if (u := display_unit(m, units[m])) else metric_name(m), m,
+                          f"{metric_label(m, units[m])}; key {m}") for m in metrics]
         heads.append(_header("flags", "flags"))
         for c, head in enumerate(heads):
             self.table.setHorizontalHeaderItem(c, head)
