@@ -70,6 +70,19 @@ def test_screenshots_of_the_main_views(qtbot, tmp_path: Path, shots: Path,  # ty
         assert window.tabs.currentWidget() is window.review
         _save(window, shots / "review.png")
 
+        # issue 9's plate (not zeroed, ringing after take-off): the card and the review say so in words
+        from support.plates import ringing_cmj
+
+        flagged = window.session.add_trial_trace(ringing_cmj(1000.0, 10.0, 90.0, 80.0)[1], "cmj")
+        qtbot.waitUntil(lambda: flagged.result is not None or bool(flagged.error), timeout=10_000)
+        assert flagged.result is not None and flagged.result.flags, flagged.error
+        window.tabs.setCurrentWidget(window.live)
+        assert "Plate not zeroed: +10 N in flight" in window.card.flags.text()
+        _save(window, shots / "trial_card_flagged.png")
+        window.show_review(flagged.number)
+        assert "Plate rang after take-off" in window.review.flags.text()
+        _save(window, shots / "review_flagged.png")
+
         window.tabs.setCurrentWidget(window.live)
         dialog = AthleteDialog(window, athlete=window.roster.current())
         dialog.show()

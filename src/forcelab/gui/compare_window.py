@@ -106,7 +106,9 @@ class TrendTableModel(QtCore.QAbstractTableModel):
             if v is None:
                 return ""
             text = display_number(key, v, unit)
-            return f"+{text}" if sign and v >= 0 and not text.startswith("-") else text
+            if text.lstrip("-").strip("0.") == "":  # rounds to zero: no "-0.0"
+                text = text.lstrip("-")
+            return f"+{text}" if sign and not text.startswith("-") else text
 
         self.unit = display_unit(key, unit)
         self.rows = [
@@ -370,9 +372,13 @@ class AthleteTrendView(QtWidgets.QWidget):
                             "Dots: green / amber / red against the rolling baseline (band: baseline ± SD); "
                             "ringed: meaningful change." + ("  Dashed: 10 % and 15 % asymmetry." if is_asym else ""))
         self._fill_table(t)
+        layout = self.layout()
+        if layout is not None:  # the method text may have grown a line: lay out now, not on the next event
+            layout.activate()
 
     def _fill_table(self, t: Trend) -> None:
         self.table_model.set_trend(t)
+        self.table.resizeColumnsToContents()  # headers carry units now ("baseline (cm)"): never cut one
 
 
 class TeamView(QtWidgets.QWidget):

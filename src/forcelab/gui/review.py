@@ -90,6 +90,7 @@ class ReviewWidget(QtWidgets.QWidget):
         self.title = QtWidgets.QLabel("Double-click a trial in the table to review it")
         self.title.setObjectName("cardTitle")
         self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.title.setWordWrap(True)  # "Trial 12 · Countermovement jump" whole beside the boxes at 1366 px
         self.overlay = QtWidgets.QCheckBox("L/R overlay")
         self.overlay.setChecked(True)
         self.kin_boxes = {name: QtWidgets.QCheckBox(f"{name} ({unit})") for name, unit, _c in KINEMATICS}
@@ -129,8 +130,9 @@ class ReviewWidget(QtWidgets.QWidget):
         self.metrics.horizontalHeader().setStretchLastSection(True)
         self.metrics.setColumnWidth(0, 190)
         self.metrics.setMinimumWidth(300)  # name and value both readable at 1366 px
-        self.metrics.setWordWrap(False)
-        self.metrics.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # values elide
+        self.metrics.setWordWrap(True)  # a long name ("Jump height (take-off velocity)") wraps, its row grows
+        self.metrics.verticalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.metrics.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.metrics.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         plots = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         self._plots = plots
@@ -186,7 +188,7 @@ class ReviewWidget(QtWidgets.QWidget):
     def _show_result(self, result: TrialResult) -> None:
         self._result = result
         self.title.setText(f"Trial {self._number} · {TEST_NAMES.get(result.test, result.test)}")
-        self.flags.setText(flag_lines(result).replace("\n", "    "))
+        self.flags.setText(flag_lines(result))  # one flag a line, as on the card
         self.flags.setToolTip(flag_details(result))
         self.flags.setVisible(bool(result.flags))
         self.title.setToolTip("Drag an event line to correct it; the metrics are computed again")
