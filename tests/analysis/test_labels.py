@@ -94,8 +94,8 @@ def test_flag_details_come_from_the_metrics_and_drop_out_when_missing() -> None:
                "jump_height_flight_time": {"value": 0.41, "unit": "m"}}
     assert flag_text(Flag("jump_height_methods_disagree", "..."), metrics) == \
         "Jump heights disagree: 33.8 cm by take-off velocity, 41.0 cm by flight time"
-    assert flag_text({"code": "unsteady_weighing", "message": "..."}, {"weighing_sd": 14.04}) == \
-        "Weighing not steady: SD 14.0 N"
+    assert flag_text({"code": "flight_time_out_of_range", "message": "..."}, {"flight_time": {"value": 1.31, "unit": "s"}}) == \
+        "Flight time out of the plausible range: 1.31 s"
     # not found, absent, or no metrics at all: the words alone, never a KeyError or "None"
     assert flag_text("plate_not_zeroed", {"flight_baseline": {"value": None, "unit": "N"}}) == "Plate not zeroed"
     assert flag_text("plate_not_zeroed", {}) == "Plate not zeroed"

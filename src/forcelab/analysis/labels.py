@@ -132,7 +132,9 @@ FLAG_WORDS: dict[str, FlagWords] = {
                                "counted as flight"),
     "noisy_flight": FlagWords("Noisy flight: the flight threshold was raised"),
     # weighing and body weight
-    "unsteady_weighing": FlagWords("Weighing not steady", "SD {weighing_sd:.1f} N"),
+    # (no SD in the words: with a session weighing the trial's weighing_sd metric is the session's, not the
+    # unsteady window's; the message has the window's own SD)
+    "unsteady_weighing": FlagWords("Weighing not steady: the athlete moved"),
     "body_weight_given": FlagWords("Body weight from the session weighing, not this trial's stance",
                                    "{body_weight}"),
     "session_weight_not_used": FlagWords("Session weighing not used: too far from this trial's own"),
