@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QFont
 
 from forcelab.analysis.cmj import analyze_cmj
 from forcelab.analysis.types import ForceTrace, Metric, TrialResult
@@ -200,6 +201,11 @@ def test_roster_shows_long_real_names_whole_at_two_widths(qtbot, tmp_path: Path,
     panel.resize(width // 2 + 40, 600)  # narrower still: rows are laid out again, taller
     assert misfits(view) == []
     assert view.visualItemRect(view.item(0)).height() >= heights[str(view.item(0).data(NAME_ROLE))]
+    big = QFont(view.font())
+    big.setPointSizeF(13.0)  # a larger system font: "Mhaoldomhnaigh-" alone is then wider than the list
+    view.setFont(big)
+    view.doItemsLayout()
+    assert misfits(view) == []
     assert view.grab().save(str(tmp_path / "roster.png"))
     index.close()
 

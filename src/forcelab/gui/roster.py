@@ -8,6 +8,7 @@ team, tags (list of strings).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -120,21 +121,33 @@ class RosterDelegate(QtWidgets.QStyledItemDelegate):
         super().__init__(view)
         self._view = view
 
-    def text_rects(self, font: QtGui.QFont, width: int, name: str, detail: str) -> tuple[QtCore.QRect, QtCore.QRect]:
-        """Where the name and the detail line go inside an item ``width`` px wide whose top-left is (0, 0)."""
+    @classmethod
+    def wrap_flags(cls, fm: QtGui.QFontMetrics, inner: int, text: str) -> int:
+        """Word wrap, or wrap anywhere when one word (or hyphenated part) is wider than ``inner`` px on its own
+        ("Mhaoldomhnaigh-" in a very narrow list): the name is broken mid-word rather than cut."""
+        parts = re.split(r"\s+|(?<=-)", text)
+        if any(fm.horizontalAdvance(p) > inner for p in parts if p):
+            return cls.FLAGS | int(QtCore.Qt.TextFlag.TextWrapAnywhere)
+        return cls.FLAGS
+
+    def text_rects(self, font: QtGui.QFont, width: int, name: str,
+                   detail: str) -> tuple[tuple[QtCore.QRect, int], tuple[QtCore.QRect, int]]:
+        """Where the name and the detail line go inside an item ``width`` px wide whose top-left is (0, 0),
+        each with the wrapping flags to draw it with."""
         fm = QtGui.QFontMetrics(font)
         inner = max(20, width - 2 * self.PAD_X)
-        n = fm.boundingRect(QtCore.QRect(0, 0, inner, 100_000), self.FLAGS, name)
+        n_flags, d_flags = self.wrap_flags(fm, inner, name), self.wrap_flags(fm, inner, detail)
+        n = fm.boundingRect(QtCore.QRect(0, 0, inner, 100_000), n_flags, name)
         name_rect = QtCore.QRect(self.PAD_X, self.PAD_Y, inner, n.height())
-        d_h = fm.boundingRect(QtCore.QRect(0, 0, inner, 100_000), self.FLAGS, detail).height() if detail else 0
+        d_h = fm.boundingRect(QtCore.QRect(0, 0, inner, 100_000), d_flags, detail).height() if detail else 0
         detail_rect = QtCore.QRect(self.PAD_X, name_rect.bottom() + 1, inner, d_h)
-        return name_rect, detail_rect
+        return (name_rect, n_flags), (detail_rect, d_flags)
 
     def sizeHint(self, option: QtWidgets.QStyleOptionViewItem,  # noqa: N802 (Qt API)
                  index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> QtCore.QSize:
         width = self._view.viewport().width()
         name, detail = str(index.data(NAME_ROLE) or ""), str(index.data(DETAIL_ROLE) or "")
-        name_rect, detail_rect = self.text_rects(option.font, width, name, detail)
+        (name_rect, _), (detail_rect, _) = self.text_rects(option.font, width, name, detail)
         bottom = detail_rect.bottom() if detail else name_rect.bottom()
         return QtCore.QSize(width, bottom + 1 + self.PAD_Y)
 
@@ -146,17 +159,17 @@ class RosterDelegate(QtWidgets.QStyledItemDelegate):
         style = opt.widget.style() if opt.widget is not None else QtWidgets.QApplication.style()
         style.drawControl(QtWidgets.QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
         name, detail = str(index.data(NAME_ROLE) or ""), str(index.data(DETAIL_ROLE) or "")
-        name_rect, detail_rect = self.text_rects(option.font, option.rect.width(), name, detail)
+        (name_rect, n_flags), (detail_rect, d_flags) = self.text_rects(option.font, option.rect.width(), name, detail)
         selected = bool(option.state & QtWidgets.QStyle.StateFlag.State_Selected)
         group = QtGui.QPalette.ColorRole.HighlightedText if selected else QtGui.QPalette.ColorRole.Text
         painter.save()
         painter.setFont(option.font)
         painter.translate(option.rect.topLeft())
         painter.setPen(option.palette.color(group))
-        painter.drawText(name_rect, self.FLAGS, name)
+        painter.drawText(name_rect, n_flags, name)
         if detail:
             painter.setPen(option.palette.color(group) if selected else QtGui.QColor(DETAIL_COLOUR))
-            painter.drawText(detail_rect, self.FLAGS, detail)
+            painter.drawText(detail_rect, d_flags, detail)
         painter.restore()
 
 
