@@ -153,6 +153,10 @@ FLAG_WORDS: dict[str, FlagWords] = {
     "jump_height_methods_disagree": FlagWords(
         "Jump heights disagree", "{jump_height_takeoff_velocity} by take-off velocity, "
         "{jump_height_flight_time} by flight time"),
+    # repeated hops (rebound)
+    "pause_in_series": FlagWords("Pause in the hop series: a long contact was not counted as a hop"),
+    "slow_contact": FlagWords("Slow contact: not a fast stretch-shortening cycle for some hops"),
+    "double_contact": FlagWords("Double contact in a hop: its contact time runs from the first touch"),
     # isometric pulls
     "unsteady_baseline": FlagWords("Unsteady baseline before the pull: onset late"),
     "pretension": FlagWords("Pre-tension on the bar: baseline and onset uncertain"),
