@@ -131,7 +131,7 @@ FLAG_WORDS: dict[str, FlagWords] = {
     "plate_ringing": FlagWords("Plate rang after take-off: take-off kept at the first crossing, the ringing "
                                "counted as flight"),
     "noisy_flight": FlagWords("Noisy flight: the flight threshold was raised"),
-    "low_sample_rate": FlagWords("Low sample rate: some metrics rest on too few samples (hover for which)"),
+    "low_sample_rate": FlagWords("Low sample rate: some metrics rest on too few samples"),
     # weighing and body weight
     # (no SD in the words: with a session weighing the trial's weighing_sd metric is the session's, not the
     # unsteady window's; the message has the window's own SD)
