@@ -304,7 +304,8 @@ def test_a_trial_with_an_unsteady_weighing_uses_the_session_weighing(qtbot, arch
     assert {"unsteady_weighing", "body_weight_given"} <= {f.code for f in second.result.flags}
     assert second.result.value("body_weight") == pytest.approx(weighed)
     card = window.card.flags.text()
-    assert "session weighing" in card and f"{weighed:.1f} N" in card
+    assert "Body weight from the session weighing" in card and f"{weighed:.0f} N" in card  # in words ...
+    assert f"{weighed:.1f} N" in window.card.flags.toolTip()  # ... and the analysis's sentence on hover
     # another athlete: the weighing is not theirs any more
     window.session.archive.index.set_athlete("Bo Other", body_mass=60.0)
     assert window.roster is not None

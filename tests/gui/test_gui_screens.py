@@ -4,15 +4,17 @@ archives written by the real writer and analysis."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
 from PySide6 import QtCore, QtGui
 
 from forcelab.analysis.labels import metric_label
+from forcelab.compare.source import KEY_METRICS
 from forcelab.gui import services
 from forcelab.gui.app import build_window
-from forcelab.gui.compare_window import CompareWindow
+from forcelab.gui.compare_window import CompareWindow, export_table_csv
 from forcelab.gui.trialtable import KEY_COLS, TrialTable
 from forcelab.simulation import example_archive, synthetic
 from forcelab.storage.archive import session_files
@@ -41,29 +43,84 @@ def test_history_date_axis_has_no_si_prefix_and_metrics_read_as_words(history: C
     bottom = view.plot.getAxis("bottom")
     assert "session date" in bottom.labelString()
     assert "x0.001" not in bottom.labelString() and bottom.autoSIPrefixScale == 1.0
-    assert "Jump height (take-off velocity) (m)" in view.plot.getAxis("left").labelString()
+    assert "Jump height (take-off velocity) (cm)" in view.plot.getAxis("left").labelString()  # as the table reads
+    y = view.curve.getData()[1]
+    assert y is not None and 20.0 < float(y.mean()) < 60.0  # plotted in cm too
+    assert view.table.model().headerData(1, QtCore.Qt.Orientation.Horizontal) == "value (cm)"
     box = view.metric_box
     assert box.currentText() == "Jump height (take-off velocity)"
     assert box.currentData() == "jump_height_takeoff_velocity" and view.metric_key() == "jump_height_takeoff_velocity"
     assert all("_" not in box.itemText(i) for i in range(box.count()))
 
 
+def contrast(a: QtGui.QColor, b: QtGui.QColor) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21; 4.5 is the floor for body text)."""
+
+    def lum(c: QtGui.QColor) -> float:
+        ch = [x / 255.0 for x in (c.red(), c.green(), c.blue())]
+        lin = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in ch]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
 def test_history_status_cells_and_plot_are_readable_on_the_dark_theme(history: CompareWindow) -> None:
-    win, view = history, history.athlete_view
+    view = history.athlete_view
     model = view.table.model()
     statuses = [model.data(model.index(r, 6)) for r in range(model.rowCount())]
-    assert "insufficient" in statuses
+    assert "too few sessions" in statuses and "green" in statuses  # "insufficient" in words
     for r, status in enumerate(statuses):
         back = model.data(model.index(r, 6), QtCore.Qt.ItemDataRole.BackgroundRole)
         fore = model.data(model.index(r, 6), QtCore.Qt.ItemDataRole.ForegroundRole)
         assert isinstance(back, QtGui.QBrush) and isinstance(fore, QtGui.QBrush), status
-        assert abs(back.color().lightness() - fore.color().lightness()) > 100, status  # text stands out
+        assert contrast(back.color(), fore.color()) >= 7.0, status  # text stands out
+        assert back.color().lightness() < 80, status  # a dark tint: no glaring cell in the dark theme
     assert view.plot.backgroundBrush().color().lightness() < 60  # a dark plot in the dark app
-    team = win.team_view.table
-    headers = [team.horizontalHeaderItem(c).text() for c in range(team.columnCount())]
-    assert metric_label("jump_height_takeoff_velocity") in headers and "jump_height_takeoff_velocity" not in headers
-    status = team.item(0, 2)
-    assert status.foreground().color().lightness() < 60 < status.background().color().lightness()
+
+
+def test_team_table_reads_in_words_and_units_and_exports_keys(history: CompareWindow, tmp_path: Path) -> None:
+    team = history.team_view.table
+    headers = [team.horizontalHeaderItem(c).text().replace("\n", " ") for c in range(team.columnCount())]
+    assert headers[3:7] == ["Jump height (take-off velocity) (cm)", "RSI-modified (m/s)", "Peak force (N)",
+                            "Peak force asymmetry (%)"]
+    assert headers[-1] == "flags" and not any("_" in h for h in headers)
+    row = {headers[c]: team.item(0, c).text() for c in range(team.columnCount())}
+    assert row["Jump height (take-off velocity) (cm)"].endswith(" cm") and row["Peak force (N)"].endswith(" N")
+    assert "_" not in row["flags"]
+    for r in range(team.rowCount()):
+        for c in range(2, team.columnCount() - 1):  # every toned cell: dark, with text that reads
+            item = team.item(r, c)
+            if item.text() and item.text() != "—":
+                assert contrast(item.background().color(), item.foreground().color()) >= 7.0, (r, c)
+                assert item.background().color().lightness() < 80, (r, c)
+    # CSV keeps the archive's keys and stored numbers
+    out = export_table_csv(team, tmp_path / "team.csv")
+    head, first = list(csv.reader(out.open()))[:2]
+    assert head[3:7] == list(KEY_METRICS["cmj"]) and head[:3] == ["athlete", "last_session", "status"]
+    assert 0.1 < float(first[3]) < 0.8  # metres, as stored
+
+
+def test_team_flags_read_in_words_in_the_table_and_the_command(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Asymmetric Alex's asymmetry rises to "high": the team tab and ``forcelab team`` say so in words."""
+    from forcelab.cli import main
+
+    archive = tmp_path / "alex"
+    example_archive.build(archive, weeks=9, trials=2, athletes=[a for a in example_archive.ATHLETES
+                                                                  if a.name == "Asymmetric Alex"])
+    win = CompareWindow(archive)
+    qtbot.addWidget(win)
+    table = win.team_view.table
+    flags = table.item(0, table.columnCount() - 1).text()
+    assert "Peak force asymmetry: " in flags and "peak_force_asymmetry" not in flags
+    status = table.item(0, 2)
+    assert status.text() == "red" and contrast(status.background().color(), status.foreground().color()) >= 7.0
+    win.close()
+    assert main(["team", "--archive", str(archive)]) == 0
+    text = capsys.readouterr().out
+    assert "Peak force asymmetry: " in text and "Jump height (take-off velocity) " in text and " cm" in text
+    assert "peak_force_asymmetry" not in text and "jump_height_takeoff_velocity" not in text
 
 
 def test_metric_labels_have_words_and_units() -> None:

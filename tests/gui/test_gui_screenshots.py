@@ -17,6 +17,7 @@ from forcelab.gui.app import build_window
 from forcelab.gui.mainwindow import MainWindow
 from forcelab.gui.roster import AthleteDialog
 from forcelab.simulation.synthetic import cmj
+from support.roster_fit import misfits
 
 
 @pytest.fixture
@@ -69,6 +70,19 @@ def test_screenshots_of_the_main_views(qtbot, tmp_path: Path, shots: Path,  # ty
         assert window.tabs.currentWidget() is window.review
         _save(window, shots / "review.png")
 
+        # issue 9's plate (not zeroed, ringing after take-off): the card and the review say so in words
+        from support.plates import ringing_cmj
+
+        flagged = window.session.add_trial_trace(ringing_cmj(1000.0, 10.0, 90.0, 80.0)[1], "cmj")
+        qtbot.waitUntil(lambda: flagged.result is not None or bool(flagged.error), timeout=10_000)
+        assert flagged.result is not None and flagged.result.flags, flagged.error
+        window.tabs.setCurrentWidget(window.live)
+        assert "Plate not zeroed: +10 N in flight" in window.card.flags.text()
+        _save(window, shots / "trial_card_flagged.png")
+        window.show_review(flagged.number)
+        assert "Plate rang after take-off" in window.review.flags.text()
+        _save(window, shots / "review_flagged.png")
+
         window.tabs.setCurrentWidget(window.live)
         dialog = AthleteDialog(window, athlete=window.roster.current())
         dialog.show()
@@ -98,6 +112,7 @@ def test_screenshots_of_the_demo_first_minute(qtbot, tmp_path: Path, shots: Path
     """The demo as a new user meets it: the squad's archive, simulated plates streaming, a CMJ, then a mixed
     session's table (two jumps and a pull), the review tab, and the history window."""
     from forcelab.gui.trialtable import KEY_COLS
+    from forcelab.simulation import example_archive
     from forcelab.simulation.synthetic import isometric_pull
 
     monkeypatch.setenv("FORCELAB_ARCHIVE", str(tmp_path / "user"))
@@ -111,8 +126,14 @@ def test_screenshots_of_the_demo_first_minute(qtbot, tmp_path: Path, shots: Path
     qtbot.waitExposed(window)
     try:
         assert window.review._trace is not None  # the review opens on the squad's latest trial
-        assert window.roster is not None and window.roster.list.count() == 4
+        assert window.roster is not None
+        squad = {a.name for a in example_archive.DEMO_SQUAD}
+        assert squad <= set(window.roster.visible_names())  # (a later run at the other size adds one more)
         window.roster.reload(select="Maria Fernanda Oliveira-Santos")
+        window.roster.save("Maximiliane Oyelaran-Fitzgerald", {"body_mass": 58.5, "sport": "heptathlon",
+                                                               "team": "Demo squad"})
+        window.roster.select("Maria Fernanda Oliveira-Santos")
+        assert misfits(window.roster.list) == []  # every long real name whole, at this screen size
         qtbot.waitUntil(lambda: window.session.link is not None, timeout=15_000)
         link = window.session.link
         assert link is not None and link.simulator is not None
@@ -153,3 +174,59 @@ def test_screenshots_of_the_demo_first_minute(qtbot, tmp_path: Path, shots: Path
         history.close()
     finally:
         window.close()
+
+
+def test_the_report_reads_in_words_and_renders(tmp_path: Path, shots: Path) -> None:
+    """A session whose first jump was on an unzeroed, ringing plate (issue 9's case) next to a clean one, in
+    an archive with a few weeks of history: the PDF names every metric in words with its unit, says what the
+    flagged trial's numbers rest on, and renders (its pages are saved beside the screenshots)."""
+    import shutil
+    import subprocess
+    import unicodedata
+    from datetime import timedelta
+
+    import numpy as np
+
+    from forcelab.analysis.cmj import analyze_cmj
+    from forcelab.gui.report import write_session_report
+    from forcelab.simulation import example_archive
+    from forcelab.storage.archive import new_session_path
+    from forcelab.storage.index import ArchiveIndex
+    from forcelab.storage.writer import SessionInfo, SessionWriter
+    from support.plates import ringing_cmj
+
+    plan = example_archive.DEMO_SQUAD[0]
+    archive = tmp_path / "archive"
+    example_archive.build(archive, weeks=4, trials=2, athletes=[plan])
+    when = example_archive.START + timedelta(weeks=4)
+    info = SessionInfo(athlete=plan.name, rate=1000.0, tests=["cmj"], channels=2, plates=2, raw_unit="N",
+                       started=when, source="forcelab test", channel_map={"left": [0], "right": [1]})
+    session = new_session_path(archive, plan.name, ["cmj"], when)
+    with SessionWriter(session, info) as writer:
+        for k, (_, tr) in enumerate((ringing_cmj(1000.0, 10.0, 90.0, 80.0), ringing_cmj(1000.0, 0.0, 0.0, 80.0,
+                                                                                         seed=2))):
+            assert tr.left is not None and tr.right is not None
+            first = writer.rows
+            writer.append_arrays(np.column_stack([tr.left, tr.right]), tr.total, tr.left, tr.right)
+            writer.set_decision(writer.add_trial("cmj", first, writer.rows, analyze_cmj(tr)), k == 1)
+    with ArchiveIndex(archive) as index:
+        index.sync()
+        summary = write_session_report(session, shots / "report.pdf", index=index)
+    assert summary.titles == (f"Session report: {plan.name}", "Force traces", "Left/right asymmetry", "Trends")
+    pdftotext, pdftoppm = shutil.which("pdftotext"), shutil.which("pdftoppm")
+    if pdftotext is None or pdftoppm is None:
+        pytest.fail("pdftotext and pdftoppm (Debian poppler-utils) are needed to read the report; .ci/run installs it")
+    text = subprocess.run([pdftotext, "-layout", str(summary.path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    text = unicodedata.normalize("NFKC", text)  # the PDF's "ff", "fl", "fi" ligatures back to letters
+    flat = " ".join(text.split()).replace("- ", "-")  # words wrapped at a hyphen ("take-" / "off") joined
+    for words in ("Jump height (take-off velocity) (cm)", "RSI-modified (m/s)", "Peak force (N)",
+                  "Peak force asymmetry (%)", "Plate not zeroed: +10 N in flight, subtracted",
+                  "Plate rang after take-off", "Countermovement jump", "Net impulse"):
+        assert words in flat, words
+    for key in ("jump_height_takeoff_velocity", "plate_not_zeroed", "plate_ringing", "rsi_modified",
+                "peak_force_asymmetry"):
+        assert key not in text, key
+    subprocess.run([pdftoppm, "-r", "80", "-png", str(summary.path), str(shots / "report")], check=True)
+    pages = sorted(shots.glob("report-*.png"))
+    assert len(pages) >= 4 and all(p.stat().st_size > 10_000 for p in pages)

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QFont
 
 from forcelab.analysis.cmj import analyze_cmj
 from forcelab.analysis.types import ForceTrace, Metric, TrialResult
 from forcelab.gui.metrics_view import asymmetry_words, format_value
 from forcelab.gui.review import ReviewWidget
-from forcelab.gui.roster import AthleteDialog, RosterPanel
+from forcelab.gui.roster import NAME_ROLE, AthleteDialog, RosterPanel
 from forcelab.gui.trialcard import TrialCard
 from forcelab.gui.trialtable import TrialTable
 from forcelab.simulation.synthetic import cmj
@@ -50,9 +51,35 @@ def test_card_says_in_words_when_the_plate_was_not_zeroed_and_rang(qtbot) -> Non
     card = TrialCard()
     qtbot.addWidget(card)
     card.show_result(1, analyze_cmj(tr))
-    text = card.flags.text()
-    assert "plate not zeroed: +10 N in flight" in text
-    assert "plate rang after take-off" in text and "counted as flight" in text
+    lines = card.flags.text().splitlines()
+    assert "⚠ Plate not zeroed: +10 N in flight, subtracted" in lines  # the offset the numbers were corrected for
+    assert any(ln.startswith("⚠ Plate rang after take-off") and "counted as flight" in ln for ln in lines)
+    assert "_" not in card.flags.text()
+    assert "plate rang after take-off (up to ±" in card.flags.toolTip()  # the analysis's sentence, with the size
+
+
+def test_review_and_table_say_what_a_flagged_trial_rests_on(qtbot, jump) -> None:  # type: ignore[no-untyped-def]
+    """The same unzeroed, ringing plate in the review (a line of words above the plot, the analysis's sentences
+    on hover) and in the trial table (the first flag's words in its cell); a clean jump shows no flag line."""
+    _, tr = ringing_cmj(1000.0, 10.0, 90.0, 80.0)
+    flagged = analyze_cmj(tr)
+    review = ReviewWidget()
+    qtbot.addWidget(review)
+    review.show_trial(1, tr, flagged)
+    assert review.flags.isVisibleTo(review)
+    assert "⚠ Plate not zeroed: +10 N in flight, subtracted" in review.flags.text()
+    assert "⚠ Plate rang after take-off" in review.flags.text() and "_" not in review.flags.text()
+    assert "plate not zeroed: +10 N in flight (subtracted before analysis)" in review.flags.toolTip()
+    assert review.title.text() == "Trial 1 · Countermovement jump"
+    clean_trial, clean = jump
+    review.show_trial(2, clean_trial.trace, clean)
+    assert clean.flags == [] and not review.flags.isVisibleTo(review)
+    table = TrialTable()
+    qtbot.addWidget(table)
+    table.add_trial(1, flagged, when="10:00")
+    cell = table.item(0, 6)
+    assert cell.text() == f"⚠ Plate rang after take-off +{len(flagged.flags) - 1}"
+    assert "Plate not zeroed: +10 N in flight" in cell.toolTip()
 
 
 def test_card_names_the_right_side_when_the_right_plate_carries_more(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -72,7 +99,8 @@ def test_card_says_flags_and_not_found_in_words(qtbot) -> None:  # type: ignore[
     qtbot.addWidget(card)
     card.show_result(1, res)
     assert card.values["Jump height (take-off velocity)"] == "not found"
-    assert "countermovement in squat jump" in card.flags.text()
+    assert card.flags.text() == "⚠ Countermovement"  # a flag with no words yet: its code, de-snaked
+    assert card.flags.toolTip() == "countermovement in squat jump"  # and the analysis's sentence on hover
     # nothing was measured, so nothing says the trial was on one plate
     assert card.asym_label.text() == "Left/right: not measured"
     assert asymmetry_words(7.26, "right") == "7.3 % stronger right"
@@ -138,6 +166,47 @@ def test_roster_add_search_edit_select(qtbot, tmp_path: Path) -> None:  # type: 
                               "date_of_birth": None, "tags": ["forward"]})
     stored = {a["name"]: a for a in ArchiveIndex(tmp_path).athletes()}
     assert stored["Ben Okafor"]["body_mass"] == 90.5 and stored["Ben Okafor"]["team"] == "1st XV"
+    index.close()
+
+
+LONG_NAMES = ("Maximiliane Oyelaran-Fitzgerald", "Maria Fernanda Oliveira-Santos", "Bo",
+              "Jean-Baptiste Nkemelu-Vanderhoeven", "Siobhán Ní Mhaoldomhnaigh-Castellanos")
+
+
+@pytest.mark.parametrize("width", [200, 340], ids=["narrow", "wide"])
+def test_roster_shows_long_real_names_whole_at_two_widths(qtbot, tmp_path: Path, width: int) -> None:  # type: ignore[no-untyped-def]
+    """Long real names wrap and each row is as tall as its wrapped text (a row that stayed one line high while
+    its text needed three fails here), at the roster's width in both screen sizes, and again after a resize."""
+    from support.roster_fit import misfits
+
+    index = ArchiveIndex(tmp_path)
+    for k, name in enumerate(LONG_NAMES):
+        index.set_athlete(name, body_mass=60.0 + k, sport="heptathlon" if k % 2 else None, team="Demo squad")
+    panel = RosterPanel(index)
+    qtbot.addWidget(panel)
+    panel.resize(width, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    view = panel.list
+    assert view.count() == len(LONG_NAMES)
+    assert misfits(view) == []
+    line = view.fontMetrics().lineSpacing()
+    heights = {str(view.item(i).data(NAME_ROLE)): view.visualItemRect(view.item(i)).height()
+               for i in range(view.count())}
+    long = "Maximiliane Oyelaran-Fitzgerald"
+    wraps = view.fontMetrics().horizontalAdvance(long) > view.viewport().width() - 12
+    assert wraps == (width == 200)  # at the narrow width the name needs two lines ...
+    assert (heights[long] > heights["Bo"]) == wraps  # ... and its row grew to hold them
+    assert heights["Bo"] >= 2 * line  # name and its detail line
+    panel.resize(width // 2 + 40, 600)  # narrower still: rows are laid out again, taller
+    assert misfits(view) == []
+    assert view.visualItemRect(view.item(0)).height() >= heights[str(view.item(0).data(NAME_ROLE))]
+    big = QFont(view.font())
+    big.setPointSizeF(13.0)  # a larger system font: "Mhaoldomhnaigh-" alone is then wider than the list
+    view.setFont(big)
+    view.doItemsLayout()
+    assert misfits(view) == []
+    assert view.grab().save(str(tmp_path / "roster.png"))
     index.close()
 
 
@@ -222,23 +291,32 @@ def _feed_of(total: np.ndarray, rate: float):  # type: ignore[no-untyped-def]
     return LiveFeed(ring, rate, ColumnMap(total=0)), streamer
 
 
-def test_weighing_waits_for_a_steady_second(qtbot) -> None:  # type: ignore[no-untyped-def]
-    from forcelab.gui.testpanel import WeighMonitor
-
-    rate = 1000.0
-    rng = np.random.default_rng(1)
-    sway = 700.0 + 60.0 * np.sin(np.arange(1500) / rate * 2 * np.pi * 1.5)  # 1.5 s of swaying
-    still = 735.0 + rng.normal(0.0, 2.0, 2500)  # then standing still
-    feed, streamer = _feed_of(np.concatenate([sway, still]), rate)
-    monitor = WeighMonitor(window=1.0, max_sd=10.0, timeout=5.0)
+def _weigh(qtbot, total: np.ndarray, monitor, *, panel=None, rate: float = 1000.0, timeout_ms: int = 6000):  # type: ignore[no-untyped-def]
+    """Stream ``total`` (N) at 4x real time into a live feed, run ``monitor`` on it (its verdict shown on
+    ``panel`` when given) and return the outcome it finished with."""
+    feed, streamer = _feed_of(total, rate)
+    if panel is not None:
+        monitor.finished.connect(panel.show_weighing)
     monitor.start(feed)
     streamer.start()
     try:
-        with qtbot.waitSignal(monitor.finished, timeout=6000) as sig:
+        with qtbot.waitSignal(monitor.finished, timeout=timeout_ms) as sig:
             pass
     finally:
         streamer.stop()
-    outcome = sig.args[0]
+    return sig.args[0]
+
+
+def _sway(n: int, rate: float = 1000.0) -> np.ndarray:
+    """An athlete swaying at 1.5 Hz (±60 N around 700 N): never steady."""
+    return 700.0 + 60.0 * np.sin(np.arange(n) / rate * 2 * np.pi * 1.5)
+
+
+def test_weighing_waits_for_a_steady_second(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from forcelab.gui.testpanel import WeighMonitor
+
+    still = 735.0 + np.random.default_rng(1).normal(0.0, 2.0, 2500)  # 1.5 s of swaying, then standing still
+    outcome = _weigh(qtbot, np.concatenate([_sway(1500), still]), WeighMonitor(window=1.0, max_sd=10.0, timeout=5.0))
     # the first steady window may still hold the last few samples of the sway: within a few newtons
     assert outcome.steady and outcome.body_weight == pytest.approx(735.0, abs=3.0)
     assert outcome.sd is not None and outcome.sd <= 10.0
@@ -247,21 +325,10 @@ def test_weighing_waits_for_a_steady_second(qtbot) -> None:  # type: ignore[no-u
 def test_weighing_asks_again_when_never_steady(qtbot) -> None:  # type: ignore[no-untyped-def]
     from forcelab.gui.testpanel import TestPanel, WeighMonitor
 
-    rate = 1000.0
-    sway = 700.0 + 60.0 * np.sin(np.arange(4000) / rate * 2 * np.pi * 1.5)
-    feed, streamer = _feed_of(sway, rate)
-    monitor = WeighMonitor(window=1.0, max_sd=10.0, timeout=0.6)
     panel = TestPanel()
     qtbot.addWidget(panel)
-    monitor.finished.connect(panel.show_weighing)
-    monitor.start(feed)
-    streamer.start()
-    try:
-        with qtbot.waitSignal(monitor.finished, timeout=5000) as sig:
-            pass
-    finally:
-        streamer.stop()
-    outcome = sig.args[0]
+    outcome = _weigh(qtbot, _sway(4000), WeighMonitor(window=1.0, max_sd=10.0, timeout=0.6), panel=panel,
+                     timeout_ms=5000)
     assert not outcome.steady
     assert "weigh again" in outcome.message and "weigh again" in panel.weigh_status.text()
 

@@ -3,11 +3,19 @@
 Analysis modules name metrics with stable snake_case keys (kept as they are in CSV headers and the archive).
 ``metric_label`` turns a key into words with its unit: a few keys have a hand-written name (``NAMES``), every
 other key is composed word by word (``WORDS``), so a new metric reads sensibly without a line here.
+``metric_text`` writes a value with its unit as a person reads it (heights in cm). ``flag_text`` does the
+same for quality flags: one table (``FLAG_WORDS``) of what each flag means for the numbers, filled with the
+trial's metrics, and a de-snaked fallback for a flag not in it yet.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 #: Hand-written names of the headline metrics (the key's words alone would read badly).
 NAMES: dict[str, str] = {
@@ -62,3 +70,191 @@ def metric_label(key: str, unit: str | None = None) -> str:
     ``metric_label("jump_height_takeoff_velocity", "m")`` -> ``Jump height (take-off velocity) (m)``."""
     u = unit_text(unit)
     return f"{metric_name(key)} ({u})" if u else metric_name(key)
+
+
+# ----------------------------------------------------------------------------------------------- values
+#: Metrics shown in centimetres although stored in metres (a coach reads heights and depths in cm).
+CENTIMETRE_WORDS = ("height", "depth", "displacement")
+
+
+def display_unit(key: str, unit: str | None) -> str:
+    """The unit ``key`` is shown in: ``cm`` for heights and depths stored in ``m``, else :func:`unit_text`."""
+    if unit == "m" and any(w in key for w in CENTIMETRE_WORDS):
+        return "cm"
+    return unit_text(unit)
+
+
+def display_number(key: str, value: float, unit: str | None) -> str:
+    """``value`` (in the stored ``unit``) as a number in :func:`display_unit`, without the unit: heights in
+    cm with one decimal, forces and powers from 100 up whole, percent with one decimal, the rest to three
+    figures (so a 1.9 N weighing SD or a 0.3 N plate offset keeps its digits)."""
+    shown = display_unit(key, unit)
+    if shown == "cm" and unit == "m":
+        return f"{value * 100:.1f}"
+    if unit in ("N", "W", "N/s") and abs(value) >= 100:
+        return f"{value:.0f}"
+    if unit == "%":
+        return f"{value:.1f}"
+    if unit in ("1", "", None):
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def metric_text(key: str, value: float | None, unit: str | None) -> str:
+    """A metric's value as a person reads it, with its unit: ``metric_text("jump_height_flight_time", 0.344, "m")``
+    -> ``34.4 cm``; ``None`` (not found) -> ``—``."""
+    if value is None:
+        return "—"
+    shown = display_unit(key, unit)
+    number = display_number(key, value, unit)
+    return f"{number} {shown}" if shown else number
+
+
+# ------------------------------------------------------------------------------------------------ flags
+@dataclass(frozen=True)
+class FlagWords:
+    """How a quality flag reads: ``text`` (what happened and what the numbers rest on), and an optional
+    ``detail`` template filled from the trial's metrics. A placeholder ``{name}`` is the metric as
+    :func:`metric_text` writes it (``34.4 cm``); ``{name:+.0f}`` formats the stored value with that spec.
+    When a metric the detail needs is missing or not found, the text is shown alone."""
+
+    text: str
+    detail: str = ""
+
+
+#: Every quality flag the analysis raises, in words. Add a line here with each new flag
+#: (tests/analysis/test_labels.py fails on a flag raised in src/forcelab/analysis without one); a flag not
+#: here still reads as its de-snaked code ("one_plate_unloaded" -> "One plate unloaded").
+FLAG_WORDS: dict[str, FlagWords] = {
+    # the plate and the signal
+    "plate_not_zeroed": FlagWords("Plate not zeroed", "{flight_baseline:+.0f} N in flight, subtracted"),
+    "plate_ringing": FlagWords("Plate rang after take-off: take-off kept at the first crossing, the ringing "
+                               "counted as flight"),
+    "noisy_flight": FlagWords("Noisy flight: the flight threshold was raised"),
+    "low_sample_rate": FlagWords("Low sample rate: some metrics rest on too few samples"),
+    # weighing and body weight
+    # (no SD in the words: with a session weighing the trial's weighing_sd metric is the session's, not the
+    # unsteady window's; the message has the window's own SD)
+    "unsteady_weighing": FlagWords("Weighing not steady: the athlete moved"),
+    "body_weight_given": FlagWords("Body weight from the session weighing, not this trial's stance",
+                                   "{body_weight}"),
+    "session_weight_not_used": FlagWords("Session weighing not used: too far from this trial's own"),
+    "given_body_weight_differs": FlagWords("Stance differs from the given body weight: the given value is used"),
+    "load_exceeds_weighing": FlagWords("Load heavier than the weighing allows: check the load (kg, not lb)"),
+    # events the numbers rest on
+    "movement_before_onset": FlagWords("Onset may be a fidget: force came back to body weight before the jump"),
+    "airborne_before_takeoff": FlagWords("Left the plate before the take-off: a hop or rebound, not one jump"),
+    "no_countermovement": FlagWords("No countermovement found"),
+    "countermovement_in_squat_jump": FlagWords("Countermovement in a squat jump: not a pure squat jump"),
+    "no_landing": FlagWords("No landing in the recording: landing metrics missing"),
+    "edited_events": FlagWords("Events set by hand: the metrics follow them, not the detector"),
+    "test_auto_detected": FlagWords("Test type detected from the trace"),
+    # plausibility
+    "flight_time_out_of_range": FlagWords("Flight time out of the plausible range", "{flight_time}"),
+    "jump_height_methods_disagree": FlagWords(
+        "Jump heights disagree", "{jump_height_takeoff_velocity} by take-off velocity, "
+        "{jump_height_flight_time} by flight time"),
+    # repeated hops (rebound)
+    "pause_in_series": FlagWords("Pause in the hop series: a long contact was not counted as a hop"),
+    "slow_contact": FlagWords("Slow contact: not a fast stretch-shortening cycle for some hops"),
+    "double_contact": FlagWords("Double contact in a hop: its contact time runs from the first touch"),
+    # isometric pulls
+    "unsteady_baseline": FlagWords("Unsteady baseline before the pull: onset late"),
+    "pretension": FlagWords("Pre-tension on the bar: baseline and onset uncertain"),
+    "early_onset": FlagWords("Onset well before the pull (drifting force): time-window metrics unreliable"),
+}
+
+
+def _value_of(entry: object) -> tuple[float | None, str]:
+    """``(value, unit)`` of a metric given as a :class:`~forcelab.analysis.types.Metric`, the archive's dict
+    (``{"value", "unit"}``) or a bare number."""
+    if isinstance(entry, Mapping):
+        v = entry.get("value")
+        return (None if v is None else float(v)), str(entry.get("unit") or "")
+    if isinstance(entry, (int, float)) and not isinstance(entry, bool):
+        return float(entry), ""
+    v = getattr(entry, "value", None)
+    return (None if v is None else float(v)), str(getattr(entry, "unit", "") or "")
+
+
+class _Shown:
+    """A metric in a detail template: ``{name}`` -> :func:`metric_text`, ``{name:spec}`` -> ``format(value, spec)``."""
+
+    def __init__(self, key: str, value: float, unit: str) -> None:
+        self.key, self.value, self.unit = key, value, unit
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec) if spec else metric_text(self.key, self.value, self.unit)
+
+
+class _MetricFormatter(string.Formatter):
+    def __init__(self, metrics: Mapping[str, object]) -> None:
+        self.metrics = metrics
+
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        value, unit = _value_of(self.metrics.get(str(key)))
+        if value is None or not math.isfinite(value):
+            raise KeyError(key)  # the detail needs a metric this trial does not have
+        return _Shown(str(key), value, unit)
+
+
+def desnake(code: str) -> str:
+    """A snake_case code as words, first letter capital: ``one_plate_unloaded`` -> ``One plate unloaded``."""
+    words = " ".join(w for w in code.replace("-", "_").split("_") if w).strip()
+    return (words[:1].upper() + words[1:]) if words else "Unnamed flag"
+
+
+def flag_code(flag: object) -> str:
+    """The code of a flag given as a :class:`~forcelab.analysis.types.Flag`, the archive's dict or a string."""
+    if isinstance(flag, str):
+        return flag
+    if isinstance(flag, Mapping):
+        return str(flag.get("code") or "")
+    return str(getattr(flag, "code", "") or "")
+
+
+def flag_message(flag: object) -> str:
+    """The analysis's full sentence of a flag (empty when it has none), for tooltips and reports."""
+    if isinstance(flag, Mapping):
+        return str(flag.get("message") or "")
+    return str(getattr(flag, "message", "") or "")
+
+
+def flag_text(flag: object, metrics: Mapping[str, object] | None = None) -> str:
+    """A flag in words, filled with the trial's ``metrics`` where the words name a number:
+    ``flag_text(Flag("plate_not_zeroed", ...), {"flight_baseline": 10.2})`` -> ``Plate not zeroed: +10 N in
+    flight, subtracted``. An unknown flag reads as its de-snaked code; this never raises."""
+    code = flag_code(flag)
+    words = FLAG_WORDS.get(code)
+    if words is None:
+        return desnake(code)
+    if not words.detail or metrics is None:
+        return words.text
+    try:
+        detail = _MetricFormatter(metrics).format(words.detail)
+    except (KeyError, IndexError, ValueError, TypeError):  # a missing metric or a bad spec: the words alone
+        return words.text
+    return f"{words.text}: {detail}"
+
+
+def flag_short(flag: object) -> str:
+    """A flag's words up to their first colon, for a table cell: ``Plate rang after take-off``."""
+    return flag_text(flag).split(":", 1)[0]
+
+
+_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def readable(note: str) -> str:
+    """A note that names metrics or flags by their keys, in words: every snake_case word is replaced by the
+    flag's words or the metric's name (``peak_force_asymmetry: 13.8 % (monitor)`` -> ``Peak force asymmetry:
+    13.8 % (monitor)``); the rest is kept as it is."""
+
+    def one(m: re.Match[str]) -> str:
+        key = m.group(0)
+        name = FLAG_WORDS[key].text if key in FLAG_WORDS else metric_name(key)
+        if m.start() == 0 or not name[:2].istitle():  # a sentence's first word, or RFD / RSI: as written
+            return name
+        return name[:1].lower() + name[1:]
+
+    return _SNAKE.sub(one, note)

@@ -88,24 +88,41 @@ def run_trends(args: argparse.Namespace) -> int:
 
 
 def run_team(args: argparse.Namespace) -> int:
-    """Print the team table."""
+    """Print the team table: key metrics in words and units, flags in words (``--json``: keys and values)."""
+    from forcelab.analysis.labels import metric_name, metric_text, readable
     from forcelab.compare.source import team_table
 
     path, index = _index(args)
     with index:
         rows = team_table(index, test=args.test)
+        units: dict[str, str] = {}
+        for r in rows:  # each key metric's stored unit, from the first athlete who has it
+            for k in r.values:
+                if k not in units and (found := index.metric_values(r.athlete, k, test=args.test)):
+                    units[k] = found[0].unit
     if args.json:
         out(json.dumps([{"athlete": r.athlete, "last_session": r.last_session.isoformat() if r.last_session else None,
                           "values": r.values, "status": r.status, "flags": r.flags, "worst": r.worst} for r in rows],
                         indent=2))
         return 0
     out(f"archive: {path}")
+    out(f"{args.test} · latest session of each athlete, most concerning first · status: the worst of green / amber "
+        "/ red against the athlete's own baseline")
     for r in rows:
-        vals = ", ".join(f"{k}={v:.4g}" for k, v in r.values.items() if v is not None)
-        out(f"{r.worst:<6} {r.athlete:<24} {vals}")
+        when = f"{r.last_session:%Y-%m-%d}" if r.last_session else "—"
+        status = "too few sessions" if r.worst == "insufficient" else r.worst
+        out(f"{status:<6}  {r.athlete}  (last session {when})")
+        vals = [f"{metric_name(k)} {metric_text(k, v, units.get(k))}" + _mark(r.status.get(k))
+                for k, v in r.values.items() if v is not None]
+        out("        " + " · ".join(vals))
         for f in r.flags:
-            out(f"       ! {f}")
+            out(f"        ! {readable(f)}")
     return 0
+
+
+def _mark(status: str | None) -> str:
+    """A metric's status after its value where it is not green: ``[amber]``."""
+    return f" [{status}]" if status in ("amber", "red") else ""
 
 
 def _archive_of(session: Path) -> Path | None:

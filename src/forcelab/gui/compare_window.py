@@ -1,7 +1,9 @@
 """The comparison views: one athlete over time, the team at a glance, and trials overlaid.
 
 The numbers come from :mod:`forcelab.compare.source` (Qt-free, shared with ``forcelab trends``), so a
-chart and the command line always agree. Every table can be exported to CSV.
+chart and the command line always agree. Tables read as words and units (:mod:`forcelab.analysis.labels`),
+cells toned by readiness status in the dark theme; every table can be exported to CSV, whose headers and
+values stay the archive's keys and stored numbers (what an analyst's script expects).
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from forcelab.analysis.labels import metric_label
+from forcelab.analysis.labels import (
+    display_number,
+    display_unit,
+    metric_label,
+    metric_name,
+    metric_text,
+    readable,
+)
 from forcelab.compare.asymmetry_watch import asymmetry_levels
 from forcelab.compare.source import KEY_METRICS, athlete_trend, better_direction, team_table
 from forcelab.compare.trends import Trend
@@ -24,25 +33,48 @@ from forcelab.storage.session import open_session
 log = logging.getLogger(__name__)
 
 STATUS_BRUSH = {"green": "#2ca02c", "amber": "#ff9f1c", "red": "#d62728", "insufficient": "#9a9a9a"}
-#: Text on a status-coloured cell (the cells are light, the theme's text is light: dark text keeps it readable).
-STATUS_TEXT = "#111318"
+#: Table cells toned by status for the dark theme: a dark tint of the status colour behind light text of the
+#: same hue (contrast ratio above 7:1 for every status), so a whole table of green never glares.
+STATUS_TONES: dict[str, tuple[str, str]] = {  # status -> (background, text)
+    "green": ("#16361f", "#8ee6a4"),
+    "amber": ("#3d2d0c", "#ffd27a"),
+    "red": ("#4a1a1a", "#ffa8a8"),
+    "insufficient": ("#262a32", "#c3cad5"),
+}
+#: How a status reads in a cell.
+STATUS_WORDS = {"insufficient": "too few sessions"}
+#: The role holding a cell's (or a header's) value for CSV export and numeric sorting: the stored number or
+#: the archive's key, where the display shows words and units.
+RAW_ROLE = QtCore.Qt.ItemDataRole.UserRole
 #: The plots' background: the theme's dark (one look with the review and live plots).
 PLOT_BACKGROUND = "#1b1e24"
 MAX_DATE_TICKS = 12
 ASYMMETRY_THRESHOLDS = (10.0, 15.0)
 
 
+def status_words(status: str) -> str:
+    """A readiness status as a cell shows it (``insufficient`` -> ``too few sessions``)."""
+    return STATUS_WORDS.get(status, status)
+
+
 def export_table_csv(table: QtWidgets.QTableView, path: str | Path) -> Path:
-    """Write what ``table`` shows (header + rows, in the current sort order) to ``path``."""
+    """Write ``table`` (header + rows, in the current sort order) to ``path``: each header's key and each
+    cell's stored value where the table keeps one (:data:`RAW_ROLE`), else the text shown."""
     path = Path(path)
     model = table.model()
-    role = QtCore.Qt.ItemDataRole.DisplayRole
+    shown = QtCore.Qt.ItemDataRole.DisplayRole
     horizontal = QtCore.Qt.Orientation.Horizontal
+
+    def raw(value: object, text: object) -> str:
+        return str(text or "") if value is None else str(value)
+
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow([str(model.headerData(c, horizontal, role) or "") for c in range(model.columnCount())])
+        w.writerow([raw(model.headerData(c, horizontal, RAW_ROLE), model.headerData(c, horizontal, shown))
+                    for c in range(model.columnCount())])
         for r in range(model.rowCount()):
-            w.writerow([str(model.data(model.index(r, c), role) or "") for c in range(model.columnCount())])
+            w.writerow([raw(model.data(model.index(r, c), RAW_ROLE), model.data(model.index(r, c), shown))
+                        for c in range(model.columnCount())])
     return path
 
 
@@ -50,27 +82,48 @@ class TrendTableModel(QtCore.QAbstractTableModel):
     """The sessions of a trend as a table model: cheap for 500 rows (only visible cells are asked for)."""
 
     HEADERS = ("date", "value", "trials", "change", "flag", "baseline", "status", "stronger side")
+    #: the CSV header of each column (the names ``forcelab trends --json`` uses)
+    KEYS = ("date", "value", "trials", "change", "meaningful", "baseline_mean", "status", "stronger_side")
+    STATUS_COL = 6
+    #: columns holding the metric's value (headed with its unit)
+    VALUE_COLS = (1, 3, 5)
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: list[tuple[str, ...]] = []
-        self.colors: list[QtGui.QColor | None] = []
-        self._brushes = {k: QtGui.QBrush(QtGui.QColor(v).lighter(170)) for k, v in STATUS_BRUSH.items()}
-        self._text_brush = QtGui.QBrush(QtGui.QColor(STATUS_TEXT))
+        self.raw: list[tuple[object, ...]] = []
+        self.statuses: list[str] = []
+        self.unit = ""
+        self._tones = {k: (QtGui.QBrush(QtGui.QColor(b)), QtGui.QBrush(QtGui.QColor(f)))
+                       for k, (b, f) in STATUS_TONES.items()}
 
     def set_trend(self, t: Trend) -> None:
-        """Show the sessions of ``t``, oldest first."""
+        """Show the sessions of ``t``, oldest first, values in the unit a coach reads (heights in cm)."""
         self.beginResetModel()
+        key, unit = t.metric, t.unit
+
+        def num(v: float | None, sign: str = "") -> str:
+            if v is None:
+                return ""
+            text = display_number(key, v, unit)
+            if text.lstrip("-").strip("0.") == "":  # rounds to zero: no "-0.0"
+                text = text.lstrip("-")
+            return f"+{text}" if sign and not text.startswith("-") else text
+
+        self.unit = display_unit(key, unit)
         self.rows = [
             (
-                f"{p.when:%Y-%m-%d %H:%M}", f"{p.value:.4g}", str(p.n_trials),
-                "" if p.change is None else f"{p.change:+.4g}",
-                f"meaningful, {p.direction}" if p.meaningful else "",
-                "" if p.baseline_mean is None else f"{p.baseline_mean:.4g}", p.status, p.stronger_side or "",
+                f"{p.when:%Y-%m-%d %H:%M}", num(p.value), str(p.n_trials), num(p.change, "+"),
+                f"meaningful, {p.direction}" if p.meaningful else "", num(p.baseline_mean),
+                status_words(p.status), p.stronger_side or "",
             )
             for p in t.points
         ]
+        self.raw = [(p.when.isoformat(), p.value, p.n_trials, p.change, p.meaningful, p.baseline_mean, p.status,
+                     p.stronger_side or "") for p in t.points]
+        self.statuses = [p.status for p in t.points]
         self.endResetModel()
+        self.headerDataChanged.emit(QtCore.Qt.Orientation.Horizontal, 0, len(self.HEADERS) - 1)
 
     def rowCount(self, parent: QtCore.QModelIndex | QtCore.QPersistentModelIndex = QtCore.QModelIndex()) -> int:  # noqa: N802,B008
         return 0 if parent.isValid() else len(self.rows)
@@ -82,18 +135,24 @@ class TrendTableModel(QtCore.QAbstractTableModel):
              role: int = QtCore.Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
+        r, c = index.row(), index.column()
         if role == QtCore.Qt.ItemDataRole.DisplayRole:
-            return self.rows[index.row()][index.column()]
-        if role == QtCore.Qt.ItemDataRole.BackgroundRole and index.column() == 6:
-            return self._brushes.get(self.rows[index.row()][6])
-        if role == QtCore.Qt.ItemDataRole.ForegroundRole and index.column() == 6:
-            return self._text_brush
+            return self.rows[r][c]
+        if role == RAW_ROLE:
+            return self.raw[r][c]
+        if c == self.STATUS_COL and role in (QtCore.Qt.ItemDataRole.BackgroundRole,
+                                             QtCore.Qt.ItemDataRole.ForegroundRole):
+            tone = self._tones.get(self.statuses[r], self._tones["insufficient"])
+            return tone[0] if role == QtCore.Qt.ItemDataRole.BackgroundRole else tone[1]
         return None
 
     def headerData(self, section: int, orientation: QtCore.Qt.Orientation,  # noqa: N802
                    role: int = QtCore.Qt.ItemDataRole.DisplayRole) -> object:
-        if role == QtCore.Qt.ItemDataRole.DisplayRole and orientation == QtCore.Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
+        if orientation == QtCore.Qt.Orientation.Horizontal and role == QtCore.Qt.ItemDataRole.DisplayRole:
+            head = self.HEADERS[section]
+            return f"{head} ({self.unit})" if section in self.VALUE_COLS and self.unit else head
+        if orientation == QtCore.Qt.Orientation.Horizontal and role == RAW_ROLE:
+            return self.KEYS[section]
         return super().headerData(section, orientation, role)
 
 
@@ -101,13 +160,45 @@ def _text(item: QtWidgets.QTableWidgetItem | None) -> str:
     return "" if item is None else item.text()
 
 
-def _item(text: str, *, color: str | None = None) -> QtWidgets.QTableWidgetItem:
-    it = QtWidgets.QTableWidgetItem(text)
-    if color:
-        it.setBackground(QtGui.QColor(color).lighter(170))
-        it.setForeground(QtGui.QColor(STATUS_TEXT))
+class _Cell(QtWidgets.QTableWidgetItem):
+    """A read-only cell that sorts by its stored value (numbers as numbers, "—" last), not by its text."""
+
+    def __lt__(self, other: QtWidgets.QTableWidgetItem) -> bool:
+        a, b = self.data(RAW_ROLE), other.data(RAW_ROLE)
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            return a < b
+        if isinstance(a, (int, float)) != isinstance(b, (int, float)):
+            return isinstance(a, (int, float))  # a value before an empty cell
+        return self.text() < other.text()
+
+
+def _item(text: str, *, status: str | None = None, raw: object = None) -> QtWidgets.QTableWidgetItem:
+    """A read-only cell showing ``text``, toned by readiness ``status`` and keeping ``raw`` for CSV and sorting."""
+    it = _Cell(text)
+    if status:
+        back, fore = STATUS_TONES.get(status, STATUS_TONES["insufficient"])
+        it.setBackground(QtGui.QColor(back))
+        it.setForeground(QtGui.QColor(fore))
+    if raw is not None:
+        it.setData(RAW_ROLE, raw)
     it.setFlags(it.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
     return it
+
+
+def _header(text: str, key: str, tip: str = "") -> QtWidgets.QTableWidgetItem:
+    it = QtWidgets.QTableWidgetItem(text)
+    it.setData(RAW_ROLE, key)
+    it.setToolTip(tip or text)
+    return it
+
+
+def metric_unit(index: ArchiveIndex, athletes: list[str], metric: str, test: str) -> str:
+    """The stored unit of ``metric`` (from the first of ``athletes`` who has a value of it), or ``""``."""
+    for name in athletes:
+        values = index.metric_values(name, metric, test=test)
+        if values:
+            return values[0].unit
+    return ""
 
 
 def _export_button(parent: QtWidgets.QWidget, table: QtWidgets.QTableView, name: str) -> QtWidgets.QPushButton:
@@ -240,15 +331,18 @@ class AthleteTrendView(QtWidgets.QWidget):
                           aggregate="mean" if self.aggregate.currentText() == "mean" else "best", swc=swc,
                           baseline_sessions=self.baseline.value())
         self.trend = t
+        shown_unit = display_unit(metric, t.unit)
+        scale = 100.0 if shown_unit == "cm" and t.unit == "m" else 1.0  # plotted as the table reads: cm
         x = np.arange(len(t.points), dtype=np.float64)
-        y = np.array([p.value for p in t.points], dtype=np.float64)
+        y = np.array([p.value for p in t.points], dtype=np.float64) * scale
         self.curve.setData(x, y)
         self.dots.setData(x=x, y=y, brush=[self._brushes.get(p.status, self._brushes["insufficient"]) for p in t.points])
         meaningful = [i for i, p in enumerate(t.points) if p.meaningful]
         self.rings.setData(x=x[meaningful], y=y[meaningful])
         last = t.points[-1] if t.points else None
         if last is not None and last.baseline_mean is not None and last.baseline_sd is not None:
-            self.band.setRegion((last.baseline_mean - last.baseline_sd, last.baseline_mean + last.baseline_sd))
+            self.band.setRegion(((last.baseline_mean - last.baseline_sd) * scale,
+                                 (last.baseline_mean + last.baseline_sd) * scale))
             self.band.show()
         else:
             self.band.hide()
@@ -269,19 +363,22 @@ class AthleteTrendView(QtWidgets.QWidget):
         axis = self.plot.getAxis("bottom")
         every = max(1, -(-len(t.points) // MAX_DATE_TICKS))  # at most a dozen date labels
         axis.setTicks([[(float(i), f"{p.when:%d %b %y}") for i, p in enumerate(t.points) if i % every == 0]])
-        unit = f" ({t.unit})" if t.unit and t.unit != "1" else ""
-        self.plot.setLabel("left", metric_label(metric, t.unit))
+        self.plot.setLabel("left", metric_label(metric, shown_unit))
         self.plot.setLabel("bottom", "session date")
         te = "—" if t.typical_error_cv is None else f"{t.typical_error_cv:.1f} %"
-        swc_text = "—" if t.swc is None else f"{t.swc:.4g}{unit}"
+        swc_text = "—" if t.swc is None else f"{t.swc * scale:.3g}" + (f" {shown_unit}" if shown_unit else "")
         direction = "lower is better" if better_direction(metric) == "lower" else "higher is better"
         self.method.setText(f"{t.method}. Typical error {te}, smallest worthwhile change {swc_text}; {direction}. "
                             "Dots: green / amber / red against the rolling baseline (band: baseline ± SD); "
                             "ringed: meaningful change." + ("  Dashed: 10 % and 15 % asymmetry." if is_asym else ""))
         self._fill_table(t)
+        layout = self.layout()
+        if layout is not None:  # the method text may have grown a line: lay out now, not on the next event
+            layout.activate()
 
     def _fill_table(self, t: Trend) -> None:
         self.table_model.set_trend(t)
+        self.table.resizeColumnsToContents()  # headers carry units now ("baseline (cm)"): never cut one
 
 
 class TeamView(QtWidgets.QWidget):
@@ -296,6 +393,8 @@ class TeamView(QtWidgets.QWidget):
         self.test.addItems(["cmj", "sj", "dj", "imtp", "rebound"])
         self.table = QtWidgets.QTableWidget()
         self.table.setSortingEnabled(True)
+        self.table.setWordWrap(True)  # a long flags cell wraps (rows follow their text), rather than being cut
+        self.table.verticalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.cellDoubleClicked.connect(lambda r, _c: self.athlete_activated.emit(_text(self.table.item(r, 0))))
         top = QtWidgets.QHBoxLayout()
@@ -314,21 +413,34 @@ class TeamView(QtWidgets.QWidget):
         test = self.test.currentText()
         metrics = KEY_METRICS.get(test, KEY_METRICS["cmj"])
         rows = team_table(self.index, test=test, metrics=metrics)
+        units = {m: metric_unit(self.index, [r.athlete for r in rows], m, test) for m in metrics}
         self.table.setSortingEnabled(False)
         self.table.clear()
         self.table.setColumnCount(4 + len(metrics))
-        self.table.setHorizontalHeaderLabels(["athlete", "last session", "status"] +
-                                             [metric_label(m) for m in metrics] + ["flags"])
+        heads = [_header("athlete", "athlete"), _header("last session", "last_session"),
+                 _header("status", "status", "the worst readiness status of the athlete's key metrics")]
+        # the unit on a second line: a narrow column leaves the flags room at 1366 px
+        heads += [_header(f"{metric_name(m)}\n({u})" if (u := display_unit(m, units[m])) else metric_name(m), m,
+                          f"{metric_label(m, units[m])}; key {m}") for m in metrics]
+        heads.append(_header("flags", "flags"))
+        for c, head in enumerate(heads):
+            self.table.setHorizontalHeaderItem(c, head)
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             self.table.setItem(r, 0, _item(row.athlete))
-            self.table.setItem(r, 1, _item(f"{row.last_session:%Y-%m-%d}" if row.last_session else ""))
-            self.table.setItem(r, 2, _item(row.worst, color=STATUS_BRUSH.get(row.worst)))
+            self.table.setItem(r, 1, _item(f"{row.last_session:%Y-%m-%d}" if row.last_session else "",
+                                           raw=row.last_session.isoformat() if row.last_session else None))
+            self.table.setItem(r, 2, _item(status_words(row.worst), status=row.worst, raw=row.worst))
             for c, m in enumerate(metrics):
                 v = row.values.get(m)
-                self.table.setItem(r, 3 + c, _item("" if v is None else f"{v:.4g}",
-                                                   color=STATUS_BRUSH.get(row.status.get(m, ""))))
-            self.table.setItem(r, 3 + len(metrics), _item("; ".join(row.flags)))
+                cell = _item(metric_text(m, v, units[m]), status=row.status.get(m) if v is not None else None, raw=v)
+                if v is not None:
+                    cell.setToolTip(f"{metric_label(m)}: {status_words(row.status.get(m, 'insufficient'))}")
+                self.table.setItem(r, 3 + c, cell)
+            words = [readable(f) for f in row.flags]
+            flags = _item("; ".join(words), raw="; ".join(row.flags))
+            flags.setToolTip("\n".join(words))
+            self.table.setItem(r, 3 + len(metrics), flags)
         self.table.resizeColumnsToContents()
         # keep team_table's order (most concerning first) until the user clicks a column header
         self.table.horizontalHeader().setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)

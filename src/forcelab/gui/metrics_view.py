@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from forcelab.analysis.labels import flag_message, flag_text, metric_text, unit_text
 from forcelab.analysis.types import Metric, TrialResult
+
+#: How each test is named on screen (the keys are the analysis's test codes).
+TEST_NAMES = {"cmj": "Countermovement jump", "sj": "Squat jump", "dj": "Drop jump", "imtp": "Isometric pull",
+              "rebound": "Repeated hops", "free": "Free recording"}
 
 
 @dataclass(frozen=True)
@@ -84,14 +89,14 @@ def asymmetry_metric(result: TrialResult) -> Metric | None:
 
 
 def format_value(metric: Metric, slot: Slot | None = None) -> str:
-    """``"34.2 cm"`` or ``"not found"``."""
+    """``"34.2 cm"`` or ``"not found"``: as the slot says, or without one as every screen writes a metric
+    (:func:`forcelab.analysis.labels.metric_text`: heights in cm, ``N·s`` for ``N*s``)."""
     if metric.value is None:
         return "not found"
-    scale = slot.scale if slot is not None else 1.0
-    unit = slot.unit if slot is not None and slot.unit else metric.unit
-    decimals = slot.decimals if slot is not None else 2
-    unit_text = "" if unit in ("1", "") else f" {unit}"
-    return f"{metric.value * scale:,.{decimals}f}{unit_text}"
+    if slot is None:
+        return metric_text(metric.name, metric.value, metric.unit)
+    unit = unit_text(slot.unit or metric.unit)
+    return f"{metric.value * slot.scale:,.{slot.decimals}f}" + (f" {unit}" if unit else "")
 
 
 def asymmetry_side(metric: Metric) -> tuple[float, str] | None:
@@ -117,3 +122,13 @@ def asymmetry_words(percent: float, side: str) -> str:
     if side == "equal" or abs(percent) < 0.05:
         return f"{abs(percent):.1f} % (even)"
     return f"{abs(percent):.1f} % stronger {side}"
+
+
+def flag_lines(result: TrialResult) -> str:
+    """Every flag of ``result`` in words, one line each, with the numbers they rest on (the card, the review)."""
+    return "\n".join(f"⚠ {flag_text(f, result.metrics)}" for f in result.flags)
+
+
+def flag_details(result: TrialResult) -> str:
+    """The analysis's own sentence for every flag of ``result``, for tooltips (empty when none)."""
+    return "\n".join(m for f in result.flags if (m := flag_message(f)))

@@ -6,6 +6,8 @@ Written with Qt's own PDF writer (``QPdfWriter``), so reports need no extra depe
 3. left/right asymmetry of each trial's force and impulse metrics, with the formula and stronger side;
 4. when the archive index is given, the trend of each key metric over the athlete's sessions, with the
    rolling baseline, typical error and readiness status of each session.
+Every metric reads as :mod:`forcelab.analysis.labels` names it, with the unit its numbers are written in
+(heights in cm), and every flag in words (``flag_text``), as on the screens.
 """
 
 from __future__ import annotations
@@ -18,12 +20,31 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QMarginsF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QGuiApplication,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QPen,
+)
 from PySide6.QtWidgets import QApplication
 
 from forcelab import __version__
-from forcelab.analysis.labels import metric_name
+from forcelab.analysis.labels import (
+    display_number,
+    display_unit,
+    flag_text,
+    metric_label,
+    metric_name,
+    metric_text,
+)
 from forcelab.compare.source import KEY_METRICS, athlete_trend, better_direction
+from forcelab.compare.trends import Trend
+from forcelab.gui.metrics_view import TEST_NAMES
 from forcelab.gui.painter_charts import (
     LEFT_COLOR,
     RIGHT_COLOR,
@@ -55,21 +76,6 @@ class ReportSummary:
     path: Path
     pages: int
     titles: tuple[str, ...]
-
-
-def display_value(name: str, value: float | None, unit: str) -> str:
-    """A metric as a coach reads it: heights in cm, everything else in its stored SI unit."""
-    if value is None:
-        return "—"
-    if unit == "m" and ("height" in name or "depth" in name):
-        return f"{value * 100:.1f} cm"
-    if unit in ("N", "W", "N/s"):
-        return f"{value:.0f} {unit}"
-    if unit == "%":
-        return f"{value:.1f} %"
-    if unit == "1":
-        return f"{value:.2f}"
-    return f"{value:.3g} {unit}"
 
 
 def ensure_gui_app() -> QGuiApplication:
@@ -141,24 +147,26 @@ class _Pages:
 
     def text_rows(self, rect: QRectF, rows: Sequence[Sequence[str]], widths: Sequence[float],
                   *, header: bool = True) -> float:
-        """A simple table; returns the y after it. ``widths`` are fractions of the rectangle width."""
+        """A simple table whose cells wrap (a row is as tall as its tallest cell); returns the y after it.
+        ``widths`` are fractions of the rectangle width."""
         p = self.painter
         y = rect.top()
+        wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
         for i, row in enumerate(rows):
-            x = rect.left()
             p.save()
-            lines = 1
             if header and i == 0:
                 f = QFont(p.font())
                 f.setBold(True)
                 p.setFont(f)
-                lines = 2  # headers wrap onto a second line rather than overlap
-            for cell, w in zip(row, widths, strict=False):
-                p.drawText(QRectF(x, y, w * rect.width() - 6, self.line * lines),
-                           Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, cell)
-                x += w * rect.width()
+            cells = [(cell, w * rect.width() - 6) for cell, w in zip(row, widths, strict=False)]
+            height = max([self.line] + [p.boundingRect(QRectF(0, 0, w, 100 * self.line), wrap, cell).height()
+                                        for cell, w in cells])
+            x = rect.left()
+            for (cell, w), frac in zip(cells, widths, strict=False):
+                p.drawText(QRectF(x, y, w, height), wrap, cell)
+                x += frac * rect.width()
             p.restore()
-            y += self.line * (lines + 0.25)
+            y += height + 0.25 * self.line
             if header and i == 0:
                 p.drawLine(int(rect.left()), int(y - 2), int(rect.right()), int(y - 2))
         return y
@@ -179,37 +187,46 @@ def _key_metrics(session: Session) -> tuple[str, ...]:
     return tuple(names)
 
 
-SHORT_LABELS = {
-    "jump_height_takeoff_velocity": "height (TOV)",
-    "jump_height_flight_time": "height (FT)",
-    "time_to_takeoff": "time to TO",
-    "rsi_modified": "RSI-mod",
-    "peak_force": "peak force",
-    "peak_force_asymmetry": "peak F asym.",
-    "rfd_0_100ms": "RFD 0-100",
-    "rfd_0_200ms": "RFD 0-200",
-    "contact_time": "contact",
-}
+def session_unit(session: Session, name: str) -> str:
+    """The stored unit of metric ``name`` in ``session`` (from its first trial that has it), or ``""``."""
+    return next((str(t.metrics[name].get("unit") or "") for t in session.trials if name in t.metrics), "")
 
 
-def short_label(name: str) -> str:
-    """A column-sized label for a metric key."""
-    return SHORT_LABELS.get(name, metric_name(name))
+def column_label(session: Session, name: str) -> str:
+    """A metric's column head: its words and the unit its cells are written in (``Jump height (take-off
+    velocity) (cm)``), from the one label table :mod:`forcelab.analysis.labels`."""
+    # a word joiner after "/" keeps "(m/s)" on one line when the head wraps
+    return metric_label(name, display_unit(name, session_unit(session, name))).replace("/", "/\u2060")
+
+
+def cell_number(name: str, metric: dict[str, object] | None) -> str:
+    """A metric's value under a head that names its unit: the bare number, or "—" when missing."""
+    value = None if metric is None else metric.get("value")
+    if not isinstance(value, (int, float)):
+        return "—"
+    return display_number(name, float(value), str(metric.get("unit") or "") if metric else "")
 
 
 def _trial_table(pages: _Pages, rect: QRectF, session: Session, names: Sequence[str]) -> float:
-    header = ["#", "test", "decision"] + [short_label(n) for n in names] + ["flags"]
+    header = ["#", "test", "decision"] + [column_label(session, n) for n in names] + ["flags"]
     rows: list[list[str]] = [header]
     for t in session.trials:
         decision = {True: "accepted", False: "rejected", None: "—"}[t.accepted]
         cells = [str(t.number), t.test, decision]
-        for n in names:
-            m = t.metrics.get(n)
-            cells.append("—" if m is None else display_value(n, m.get("value"), m.get("unit", "")))
-        cells.append("; ".join(f.get("code", "") for f in t.flags) or "")
+        cells += [cell_number(n, t.metrics.get(n)) for n in names]
+        cells.append("\n".join(flag_text(f, t.metrics) for f in t.flags))  # one flag a line
         rows.append(cells)
     k = len(names)
-    widths = [0.03, 0.05, 0.09] + [0.67 / max(k, 1)] * k + [0.16]
+    flags = 0.28 if any(t.flags for t in session.trials) else 0.06  # room for words only where there are some
+    share = (1.0 - 0.175 - flags) / max(k, 1)
+    # a column is at least as wide as the longest word of its head ("asymmetry"), so no word is cut
+    bold = QFont(pages.painter.font())
+    bold.setBold(True)
+    fm = QFontMetricsF(bold, pages.writer)  # the PDF's resolution, not the screen's
+    need = [max(fm.horizontalAdvance(w) for w in head.split()) / rect.width() + 0.012 for head in header[3:3 + k]]
+    metric_widths = [max(share, n) for n in need]
+    flags = max(0.06, 1.0 - 0.175 - sum(metric_widths))
+    widths = [0.03, 0.05, 0.095] + metric_widths + [flags]
     return pages.text_rows(rect, rows, widths)
 
 
@@ -221,12 +238,12 @@ def _summary_rows(session: Session, names: Sequence[str]) -> list[list[str]]:
         v = np.array([x for x in vals if x is not None], dtype=float)
         if v.size == 0:
             continue
-        unit = next(t.metrics[n].get("unit", "") for t in session.trials if n in t.metrics)
+        unit = session_unit(session, n)
         best = float(v.min() if better_direction(n) == "lower" else v.max())
         sd = float(v.std(ddof=1)) if v.size > 1 else 0.0
         cv = f"{sd / abs(v.mean()) * 100:.1f} %" if v.size > 1 and v.mean() != 0 else "—"
-        rows.append([short_label(n), display_value(n, best, unit),
-                     f"{display_value(n, float(v.mean()), unit)} ± {display_value(n, sd, unit)}", cv, str(v.size)])
+        rows.append([column_label(session, n), display_number(n, best, unit),
+                     f"{display_number(n, float(v.mean()), unit)} ± {display_number(n, sd, unit)}", cv, str(v.size)])
     return rows
 
 
@@ -235,7 +252,7 @@ def _trace_chart(pages: _Pages, rect: QRectF, trial: Trial) -> None:
     t = np.arange(n) / trial.rate
     y_lo, y_hi = padded_range(trial.total)
     ax = Axes(pages.painter, rect, (0.0, n / trial.rate), (min(y_lo, 0.0), y_hi), xlabel="time (s)",
-              ylabel="force (N)", title=f"Trial {trial.number} · {trial.test}")
+              ylabel="force (N)", title=f"Trial {trial.number} · {TEST_NAMES.get(trial.test, trial.test)}")
     if trial.left is not None and trial.right is not None:
         ax.line(t, trial.left, LEFT_COLOR)
         ax.line(t, trial.right, RIGHT_COLOR)
@@ -243,7 +260,7 @@ def _trace_chart(pages: _Pages, rect: QRectF, trial: Trial) -> None:
     for row, name in enumerate(EVENT_NAMES):  # one label row per event: close events never overprint
         ev = trial.events.get(name)
         if ev and ev.get("index") is not None:
-            ax.vline(float(ev["index"]) / trial.rate, QColor("#7f7f7f"), name.replace("_", " "), row=row)
+            ax.vline(float(ev["index"]) / trial.rate, QColor("#7f7f7f"), metric_name(name).lower(), row=row)
 
 
 def _asymmetry_rows(session: Session) -> list[list[str]]:
@@ -257,28 +274,31 @@ def _asymmetry_rows(session: Session) -> list[list[str]]:
             left, right = t.metrics.get(f"left_{base}", {}), t.metrics.get(f"right_{base}", {})
             params = m.get("params", {}) or {}
             rows.append([
-                str(t.number), base.replace("_", " "),
-                display_value(base, left.get("value"), left.get("unit", "")),
-                display_value(base, right.get("value"), right.get("unit", "")),
-                display_value(name, m.get("value"), "%"),
+                str(t.number), metric_name(base),
+                metric_text(base, left.get("value"), left.get("unit", "")),
+                metric_text(base, right.get("value"), right.get("unit", "")),
+                metric_text(name, m.get("value"), "%"),
                 str(params.get("stronger_side", "—")), str(params.get("formula", "—")).replace("_", " "),
             ])
     return rows
 
 
-def _trend_chart(pages: _Pages, rect: QRectF, index: ArchiveIndex, athlete: str, metric: str, test: str) -> bool:
-    tr = athlete_trend(index, athlete, metric, test=test)
+def _trend_chart(pages: _Pages, rect: QRectF, tr: Trend) -> bool:
+    metric = tr.metric
     if len(tr.points) < 2:
         return False
+    shown = display_unit(metric, tr.unit)
+    scale = 100.0 if shown == "cm" and tr.unit == "m" else 1.0  # drawn in the unit the tables use
     x = np.arange(len(tr.points), dtype=float)
-    y = np.array([p.value for p in tr.points])
-    unit = f" ({tr.unit})" if tr.unit and tr.unit != "1" else ""
+    y = np.array([p.value for p in tr.points]) * scale
+    label = metric_label(metric, shown)
     ax = Axes(pages.painter, rect, (-0.5, len(x) - 0.5), padded_range(y, 0.15), xlabel="session date",
-              ylabel=f"{short_label(metric)}{unit}", title=f"{metric.replace('_', ' ')}{unit} · {tr.method}",
+              ylabel=shown or "value", title=label,
               x_labels=[f"{p.when:%d %b}" for p in tr.points])
     last = tr.points[-1]
     if last.baseline_mean is not None and last.baseline_sd is not None:
-        ax.hband(last.baseline_mean - last.baseline_sd, last.baseline_mean + last.baseline_sd, QColor("#2ca02c"))
+        ax.hband((last.baseline_mean - last.baseline_sd) * scale, (last.baseline_mean + last.baseline_sd) * scale,
+                 QColor("#2ca02c"))
     ax.line(x, y, QColor("#555555"))
     ax.dots(list(x), list(y), [STATUS_COLORS.get(p.status, QColor("#999999")) for p in tr.points])
     return True
@@ -306,8 +326,8 @@ def write_session_report(session_path: str | os.PathLike[str], out: str | os.Pat
             pages.painter.drawText(QRectF(0, y, pages.width, pages.line), Qt.AlignmentFlag.AlignLeft,
                                    "Session summary (accepted trials; best = highest, or lowest for times "
                                    "and asymmetry)")
-            y = pages.text_rows(QRectF(0, y + 1.5 * pages.line, pages.width * 0.75, body.height()), summary,
-                                [0.25, 0.2, 0.3, 0.12, 0.13])
+            y = pages.text_rows(QRectF(0, y + 1.5 * pages.line, pages.width * 0.8, body.height()), summary,
+                                [0.4, 0.14, 0.26, 0.1, 0.1])
         if not session.complete:
             pages.painter.drawText(QRectF(0, y + pages.line, pages.width, pages.line), Qt.AlignmentFlag.AlignLeft,
                                    "This session was not closed normally: the last trial may be cut short.")
@@ -328,11 +348,19 @@ def write_session_report(session_path: str | os.PathLike[str], out: str | os.Pat
             metrics = KEY_METRICS.get(test, KEY_METRICS["cmj"])
             body = pages.page("Trends", f"{session.athlete} · {test} · dots: green / amber / red against the "
                               "rolling baseline (band: baseline ± SD)")
+            trends = [athlete_trend(index, session.athlete, m, test=test) for m in metrics]
+            methods = list(dict.fromkeys(t.method for t in trends if len(t.points) >= 2))
+            if methods:  # the rule behind every chart, once, above them (it is the same for each metric)
+                wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
+                text = "Method: " + " / ".join(methods)
+                used = pages.painter.boundingRect(QRectF(0, 0, body.width(), body.height()), wrap, text).height()
+                pages.painter.drawText(QRectF(body.left(), body.top(), body.width(), used), wrap, text)
+                body = body.adjusted(0, used + 0.5 * pages.line, 0, 0)
             h = body.height() / max(len(metrics), 1)
             drawn = 0
-            for i, metric in enumerate(metrics):
+            for i, tr in enumerate(trends):
                 rect = QRectF(body.left(), body.top() + i * h, body.width(), h * 0.92)
-                drawn += _trend_chart(pages, rect, index, session.athlete, metric, test)
+                drawn += _trend_chart(pages, rect, tr)
             if not drawn:
                 pages.painter.drawText(body, Qt.AlignmentFlag.AlignLeft, "Fewer than two sessions: no trend yet.")
     finally:

@@ -19,7 +19,7 @@ from forcelab.analysis.kinematics import integrate
 from forcelab.analysis.labels import metric_name
 from forcelab.analysis.types import ForceTrace, TrialResult
 from forcelab.gui.liveplot import CURVE_COLOURS
-from forcelab.gui.metrics_view import format_value
+from forcelab.gui.metrics_view import TEST_NAMES, flag_details, flag_lines, format_value
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +90,18 @@ class ReviewWidget(QtWidgets.QWidget):
         self.title = QtWidgets.QLabel("Double-click a trial in the table to review it")
         self.title.setObjectName("cardTitle")
         self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.title.setWordWrap(True)  # "Trial 12 · Countermovement jump" whole beside the boxes at 1366 px
         self.overlay = QtWidgets.QCheckBox("L/R overlay")
         self.overlay.setChecked(True)
         self.kin_boxes = {name: QtWidgets.QCheckBox(f"{name} ({unit})") for name, unit, _c in KINEMATICS}
         self.message = QtWidgets.QLabel("")
         self.message.setObjectName("flagText")
         self.message.setWordWrap(True)
+        #: the trial's quality flags in words: what its numbers rest on (an unzeroed plate, ringing, ...)
+        self.flags = QtWidgets.QLabel("")
+        self.flags.setObjectName("flagText")
+        self.flags.setWordWrap(True)
+        self.flags.setVisible(False)
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.overlay)
@@ -124,8 +130,9 @@ class ReviewWidget(QtWidgets.QWidget):
         self.metrics.horizontalHeader().setStretchLastSection(True)
         self.metrics.setColumnWidth(0, 190)
         self.metrics.setMinimumWidth(300)  # name and value both readable at 1366 px
-        self.metrics.setWordWrap(False)
-        self.metrics.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # values elide
+        self.metrics.setWordWrap(True)  # a long name ("Jump height (take-off velocity)") wraps, its row grows
+        self.metrics.verticalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.metrics.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.metrics.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         plots = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         self._plots = plots
@@ -138,6 +145,7 @@ class ReviewWidget(QtWidgets.QWidget):
         split.setStretchFactor(1, 1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.flags)
         layout.addWidget(self.message)
         layout.addWidget(split, 1)
         self.overlay.toggled.connect(self._apply_overlay)
@@ -179,7 +187,10 @@ class ReviewWidget(QtWidgets.QWidget):
 
     def _show_result(self, result: TrialResult) -> None:
         self._result = result
-        self.title.setText(f"Trial {self._number} · {result.test}")
+        self.title.setText(f"Trial {self._number} · {TEST_NAMES.get(result.test, result.test)}")
+        self.flags.setText(flag_lines(result))  # one flag a line, as on the card
+        self.flags.setToolTip(flag_details(result))
+        self.flags.setVisible(bool(result.flags))
         self.title.setToolTip("Drag an event line to correct it; the metrics are computed again")
         fp = self.force_view.getPlotItem()
         for line in self._event_lines.values():
@@ -229,7 +240,9 @@ class ReviewWidget(QtWidgets.QWidget):
         for name, m in result.metrics.items():
             r = self.metrics.rowCount()
             self.metrics.insertRow(r)
-            self.metrics.setItem(r, 0, QtWidgets.QTableWidgetItem(metric_name(name)))
+            label = QtWidgets.QTableWidgetItem(metric_name(name))
+            label.setToolTip(f"{metric_name(name)} ({name})")
+            self.metrics.setItem(r, 0, label)
             item = QtWidgets.QTableWidgetItem(format_value(m))
             item.setToolTip(m.reason or f"{m.method}; {m.reference}")
             self.metrics.setItem(r, 1, item)

@@ -8,11 +8,17 @@ team, tags (list of strings).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 SEXES = ("", "female", "male", "other")
+#: Item data: the athlete's name (the key) and the line under it (sport, team, body mass).
+NAME_ROLE = QtCore.Qt.ItemDataRole.UserRole
+DETAIL_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+#: The muted colour of the detail line (the theme's secondary text).
+DETAIL_COLOUR = "#9aa4b2"
 
 
 class RosterStore(Protocol):
@@ -101,6 +107,91 @@ class AthleteDialog(QtWidgets.QDialog):
         }
 
 
+class RosterDelegate(QtWidgets.QStyledItemDelegate):
+    """Draws a roster entry as its whole name, wrapped over as many lines as the list's width needs, and the
+    detail line (sport, team, body mass) under it in a muted colour; :meth:`sizeHint` is the height of that
+    wrapped text, so a long real name ("Maximiliane Oyelaran-Fitzgerald") is never cut or elided and the row
+    grows to hold it. Both use :meth:`text_rects`, so what is measured is what is drawn."""
+
+    PAD_X = 6
+    PAD_Y = 4
+    FLAGS = int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.TextFlag.TextWordWrap)
+
+    def __init__(self, view: QtWidgets.QListView) -> None:
+        super().__init__(view)
+        self._view = view
+
+    @classmethod
+    def wrap_flags(cls, fm: QtGui.QFontMetrics, inner: int, text: str) -> int:
+        """Word wrap, or wrap anywhere when one word (or hyphenated part) is wider than ``inner`` px on its own
+        ("Mhaoldomhnaigh-" in a very narrow list): the name is broken mid-word rather than cut."""
+        parts = re.split(r"\s+|(?<=-)", text)
+        if any(fm.horizontalAdvance(p) > inner for p in parts if p):
+            return cls.FLAGS | int(QtCore.Qt.TextFlag.TextWrapAnywhere)
+        return cls.FLAGS
+
+    def text_rects(self, font: QtGui.QFont, width: int, name: str,
+                   detail: str) -> tuple[tuple[QtCore.QRect, int], tuple[QtCore.QRect, int]]:
+        """Where the name and the detail line go inside an item ``width`` px wide whose top-left is (0, 0),
+        each with the wrapping flags to draw it with."""
+        fm = QtGui.QFontMetrics(font)
+        inner = max(20, width - 2 * self.PAD_X)
+        n_flags, d_flags = self.wrap_flags(fm, inner, name), self.wrap_flags(fm, inner, detail)
+        n = fm.boundingRect(QtCore.QRect(0, 0, inner, 100_000), n_flags, name)
+        name_rect = QtCore.QRect(self.PAD_X, self.PAD_Y, inner, n.height())
+        d_h = fm.boundingRect(QtCore.QRect(0, 0, inner, 100_000), d_flags, detail).height() if detail else 0
+        detail_rect = QtCore.QRect(self.PAD_X, name_rect.bottom() + 1, inner, d_h)
+        return (name_rect, n_flags), (detail_rect, d_flags)
+
+    def sizeHint(self, option: QtWidgets.QStyleOptionViewItem,  # noqa: N802 (Qt API)
+                 index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> QtCore.QSize:
+        width = self._view.viewport().width()
+        name, detail = str(index.data(NAME_ROLE) or ""), str(index.data(DETAIL_ROLE) or "")
+        (name_rect, _), (detail_rect, _) = self.text_rects(option.font, width, name, detail)
+        bottom = detail_rect.bottom() if detail else name_rect.bottom()
+        return QtCore.QSize(width, bottom + 1 + self.PAD_Y)
+
+    def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionViewItem,
+              index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> None:
+        opt = QtWidgets.QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""  # the panel (selection, hover) from the style; the text is drawn below, wrapped
+        style = opt.widget.style() if opt.widget is not None else QtWidgets.QApplication.style()
+        style.drawControl(QtWidgets.QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        name, detail = str(index.data(NAME_ROLE) or ""), str(index.data(DETAIL_ROLE) or "")
+        (name_rect, n_flags), (detail_rect, d_flags) = self.text_rects(option.font, option.rect.width(), name, detail)
+        selected = bool(option.state & QtWidgets.QStyle.StateFlag.State_Selected)
+        group = QtGui.QPalette.ColorRole.HighlightedText if selected else QtGui.QPalette.ColorRole.Text
+        painter.save()
+        painter.setFont(option.font)
+        painter.translate(option.rect.topLeft())
+        painter.setPen(option.palette.color(group))
+        painter.drawText(name_rect, n_flags, name)
+        if detail:
+            painter.setPen(option.palette.color(group) if selected else QtGui.QColor(DETAIL_COLOUR))
+            painter.drawText(detail_rect, d_flags, detail)
+        painter.restore()
+
+
+class RosterList(QtWidgets.QListWidget):
+    """The athlete list: whole names, wrapped (:class:`RosterDelegate`), laid out again at once when its
+    width changes so every row keeps the height of its wrapped text."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setItemDelegate(RosterDelegate(self))
+        self.setWordWrap(True)
+        self.setUniformItemSizes(False)
+        self.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTextElideMode(QtCore.Qt.TextElideMode.ElideNone)
+
+    def resizeEvent(self, e: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(e)
+        if e.size().width() != e.oldSize().width():
+            self.doItemsLayout()  # not Qt's delayed layout: no frame shows rows of the old height
+
+
 class RosterPanel(QtWidgets.QGroupBox):
     """Search field, athlete list, Add and Edit. Signal ``athlete_selected(dict)``."""
 
@@ -113,9 +204,8 @@ class RosterPanel(QtWidgets.QGroupBox):
         self.search = QtWidgets.QLineEdit()
         self.search.setPlaceholderText("Search name, sport, team, tag…")
         self.search.setClearButtonEnabled(True)
-        self.list = QtWidgets.QListWidget()
+        self.list = RosterList()
         self.list.setMinimumHeight(80)
-        self.list.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.add_button = QtWidgets.QPushButton("Add…")
         self.edit_button = QtWidgets.QPushButton("Edit…")
         buttons = QtWidgets.QHBoxLayout()
@@ -138,10 +228,11 @@ class RosterPanel(QtWidgets.QGroupBox):
         self.list.blockSignals(True)
         self.list.clear()
         for a in self._athletes:
-            detail = ", ".join(str(a[k]) for k in ("sport", "team") if a.get(k))
-            mass = f" · {a['body_mass']:.1f} kg" if a.get("body_mass") else ""
-            item = QtWidgets.QListWidgetItem(a["name"] + (f"  ({detail})" if detail else "") + mass)
-            item.setData(QtCore.Qt.ItemDataRole.UserRole, a["name"])
+            detail = " · ".join([str(a[k]) for k in ("sport", "team") if a.get(k)] +
+                                ([f"{a['body_mass']:.1f} kg"] if a.get("body_mass") else []))
+            item = QtWidgets.QListWidgetItem(a["name"] + (f" ({detail})" if detail else ""))
+            item.setData(NAME_ROLE, a["name"])
+            item.setData(DETAIL_ROLE, detail)
             item.setToolTip(item.text())
             self.list.addItem(item)
         self.list.blockSignals(False)
@@ -160,7 +251,7 @@ class RosterPanel(QtWidgets.QGroupBox):
     def current_name(self) -> str | None:
         """The selected athlete's name."""
         item = self.list.currentItem()
-        return None if item is None else str(item.data(QtCore.Qt.ItemDataRole.UserRole))
+        return None if item is None else str(item.data(NAME_ROLE))
 
     def current(self) -> dict[str, Any] | None:
         """The selected athlete's roster entry."""

@@ -12,16 +12,16 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from forcelab.analysis.labels import metric_name
 from forcelab.analysis.types import Metric, TrialResult
 from forcelab.gui.metrics_view import (
+    TEST_NAMES,
     asymmetry_metric,
     asymmetry_side,
     asymmetry_words,
+    flag_details,
+    flag_lines,
     format_value,
     pick,
     slots_for,
 )
-
-TEST_NAMES = {"cmj": "Countermovement jump", "sj": "Squat jump", "dj": "Drop jump", "imtp": "Isometric pull",
-              "rebound": "Repeated hops", "free": "Free recording"}
 
 
 class AsymmetryBar(QtWidgets.QWidget):
@@ -113,6 +113,7 @@ class TrialCard(QtWidgets.QFrame):
         self._fill([])
         self.title.setText("No trial yet")
         self.flags.setText("The card fills in as soon as a trial is detected.")
+        self.flags.setToolTip("")
         self.asym_label.setText("")
         self.asym_bar.set_percent(None)
         self.asym_bar.setVisible(False)
@@ -204,8 +205,9 @@ class TrialCard(QtWidgets.QFrame):
             self.asym_label.setText(f"Left/right ({metric_name(asym.name).lower()}): {words}")
             self.values["asymmetry"] = words
         self.asym_bar.set_percent(None if found is None else (found[0] if found[1] != "right" else -found[0]))
+        self.flags.setToolTip(flag_details(result))  # the analysis's full sentences
         if result.flags:
-            self.flags.setText("\n".join(f"⚠ {f.message}" for f in result.flags))
+            self.flags.setText(flag_lines(result))
         elif nothing:  # nothing measured: say why, not "no flags"
             self.flags.setText(f"⚠ Not measured: {shown[0].reason or 'see the review tab'}")
         else:

@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from forcelab.analysis.labels import flag_short
 from forcelab.analysis.types import TrialResult
-from forcelab.gui.metrics_view import Slot, asymmetry_metric, asymmetry_side, format_value, pick, slots_for
+from forcelab.gui.metrics_view import (
+    Slot,
+    asymmetry_metric,
+    asymmetry_side,
+    flag_details,
+    flag_lines,
+    format_value,
+    pick,
+    slots_for,
+)
 
 COLUMNS = ("#", "time", "test", "key 1", "key 2", "L/R", "flags", "decision", "note")
 #: The two key-number columns: while every trial is of one kind their headers name its metrics ("JH (TOV)",
@@ -82,7 +92,7 @@ class TrialTable(QtWidgets.QTableWidget):
                 elif slots_for(result.test) != slots_for(self._key_test) or self._key_test == MIXED:
                     self.set_key_columns(result.test)
             cells = self._cells(number, result, when, test, self._key_slots)
-            flag_tip = "\n".join(f.message for f in result.flags) if result is not None else ""
+            flag_tip = "" if result is None or not result.flags else f"{flag_lines(result)}\n\n{flag_details(result)}"
             for col, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
                 if col == FLAGS_COL and flag_tip:
@@ -153,7 +163,7 @@ class TrialTable(QtWidgets.QTableWidget):
                                              f"{found[0]:.1f} % {found[1][0].upper()}")
         flags = ""
         if result.flags:
-            flags = "⚠ " + result.flags[0].code.replace("_", " ")
+            flags = "⚠ " + flag_short(result.flags[0])
             if len(result.flags) > 1:
                 flags += f" +{len(result.flags) - 1}"
         return [str(number), when, result.test, texts[0], texts[1], asym_text, flags, "", ""]
