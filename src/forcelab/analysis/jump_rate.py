@@ -48,8 +48,6 @@ SPAN_METRICS = {
 }
 #: Peak metrics whose under-read is estimated, with the event at their sample (when the result has it).
 PEAK_EVENTS = {"peak_force": "peak_force"}
-#: Words for the flags this module raises (for the flag-words table of :mod:`forcelab.analysis.labels`).
-FLAG_WORDS = {"low_sample_rate": "Some numbers are limited by the sample rate"}
 
 
 def flight_time_tolerance(rate: float) -> float:
