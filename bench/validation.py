@@ -20,6 +20,7 @@ import dataclasses
 import logging
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -169,7 +170,7 @@ def compare(refset: ReferenceSet, data: Path) -> list[Comparison]:
             out.append(Comparison(refset, r, None if idx is None else float(idx), "samples"))
         else:  # event_time: the file's own time column at the event's sample
             t = None if idx is None else (float(rec.time[idx]) if rec.time is not None else idx / rec.trace.rate)
-            out.append(Comparison(refset, r, t, "s"))
+            out.append(Comparison(refset, r, t, "s in file"))
     return out
 
 
@@ -326,6 +327,11 @@ def agreement_row(cs: Sequence[Comparison]) -> list[str]:
     return cells + [tol, f"{within}/{len(cs)}{note}"]
 
 
+def _origin(cs: Sequence[Comparison]) -> str:
+    """Where a group's reference values come from, shortly (the sources up to their details)."""
+    return "; ".join(dict.fromkeys(re.split(r" \(|: ", c.refset.source)[0] for c in cs))
+
+
 def _settings_text(refset: ReferenceSet) -> str:
     parts = [f"`{k}={v}`" for k, v in refset.settings.items()]
     if refset.cut_before_takeoff is not None:
@@ -473,9 +479,9 @@ def render(comparisons: Sequence[Comparison], cases: Sequence[SyntheticCase],
     groups = _groups(comparisons)
     for ds in datasets:
         L += [f"### {ds}", "", DATASETS.get(ds, ""), ""]
-        L += table(["reference", "n", "bias", "limits of agreement", "worst", "tolerance", "within"],
-                   [[f"`{key}` ({shown(cs[0].unit)[1]})" if cs[0].unit else f"`{key}`", *agreement_row(cs)]
-                    for (d, key, _), cs in groups.items() if d == ds])
+        L += table(["reference", "from", "n", "bias", "limits of agreement", "worst", "tolerance", "within"],
+                   [[f"`{key}` ({shown(cs[0].unit)[1]})" if cs[0].unit else f"`{key}`", _origin(cs),
+                     *agreement_row(cs)] for (d, key, _), cs in groups.items() if d == ds])
         L += ["", "Each recording, its settings and its values:", ""]
         for s in (s for s in sets if s.dataset == ds):
             L += [f"**{s.title}** — `{s.file}`. Reference: {s.source}. Settings: {_settings_text(s)}.", ""]
@@ -496,6 +502,13 @@ def render(comparisons: Sequence[Comparison], cases: Sequence[SyntheticCase],
         L += ["", f"Per plate condition, {SYNTHETIC_MIN_RATE:g} Hz – 4 kHz:", ""]
         L += table(["condition", "what the plate does", "n", "JH worst, cm", "flight time worst, ms", "within"],
                    _condition_rows(cases))
+        bad = [c for c in covered if not c.ok]
+        if bad:
+            L += ["", f"Outside the bounds ({len(bad)} of {len(covered)}):", ""]
+            L += table(["condition", "rate (Hz)", "true height (cm)", "JH error (cm)", "flight time error (ms)",
+                        "hop flagged"],
+                       [[c.condition.name, f"{c.rate:g}", f"{c.height * 100:g}", fmt(c.jh_error, "m", True),
+                         fmt(c.ft_error, "s", True), "yes" if c.airborne_flag else "no"] for c in bad])
         L += ["", "Bounds (tests/analysis/test_real_plates.py): " + SYNTHETIC_JUMP_HEIGHT.reason + "; flight time: "
               + synthetic_flight_time(1000).reason + ", " + synthetic_flight_time(200).reason + ". Below "
               f"{SYNTHETIC_MIN_RATE:g} Hz no bound is claimed yet: a 30 Hz ringing aliases at 80–100 Hz "
