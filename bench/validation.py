@@ -528,9 +528,11 @@ def render(comparisons: Sequence[Comparison], cases: Sequence[SyntheticCase],
 
 def _painter_image(width: int, height: int, draw: Callable[[Any], None], path: Path) -> None:
     """Paint with ``draw(painter)`` on a white ``width`` × ``height`` image and save it as PNG."""
-    from PySide6.QtGui import QGuiApplication, QImage, QPainter
+    from PySide6.QtGui import QImage, QPainter
 
-    _app = QGuiApplication.instance() or QGuiApplication([])
+    from forcelab.gui.report import ensure_gui_app
+
+    ensure_gui_app()  # a full QApplication, as the PDF report makes: a bare QGuiApplication would stop later widgets
     img = QImage(width, height, QImage.Format.Format_RGB32)
     img.fill(0xFFFFFF)
     p = QPainter(img)
@@ -544,7 +546,6 @@ def _painter_image(width: int, height: int, draw: Callable[[Any], None], path: P
         p.end()
     if not img.save(str(path)):
         raise OSError(f"could not write {path}")
-    del _app
 
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
