@@ -15,7 +15,14 @@ from types import ModuleType
 
 import pytest
 
-from support.tolerances import REFERENCE_SETS, VJFZ, Reference, Tolerance, synthetic_flight_time
+from support.tolerances import (
+    REFERENCE_SETS,
+    VJFZ,
+    Reference,
+    Tolerance,
+    synthetic_covered,
+    synthetic_flight_time,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 LINE = re.compile(r"^\d+ of \d+ reference values within tolerance$")
@@ -66,7 +73,10 @@ def test_tolerance_bounds() -> None:
     with pytest.raises(ValueError, match="one-sided"):
         above.approx(0.2)
     assert Tolerance("exact").describe(1.0) == "exact"
-    assert synthetic_flight_time(1000.0).abs == 0.002 and synthetic_flight_time(200.0).abs == pytest.approx(0.005)
+    assert synthetic_flight_time(1000.0).abs == 0.002 and synthetic_flight_time(100.0).abs == pytest.approx(0.003)
+    # 80 Hz ringing sampled at 1 kHz is bounded; at 100 Hz it appears at 20 Hz, below the 25 Hz the method separates
+    assert synthetic_covered(1000.0, 80.0) and not synthetic_covered(100.0, 80.0) and synthetic_covered(100.0, None)
+    assert not synthetic_covered(80.0, None)
     assert Reference("x", None, t, column="c", scale=0.01).at({"c": "42"}).value == pytest.approx(0.42)
 
 
