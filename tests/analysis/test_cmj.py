@@ -13,6 +13,17 @@ from hypothesis import strategies as st
 from forcelab.analysis.cmj import analyze_cmj
 from forcelab.analysis.types import ForceTrace
 from forcelab.simulation import synthetic
+from support.real_data import plateforce_reference_row
+from support.tolerances import (
+    F02_DEFAULTS,
+    F02_JUMPMETRICS,
+    PLATEFORCE_MIN_FORCE,
+    PLATEFORCE_PARITY,
+    PLATEFORCE_TABLE,
+    SHINY_SINGLE_PLATES,
+    SHINY_SINGLE_TOTAL,
+    VJFZ,
+)
 
 REQUIRED = [
     "body_weight", "body_mass", "jump_height_takeoff_velocity", "jump_height_flight_time", "takeoff_velocity",
@@ -104,56 +115,44 @@ def _load(path: Path, **kw: object) -> np.ndarray:
 
 def test_plateforce_parity(shared_data: Path) -> None:
     """plateforce subject01 trial 1 with its settings: 1 s fixed window, 5 SD onset below BW with 30 ms
-    persistence and Owen's 30 ms step back, 20 N take-off, no filter."""
+    persistence and Owen's 30 ms step back, 20 N take-off, no filter. References, tolerances and their reasons:
+    tests/support/tolerances.py (PLATEFORCE_PARITY)."""
     ref = json.loads((shared_data / "plateforce" / "result-parity.json").read_text())["result"]
     f = _load(shared_data / "plateforce" / "subject01_trial1.force.txt")
-    r = analyze_cmj(ForceTrace(1200.0, f), weighing_method="fixed", onset_direction="below", onset_step_back=0.03,
-                    flight_threshold_method="fixed", flight_fixed_threshold=20.0)
-    assert r.events["onset"].index == ref["onset_index"]  # same definition: exact
-    assert r.events["takeoff"].index == ref["takeoff_index"]
-    assert r.events["landing"].index == ref["touchdown_index"]
-    assert r.value("body_weight") == pytest.approx(587.1863215, abs=1e-6)
-    assert r.value("weighing_sd") == pytest.approx(5.847321244125191, abs=1e-9)
-    # plateforce counts samples between its take-off and touchdown samples; forcelab places both threshold crossings
-    # between samples (issue 9), so the two agree within one sample (0.83 ms at 1200 Hz)
-    assert r.value("flight_time") == pytest.approx(0.5991666666666667, abs=1 / 1200.0)
-    assert r.value("time_to_takeoff") == pytest.approx(0.7691666666666667, abs=1e-12)
-    assert r.value("jump_height_flight_time") == pytest.approx(0.44007427, abs=9.80665 * 0.6 / 4 / 1200.0)  # one sample: g·t·dt/4
-    # plateforce's trapezoid stops one sample before the take-off sample; ours includes the segment that
-    # crosses the threshold. One segment of near-free fall is worth g/rate = 0.0082 m/s at 1200 Hz.
-    assert r.value("takeoff_velocity") == pytest.approx(2.8375352, abs=9.81 / 1200)
-    assert r.value("net_impulse") == pytest.approx(169.901226, abs=587.19 / 1200)
-    assert r.value("jump_height_takeoff_velocity") == pytest.approx(0.41051766, abs=4e-3)
-    assert r.value("rsi_modified") == pytest.approx(0.5337174, abs=6e-3)
-    # propulsion start = first zero velocity: 4720 (3.9333 s) in plateforce
-    assert r.events["propulsion_start"].index == pytest.approx(4720, abs=1)
+    P = PLATEFORCE_PARITY
+    r = analyze_cmj(ForceTrace(1200.0, f), **P.settings)
+    # same definition: exact, and the references are the file's own
+    assert (P["onset"].value, P["takeoff"].value, P["landing"].value) == (
+        ref["onset_index"], ref["takeoff_index"], ref["touchdown_index"])
+    for name in ("onset", "takeoff", "landing", "propulsion_start"):
+        assert r.events[name].index == P[name].approx(), name
+    for name in ("body_weight", "weighing_sd", "flight_time", "time_to_takeoff", "jump_height_flight_time",
+                 "takeoff_velocity", "net_impulse", "jump_height_takeoff_velocity", "rsi_modified"):
+        assert r.value(name) == P[name].approx(), name
     # plateforce starts braking at the force minimum (3.5825 s); that is our braking_start="min_force"
-    r2 = analyze_cmj(ForceTrace(1200.0, f), weighing_method="fixed", onset_direction="below",
-                     onset_step_back=0.03, flight_threshold_method="fixed", braking_start="min_force")
-    assert r2.events["braking_start"].index == 4299
-    assert r2.value("force_at_zero_velocity") == pytest.approx(1130.9519, abs=1e-6)
+    M = PLATEFORCE_MIN_FORCE
+    r2 = analyze_cmj(ForceTrace(1200.0, f), **M.settings)
+    assert r2.events["braking_start"].index == M["braking_start"].approx()
+    assert r2.value("force_at_zero_velocity") == M["force_at_zero_velocity"].approx()
 
 
 @pytest.mark.parametrize("trial", [1, 2, 3, 4, 5, 6])
 def test_plateforce_reference_table(shared_data: Path, trial: int) -> None:
-    """reference_subject01.csv: plateforce's side-by-side results of published methods, per trial."""
-    import csv
-
-    with (shared_data / "plateforce" / "reference_subject01.csv").open() as fh:
-        row = next(r for r in csv.DictReader(fh) if int(r["trial"]) == trial)
+    """reference_subject01.csv: plateforce's side-by-side results of published methods, per trial (tolerances and
+    reasons: tests/support/tolerances.py, PLATEFORCE_TABLE)."""
+    S = PLATEFORCE_TABLE[trial - 1]
+    row = plateforce_reference_row(shared_data, trial)
     f = _load(shared_data / "plateforce" / f"subject01_trial{trial}.force.txt")
-    r = analyze_cmj(ForceTrace(1200.0, f), weighing_method="fixed", onset_direction="below", onset_step_back=0.03,
-                    flight_threshold_method="fixed")
-    assert r.value("body_weight") == pytest.approx(float(row["bw_100"]), abs=1e-6)  # same 1 s window: exact
-    # jumpmetrics-style take-off (20 N, unfiltered) lands 1-2 samples after our first-sample-below-20 N
-    to = r.events["takeoff"].index
-    assert to is not None and 0 <= int(row["takeoff_jm"]) - to <= 2
-    # zero velocity: the same definition, onsets differ by up to 50 samples -> within 6 samples (5 ms)
-    assert r.events["propulsion_start"].index == pytest.approx(int(row["velocity_zero"]), abs=6)
+    r = analyze_cmj(ForceTrace(1200.0, f), **S.settings)
+    assert S["body_weight"].at(row).holds(r.value("body_weight"))  # same 1 s window: exact
+    for name in ("takeoff", "propulsion_start"):  # take-off 0-2 samples before jumpmetrics'; zero velocity
+        ev = r.events[name].index
+        assert S[name].at(row).holds(None if ev is None else float(ev)), (name, ev, row)
+    h = r.value("jump_height_takeoff_velocity")
     # jump height vs jumpmetrics without smoothing: within 0.6 cm (onset rule and the take-off sample differ)
-    assert r.value("jump_height_takeoff_velocity") * 100 == pytest.approx(float(row["jh_jm_nosmooth_cm"]), abs=0.6)  # type: ignore[operator]
+    assert S["jump_height_takeoff_velocity (jumpmetrics)"].at(row).holds(h), (h, row["jh_jm_nosmooth_cm"])
     # the commercial AccuPower sits 0.5-3.4 cm below the impulse methods (README); ours is above it too
-    assert r.value("jump_height_takeoff_velocity") * 100 > float(row["jh_accupower_cm"])  # type: ignore[operator]
+    assert S["jump_height_takeoff_velocity (AccuPower)"].at(row).holds(h), (h, row["jh_accupower_cm"])
     if trial > 1:  # trials 2-6 end in flight: no landing, flagged, flight time not invented
         assert not r.metrics["flight_time"].found and "landing" in (r.metrics["flight_time"].reason or "")
         assert any(fl.code == "no_landing" for fl in r.flags)
@@ -166,37 +165,23 @@ def _f02(shared_data: Path) -> ForceTrace:
 
 def test_jumpmetrics_f02(shared_data: Path) -> None:
     """jumpmetrics' settings: 26.64 Hz 4th-order zero-lag low-pass, trial cut 2 s before take-off, weighing on
-    its first 0.25 s, take-off where |F| < 10 N for 0.25 s, landing where F >= 10 N for 30 frames."""
+    its first 0.25 s, take-off where |F| < 10 N for 0.25 s, landing where F >= 10 N for 30 frames. References,
+    tolerances and reasons: tests/support/tolerances.py (F02_JUMPMETRICS)."""
     tr = _f02(shared_data)
-    kw: dict[str, object] = dict(filter_cutoff=26.64, flight_threshold_method="fixed", flight_fixed_threshold=10.0,
-                                 flight_abs=True, takeoff_persistence=0.25, landing_persistence=0.015)
-    to = analyze_cmj(tr, **kw).events["takeoff"].index  # type: ignore[arg-type]
+    S = F02_JUMPMETRICS
+    assert S.cut_before_takeoff == 2.0
+    to = analyze_cmj(tr, **S.settings).events["takeoff"].index
     assert to is not None
-    r = analyze_cmj(tr.slice(to - 4000, tr.n), weighing_method="fixed", weighing_window=0.25, **kw)  # type: ignore[arg-type]
-    # same filter and sample: exact to rounding
-    assert r.value("peak_force") == pytest.approx(1927.8546, abs=1e-3)
-    assert r.value("peak_landing_force") == pytest.approx(2745.19, abs=0.01)
-    assert r.value("flight_time") == pytest.approx(0.5095, abs=1.01 / 2000)
-    assert r.value("jump_height_flight_time") == pytest.approx(0.31832, abs=1e-3)
-    # jumpmetrics starts integrating at an earlier onset with another body-weight estimate: within 1 cm
-    assert r.value("jump_height_takeoff_velocity") == pytest.approx(0.28695, abs=0.01)
-    assert r.value("takeoff_velocity") == pytest.approx(2.37275, abs=0.04)  # 1 cm of height = 0.04 m/s here
-    assert r.value("net_impulse") == pytest.approx(175.02, abs=2.0)  # 2 N*s = 0.028 m/s at 73.8 kg
-    assert r.value("braking_net_impulse") == pytest.approx(36.45, abs=1.5)
-    assert r.value("propulsive_net_impulse") == pytest.approx(175.08, abs=2.0)
-    # braking starts at the velocity minimum in both: same frame; the others within a few ms
-    assert r.events["braking_start"].index == 3123
-    assert r.value("braking_time") == pytest.approx(0.185, abs=0.005)
-    assert r.value("propulsive_time") == pytest.approx(0.2535, abs=0.005)
-    # jumpmetrics' onset rule differs (it starts 40 ms earlier on this trial): unweighting within 50 ms
-    assert r.value("unweighting_time") == pytest.approx(0.6525, abs=0.05)
-    assert r.value("countermovement_depth") == pytest.approx(0.1745, abs=0.015)
+    r = analyze_cmj(tr.slice(to - 4000, tr.n), **S.settings, **S.cut_settings)
+    for ref in S.refs:
+        got = r.events[ref.name].index if ref.kind == "event" else r.value(ref.name)
+        assert got == ref.approx(), ref.name
 
 
 def test_f02_defaults_full_recording(shared_data: Path) -> None:
     """Default settings on the whole 20 s file (step-on, stance, jump, landing, step-off, zeros)."""
     r = analyze_cmj(_f02(shared_data))
-    assert r.value("body_weight") == pytest.approx(723, abs=3)
+    assert r.value("body_weight") == F02_DEFAULTS["body_weight"].approx()
     assert r.flags == []
     # unfiltered data, take-off at the first flight sample: flight-time height is the larger, as usual (1-3 cm)
     h_v, h_ft = r.value("jump_height_takeoff_velocity"), r.value("jump_height_flight_time")
@@ -206,24 +191,18 @@ def test_f02_defaults_full_recording(shared_data: Path) -> None:
 
 
 def test_shiny_single_trial_total(shared_data: Path) -> None:
+    """Against the app's 2019 output; tolerances and reasons: tests/support/tolerances.py (SHINY_SINGLE_TOTAL):
+    peak force exact, their weighing window and 56 ms later onset move the rest."""
     a = _load(shared_data / "shiny-vertical-jump" / "example_data" / "single_trial.csv", delimiter=",", skiprows=1)
-    r = analyze_cmj(ForceTrace(1000.0, a.sum(axis=1)))
-    assert r.value("peak_force") == pytest.approx(1959.73, abs=0.01)  # a sample of the file: exact
-    assert r.value("body_mass") == pytest.approx(80.506, abs=0.5)  # their weighing window differs
-    assert r.value("flight_time") == pytest.approx(0.554, abs=0.003)  # thresholds differ by a sample or two
-    # their net impulse 206.14 N*s / take-off velocity 2.5606 m/s: other onset and weighing; 2 % agreement
-    assert r.value("net_impulse") == pytest.approx(206.14, rel=0.02)
-    assert r.value("takeoff_velocity") == pytest.approx(2.5606, rel=0.02)
-    # their onset comes 56 ms later than our 5 SD (8.5 N) onset on this trace; phases after it agree
-    assert r.value("unweighting_time") == pytest.approx(0.377, abs=0.06)
-    assert r.value("braking_time") == pytest.approx(0.154, abs=0.01)
-    assert r.value("propulsive_time") == pytest.approx(0.276, abs=0.01)
+    r = analyze_cmj(ForceTrace(1000.0, a.sum(axis=1)), **SHINY_SINGLE_TOTAL.settings)
+    for ref in SHINY_SINGLE_TOTAL.refs:
+        assert r.value(ref.name) == ref.approx(), ref.name
 
 
 def test_vertical_jumps_fz_cmj_sanity(shared_data: Path) -> None:
     a = _load(shared_data / "vertical-jumps-fz" / "Dual-CMJ-Fz.txt", skiprows=1)
     r = analyze_cmj(ForceTrace(1000.0, a.sum(axis=1)))
-    assert r.value("body_weight") == pytest.approx(662, abs=3)
+    assert r.value("body_weight") == VJFZ[0]["body_weight"].approx()
     h = r.value("jump_height_takeoff_velocity")
     assert h is not None and 0.15 < h < 0.6  # plausible adult CMJ
     assert abs(h - r.value("jump_height_flight_time")) < 0.05  # type: ignore[operator]
@@ -278,20 +257,16 @@ def test_results_are_json_able() -> None:
 def test_shiny_two_plates(shared_data: Path) -> None:
     a = _load(shared_data / "shiny-vertical-jump" / "example_data" / "single_trial.csv", delimiter=",", skiprows=1)
     tr = ForceTrace.from_plates(1000.0, a[:, 0], a[:, 1])  # fp1 = left, fp2 = right
-    r = analyze_cmj(tr, asymmetry_formula="mean_normalised")
-    # per-plate peaks are samples of the file: exact (0.5 N asked); here each plate peaks at the total peak
-    assert r.value("left_peak_force") == pytest.approx(989.14, abs=1e-6)
-    assert r.value("right_peak_force") == pytest.approx(970.59, abs=1e-6)
-    assert r.value("peak_force") == pytest.approx(1959.73, abs=1e-6)
-    # their "Peak Force SI" 1.8931 % is the mean-normalised form: same formula, same samples
-    assert r.value("peak_force_asymmetry") == pytest.approx(1.89311792951069, abs=1e-9)
+    S = SHINY_SINGLE_PLATES
+    r = analyze_cmj(tr, **S.settings)
+    # per-plate peaks are samples of the file: exact; here each plate peaks at the total peak. Their "Peak Force
+    # SI" 1.8931 % is the mean-normalised form: same formula, same samples. Net impulses: their onset (56 ms
+    # later) and per-plate weighing differ (reasons in tests/support/tolerances.py, SHINY_SINGLE_PLATES)
+    for ref in S.refs:
+        assert r.value(ref.name) == ref.approx(), ref.name
     ln, rn, tn = r.value("left_net_impulse"), r.value("right_net_impulse"), r.value("net_impulse")
     assert ln is not None and rn is not None and tn is not None
     assert ln + rn == pytest.approx(tn, abs=1e-9)  # each plate minus its own body-weight share
-    # theirs: 93.38 / 112.77 N*s, -18.8 %. Same formula, but their onset (56 ms later) and per-plate weighing
-    # differ; each N of body-weight split over the 0.87 s to take-off moves 0.87 N*s between the plates.
-    assert ln == pytest.approx(93.38, abs=3.0) and rn == pytest.approx(112.77, abs=3.0)
-    assert r.value("net_impulse_asymmetry") == pytest.approx(-18.8, abs=4.0)
     assert r.metrics["net_impulse_asymmetry"].params["formula"] == "mean_normalised"
     d = analyze_cmj(tr)  # default formula: percent difference with the stronger side named
     assert d.metrics["peak_force_asymmetry"].params["stronger_side"] == "left"

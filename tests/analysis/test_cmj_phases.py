@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -10,13 +9,7 @@ import pytest
 
 from forcelab.analysis.filters import lowpass
 from forcelab.analysis.kinematics import countermovement_phases, integrate
-
-
-def _phase_file(shared_data: Path) -> tuple[np.ndarray, list[str]]:
-    path = shared_data / "shiny-vertical-jump" / "historical_app_outputs" / "app_2021-07-17_raw_force_time.csv"
-    with path.open() as fh:
-        rows = list(csv.DictReader(fh))
-    return np.array([float(r["total_force"]) for r in rows]), [r["phase"] for r in rows]
+from support.real_data import shiny_phase_file
 
 
 def test_shiny_per_sample_phases(shared_data: Path) -> None:
@@ -26,7 +19,7 @@ def test_shiny_per_sample_phases(shared_data: Path) -> None:
     it, forward integration from v = 0 and the McMahon boundaries (velocity minimum, first v >= 0) put every
     sample in the same phase as the app did.
     """
-    f, phase = _phase_file(shared_data)
+    f, phase = shiny_phase_file(shared_data)
     k = integrate(f, 1000.0, float(f[0]), 0, f.size)
     jmin, jz = countermovement_phases(k.velocity)
     assert jmin is not None and jz is not None

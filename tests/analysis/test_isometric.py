@@ -14,6 +14,7 @@ from forcelab.analysis.isometric import DEFAULTS, analyze_isometric
 from forcelab.analysis.types import ForceTrace, TrialResult
 from forcelab.simulation import synthetic
 from forcelab.storage.readers import Recording, read_force_file
+from support.tolerances import ISOMETRIC, ISOMETRIC_EXAMPLE3_FIRST
 
 REQUIRED = ("peak_force", "time_to_peak_force", "force_at_100ms", "rfd_0_100ms", "rfd_0_200ms", "peak_rfd",
             "force_at_50ms", "force_at_150ms", "force_at_200ms", "force_at_250ms", "rfd_0_50ms", "rfd_0_150ms",
@@ -43,20 +44,16 @@ def _peak_time(rec: Recording, res: TrialResult) -> float:
     return float(rec.time[idx])
 
 
-@pytest.mark.parametrize(
-    ("name", "peak", "time"),
-    [("Example1.csv", 2803.552322, 17.016), ("Example1_500hz.csv", 2803.552322, 17.016),
-     ("Example2.csv", 3650.781414, 16.308), ("Example3.csv", 3710.865072, 18.623)],
-)
+@pytest.mark.parametrize("k", range(len(ISOMETRIC)), ids=[s.file for s in ISOMETRIC])
 @pytest.mark.parametrize("baseline", ["steadiest", "first"])
-def test_peak_force_and_time_exact(shared_data: Path, name: str, peak: float, time: float,
-                                   baseline: str) -> None:
+def test_peak_force_and_time_exact(shared_data: Path, k: int, baseline: str) -> None:
     # Peak force and its time are plain facts of the file (README): exact, to the file's own digits.
-    rec = _read(shared_data, name)
+    S = ISOMETRIC[k]
+    rec = read_force_file(shared_data / S.file)
     res = analyze_isometric(rec.trace, baseline=baseline)
+    assert res.value("peak_force") == S["peak_force"].approx()
+    assert _peak_time(rec, res) == S["peak_force_time"].approx()
     assert res.test == "imtp"
-    assert res.value("peak_force") == peak
-    assert _peak_time(rec, res) == pytest.approx(time, abs=1e-9)
     for key in REQUIRED:
         m = res.metrics[key]
         assert m.found, (key, m.reason)
@@ -102,8 +99,9 @@ def test_example3_unsteady_first_second(shared_data: Path) -> None:
     # The first second is unsteady (README: SD about 83 N). With baseline="first" the gate fires; the
     # default steadiest-window search takes a still stretch before the pull instead and does not.
     rec = _read(shared_data, "Example3.csv")
-    first = analyze_isometric(rec.trace, baseline="first")
-    assert first.value("baseline_sd") == pytest.approx(83.35, abs=0.05)
+    first = analyze_isometric(rec.trace, **ISOMETRIC_EXAMPLE3_FIRST.settings)
+    assert first.value("baseline_sd") == ISOMETRIC_EXAMPLE3_FIRST["baseline_sd"].approx()  # README: SD ≈ 83 N
+    assert first.value("baseline_sd") == pytest.approx(83.35, abs=0.05)  # and no drift from today's value
     assert "unsteady_baseline" in {f.code for f in first.flags}
     steady = analyze_isometric(rec.trace)
     assert _val(steady, "baseline_sd") < float(DEFAULTS["unsteady_sd"])

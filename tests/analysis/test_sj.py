@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from forcelab.analysis.sj import analyze_sj
 from forcelab.analysis.types import ForceTrace
 from forcelab.simulation import synthetic
+from support.tolerances import P30_26HZ, P30_50HZ, SHINY_WIDE, VJFZ
 
 G = 9.80665
 
@@ -64,28 +65,20 @@ def _p30(shared_data: Path) -> ForceTrace:
     return ForceTrace(1000.0, a[:, 2] + a[:, 8])
 
 
-@pytest.mark.parametrize("cutoff, peak, landing, flight", [(50.0, 1360.34, None, None),
-                                                           (26.64, 1359.96, 2085.58, 0.427)])
-def test_jumpmetrics_p30(shared_data: Path, cutoff: float, peak: float, landing: float | None,
-                         flight: float | None) -> None:
-    """jumpmetrics settings: low-pass, 2 s before take-off, weighing the first 0.5 s, |F| < 10 N take-off."""
+@pytest.mark.parametrize("cutoff", [50.0, 26.64])
+def test_jumpmetrics_p30(shared_data: Path, cutoff: float) -> None:
+    """jumpmetrics settings: low-pass, 2 s before take-off, weighing the first 0.5 s, |F| < 10 N take-off.
+    References, tolerances and reasons: tests/support/tolerances.py (P30_50HZ, P30_26HZ). Same filter, same
+    samples: peaks exact to rounding; jumpmetrics integrates from another start over an unsteady stance, and its
+    own two settings rows differ by 0.078 m/s, so take-off velocity is held to 0.1 m/s."""
+    S = {50.0: P30_50HZ, 26.64: P30_26HZ}[cutoff]
     tr = _p30(shared_data)
-    kw: dict[str, object] = dict(filter_cutoff=cutoff, flight_threshold_method="fixed", flight_fixed_threshold=10.0,
-                                 flight_abs=True, takeoff_persistence=0.25, landing_persistence=0.03)
-    to = analyze_sj(tr, **kw).events["takeoff"].index  # type: ignore[arg-type]
+    assert S.settings["filter_cutoff"] == cutoff and S.cut_before_takeoff == 2.0
+    to = analyze_sj(tr, **S.settings).events["takeoff"].index
     assert to is not None
-    r = analyze_sj(tr.slice(to - 2000, tr.n), weighing_method="fixed", weighing_window=0.5, **kw)  # type: ignore[arg-type]
-    # same filter, same samples: the peak is exact to rounding
-    assert r.value("peak_force") == pytest.approx(peak, abs=0.01)
-    if landing is not None:
-        assert r.value("peak_landing_force") == pytest.approx(landing, abs=0.01)
-        # jumpmetrics counts samples; forcelab's crossings lie between samples: within one sample (1 ms)
-        assert r.value("flight_time") == pytest.approx(flight, abs=1e-3)
-        assert r.value("jump_height_flight_time") == pytest.approx(0.2236, abs=1.1e-3)  # g·t·(1 ms)/4: one sample
-    # jumpmetrics integrates from another start over an unsteady stance (SD 13 N: flagged here); its own two
-    # settings rows differ by 0.078 m/s, so 0.1 m/s (2.5 cm of height) is the honest tolerance
-    assert r.value("takeoff_velocity") == pytest.approx({50.0: 2.1176, 26.64: 2.0395}[cutoff], abs=0.1)
-    assert r.value("jump_height_takeoff_velocity") == pytest.approx({50.0: 0.2286, 26.64: 0.2120}[cutoff], abs=0.025)
+    r = analyze_sj(tr.slice(to - 2000, tr.n), **S.settings, **S.cut_settings)
+    for ref in S.refs:
+        assert r.value(ref.name) == ref.approx(), ref.name
     codes = {f.code for f in r.flags}
     # jumpmetrics also reports a "potential unweighting start" on this trial: a dip before the push
     assert "countermovement_in_squat_jump" in codes and "unsteady_weighing" in codes
@@ -96,7 +89,7 @@ def test_vertical_jumps_fz_sj(shared_data: Path, region: str) -> None:
     a = np.loadtxt(shared_data / "vertical-jumps-fz" / "Dual-SJ-Fz.txt", skiprows=1)
     r = analyze_sj(ForceTrace.from_plates(1000.0, a[:, 0], a[:, 1]), weighing_region=region)
     # their quiet second is at the end (≈660 N); weighing before the jump finds the same stance weight
-    assert r.value("body_weight") == pytest.approx(660, abs=3)
+    assert r.value("body_weight") == VJFZ[1]["body_weight"].approx()
     h_v, h_ft = r.value("jump_height_takeoff_velocity"), r.value("jump_height_flight_time")
     assert h_v is not None and h_ft is not None and 0.15 < h_v < 0.5 and abs(h_v - h_ft) < 0.03
     assert r.value("left_peak_force") is not None and r.value("peak_force_asymmetry") is not None
@@ -124,19 +117,19 @@ def _wide_trial(shared_data: Path, j: int) -> ForceTrace:
     return ForceTrace.from_plates(1000.0, cols[0][:n], cols[1][:n])
 
 
-@pytest.mark.parametrize("j, peak, left, right, flight", [(0, 1421.60, 751.19, 689.53, 0.604),
-                                                           (1, 1515.59, 808.32, 708.76, 0.582)])
-def test_shiny_wide_squat_jumps(shared_data: Path, j: int, peak: float, left: float, right: float,
-                                flight: float) -> None:
+@pytest.mark.parametrize("j", [0, 1])
+def test_shiny_wide_squat_jumps(shared_data: Path, j: int) -> None:
     """Squat jumps 1-2 of wide_data.csv = trials 1-2 of the app's online 2019 output. The README says to trust
-    their peak force and flight time (their impulse heights are not physical)."""
+    their peak force and flight time (their impulse heights are not physical). References: SHINY_WIDE."""
+    S = SHINY_WIDE[j]
+    assert S.trial == j + 1
     tr = _wide_trial(shared_data, j)
-    r = analyze_sj(tr)
-    # samples of the file: exact. Per plate each plate's own peak (limb_peak="own", as the app does)
-    assert r.value("peak_force") == pytest.approx(peak, abs=1e-6)
-    assert r.value("left_peak_force") == pytest.approx(left, abs=1e-6)
-    assert r.value("right_peak_force") == pytest.approx(right, abs=1e-6)
-    assert r.value("flight_time") == pytest.approx(flight, abs=1.01e-3)  # thresholds differ by up to a sample
+    r = analyze_sj(tr, **S.settings)
+    # samples of the file: exact. Per plate each plate's own peak (limb_peak="own", as the app does); flight
+    # time: thresholds differ by up to a sample
+    for ref in S.refs:
+        assert r.value(ref.name) == ref.approx(), ref.name
+    peak = S["peak_force"].value
     # the commercial definition: limb forces at the instant of the total peak, adding up to it
     r2 = analyze_sj(tr, limb_peak="at_total_peak")
     lv, rv = r2.value("left_peak_force"), r2.value("right_peak_force")
