@@ -37,14 +37,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the PostgreSQL server helper the tests use
 
-from index_backends import bench_publish  # noqa: E402  (bench/index_backends.py)
-
 from forcelab.simulation import example_archive  # noqa: E402
 from forcelab.storage import spool  # noqa: E402
 from forcelab.storage.archive import INDEX_NAME, session_files  # noqa: E402
 from forcelab.storage.batch import cluster, run_batch, select_sessions  # noqa: E402
 from forcelab.storage.index import ArchiveIndex  # noqa: E402
 from forcelab.storage.index_backend import INDEX_ENV  # noqa: E402
+from index_backends import bench_publish  # noqa: E402  (bench/index_backends.py)
 from support.postgres import PostgresServer, missing  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
