@@ -82,14 +82,6 @@ def open_index(archive: Path) -> ArchiveIndex:
         raise CliError(str(exc)) from exc
 
 
-def spooled_session_path(archive: Path, athlete: str, tests: list[str], started: datetime) -> Path:
-    """A fresh file in this station's spool for a new session of ``archive`` (its name free in both)."""
-    from forcelab.storage.archive import new_session_path
-    from forcelab.storage.spool import spool_dir
-
-    return new_session_path(spool_dir(archive), athlete, tests, started, also_free_in=[archive])
-
-
 def publish(archive: Path, spooled: Path) -> Path:
     """Publish ``spooled`` and every earlier session still waiting; returns where the session is now.
 
@@ -116,10 +108,11 @@ def run_import(args: argparse.Namespace) -> int:
     from forcelab.storage.importer import import_file
     from forcelab.storage.readers import ForceFileError
     from forcelab.storage.session import open_session
+    from forcelab.storage.spool import new_spooled_path
 
     archive = _archive(args)
     started = datetime.now().astimezone()
-    spooled = spooled_session_path(archive, args.athlete, [args.test], started)
+    spooled = new_spooled_path(archive, args.athlete, [args.test], started)
     try:
         path = import_file(
             args.file, archive=archive, athlete=args.athlete, test=args.test, rate=args.rate,

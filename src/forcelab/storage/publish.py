@@ -1,7 +1,7 @@
 """Publish a closed session from the station's spool to the shared archive and its index.
 
-One publish: copy the spooled file beside its place in the archive (``.<name>.<station>.publishing``),
-fsync it, then in one index transaction register it (or, for an edit, claim the next version: a stale
+One publish: copy the spooled file beside its place in the archive (``.<name>.<station>.publishing``;
+a hard link, so no copy, when spool and archive share a file system, as on a single laptop), fsync it, then in one index transaction register it (or, for an edit, claim the next version: a stale
 edit is refused) and atomically rename it into place; the transaction commits only after the rename, and
 the spooled copy is removed only after the commit. If the archive folder or the database cannot be
 reached, :class:`PublishError` says so and the session stays in the spool; :func:`publish_pending` (run
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from forcelab.storage import liveness, spool
+from forcelab.storage import spool
 from forcelab.storage.archive import station_id
 from forcelab.storage.h5open import SessionFileError
 from forcelab.storage.index import ArchiveIndex, StaleSessionError
@@ -99,6 +99,23 @@ def replace_published(
     return target
 
 
+def _stage(spooled: Path, tmp: Path) -> None:
+    """Put a copy of ``spooled`` at ``tmp`` (beside its place in the archive), on disk.
+
+    On the same file system (one station whose spool and archive share a disk: the zero set-up default)
+    this is a second name for the same file, so publishing is a rename; elsewhere (a lab's share) a copy,
+    fsynced. Either keeps the modification time, so a re-publish is the same file to the index.
+    """
+    tmp.unlink(missing_ok=True)  # a stale copy of an interrupted publish
+    try:
+        os.link(spooled, tmp)  # the spooled file was fsynced when its recording closed
+        return
+    except OSError:  # another file system (EXDEV), or one without hard links: copy
+        pass
+    shutil.copy2(spooled, tmp)
+    fsync_path(tmp)
+
+
 def publish_session(
     spooled: Path, archive: Path, *, url: str | None = None, index: ArchiveIndex | None = None
 ) -> Path:
@@ -122,8 +139,7 @@ def publish_session(
     tmp = staged_name(target, f"{station_id()}.publishing")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(spooled, tmp)  # keeps the modification time: a re-publish is the same file to the index
-        fsync_path(tmp)
+        _stage(spooled, tmp)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise PublishError(f"archive folder {archive} unreachable ({exc}); {spooled.name} stays on this station") from exc
@@ -149,7 +165,7 @@ def publish_pending(
     published: list[Path] = []
     errors: list[str] = []
     incomplete = 0
-    waiting = [p for p in spool.pending(archive) if not liveness.is_being_recorded(p)]  # not one in progress
+    waiting = spool.waiting(archive)  # not one in progress
     for k, path in enumerate(waiting):
         try:
             published.append(publish_session(path, archive, url=url, index=index))
