@@ -1,6 +1,6 @@
 """Lab-scale figures (issue 11): batch re-analysis throughput, the trend query, publish latency.
 
-Run: ``.venv/bin/python bench/scale.py [--trials 5000] [--per-session 20] [--modes serial,1,2] [--postgres]``
+Run: ``.venv/bin/python bench/scale.py [--trials 5000] [--per-session 20] [--modes serial,1,2] [--sample N] [--postgres]``
 
 * The archive: at least ``--trials`` CMJ trials, written through the real writer and analysed with the real
   analysis (:func:`forcelab.simulation.example_archive.build`: 3 athletes, weekly sessions of
@@ -12,7 +12,9 @@ Run: ``.venv/bin/python bench/scale.py [--trials 5000] [--per-session 20] [--mod
   the worker, re-analyse from the raw data, stage the rewritten file, put it in place and in the index with
   a version check). Per-trial CPU cost: this process's CPU time (serial) or the workers' (Dask, read on
   each worker before and after), which the load of others does not inflate: the figure for a projection.
-  The archive's size before and after the passes shows whether re-analysis makes files grow.
+  The files' size before and after the passes shows whether re-analysis makes files grow. ``--sample N``
+  times each mode on the first N sessions only (on a loaded shared machine a pass over 5,000 trials per
+  mode takes longer than one can wait).
 * The trend query: one athlete's jump height across all sessions (``ArchiveIndex.metric_values``, median
   of 30), on SQLite in the archive and, when ``FORCELAB_INDEX`` names a PostgreSQL index (or with
   ``--postgres``, which starts a throw-away server with ``tests/support/postgres.py`` and stops it after),
@@ -39,7 +41,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the PostgreSQL server helper the test
 
 from forcelab.simulation import example_archive  # noqa: E402
 from forcelab.storage import spool  # noqa: E402
-from forcelab.storage.archive import INDEX_NAME, session_files  # noqa: E402
+from forcelab.storage.archive import INDEX_NAME  # noqa: E402
 from forcelab.storage.batch import cluster, run_batch, select_sessions  # noqa: E402
 from forcelab.storage.index import ArchiveIndex  # noqa: E402
 from forcelab.storage.index_backend import INDEX_ENV  # noqa: E402
@@ -74,25 +76,24 @@ def build(trials: int, per_session: int) -> Path:
     return path
 
 
-def archive_bytes(archive: Path) -> int:
-    return sum(p.stat().st_size for p in session_files(archive))
-
-
 def _cpu(client: Any) -> float:
     """The summed CPU time of the cluster's worker processes."""
     return sum(client.run(time.process_time).values())
 
 
-def reanalysis(archive: Path, url: str, modes: list[str]) -> None:
+def reanalysis(archive: Path, url: str, modes: list[str], sample: int | None) -> None:
     with ArchiveIndex(archive, url) as index:
         index.sync()
         planned = select_sessions(index)
+        total = sum(s.n_trials for s in planned)
+        planned = planned[:sample] if sample else planned
+        files = [s.path for s in planned]
         n = sum(s.n_trials for s in planned)
-        size0 = archive_bytes(archive)
-        print(f"re-analysis of {n} trials in {len(planned)} sessions per mode (force: every trial each time; "
-              f"index {index.describe()}); archive {size0 / 1e6:.1f} MB")
+        size0 = sum(p.stat().st_size for p in files)
+        print(f"archive: {total} trials; re-analysis of {n} trials in {len(planned)} sessions per mode (force: every "
+              f"trial each time; index {index.describe()}); those files {size0 / 1e6:.1f} MB")
         for mode in modes:
-            planned = select_sessions(index)  # each pass is an edit of the versions the previous one left
+            planned = select_sessions(index)[: len(planned)]  # each pass edits the versions the last one left
             if mode == "serial":
                 t0, c0 = time.perf_counter(), time.process_time()
                 report = run_batch(planned, index=index, force=True)
@@ -114,8 +115,8 @@ def reanalysis(archive: Path, url: str, modes: list[str]) -> None:
                       f"{1000 * own_cpu / report.trials:.1f} ms CPU here (index, publish) per trial) [{load()}]")
             assert not report.failures, report.failures[:3]
             assert report.trials == n, (report.trials, n)
-        size1 = archive_bytes(archive)
-        print(f"  archive after {len(modes)} passes: {size1 / 1e6:.1f} MB ({100 * (size1 / size0 - 1):+.1f} %)")
+        size1 = sum(p.stat().st_size for p in files)
+        print(f"  those files after {len(modes)} more passes: {size1 / 1e6:.1f} MB ({100 * (size1 / size0 - 1):+.1f} %)")
 
 
 def trend_query(name: str, archive: Path, url: str) -> None:
@@ -141,6 +142,8 @@ def main() -> None:
     ap.add_argument("--modes", default="serial,1,2", help="comma list of serial and worker counts")
     ap.add_argument("--postgres", action="store_true",
                     help="start a throw-away PostgreSQL (tests/support/postgres.py) as FORCELAB_INDEX")
+    ap.add_argument("--sample", type=int, metavar="SESSIONS",
+                    help="time each mode on the first SESSIONS sessions of the archive only (a loaded machine)")
     ap.add_argument("--publishes", type=int, default=20, help="sessions to publish for the latency figure")
     args = ap.parse_args()
     server = None
@@ -155,7 +158,7 @@ def main() -> None:
         archive = build(args.trials, args.per_session)
         sqlite = f"sqlite:///{archive / INDEX_NAME}"
         pg = os.environ.get(INDEX_ENV, "")
-        reanalysis(archive, pg or sqlite, args.modes.split(","))
+        reanalysis(archive, pg or sqlite, args.modes.split(","), args.sample)
         trend_query("SQLite", archive, sqlite)
         if pg:
             trend_query("PostgreSQL", archive, pg)
