@@ -145,8 +145,8 @@ def _method_versions(path: Path) -> dict[int, str]:
 
 
 def _same_analysis(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
-    """Whether two stored analyses (:func:`read_result`) say the same: metrics, events, flags, test, params."""
-    keys = ("test", "metrics", "events", "flags", "params")
+    """Whether two stored analyses (:func:`read_result`) say the same: metrics, events, flags, tables, test, params."""
+    keys = ("test", "metrics", "events", "flags", "params", "tables")
     return a is not None and b is not None and all(a.get(k) == b.get(k) for k in keys)
 
 
