@@ -41,6 +41,13 @@ def _window(qtbot, athlete: str = "Ada Jumper", mass: float = 75.0) -> MainWindo
     return window
 
 
+def _published(qtbot, archive: Path) -> Path:  # type: ignore[no-untyped-def]
+    """The one session file in the archive, once the stopped recording was published from the spool."""
+    qtbot.waitUntil(lambda: len(list((archive / "sessions").rglob("*.h5"))) == 1, timeout=10_000)
+    (path,) = (archive / "sessions").rglob("*.h5")
+    return path
+
+
 def _key(qtbot, window: MainWindow, key: QtCore.Qt.Key) -> None:  # type: ignore[no-untyped-def]
     qtbot.keyClick(window, key)
 
@@ -93,7 +100,7 @@ def test_cmj_workflow_saved_and_reopened(qtbot, archive: Path) -> None:  # type:
     _key(qtbot, window, QtCore.Qt.Key.Key_A)
     _key(qtbot, window, QtCore.Qt.Key.Key_Space)
     assert not window.session.is_recording
-    (path,) = (archive / "sessions").rglob("*.h5")
+    path = _published(qtbot, archive)
     window.close()
 
     saved = open_session(path)
@@ -137,8 +144,8 @@ def test_isometric_pull_workflow(qtbot, archive: Path) -> None:  # type: ignore[
     window.table.selectRow(0)
     _key(qtbot, window, QtCore.Qt.Key.Key_X)
     assert window.session.is_recording
-    (path,) = (archive / "sessions").rglob("*.h5")
     window.close()  # closing the app while recording completes the session: nothing is lost
+    path = _published(qtbot, archive)
     saved = open_session(path)
     assert saved.complete and [t.test for t in saved.trials] == ["imtp", "imtp"]
     assert saved.trials[0].accepted is False
@@ -174,7 +181,7 @@ def test_unplug_mid_trial_banner_reconnect_and_go_on(qtbot, archive: Path) -> No
     assert window.session.is_recording
     assert window.device.state.text().startswith("connected")
     _key(qtbot, window, QtCore.Qt.Key.Key_Space)
-    (path,) = (archive / "sessions").rglob("*.h5")
+    path = _published(qtbot, archive)
     window.close()
     saved = open_session(path)
     assert saved.complete

@@ -56,6 +56,8 @@ def _record(qtbot, test: str, script: Script) -> MainWindow:  # type: ignore[no-
 def _stop(qtbot, window: MainWindow, archive: Path) -> Path:  # type: ignore[no-untyped-def]
     qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)
     assert not window.session.is_recording
+    # the session is closed and published from the station's spool on the analysis thread
+    qtbot.waitUntil(lambda: len(list((archive / "sessions").rglob("*.h5"))) == 1, timeout=10_000)
     (path,) = (archive / "sessions").rglob("*.h5")
     return path
 

@@ -51,7 +51,7 @@ def _record_in_app(qtbot, archive: Path, monkeypatch: pytest.MonkeyPatch):  # ty
         assert link.simulator is not None
         sent = link.simulator.recorded()
     finally:
-        window.close()
+        window.close()  # waits for the session to be closed and published from the spool
     (path,) = (archive / "sessions").rglob("*.h5")
     return path, sent
 

@@ -11,7 +11,7 @@ import pytest
 
 from forcelab.storage import bridge, schema
 from forcelab.storage.archive import session_files
-from forcelab.storage.batch import SessionOutcome, cluster, run_batch, select_sessions
+from forcelab.storage.batch import cluster, run_batch, select_sessions
 from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import open_session
 from support.batch import small_archive, trial_states
@@ -34,13 +34,7 @@ def archive_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _batch(archive: Path, client: Any, **kwargs: Any) -> Any:
     with ArchiveIndex(archive) as index:
-        planned = select_sessions(index)
-
-        def on_done(outcome: SessionOutcome) -> None:
-            if outcome.reanalysed:
-                index.sync([outcome.path], recover=False)
-
-        return run_batch(planned, client=client, on_done=on_done, **kwargs)
+        return run_batch(select_sessions(index), index=index, client=client, **kwargs)
 
 
 def test_cluster_reanalyses_every_trial_and_the_index_follows(
@@ -87,8 +81,8 @@ def test_failing_trial_and_unreadable_file_are_reported_while_the_rest_finish(
         f[schema.TRIALS][schema.trial_group_name(2)].attrs["test"] = "bogus"
     with ArchiveIndex(archive) as index:
         planned = select_sessions(index)  # planned while the file was still readable ...
-    broken.write_bytes(b"not an HDF5 file any more")  # ... then damaged before its task runs
-    report = run_batch(planned, client=client)
+        broken.write_bytes(b"not an HDF5 file any more")  # ... then damaged before its task runs
+        report = run_batch(planned, index=index, client=client)
     assert report.trials == 12 - 1 - 2 and report.sessions == 5
     assert len(report.failures) == 2
     (p1, n1, why1), (p2, n2, why2) = sorted(report.failures, key=lambda f: str(f[0]))

@@ -82,14 +82,6 @@ def open_index(archive: Path) -> ArchiveIndex:
         raise CliError(str(exc)) from exc
 
 
-def spooled_session_path(archive: Path, athlete: str, tests: list[str], started: datetime) -> Path:
-    """A fresh file in this station's spool for a new session of ``archive`` (its name free in both)."""
-    from forcelab.storage.archive import new_session_path
-    from forcelab.storage.spool import spool_dir
-
-    return new_session_path(spool_dir(archive), athlete, tests, started, also_free_in=[archive])
-
-
 def publish(archive: Path, spooled: Path) -> Path:
     """Publish ``spooled`` and every earlier session still waiting; returns where the session is now.
 
@@ -116,10 +108,11 @@ def run_import(args: argparse.Namespace) -> int:
     from forcelab.storage.importer import import_file
     from forcelab.storage.readers import ForceFileError
     from forcelab.storage.session import open_session
+    from forcelab.storage.spool import new_spooled_path
 
     archive = _archive(args)
     started = datetime.now().astimezone()
-    spooled = spooled_session_path(archive, args.athlete, [args.test], started)
+    spooled = new_spooled_path(archive, args.athlete, [args.test], started)
     try:
         path = import_file(
             args.file, archive=archive, athlete=args.athlete, test=args.test, rate=args.rate,
@@ -180,9 +173,12 @@ def _export_query(args: argparse.Namespace) -> int:
 
 
 def run_reanalyze(args: argparse.Namespace) -> int:
-    """``forcelab reanalyze SESSION...`` or ``forcelab reanalyze --all [filters]``."""
-    from forcelab.storage.reanalyze import reanalyze
-    from forcelab.storage.session import open_session
+    """``forcelab reanalyze SESSION...`` or ``forcelab reanalyze --all [filters]``.
+
+    Named sessions take the batch's path (:func:`forcelab.storage.batch.run_batch` in this process): the old
+    analysis kept in history, the new file put in place and in the index in one version-checked step.
+    """
+    from forcelab.storage.batch import PlannedSession, SessionOutcome, run_batch
 
     if args.all:
         if args.session:
@@ -192,20 +188,38 @@ def run_reanalyze(args: argparse.Namespace) -> int:
         raise CliError("give the session file(s) to re-analyse, or --all")
     reanalyze_batch.refuse_batch_options(args)
     archive = _archive(args)
-    failed = 0
+    root = archive.resolve()
+    planned = []
     for path in args.session:
-        try:
-            changes = reanalyze(path)
-        except (SessionFileError, ValueError, OSError) as exc:
-            sys.stderr.write(f"forcelab: error: {exc}\n")
-            failed += 1
-            continue
-        out(f"session: {path}")
-        for number, (old, new) in changes.items():
-            moved = sum(1 for k in new if old.get(k, {}).get("value") != new[k].get("value"))
-            out(f"  trial {number}: {len(new)} metrics ({moved} changed, {len(old)} kept in history)")
-        with open_index(archive) as index:
-            index.add_session(open_session(path))
+        if not path.is_file():
+            raise CliError(f"{path}: no such session file")
+        if not path.resolve().is_relative_to(root):
+            raise CliError(f"{path}: not a session of the archive {archive}; re-analysis keeps the archive's "
+                           "files and index together (give --archive, or import the file first)")
+    with open_index(archive) as index:
+        index.sync([p.resolve() for p in args.session])  # indexed (and repaired) at their current version
+        rows = {r["path"]: r for r in index.sessions()}
+        for path in args.session:
+            row = rows.get(index.relative(path.resolve()))
+            if row is None or row["error"]:
+                why = row["error"] if row is not None else "not indexed"
+                sys.stderr.write(f"forcelab: error: {path}: {why}\n")
+                continue
+            planned.append(PlannedSession(path.resolve(), int(row["n_trials"]), int(row["version"])))
+
+        def on_done(outcome: SessionOutcome) -> None:
+            if outcome.error:
+                sys.stderr.write(f"forcelab: error: {outcome.path}: {outcome.error}\n")
+                return
+            out(f"session: {outcome.path}")
+            for number, (n, moved, kept) in sorted(outcome.changed.items()):
+                history = "the old analysis kept in history" if kept else "the same as before: no history entry"
+                out(f"  trial {number}: {n} metrics ({moved} changed; {history})")
+            for f in outcome.failures:
+                sys.stderr.write(f"forcelab: error: {outcome.path}: trial {f.trial}: {f.reason}\n")
+
+        report = run_batch(planned, index=index, force=True, on_done=on_done)
+    failed = len(args.session) - len(planned) + len({p for p, _, _ in report.failures})
     if failed:
         raise CliError(f"{failed} of {len(args.session)} sessions could not be re-analysed")
     return 0

@@ -2,7 +2,8 @@
 
 The options, a text progress bar on stderr, and the run: bring the index up to date, pick the sessions,
 re-analyse them on a ``LocalCluster`` (``--workers N``) or an existing scheduler (``--scheduler URL``), or in
-this process (``--workers 0``), update the index as each session comes back, report each failing file or
+this process (``--workers 0``), put each session in place and in the index as it comes back (version checked,
+:func:`forcelab.storage.batch.put_in_place`), report each failing file or
 trial with its reason, and print ``reanalysed N trials in M sessions`` last. Exit code 1 when anything
 failed (the rest is done).
 """
@@ -96,8 +97,6 @@ def run(args: argparse.Namespace, archive: Path) -> int:
                 sys.stderr.write(f"forcelab: error: {outcome.path}: {outcome.error}\n")
             for f in outcome.failures:
                 sys.stderr.write(f"forcelab: error: {outcome.path}: trial {f.trial}: {f.reason}\n")
-            if outcome.reanalysed:
-                index.sync([outcome.path], recover=False)  # the file changed: re-read it into the index
             counts["sessions"] += 1
             counts["trials"] += len(outcome.reanalysed) + len(outcome.skipped) + len(outcome.failures)
             progress.show(counts["trials"], counts["sessions"], len(planned))
@@ -105,11 +104,11 @@ def run(args: argparse.Namespace, archive: Path) -> int:
         tests = None if args.test is None else (args.test,)
         try:
             if args.scheduler is None and args.workers == 0:
-                report = run_batch(planned, force=args.force, tests=tests, on_done=on_done)
+                report = run_batch(planned, index=index, force=args.force, tests=tests, on_done=on_done)
             else:
                 workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
                 with cluster(workers=workers, scheduler=args.scheduler) as client:
-                    report = run_batch(planned, client=client, force=args.force, tests=tests, on_done=on_done)
+                    report = run_batch(planned, index=index, client=client, force=args.force, tests=tests, on_done=on_done)
         except ClusterUnavailable as exc:
             raise CliError(str(exc)) from exc
     if report.skipped:

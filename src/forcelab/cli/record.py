@@ -62,13 +62,14 @@ def key_metrics(test: str, metrics: dict[str, dict[str, Any]], limit: int = 4) -
 def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: connect, record, close
     """Record until ``--seconds``/``--trials`` or Ctrl-C."""
     from forcelab.acquisition.connect import open_device, trial_detector
-    from forcelab.cli.archive import open_index, publish, spooled_session_path
+    from forcelab.cli.archive import open_index, publish
     from forcelab.devices.profiles import ProfileError
     from forcelab.devices.serial_transport import TransportError
     from forcelab.storage.archive import archive_dir
     from forcelab.storage.publish import publish_pending
     from forcelab.storage.recorder import EngineRecorder, plate_columns, session_info_from
     from forcelab.storage.session import open_session
+    from forcelab.storage.spool import new_spooled_path
     from forcelab.storage.writer import ArchiveWriteError, SessionWriter
 
     if args.seconds is None and args.trials is None:
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
     info = session_info_from(engine, athlete=args.athlete, tests=[args.test], tester=args.tester,
                              source="simulator" if sim else f"device:{port}")
     assert info.started is not None
-    path = spooled_session_path(archive, args.athlete, [args.test], info.started)  # local; published when closed
+    path = new_spooled_path(archive, args.athlete, [args.test], info.started)  # local; published when closed
     writer = SessionWriter(path, info)
     recorder = EngineRecorder(writer, engine.columns, test=args.test, analyze=bridge.analyze,
                               plates=plate_columns(engine))

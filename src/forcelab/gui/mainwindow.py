@@ -148,6 +148,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(central)
         self.archive_label = QtWidgets.QLabel(f"archive: {archive.path}" if archive else "no archive")
         self.statusBar().addPermanentWidget(self.archive_label)
+        #: "N session(s) waiting to publish" while this station's spool holds closed sessions
+        self.spool_label = QtWidgets.QLabel()
+        self.spool_label.setObjectName("spool")
+        self.spool_label.setStyleSheet("color: #f59e0b; font-weight: bold;")  # the theme's warning amber
+        self.statusBar().addPermanentWidget(self.spool_label)
+        self._on_spool(*session.waiting)
         self._wire()
         self._shortcuts()
         self.refresh_ports()
@@ -172,6 +178,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.card.suggestion_accepted.connect(s.accept_suggestion)
         s.recording.connect(self._on_recording)
         s.error.connect(self.show_error)
+        s.spool_changed.connect(self._on_spool)
         self.tests.test_changed.connect(self._on_test_changed)
         self.tests.weigh_requested.connect(self.weigh)
         self.tests.record_toggled.connect(self._on_record_toggled)
@@ -349,6 +356,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.live.reset_peak()
         else:
             self.session.stop_recording()
+
+    def _on_spool(self, waiting: int, why: str) -> None:
+        """Show, while closed sessions wait in this station's spool, how many (the reason in the tooltip)."""
+        self.spool_label.setText(f"{waiting} session(s) not yet in the shared archive: retrying" if waiting else "")
+        self.spool_label.setToolTip(f"{why}; tried again every {self.session.retry_interval:.0f} s" if why else "")
+        self.spool_label.setVisible(bool(waiting))
 
     def _on_recording(self, on: bool, path: str) -> None:
         self.statusBar().showMessage(("Recording to " if on else "Saved ") + path, 0 if on else 8000)

@@ -357,18 +357,46 @@ class Archive:
             self.index.close()
 
     def new_session_path(self, athlete: str, tests: list[str], started: datetime) -> Path:
-        """A fresh file name for a session."""
-        from forcelab.storage.archive import new_session_path
+        """A fresh file for a session, in this station's spool (:mod:`forcelab.storage.spool`): a session is
+        recorded on the station's own disk and published to the archive when it closes
+        (:meth:`publish_waiting`)."""
+        from forcelab.storage.spool import new_spooled_path
 
-        return new_session_path(self.path, athlete, tests, started)
+        return new_spooled_path(self.path, athlete, tests, started)
+
+    def waiting(self) -> list[Path]:
+        """Closed sessions of this station not yet in the archive (the shared folder or index was unreachable)."""
+        from forcelab.storage.spool import waiting
+
+        return waiting(self.path)
+
+    def publish_waiting(self) -> tuple[Any, dict[Path, tuple[Path, int | None]]]:
+        """Publish every closed session waiting in this station's spool (any thread: it opens an index of its
+        own). Returns the :class:`~forcelab.storage.publish.PublishReport` and, per published spool file, its
+        path in the archive and index version. An unreachable index is reported, not raised."""
+        from forcelab.storage.index import ArchiveIndex
+        from forcelab.storage.publish import PublishReport, publish_pending
+        from forcelab.storage.spool import spool_dir
+
+        moved: dict[Path, tuple[Path, int | None]] = {}
+        try:
+            with ArchiveIndex(self.path, self.index.url if self.index is not None else None) as index:
+                report = publish_pending(self.path, index=index)
+                for target in report.published:
+                    moved[spool_dir(self.path) / target.relative_to(self.path)] = (target, index.session_version(target))
+        except OSError as exc:  # the index is down (IndexUnavailable) before anything was published
+            return PublishReport(waiting=tuple(self.waiting()), errors=(str(exc),)), moved
+        return report, moved
 
     def sessions_of_day(self, day: date | None = None) -> list[Path]:
-        """Session files started on ``day`` (default today), oldest first."""
+        """Session files started on ``day`` (default today), oldest first: the archive's and those still
+        waiting in this station's spool."""
         from forcelab.storage.archive import session_files
 
         day = day or date.today()
         stamp = f"{day:%Y-%m-%d}_"
-        return [p for p in session_files(self.path) if p.name.startswith(stamp)]
+        files = [*session_files(self.path), *self.waiting()]
+        return sorted((p for p in files if p.name.startswith(stamp)), key=lambda p: p.name)
 
     def latest_trial(self) -> tuple[str, Any, TrialResult] | None:
         """``(title, trace, result)`` of the newest analysed trial in the archive (its stored samples analysed

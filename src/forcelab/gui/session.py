@@ -5,6 +5,15 @@ thread and are re-emitted through queued Qt signals (``_status_in``, ``_trial_in
 ever touched from another thread. Analysis runs on a worker thread (a one-thread executor) and its result
 comes back the same way, so the trace never stutters while a trial is analysed; saving runs on the
 recorder's own thread (:mod:`forcelab.gui.recorder`).
+
+A session is recorded into this station's spool (the station's own disk: HDF5 needs a local file system)
+and published to the archive and its index when it closes (:mod:`forcelab.storage.publish`; on a single
+laptop a rename). Closing and publishing run on the analysis thread after every analysis asked for
+before Stop, so a trial analysed after Stop is in the file that is published. If the shared folder or the
+index cannot be reached, the session waits in the spool, ``spool_changed`` says so, and it is published
+by itself: retried every :attr:`LiveSession.retry_interval` seconds and at the next start. A session that
+is already published is changed (a decision, an analysis edited in review) through the same publish, as
+a version-checked edit.
 """
 
 from __future__ import annotations
@@ -83,6 +92,8 @@ class LiveSession(QtCore.QObject):
     trial_analysed = QtCore.Signal(object)
     recording = QtCore.Signal(bool, str)
     error = QtCore.Signal(str)
+    #: sessions of this station waiting to be published (closed, in its spool), and why ("" when none)
+    spool_changed = QtCore.Signal(int, str)
 
     connecting = QtCore.Signal(str)
     athlete_changed = QtCore.Signal(object)
@@ -94,6 +105,11 @@ class LiveSession(QtCore.QObject):
     _analysis_in = QtCore.Signal(int, object, str)
     _suggestion_in = QtCore.Signal(int, object)
     _error_in = QtCore.Signal(str)
+    _publish_in = QtCore.Signal(object, object)
+    _recording_closed = QtCore.Signal(str)
+
+    #: seconds between attempts to publish sessions waiting in the spool
+    retry_interval = 30.0
 
     def __init__(self, archive: services.Archive | None, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -119,8 +135,16 @@ class LiveSession(QtCore.QObject):
         self._error_in.connect(self.error, q)
         self._link_in.connect(self._on_link, q)
         self._link_failed.connect(self._on_link_failed, q)
+        self._publish_in.connect(self._on_published, q)
+        self._recording_closed.connect(lambda path: self.recording.emit(False, path), q)
         self._closing = False
         self._pending_connect = False
+        self.waiting: tuple[int, str] = (0, "")  # what spool_changed said last
+        self._retry = QtCore.QTimer(self)
+        self._retry.setInterval(int(self.retry_interval * 1000))
+        self._retry.timeout.connect(self.publish_waiting)
+        if archive is not None and archive.waiting():  # sessions an earlier run could not publish: now
+            self._on_published(*self._publish())
 
     # ------------------------------------------------------------------ device
     def attach(self, link: services.DeviceLink) -> None:
@@ -278,21 +302,53 @@ class LiveSession(QtCore.QObject):
         return path
 
     def stop_recording(self) -> Path | None:
-        """Close the session file (marked complete) and update the index."""
+        """Stop saving trials; the session file is closed (marked complete) and published on the analysis
+        thread, after the analyses of its trials (``recording(False, path)`` then names where it is).
+        Returns the file in the spool."""
         rec, self.recorder = self.recorder, None
         if rec is None:
             return None
+        self._executor.submit(self._close_and_publish, rec)
+        return rec.path
+
+    def _close_and_publish(self, rec: Recorder) -> None:
+        """Analysis thread: every analysis asked for before Stop has been stored (they ran before this), so
+        close the file and publish it (and whatever else waits)."""
         path = rec.close()
-        if self.archive is not None:
-            try:
-                waiting = self.archive.refresh_index()
-            except OSError as exc:
-                log.warning("index update failed: %s", exc)
-                waiting = f"index update failed: {exc}"
-            if waiting:
-                self.error.emit(waiting)  # the status bar says the session is not in the shared archive yet
-        self.recording.emit(False, str(path))
-        return path
+        if self.archive is None:
+            return
+        report, moved = self._publish()
+        self._publish_in.emit(report, moved)
+        self._recording_closed.emit(str(moved.get(path, (path, None))[0]))
+
+    def _publish(self) -> tuple[Any, dict[Path, tuple[Path, int | None]]]:
+        """Publish what waits in the spool (any thread; the analysis thread but at start) and move the trials
+        of each published session to its archive path and index version (later edits are published edits)."""
+        assert self.archive is not None
+        report, moved = self.archive.publish_waiting()
+        for entry in list(self.trials.values()):
+            if entry.session_path in moved:
+                entry.session_path, entry.session_version = moved[entry.session_path]
+        return report, moved
+
+    def publish_waiting(self) -> None:
+        """Try again to publish the sessions waiting in the spool (on the analysis thread; the retry timer)."""
+        if self.archive is not None and not self._closing:
+            self._executor.submit(lambda: self._publish_in.emit(*self._publish()))
+
+    def _on_published(self, report: Any, moved: dict[Path, tuple[Path, int | None]]) -> None:
+        """GUI thread: say what waits in the spool, retry while something does."""
+        for target, _version in moved.values():
+            log.info("published %s", target)
+        message = report.message() or ""
+        self.waiting = (len(report.waiting), message)
+        if report.waiting:
+            log.warning("archive: %s", message)
+            if not self._retry.isActive() and not self._closing:
+                self._retry.start(int(self.retry_interval * 1000))
+        else:
+            self._retry.stop()
+        self.spool_changed.emit(*self.waiting)
 
     # ------------------------------------------------------------------ trials
     def _on_trial(self, acq: Any) -> None:
@@ -304,8 +360,8 @@ class LiveSession(QtCore.QObject):
         self.trials[number] = entry
         if self.recorder is not None:
             entry.file_number = self.recorder.add_trial(self.test, acq.first_row, acq.stop_row)
+        self._submit(entry)  # first: a Stop pressed on seeing the trial then closes the file after its analysis
         self.trial_added.emit(entry)
-        self._submit(entry)
 
     def add_trial_trace(self, trace: ForceTrace, test: str | None = None) -> TrialEntry:
         """Add a trial from a trace (for replays and the offline demo; not written to the stream)."""
@@ -320,6 +376,7 @@ class LiveSession(QtCore.QObject):
     def _submit(self, entry: TrialEntry, *, suggest: bool = True) -> None:
         params = dict(self.test_params) if entry.test == "dj" else {}
         trace, test, number = entry.trace, entry.test, entry.number
+        rec = self._saving(entry)  # the recording the trial is in: its analysis is stored there
 
         def work() -> TrialResult:  # analysis thread: the suggestion first (queued signals keep their order)
             if suggest:
@@ -329,12 +386,21 @@ class LiveSession(QtCore.QObject):
 
         future = self._executor.submit(work)
 
-        def done(f: Future[TrialResult], number: int = entry.number) -> None:  # analysis thread
+        def done(f: Future[TrialResult], number: int = entry.number, file_number: int | None = entry.file_number
+                 ) -> None:  # analysis thread, before its next task (which may be closing this recording)
             try:
-                self._analysis_in.emit(number, f.result(), "")
+                result = f.result()
             except (services.ServiceError, ValueError, ArithmeticError, IndexError) as exc:
                 log.warning("analysis of trial %d failed: %s", number, exc)
                 self._analysis_in.emit(number, None, str(exc))
+                return
+            if rec is not None and file_number is not None:
+                rec.store_result(file_number, result)  # queued before a Stop's close: in the published file
+            elif entry.session_path is not None and file_number is not None:  # its session is closed (a
+                from forcelab.storage.edit import set_trial_result  # confirmed suggestion): a published edit
+
+                self._edit_closed(entry, lambda p: set_trial_result(p, file_number, result), "analysis")
+            self._analysis_in.emit(number, result, "")
 
         future.add_done_callback(done)
 
@@ -363,20 +429,23 @@ class LiveSession(QtCore.QObject):
         entry = self.trials.get(number)
         if entry is None:
             return
-        entry.result = result
+        entry.result = result  # already stored in its session by the analysis thread
         entry.error = message
-        rec = self._saving(entry)
-        if result is not None and rec is not None and entry.file_number is not None:
-            rec.store_result(entry.file_number, result)
         self.trial_analysed.emit(entry)
 
     def replace_result(self, number: int, result: TrialResult) -> None:
-        """Keep a recomputed result (after an event was edited in review) and save it."""
+        """Keep a recomputed result (after an event was edited in review) and save it: through the recorder
+        while its session records, else into the closed session (a published one as a published edit)."""
         entry = self.trials[number]
         entry.result = result
         rec = self._saving(entry)
         if rec is not None and entry.file_number is not None:
             rec.store_result(entry.file_number, result)
+        elif entry.session_path is not None and entry.file_number is not None:
+            from forcelab.storage.edit import set_trial_result
+
+            file_number = entry.file_number
+            self._edit_closed(entry, lambda p: set_trial_result(p, file_number, result), "analysis")
         self.trial_analysed.emit(entry)
 
     def decide(self, number: int, accepted: bool | None, note: str | None = None) -> None:
@@ -391,27 +460,28 @@ class LiveSession(QtCore.QObject):
         if rec is not None and entry.file_number is not None:
             rec.set_decision(entry.file_number, accepted, entry.note)
         elif entry.session_path is not None and entry.file_number is not None:
-            self._edit_closed(entry, accepted, entry.note)
+            from forcelab.storage.edit import set_trial_decision
 
-    def _edit_closed(self, entry: TrialEntry, accepted: bool | None, note: str) -> None:
-        """Change a decision in a session that is already closed (a reopened one), off the GUI thread.
+            file_number, note = entry.file_number, entry.note
+            self._edit_closed(entry, lambda p: set_trial_decision(p, file_number, accepted, note), "decision")
 
-        An indexed session is edited through the station's spool and published back naming the version it
+    def _edit_closed(self, entry: TrialEntry, change: Callable[[Path], object], what: str) -> None:
+        """Apply ``change`` (a :mod:`forcelab.storage.edit` function of the file) to the closed session of
+        ``entry``, on the analysis thread (after its close and publish, when it was just recorded).
+
+        A published session is edited through the station's spool and published back naming the version it
         was read at (:func:`forcelab.storage.publish.edit_published`): another station's newer change is
-        never overwritten, the tester is told instead.
+        never overwritten, the tester is told instead. One still waiting in the spool is changed where it is.
         """
-        from forcelab.storage.edit import set_trial_decision
         from forcelab.storage.h5open import SessionFileError
         from forcelab.storage.index import StaleSessionError
         from forcelab.storage.publish import PublishError, edit_published
 
-        path, file_number, version = entry.session_path, entry.file_number, entry.session_version
-        assert path is not None and file_number is not None
-
-        def change(p: Path) -> None:
-            set_trial_decision(p, file_number, accepted, note)
+        file_number = entry.file_number
 
         def work() -> None:
+            path, version = entry.session_path, entry.session_version  # as published by now
+            assert path is not None
             try:
                 if version is None or self.archive is None:
                     change(path)
@@ -421,9 +491,9 @@ class LiveSession(QtCore.QObject):
                     if e.session_path == path and e.session_version == version:
                         e.session_version = version + 1
             except (StaleSessionError, PublishError) as exc:
-                self._error_in.emit(f"Decision on trial {file_number} of {path.name} not saved: {exc}")
+                self._error_in.emit(f"The {what} of trial {file_number} of {path.name} was not saved: {exc}")
             except (SessionFileError, OSError, ValueError) as exc:
-                self._error_in.emit(f"Could not save the decision on trial {file_number} of {path.name}: {exc}")
+                self._error_in.emit(f"Could not save the {what} of trial {file_number} of {path.name}: {exc}")
 
         self._executor.submit(work)
 
@@ -467,5 +537,6 @@ class LiveSession(QtCore.QObject):
     def shutdown(self) -> None:
         """Close everything (on window close): the session file is completed, nothing is lost."""
         self._closing = True
+        self._retry.stop()
         self.detach()
         self._executor.shutdown(wait=True, cancel_futures=False)

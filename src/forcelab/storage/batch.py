@@ -1,12 +1,15 @@
 """Batch re-analysis of many sessions, in this process or on a ``dask.distributed`` cluster.
 
 One task per session file (:func:`reanalyse_task`, which is :func:`forcelab.storage.reanalyze.reanalyze_session`
-with ``keep_going``): a file is only ever written by the one worker running its task, and each file is
-replaced atomically, so a batch killed part-way leaves every session either done or untouched. Trials
-already at today's method version are skipped (unless ``force``), which makes a second run idempotent and a
-run after a kill finish only what is left. The workers read and write the session files; the caller (the
-machine that planned the batch) owns the index and updates it as each session comes back
-(``on_done``), so the index sees one writer whatever its backend.
+with ``keep_going``): the worker reads the session and writes the re-analysed one as a staged copy beside it
+(``.<name>.reanalyzing``); the caller (the machine that planned the batch, which owns the index, so the
+index sees one writer whatever its backend) puts each staged copy in place as it comes back through the
+same version-checked replace every edit of a published session takes
+(:func:`forcelab.storage.publish.replace_published`): index row and rename in one transaction, refused when
+someone changed the session since the batch planned it. So a batch killed part-way leaves every session
+either done or untouched (a stale staged copy at most, overwritten by the next run). Trials already at
+today's method version are skipped (unless ``force``), which makes a second run idempotent and a run after
+a kill finish only what is left. ``forcelab reanalyze SESSION`` is a batch of one.
 
 Dask is the optional extra ``forcelab[lab]``; without it :func:`cluster` raises :class:`ClusterUnavailable`
 saying what to install.
@@ -23,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from forcelab.storage.h5open import SessionFileError
-from forcelab.storage.index import ArchiveIndex
+from forcelab.storage.index import ArchiveIndex, StaleSessionError
+from forcelab.storage.publish import PublishError, replace_published
 from forcelab.storage.reanalyze import SessionReanalysis, TrialFailure, reanalyze_session
+from forcelab.storage.rewrite import staged_name
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +46,7 @@ class PlannedSession:
 
     path: Path
     n_trials: int
+    version: int | None = None  # the index version it was planned at (the re-analysis is an edit of it)
 
 
 @dataclass
@@ -51,7 +57,9 @@ class SessionOutcome:
     reanalysed: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
     failures: list[TrialFailure] = field(default_factory=list)
-    error: str = ""  # the whole file failed (unreadable, still recording, old schema)
+    error: str = ""  # the whole file failed (unreadable, still recording, old schema, stale)
+    staged: str = ""  # the re-analysed copy waiting to be put in place ("" when nothing was re-analysed)
+    changed: dict[int, tuple[int, int, bool]] = field(default_factory=dict)  # trial: (metrics, values changed, history kept)
 
 
 @dataclass
@@ -83,19 +91,42 @@ def select_sessions(
             if started is None or started < since:
                 continue
         path = Path(row["path"])
-        planned.append(PlannedSession(path if path.is_absolute() else index.archive / path, int(row["n_trials"])))
+        planned.append(PlannedSession(path if path.is_absolute() else index.archive / path, int(row["n_trials"]),
+                                      int(row["version"])))
     return planned
 
 
 def reanalyse_task(path: str, force: bool, tests: tuple[str, ...] | None) -> SessionOutcome:
-    """Re-analyse one session file with today's analysis (runs on a worker); never raises for bad data."""
+    """Re-analyse one session file with today's analysis into a staged copy beside it (runs on a worker);
+    never raises for bad data."""
     p = Path(path)
+    staged = staged_name(p, "reanalyzing")
     try:
-        done: SessionReanalysis = reanalyze_session(p, force=force, tests=tests, keep_going=True)
+        done: SessionReanalysis = reanalyze_session(p, force=force, tests=tests, keep_going=True, dest=staged)
     except (SessionFileError, ValueError, KeyError, OSError) as exc:
         log.warning("%s: not re-analysed: %s", p, exc)
         return SessionOutcome(p, error=f"{type(exc).__name__}: {exc}")
-    return SessionOutcome(p, sorted(done.changes), done.skipped, done.failures)
+    changed = {}
+    for number, (old, new) in done.changes.items():
+        moved = sum(1 for k in new if old.get(k, {}).get("value") != new[k].get("value"))
+        changed[number] = (len(new), moved, number in done.kept)
+    return SessionOutcome(p, sorted(done.changes), done.skipped, done.failures,
+                          staged=str(done.written or ""), changed=changed)
+
+
+def put_in_place(outcome: SessionOutcome, planned: PlannedSession, index: ArchiveIndex) -> SessionOutcome:
+    """Publish ``outcome``'s staged copy over its session (version-checked against the plan); a refusal or an
+    unreachable index becomes the outcome's ``error`` (nothing of that session changed; a rerun redoes it)."""
+    if not outcome.staged:
+        return outcome
+    staged = Path(outcome.staged)
+    try:
+        replace_published(staged, index.archive, index.relative(planned.path), expected=planned.version,
+                          index=index, keeps=f"{planned.path.name} keeps its earlier analysis")
+    except (StaleSessionError, PublishError) as exc:
+        log.warning("%s: re-analysis not saved: %s", planned.path, exc)
+        return SessionOutcome(outcome.path, [], outcome.skipped, outcome.failures, error=str(exc))
+    return outcome
 
 
 @contextmanager
@@ -132,6 +163,7 @@ def cluster(*, workers: int | None = None, scheduler: str | None = None) -> Iter
 def run_batch(
     planned: Sequence[PlannedSession],
     *,
+    index: ArchiveIndex,
     client: Any | None = None,
     force: bool = False,
     tests: Collection[str] | None = None,
@@ -139,13 +171,17 @@ def run_batch(
 ) -> BatchReport:
     """Re-analyse ``planned`` on ``client`` (a ``distributed.Client``), or in this process when it is None.
 
-    ``on_done`` is called in this process with each session's outcome as it finishes (in completion
-    order): the place to update the index and a progress bar.
+    Each session that comes back is put in place and re-indexed in ``index`` (:func:`put_in_place`), in this
+    process. ``on_done`` is then called with its outcome (in completion order): the place for a progress
+    bar.
     """
     wanted = tuple(sorted(tests)) if tests is not None else None
     report = BatchReport()
 
+    by_path = {s.path: s for s in planned}
+
     def take(outcome: SessionOutcome) -> None:
+        outcome = put_in_place(outcome, by_path[outcome.path], index)
         report.trials += len(outcome.reanalysed)
         report.sessions += int(bool(outcome.reanalysed))
         report.skipped += len(outcome.skipped)

@@ -1,7 +1,7 @@
 """Publish a closed session from the station's spool to the shared archive and its index.
 
-One publish: copy the spooled file beside its place in the archive (``.<name>.<station>.publishing``),
-fsync it, then in one index transaction register it (or, for an edit, claim the next version: a stale
+One publish: copy the spooled file beside its place in the archive (``.<name>.<station>.publishing``;
+a hard link, so no copy, when spool and archive share a file system, as on a single laptop), fsync it, then in one index transaction register it (or, for an edit, claim the next version: a stale
 edit is refused) and atomically rename it into place; the transaction commits only after the rename, and
 the spooled copy is removed only after the commit. If the archive folder or the database cannot be
 reached, :class:`PublishError` says so and the session stays in the spool; :func:`publish_pending` (run
@@ -21,12 +21,13 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from forcelab.storage import liveness, spool
+from forcelab.storage import spool
 from forcelab.storage.archive import station_id
 from forcelab.storage.h5open import SessionFileError
 from forcelab.storage.index import ArchiveIndex, StaleSessionError
 from forcelab.storage.index_backend import IndexUnavailable
 from forcelab.storage.recovery import ensure_final_layout
+from forcelab.storage.rewrite import fsync_path, staged_name
 from forcelab.storage.session import open_session
 
 log = logging.getLogger(__name__)
@@ -53,16 +54,66 @@ class PublishReport:
         return f"{len(self.waiting)} session(s) kept on this station, not yet in the shared archive: {why}"
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _open_index(archive: Path, url: str | None, index: ArchiveIndex | None) -> ArchiveIndex:
     return index if index is not None else ArchiveIndex(archive, url)
+
+
+def replace_published(
+    staged: Path, archive: Path, rel: str | os.PathLike[str], *, expected: int | None,
+    url: str | None = None, index: ArchiveIndex | None = None, keeps: str = "nothing was changed",
+) -> Path:
+    """Put ``staged`` (a complete, fsynced new file in the archive's folder for ``rel``) in place, in the index.
+
+    One index transaction registers the session (``expected=None``: a new one, or a re-publish of the same
+    file) or claims the version after ``expected`` (an edit: refused with
+    :class:`~forcelab.storage.index.StaleSessionError` when the index holds a newer one), then renames
+    ``staged`` over ``archive/rel`` and fsyncs the folder; it commits only after the rename. Whatever
+    fails, ``staged`` is removed and the archive keeps what it had; an unreachable or failing index raises
+    :class:`PublishError` ending in ``keeps`` (what the caller still has). Returns the path in the archive.
+    """
+    target = Path(archive) / rel
+    own = index is None
+    try:
+        session = open_session(staged, load_analysis=True)
+        stat = staged.stat()
+        ix = _open_index(archive, url, index)
+        try:
+            with ix.transaction() as conn:
+                if expected is None:
+                    ix.add_session(session, stat=stat, rel=str(rel))
+                else:
+                    ix.register_edit(conn, session, rel=str(rel), expected=expected, stat=stat)
+                os.replace(staged, target)
+                fsync_path(target.parent)
+        finally:
+            if own:
+                ix.close()
+    except StaleSessionError:
+        staged.unlink(missing_ok=True)
+        raise
+    except (IndexUnavailable, SQLAlchemyError, OSError) as exc:
+        staged.unlink(missing_ok=True)
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        what = "index unreachable" if isinstance(exc, IndexUnavailable | OperationalError) else "index error"
+        raise PublishError(f"{what} ({first[0] if first else type(exc).__name__}); {keeps}") from exc
+    return target
+
+
+def _stage(spooled: Path, tmp: Path) -> None:
+    """Put a copy of ``spooled`` at ``tmp`` (beside its place in the archive), on disk.
+
+    On the same file system (one station whose spool and archive share a disk: the zero set-up default)
+    this is a second name for the same file, so publishing is a rename; elsewhere (a lab's share) a copy,
+    fsynced. Either keeps the modification time, so a re-publish is the same file to the index.
+    """
+    tmp.unlink(missing_ok=True)  # a stale copy of an interrupted publish
+    try:
+        os.link(spooled, tmp)  # the spooled file was fsynced when its recording closed
+        return
+    except OSError:  # another file system (EXDEV), or one without hard links: copy
+        pass
+    shutil.copy2(spooled, tmp)
+    fsync_path(tmp)
 
 
 def publish_session(
@@ -80,45 +131,24 @@ def publish_session(
     expected = spool.edit_base(spooled)
     try:
         ensure_final_layout(spooled, while_recording="it is published when its recording closes")
-        session = open_session(spooled, load_analysis=True)
+        open_session(spooled)
     except ValueError as exc:
         raise PublishError(str(exc)) from exc
     except SessionFileError as exc:
         raise PublishError(f"{spooled}: not published, the file is unreadable: {exc.reason}") from exc
-    tmp = target.with_name(f".{target.name}.{station_id()}.publishing")
+    tmp = staged_name(target, f"{station_id()}.publishing")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(spooled, tmp)  # keeps the modification time: a re-publish is the same file to the index
-        _fsync(tmp)
-        stat = tmp.stat()
+        _stage(spooled, tmp)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise PublishError(f"archive folder {archive} unreachable ({exc}); {spooled.name} stays on this station") from exc
-    own = index is None
     try:
-        ix = _open_index(archive, url, index)
-        try:
-            with ix.transaction() as conn:
-                if expected is None:
-                    ix.add_session(session, stat=stat, rel=str(rel))
-                else:
-                    ix.register_edit(conn, session, rel=str(rel), expected=expected, stat=stat)
-                os.replace(tmp, target)
-                _fsync(target.parent)
-        finally:
-            if own:
-                ix.close()
+        replace_published(tmp, archive, rel, expected=expected, url=url, index=index,
+                          keeps=f"{spooled.name} stays on this station")
     except StaleSessionError:
-        tmp.unlink(missing_ok=True)
         spool.forget(spooled)
         raise
-    except (IndexUnavailable, SQLAlchemyError, OSError) as exc:
-        tmp.unlink(missing_ok=True)
-        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        what = "index unreachable" if isinstance(exc, IndexUnavailable | OperationalError) else "index error"
-        raise PublishError(
-            f"{what} ({first[0] if first else type(exc).__name__}); {spooled.name} stays on this station"
-        ) from exc
     spool.forget(spooled)
     log.info("published %s (%s)", target, "edit" if expected is not None else "new session")
     return target
@@ -135,7 +165,7 @@ def publish_pending(
     published: list[Path] = []
     errors: list[str] = []
     incomplete = 0
-    waiting = [p for p in spool.pending(archive) if not liveness.is_being_recorded(p)]  # not one in progress
+    waiting = spool.waiting(archive)  # not one in progress
     for k, path in enumerate(waiting):
         try:
             published.append(publish_session(path, archive, url=url, index=index))

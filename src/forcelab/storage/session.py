@@ -28,8 +28,9 @@ from forcelab.storage.trialio import read_result
 def open_session(path: str | os.PathLike[str], *, load_analysis: bool = False) -> Session:
     """Read the session at ``path``; raises :class:`SessionFileError` naming the file when it cannot.
 
-    Samples and (unless ``load_analysis``) metrics are read on first use, so opening stays fast; pass
-    ``load_analysis=True`` when every trial's metrics are needed at once (the index does).
+    Samples, the history of earlier analyses and (unless ``load_analysis``) metrics are read on first use, so
+    opening stays fast; pass ``load_analysis=True`` when every trial's metrics are needed at once (the index
+    does).
     """
     p = Path(path)
     with open_h5_read(p) as f:
@@ -41,7 +42,7 @@ def open_session(path: str | os.PathLike[str], *, load_analysis: bool = False) -
             if load_analysis:
                 for t in session.trials:
                     if t.analysis_loader is not None:
-                        t.analysis, t.analysis_history = _read_analysis(f[schema.TRIALS][schema.trial_group_name(t.number)])
+                        t.analysis = read_result(f[schema.TRIALS][schema.trial_group_name(t.number)])
                         t.analysis_loader = None
             return session
         except SessionFileError:
@@ -98,26 +99,31 @@ def _stream_loader(path: Path, start: int, stop: int) -> Callable[[], dict[str, 
     return load
 
 
-def _analysis_loader(
-    path: Path, group: str
-) -> Callable[[], tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]]:
-    """Read a trial group's analysis and its history when first asked."""
+def _analysis_loader(path: Path, group: str) -> Callable[[], dict[str, Any] | None]:
+    """Read a trial group's current analysis when first asked."""
 
-    def load() -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
+    def load() -> dict[str, Any] | None:
         with open_h5_read(path) as f:
-            return _read_analysis(f[group])
+            return read_result(f[group])
 
     return load
 
 
-def _read_analysis(g: h5py.Group) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
-    history: dict[str, dict[str, Any]] = {}
-    if schema.HISTORY in g:
-        for label in sorted(g[schema.HISTORY].keys()):
-            old = read_result(g[schema.HISTORY][label])
-            if old is not None:
-                history[label] = old
-    return read_result(g), history
+def _history_loader(path: Path, group: str) -> Callable[[], dict[str, dict[str, Any]]]:
+    """Read a trial group's earlier analyses (``metrics_history``) when first asked."""
+
+    def load() -> dict[str, dict[str, Any]]:
+        history: dict[str, dict[str, Any]] = {}
+        with open_h5_read(path) as f:
+            g = f[group]
+            if schema.HISTORY in g:
+                for label in sorted(g[schema.HISTORY].keys()):
+                    old = read_result(g[schema.HISTORY][label])
+                    if old is not None:
+                        history[label] = old
+        return history
+
+    return load
 
 
 def _read_trial_group(g: h5py.Group, rate: float, path: Path, n_rows: int) -> Trial:
@@ -140,6 +146,7 @@ def _read_trial_group(g: h5py.Group, rate: float, path: Path, n_rows: int) -> Tr
         complete=bool(attr_num(g, "complete", 1)),
         began_at=attr_str(g, "began_at"),
         analysis_loader=_analysis_loader(path, g.name),
+        history_loader=_history_loader(path, g.name),
     )
 
 

@@ -41,13 +41,14 @@ class Trial:
     began_at: str = ""
     analysis: dict[str, Any] | None = None
     analysis_history: dict[str, dict[str, Any]] = field(default_factory=dict)
-    analysis_loader: Callable[[], tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]] | None = field(
-        default=None, repr=False, compare=False
-    )
+    analysis_loader: Callable[[], dict[str, Any] | None] | None = field(default=None, repr=False, compare=False)
+    #: reads the history apart from the current analysis: re-analysis and the index need only the current
+    #: one, and a file's history grows with every re-analysis
+    history_loader: Callable[[], dict[str, dict[str, Any]]] | None = field(default=None, repr=False, compare=False)
 
     def _load_analysis(self) -> None:
         if self.analysis_loader is not None:
-            self.analysis, self.analysis_history = self.analysis_loader()
+            self.analysis = self.analysis_loader()
             self.analysis_loader = None  # read once, on first use
 
     @property
@@ -59,7 +60,9 @@ class Trial:
     @property
     def history(self) -> dict[str, dict[str, Any]]:
         """Earlier analyses kept by re-analysis, ``{label: result}``, oldest first."""
-        self._load_analysis()
+        if self.history_loader is not None:
+            self.analysis_history = self.history_loader()
+            self.history_loader = None
         return self.analysis_history
 
     def _array(self, name: str) -> np.ndarray | None:

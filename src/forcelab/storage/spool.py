@@ -15,11 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import platformdirs
 
-from forcelab.storage.archive import SESSIONS_DIR, session_files, slug
+from forcelab.storage import liveness
+from forcelab.storage.archive import SESSIONS_DIR, new_session_path, session_files, slug
 
 SPOOL_ENV = "FORCELAB_SPOOL"
 EDIT_SUFFIX = ".edit.json"  # beside a spooled edit: the index version the edit started from
@@ -34,9 +37,19 @@ def spool_dir(archive: Path) -> Path:
     return folder
 
 
+def new_spooled_path(archive: Path, athlete: str, tests: Sequence[str], started: datetime) -> Path:
+    """A fresh file in this station's spool for a new session of ``archive`` (its name free in both)."""
+    return new_session_path(spool_dir(archive), athlete, tests, started, also_free_in=[archive])
+
+
 def pending(archive: Path) -> list[Path]:
     """The spooled session files not yet published to ``archive``, oldest name first."""
     return session_files(spool_dir(archive))
+
+
+def waiting(archive: Path) -> list[Path]:
+    """:func:`pending` files no live process is recording: the ones to publish (or show) now."""
+    return [p for p in pending(archive) if not liveness.is_being_recorded(p)]
 
 
 def relative(spooled: Path, archive: Path) -> Path:

@@ -133,7 +133,10 @@ def _read_tables(group: h5py.Group) -> dict[str, Any]:
 
 
 def move_to_history(trial: h5py.Group, label: str) -> None:
-    """Move the trial's current analysis into ``metrics_history/<label>`` (for re-analysis)."""
+    """Move the trial's current analysis into ``metrics_history/<label>`` (for re-analysis).
+
+    The tables are moved, not copied (their links change group), so nothing is written twice.
+    """
     if "metrics" not in trial:
         return
     hist = trial.require_group("metrics_history")
@@ -142,8 +145,7 @@ def move_to_history(trial: h5py.Group, label: str) -> None:
     dst = hist.create_group(label)
     for part in RESULT_PARTS:
         if part in trial:
-            trial.copy(trial[part], dst)
-            del trial[part]
+            trial.move(part, f"metrics_history/{label}/{part}")
     for key in ("analysis_test", "analysis_software", "analysis_params", METHOD_VERSION_ATTR):
         if key in trial.attrs:
             dst.attrs[key] = trial.attrs[key]
