@@ -229,7 +229,7 @@ def detect_disconnect(trace: ForceTrace, result: TrialResult,
     """A plate that reads zero or is disconnected mid-trial (flag ``plate_disconnected``; two plates only).
 
     Definition: for at least ``disconnect_min_duration`` s (100 ms) one plate reads a constant value (every
-    sample equal to the one before) within ``disconnect_below`` N (50 N) of its unloaded level, or reads more
+    sample equal to its neighbour) within ``disconnect_below`` N (50 N) of its unloaded level, or reads more
     than ``disconnect_below`` N below it, while the other plate carries more than ``loaded_fraction`` (20 %) of
     body weight. The unloaded level is the plate's median in the middle half of the flight (0 N without one).
     Rationale: an analogue plate is never exactly constant (its noise moves the last bits every sample), and an
@@ -250,7 +250,8 @@ def detect_disconnect(trace: ForceTrace, result: TrialResult,
     out: list[Finding] = []
     for (name, x), (_, other) in zip(_plates(trace), reversed(_plates(trace)), strict=True):
         zero = float(np.median(x[fl[0]:fl[1]])) if fl is not None else 0.0
-        flat = np.concatenate(([False], x[1:] == x[:-1]))
+        same = x[1:] == x[:-1]
+        flat = np.concatenate(([False], same)) | np.concatenate((same, [False]))  # equal to a neighbour
         dead = (flat & (np.abs(x - zero) <= s.disconnect_below)) | (x < zero - s.disconnect_below)
         start, length = _longest_run(dead & (other > s.loaded_fraction * bw))
         if length >= need:
