@@ -361,8 +361,8 @@ def measure_hum(trace: ForceTrace, result: TrialResult,
     of the bins within ``hum_band`` (15 Hz) either side, three bins and more away from the line. Flag when a
     line exceeds ``hum_ratio`` (8) times its reference and ``hum_min_amplitude`` (1 N).
     Rationale: stance sway has no power at 50-60 Hz, so on a healthy plate those bins hold only the
-    amplifier's white noise and a line 8 times above its neighbours (18 dB) is not chance (the largest of 40
-    noise bins rarely reaches 3 times their median). Below 1 N a line is smaller than the plates' own noise
+    amplifier's white noise and a line 8 times above its neighbours (18 dB) is not chance (white-noise amplitude
+    bins are Rayleigh-distributed: one exceeds 8 times their median with probability ~1e-19). Below 1 N a line is smaller than the plates' own noise
     and moves no threshold. At rates whose Nyquist frequency is below the band the hum is not measured (it
     aliases elsewhere; the metric says so).
     Reference: Harris 1978 (windowed spectra and their amplitude correction).
