@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from forcelab.analysis.types import ForceTrace, Metric, ParamValue, TrialResult
+from forcelab.analysis.types import Flag, ForceTrace, Metric, ParamValue, TrialResult
 from forcelab.analysis.weighing import sliding_mean_sd
 
 #: References (full entries in docs/methods-artefacts.md).
@@ -94,14 +94,6 @@ class ArtefactSettings:
 
 
 DEFAULT_ARTEFACT_SETTINGS = ArtefactSettings()
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One artefact found: its flag ``code`` and the sentence for the tester."""
-
-    code: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -188,7 +180,7 @@ def _ms(samples: int, rate: float) -> str:
 
 
 # --------------------------------------------------------------------------------------------------- checks
-def detect_clipping(trace: ForceTrace, s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> list[Finding]:
+def detect_clipping(trace: ForceTrace, s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> list[Flag]:
     """Clipping / saturation of a channel (flag ``channel_clipped``).
 
     Definition: a plate channel (each plate with two, else the force) holds its maximum for at least
@@ -202,7 +194,7 @@ def detect_clipping(trace: ForceTrace, s: ArtefactSettings = DEFAULT_ARTEFACT_SE
     are underestimated, so they must not be shown as valid.
     Reference: McMahon et al. 2018 (plates must not saturate); the device's ADC range (hardware/profiles).
     """
-    out: list[Finding] = []
+    out: list[Flag] = []
     need = max(3, math.ceil(s.clip_min_duration * trace.rate - 1e-9))
     for name, x in _plates(trace):
         if x.size < need:
@@ -218,14 +210,14 @@ def detect_clipping(trace: ForceTrace, s: ArtefactSettings = DEFAULT_ARTEFACT_SE
         start, length = _longest_run(at)
         if length >= need:
             what = "its full scale " if s.clip_full_scale is not None else ""
-            out.append(Finding("channel_clipped",
+            out.append(Flag("channel_clipped",
                                f"{name} clipped at {what}{level:,.0f} N for {_ms(length, trace.rate)} (from "
                                f"{start / trace.rate:.3f} s): peak force, RFD and impulse there are underestimated"))
     return out
 
 
 def detect_disconnect(trace: ForceTrace, result: TrialResult,
-                      s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> list[Finding]:
+                      s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> list[Flag]:
     """A plate that reads zero or is disconnected mid-trial (flag ``plate_disconnected``; two plates only).
 
     Definition: for at least ``disconnect_min_duration`` s (100 ms) one plate reads a constant value (every
@@ -247,7 +239,7 @@ def detect_disconnect(trace: ForceTrace, result: TrialResult,
         return []
     need = max(3, math.ceil(s.disconnect_min_duration * trace.rate - 1e-9))
     fl = _flight(result)
-    out: list[Finding] = []
+    out: list[Flag] = []
     for (name, x), (_, other) in zip(_plates(trace), reversed(_plates(trace)), strict=True):
         zero = float(np.median(x[fl[0]:fl[1]])) if fl is not None else 0.0
         same = x[1:] == x[:-1]
@@ -257,7 +249,7 @@ def detect_disconnect(trace: ForceTrace, result: TrialResult,
         if length >= need:
             seg = x[start:start + length]
             how = f"exactly {seg[0]:.0f} N" if np.all(seg == seg[0]) else f"down to {float(seg.min()):.0f} N"
-            out.append(Finding("plate_disconnected",
+            out.append(Flag("plate_disconnected",
                                f"{name} read {how} for {_ms(length, trace.rate)} from {start / trace.rate:.3f} s while "
                                f"the other plate carried load: disconnected or dropped out; its force is missing there"))
     return out
@@ -268,7 +260,7 @@ def _level(x: np.ndarray, a: int, b: int) -> float:
 
 
 def measure_drift(trace: ForceTrace, result: TrialResult,
-                  s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> tuple[Measure, Finding | None]:
+                  s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> tuple[Measure, Flag | None]:
     """Drift over the trial (metric ``drift_rate``, N/s; flag ``baseline_drift``).
 
     Definition: the change between two readings of the same true force, over the time between them, from the
@@ -334,24 +326,24 @@ def measure_drift(trace: ForceTrace, result: TrialResult,
     slope = _line_fit(F[a:b])[0] * rate
     m = Measure(slope, "quiet_stance_slope")
     if abs(slope) > s.drift_max_slope:
-        return m, Finding("baseline_drift", f"force drifted {slope:+.0f} N/s through the quiet stance (over "
+        return m, Flag("baseline_drift", f"force drifted {slope:+.0f} N/s through the quiet stance (over "
                           f"{s.drift_max_slope:g} N/s, more than sway gives): the plate is drifting")
     return m, None
 
 
 def _drift(change: float, dt: float, method: str, later: str, earlier: str,
-           limit: float) -> tuple[Measure, Finding | None]:
+           limit: float) -> tuple[Measure, Flag | None]:
     """The drift measure of ``change`` N over ``dt`` s, and its flag when ``|change|`` exceeds ``limit`` N."""
     per_s = change / dt if dt > 0 else 0.0
     m = Measure(per_s, method)
     if abs(change) > limit:
-        return m, Finding("baseline_drift", f"plate drifted {change:+.0f} N over {dt:.1f} s ({per_s:+.1f} N/s): {later} "
+        return m, Flag("baseline_drift", f"plate drifted {change:+.0f} N over {dt:.1f} s ({per_s:+.1f} N/s): {later} "
                           f"{change:+.0f} N against {earlier} (over {limit:g} N)")
     return m, None
 
 
 def measure_hum(trace: ForceTrace, result: TrialResult,
-                s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> tuple[Measure, Finding | None]:
+                s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> tuple[Measure, Flag | None]:
     """Mains hum (metric ``mains_hum_amplitude``, N; flag ``mains_hum``).
 
     Definition: the amplitude spectrum (linear trend removed, Hann window, amplitude-corrected: a sinusoid of
@@ -397,13 +389,13 @@ def measure_hum(trace: ForceTrace, result: TrialResult,
     line, f, ratio, name = best
     m = Measure(line, f"hann_amplitude_spectrum_quiet_stance_{'_'.join(f'{x:g}' for x in lines)}hz")
     if line >= s.hum_min_amplitude and ratio >= s.hum_ratio:
-        return m, Finding("mains_hum", f"mains hum: a {f:g} Hz line of {line:.1f} N in {name} during the quiet stance, "
+        return m, Flag("mains_hum", f"mains hum: a {f:g} Hz line of {line:.1f} N in {name} during the quiet stance, "
                           f"{ratio:.0f}× the noise beside it: check the earthing and the plate cables")
     return m, None
 
 
 def detect_step_off(trace: ForceTrace, result: TrialResult,
-                    s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> Finding | None:
+                    s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> Flag | None:
     """A step-off before the landing settled (flag ``step_off_before_settled``).
 
     Definition: after the landing, the total force falls below ``step_off_fraction`` (10 %) of body weight and
@@ -425,7 +417,7 @@ def detect_step_off(trace: ForceTrace, result: TrialResult,
         to_end = landing + b == F.size
         if length >= s.step_off_min_duration * rate or (to_end and length >= 0.05 * rate):
             t = (landing + a) / rate
-            return Finding("step_off_before_settled",
+            return Flag("step_off_before_settled",
                            f"stepped off {(t - landing / rate):.2f} s after landing (force under "
                            f"{s.step_off_fraction * bw:.0f} N from {t:.3f} s) before the landing settled: landing and "
                            "stabilisation metrics are not meaningful")
@@ -433,7 +425,7 @@ def detect_step_off(trace: ForceTrace, result: TrialResult,
 
 
 def detect_unloaded_plate(trace: ForceTrace, result: TrialResult,
-                          s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> Finding | None:
+                          s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> Flag | None:
     """One plate unloaded in a two-footed phase (flag ``plate_unloaded``; two plates only).
 
     Definition: over a phase where both feet should load — the quiet stance (weighing or baseline window),
@@ -471,7 +463,8 @@ def detect_unloaded_plate(trace: ForceTrace, result: TrialResult,
             low.append(f"the {side} plate carried {share * 100:.0f} % of the force in the {phase}")
     if not low:
         return None
-    return Finding("plate_unloaded", "; ".join(low).capitalize() + " (a single-leg movement or a foot off its plate): "
+    text = "; ".join(low)
+    return Flag("plate_unloaded", text[:1].upper() + text[1:] + " (a single-leg movement or a foot off its plate): "
                    "per-limb values and asymmetry there describe one leg")
 
 
@@ -484,7 +477,7 @@ def flag_artefacts(trace: ForceTrace, result: TrialResult,
     ``result``'s events are sample indices into ``trace``. The flags are added after the analysis' own; the
     metrics carry their settings of :meth:`ArtefactSettings.params` as their parameters."""
     s = settings
-    found: list[Finding] = []
+    found: list[Flag] = []
     found += detect_clipping(trace, s)
     found += detect_disconnect(trace, result, s)
     drift, fd = measure_drift(trace, result, s)
@@ -502,5 +495,4 @@ def flag_artefacts(trace: ForceTrace, result: TrialResult,
     if "mains_hum_amplitude" not in result.metrics:
         result.add_metric(Metric("mains_hum_amplitude", hum.value, "N", hum.method, hparams, REF_HUM, reason=hum.reason,
                                  description="Largest 50/60 Hz line in the quiet stance (a recording check)."))
-    for f in found:
-        result.flag(f.code, f.message)
+    result.flags.extend(found)
