@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 import numpy as np
 
@@ -175,6 +176,37 @@ def _line_fit(y: np.ndarray) -> tuple[float, float]:
     return slope, float(y.mean()) - slope * (n - 1) / 2.0
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What the hum spectrum of an ``n``-sample window needs, computed once per window length and rate: the
+    Hann window, the centred sample times of the detrend, the bins kept, and per mains line the positions (in
+    the kept bins) of its own bins and of its neighbours."""
+
+    window: np.ndarray
+    scale: float
+    t: np.ndarray
+    tt: float
+    bins: np.ndarray
+    lines: tuple[np.ndarray, ...]
+    neighbours: tuple[np.ndarray, ...]
+
+
+@lru_cache(maxsize=16)
+def _spectrum_plan(n: int, rate: float, lines: tuple[float, ...], band: float) -> _Plan:
+    freqs = np.fft.rfftfreq(n, 1.0 / rate)
+    df = float(freqs[1])
+    window = np.hanning(n)
+    keep = np.zeros(freqs.size, dtype=bool)
+    for f in lines:
+        keep |= np.abs(freqs - f) <= band
+    bins = np.flatnonzero(keep)
+    kept = freqs[bins]
+    at = tuple(np.flatnonzero(np.abs(kept - f) <= max(df, 1.0)) for f in lines)
+    beside = tuple(np.flatnonzero((np.abs(kept - f) <= band) & (np.abs(kept - f) >= 3 * df)) for f in lines)
+    t = np.arange(n, dtype=np.float64) - (n - 1) / 2.0
+    return _Plan(window, 2.0 / float(window.sum()), t, float(t @ t), bins, at, beside)
+
+
 def _ms(samples: int, rate: float) -> str:
     return f"{samples / rate * 1000:.0f} ms"
 
@@ -205,7 +237,7 @@ def detect_clipping(trace: ForceTrace, s: ArtefactSettings = DEFAULT_ARTEFACT_SE
         else:
             level = float(x.max())
             at = x >= level - 1e-9 * max(1.0, abs(level))
-        if level < s.clip_min_force:
+        if level < s.clip_min_force or np.count_nonzero(at) < need:  # a peak seen once: the usual case
             continue
         start, length = _longest_run(at)
         if length >= need:
@@ -242,10 +274,13 @@ def detect_disconnect(trace: ForceTrace, result: TrialResult,
     out: list[Flag] = []
     for (name, x), (_, other) in zip(_plates(trace), reversed(_plates(trace)), strict=True):
         zero = float(np.median(x[fl[0]:fl[1]])) if fl is not None else 0.0
+        loaded = other > s.loaded_fraction * bw
+        if np.count_nonzero(loaded & (x <= zero + s.disconnect_below)) < need:  # both feet down: the usual case
+            continue
         same = x[1:] == x[:-1]
         flat = np.concatenate(([False], same)) | np.concatenate((same, [False]))  # equal to a neighbour
         dead = (flat & (np.abs(x - zero) <= s.disconnect_below)) | (x < zero - s.disconnect_below)
-        start, length = _longest_run(dead & (other > s.loaded_fraction * bw))
+        start, length = _longest_run(dead & loaded)
         if length >= need:
             seg = x[start:start + length]
             how = f"exactly {seg[0]:.0f} N" if np.all(seg == seg[0]) else f"down to {float(seg.min()):.0f} N"
@@ -286,8 +321,9 @@ def measure_drift(trace: ForceTrace, result: TrialResult,
     n = max(4, int(round(s.drift_window * rate)))
     # 1. the unloaded plate at two times: flight and the start or end of the trace
     fl = _flight(result)
-    if fl is not None and bw is not None:
-        off = F < s.step_off_fraction * bw
+    level = s.step_off_fraction * bw if bw is not None else 0.0
+    if fl is not None and bw is not None and (F[0] < level or F[-1] < level):  # the trace starts or ends unloaded
+        off = F < level
         head = F.size if off.all() else int(np.argmin(off))
         tail = 0 if off.all() else F.size - int(np.argmin(off[::-1]))
         mid = (fl[0] + fl[1]) / 2
@@ -364,28 +400,31 @@ def measure_hum(trace: ForceTrace, result: TrialResult,
         return Measure(None, "none", "no quiet stance to take the spectrum of: hum not measured"), None
     a, b = quiet
     rate, n = trace.rate, b - a
-    freqs = np.fft.rfftfreq(n, 1.0 / rate)
-    df = freqs[1] if freqs.size > 1 else rate
-    lines = [f for f in s.mains_frequencies if f + s.hum_band < rate / 2]
+    lines = tuple(f for f in s.mains_frequencies if f + s.hum_band < rate / 2)
     if not lines or n < 16:
         return Measure(None, "none", f"at {rate:g} Hz the mains frequencies are above or too near the Nyquist "
                        f"frequency ({rate / 2:g} Hz): hum not measured"), None
-    win = np.hanning(n)
-    t = np.arange(n, dtype=np.float64)
-    near = [np.abs(freqs - f) for f in lines]
-    chans = [("the total force", trace.total)] + (_plates(trace) if trace.has_plates else [])
+    plan = _spectrum_plan(n, rate, lines, s.hum_band)
+    if any(b.size == 0 for b in plan.neighbours):
+        return Measure(None, "none", f"the quiet stance ({n} samples) is too short to resolve {s.hum_band:g} Hz "
+                       "either side of the mains frequencies: hum not measured"), None
+    names, segs = ["the total force"], [trace.total[a:b]]
+    if trace.left is not None and trace.right is not None:
+        names, segs = ["the left plate", "the right plate"], [trace.left[a:b], trace.right[a:b]]
+    x = np.array(segs)
+    x -= x.mean(axis=1, keepdims=True) + np.outer(x @ plan.t / plan.tt, plan.t)  # linear trend removed
+    spec = np.fft.rfft(x * plan.window, axis=1)[:, plan.bins]
+    if len(segs) == 2:  # the total's spectrum is the plates' sum (the transform is linear)
+        spec = np.vstack((spec, spec.sum(axis=0)))
+        names.append("the total force")
+    amp = np.abs(spec) * plan.scale
     best: tuple[float, float, float, str] = (0.0, 0.0, 1.0, "")
-    for name, x in chans:
-        seg = x[a:b]
-        slope, icpt = _line_fit(seg)
-        amp = 2.0 * np.abs(np.fft.rfft((seg - (icpt + slope * t)) * win)) / win.sum()
-        for f, d in zip(lines, near, strict=True):
-            line = float(amp[d <= max(df, 1.0)].max())
-            neigh = amp[(d <= s.hum_band) & (d >= 3 * df)]
-            ref = float(np.median(neigh)) if neigh.size else 0.0
-            ratio = line / ref if ref > 0 else math.inf
-            if line > best[0]:
-                best = (line, f, ratio, name)
+    for f, at, beside in zip(lines, plan.lines, plan.neighbours, strict=True):
+        peak = amp[:, at].max(axis=1)
+        ref = np.median(amp[:, beside], axis=1)
+        k = int(np.argmax(peak))
+        if peak[k] > best[0]:
+            best = (float(peak[k]), f, float(peak[k] / ref[k]) if ref[k] > 0 else math.inf, names[k])
     line, f, ratio, name = best
     m = Measure(line, f"hann_amplitude_spectrum_quiet_stance_{'_'.join(f'{x:g}' for x in lines)}hz")
     if line >= s.hum_min_amplitude and ratio >= s.hum_ratio:
