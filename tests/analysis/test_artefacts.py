@@ -59,6 +59,14 @@ def test_a_clipped_plate_is_flagged_with_its_level_and_duration(jump: synthetic.
     assert "right plate" not in msg
 
 
+def test_a_single_force_channel_clipped() -> None:
+    s = synthetic.cmj(jump_height=0.35, noise_sd=2.0, seed=4, plates=False)
+    level = round(0.7 * float(s.trace.total.max()))
+    res = analyze(ForceTrace(RATE, np.minimum(s.trace.total, level)), "cmj")
+    assert message(res, "channel_clipped").startswith(f"force clipped at {level:,.0f} N for ")
+    assert "channel_clipped" not in codes(analyze(s.trace, "cmj"))
+
+
 def test_clipping_at_the_device_full_scale(jump: synthetic.SyntheticTrial) -> None:
     """With the device's range known, samples at full scale count even when the ADC's last codes vary."""
     left, right = plates(jump.trace)
@@ -187,6 +195,16 @@ def test_mains_hum_in_the_quiet_stance(jump: synthetic.SyntheticTrial, mains: fl
     assert res.value("mains_hum_amplitude") == pytest.approx(4.0, rel=0.1)  # both plates in phase: 4 N total
     msg = message(res, "mains_hum")
     assert msg.startswith(f"mains hum: a {mains:g} Hz line of ") and " N in the total force during the quiet" in msg
+
+
+def test_hum_in_antiphase_on_the_plates_is_seen_on_a_plate(jump: synthetic.SyntheticTrial) -> None:
+    """Opposite hum on the two plates cancels in the total; each plate still shows it."""
+    left, right = plates(jump.trace)
+    hum = 3.0 * np.sin(2 * np.pi * 50.0 * np.arange(jump.trace.n) / RATE)
+    res = analyze(ForceTrace.from_plates(RATE, left + hum, right - hum), "cmj")
+    msg = message(res, "mains_hum")
+    assert " N in the left plate " in msg or " N in the right plate " in msg
+    assert res.value("mains_hum_amplitude") == pytest.approx(3.0, rel=0.1)
 
 
 def test_hum_below_a_newton_is_measured_not_flagged(jump: synthetic.SyntheticTrial) -> None:
