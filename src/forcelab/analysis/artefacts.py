@@ -212,7 +212,8 @@ def _ms(samples: int, rate: float) -> str:
 
 
 # --------------------------------------------------------------------------------------------------- checks
-def detect_clipping(trace: ForceTrace, s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> list[Flag]:
+def detect_clipping(trace: ForceTrace, result: TrialResult | None = None,
+                    s: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> list[Flag]:
     """Clipping / saturation of a channel (flag ``channel_clipped``).
 
     Definition: a plate channel (each plate with two, else the force) holds its maximum for at least
@@ -224,9 +225,11 @@ def detect_clipping(trace: ForceTrace, s: ArtefactSettings = DEFAULT_ARTEFACT_SE
     within one step for a few milliseconds, while an amplifier at its rail stays there for as long as the
     force exceeds it — tens of milliseconds in a landing. Peak force, RFD and impulse over a clipped stretch
     are underestimated, so they must not be shown as valid.
+    With ``result`` the message says which phase the clip is in (after the landing, the landing's peak).
     Reference: McMahon et al. 2018 (plates must not saturate); the device's ADC range (hardware/profiles).
     """
     out: list[Flag] = []
+    landing = None if result is None else _index(result, "landing")
     need = max(3, math.ceil(s.clip_min_duration * trace.rate - 1e-9))
     for name, x in _plates(trace):
         if x.size < need:
@@ -242,9 +245,11 @@ def detect_clipping(trace: ForceTrace, s: ArtefactSettings = DEFAULT_ARTEFACT_SE
         start, length = _longest_run(at)
         if length >= need:
             what = "its full scale " if s.clip_full_scale is not None else ""
-            out.append(Flag("channel_clipped",
-                               f"{name} clipped at {what}{level:,.0f} N for {_ms(length, trace.rate)} (from "
-                               f"{start / trace.rate:.3f} s): peak force, RFD and impulse there are underestimated"))
+            hurt = (" in the landing: peak landing force and landing impulse are underestimated"
+                    if landing is not None and start >= landing else
+                    ": peak force, RFD and impulse there are underestimated")
+            out.append(Flag("channel_clipped", f"{name} clipped at {what}{level:,.0f} N for {_ms(length, trace.rate)} "
+                            f"(from {start / trace.rate:.3f} s){hurt}"))
     return out
 
 
@@ -517,7 +522,7 @@ def flag_artefacts(trace: ForceTrace, result: TrialResult,
     metrics carry their settings of :meth:`ArtefactSettings.params` as their parameters."""
     s = settings
     found: list[Flag] = []
-    found += detect_clipping(trace, s)
+    found += detect_clipping(trace, result, s)
     found += detect_disconnect(trace, result, s)
     drift, fd = measure_drift(trace, result, s)
     hum, fh = measure_hum(trace, result, s)
