@@ -23,11 +23,9 @@ import numpy as np
 from forcelab.analysis.types import Flag, ForceTrace, Metric, ParamValue, TrialResult
 from forcelab.analysis.weighing import sliding_mean_sd
 
-#: References (full entries in docs/methods-artefacts.md).
-REF_QUALITY = "McMahon et al. 2018, Strength Cond J 40(4):96-106 (data collection: zero, no saturation, quiet stance)"
+#: References of the two metrics (every check's own reference is in its docstring and docs/methods-artefacts.md).
 REF_DRIFT = "Street et al. 2001, J Appl Biomech 17(1):43-54; Owen et al. 2014, J Strength Cond Res 28(6):1552-1558"
 REF_HUM = "Harris 1978, Proc IEEE 66(1):51-83 (Hann-windowed amplitude spectrum)"
-REF_ASYMMETRY = "Bishop et al. 2018, J Strength Cond Res 32(10):2730-2742 (per-limb values need both limbs loaded)"
 
 #: One sentence per artefact flag code: what it means and what it does to the numbers.
 ARTEFACT_FLAG_TEXT: dict[str, str] = {
@@ -56,10 +54,10 @@ class ArtefactSettings:
     plate, not a clip. Dead plate: ``disconnect_min_duration`` (s), ``disconnect_below`` (N under the plate's
     unloaded level), ``loaded_fraction`` (of body weight, the other plate "carries load"). Drift:
     ``drift_window`` (s of quiet stance or unloaded plate compared), ``drift_quiet_sd`` (N, the most a quiet
-    window may vary), ``drift_max_change`` (N between two unloaded readings), ``drift_max_stance_change`` (N between
-    two quiet stances), ``drift_max_slope`` (N/s within the weighing window, when nothing is there to compare). Hum: ``mains_frequencies`` (Hz),
-    ``hum_ratio`` (line over the median of its neighbouring bins), ``hum_min_amplitude`` (N), ``hum_band``
-    (Hz either side holding the neighbours). Step-off: ``step_off_fraction`` (of body weight, "off the plate"),
+    window may vary), ``drift_max_change`` (N between two unloaded readings), ``drift_max_stance_change`` (N
+    between two quiet stances), ``drift_max_slope`` (N/s within the weighing window, when nothing is there to
+    compare). Hum: ``mains_frequencies`` (Hz), ``hum_ratio`` (line over the median of its neighbouring bins),
+    ``hum_min_amplitude`` (N), ``hum_band`` (Hz either side holding the neighbours). Step-off: ``step_off_fraction`` (of body weight, "off the plate"),
     ``step_off_min_duration`` (s). One plate unloaded: ``unloaded_fraction`` (share of the total force),
     ``landing_window`` (s after touchdown that make the landing phase).
     """
