@@ -8,15 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forcelab.analysis.artefacts import ARTEFACT_FLAG_TEXT, ArtefactSettings, flag_artefacts
+from forcelab.analysis.artefacts import ARTEFACT_FLAGS, ArtefactSettings, flag_artefacts
 from forcelab.analysis.dispatch import analyze
+from forcelab.analysis.labels import FLAG_WORDS, flag_text
 from forcelab.analysis.types import ForceTrace, TrialResult
 from forcelab.cli.analyze import analyse_recording
 from forcelab.simulation import synthetic
 from forcelab.storage.readers import read_force_file
 from support.plates import ringing_cmj
 
-ARTEFACTS = set(ARTEFACT_FLAG_TEXT)
+ARTEFACTS = set(ARTEFACT_FLAGS)
 RATE = 1000.0
 
 
@@ -298,10 +299,18 @@ def test_artefact_flags_and_metrics_reach_the_archive_form(jump: synthetic.Synth
     assert d["metrics"]["drift_rate"]["unit"] == "N/s"
 
 
-def test_every_flag_has_its_sentence() -> None:
+def test_every_flag_reads_in_words_with_its_measure(jump: synthetic.SyntheticTrial) -> None:
     assert ARTEFACTS == {"channel_clipped", "plate_disconnected", "baseline_drift", "mains_hum",
                          "step_off_before_settled", "plate_unloaded"}
-    assert all(text.strip() for text in ARTEFACT_FLAG_TEXT.values())
+    assert ARTEFACTS <= set(FLAG_WORDS)
+    left, right = plates(jump.trace)
+    hum = 2.0 * np.sin(2 * np.pi * 50.0 * np.arange(jump.trace.n) / RATE)
+    res = analyze(ForceTrace.from_plates(RATE, left + hum, right + hum), "cmj")
+    flag = next(f for f in res.flags if f.code == "mains_hum")
+    assert flag_text(flag, res.metrics).endswith("(check the earthing and the plate cables): 4.0 N")
+    res = analyze(_session(30.0), "cmj")
+    flag = next(f for f in res.flags if f.code == "baseline_drift")
+    assert flag_text(flag, res.metrics).startswith("Plate drifted during the trial")
 
 
 def test_isometric_and_drop_jump_trials_are_checked_too() -> None:

@@ -7,8 +7,8 @@ found to the trial's flags, plus two metrics that measure the recording itself (
 ``mains_hum_amplitude`` in N, each with its method and these settings). The checks look at the forces as given
 to the analysis (no low-pass, no zeroing), since the artefacts live there. Each check is one function below
 with its definition, threshold, rationale and reference; every threshold is a field of
-:class:`ArtefactSettings` (one frozen type, as :mod:`forcelab.analysis.settings`). :data:`ARTEFACT_FLAG_TEXT`
-says in one sentence what each flag code means. Methods: docs/methods-artefacts.md.
+:class:`ArtefactSettings` (one frozen type, as :mod:`forcelab.analysis.settings`). The flags' words for a person
+are in :data:`forcelab.analysis.labels.FLAG_WORDS`. Methods: docs/methods-artefacts.md.
 """
 
 from __future__ import annotations
@@ -27,21 +27,9 @@ from forcelab.analysis.weighing import sliding_mean_sd
 REF_DRIFT = "Street et al. 2001, J Appl Biomech 17(1):43-54; Owen et al. 2014, J Strength Cond Res 28(6):1552-1558"
 REF_HUM = "Harris 1978, Proc IEEE 66(1):51-83 (Hann-windowed amplitude spectrum)"
 
-#: One sentence per artefact flag code: what it means and what it does to the numbers.
-ARTEFACT_FLAG_TEXT: dict[str, str] = {
-    "channel_clipped": "a force channel sat flat at its maximum (saturated): peak force, RFD and impulse there are "
-                       "underestimated",
-    "plate_disconnected": "one plate read exactly zero (or far below its unloaded level) while the other carried "
-                          "load: a cable or amplifier dropped out, and that plate's force is missing",
-    "baseline_drift": "the plate's reading drifted during the trial: body weight and everything integrated from it "
-                      "carry the drift",
-    "mains_hum": "the quiet stance carries a 50/60 Hz mains line: an earthing or cable problem that adds noise to "
-                 "onset and flight thresholds",
-    "step_off_before_settled": "the athlete stepped off after landing before the force settled at body weight: "
-                               "landing and stabilisation metrics are not meaningful",
-    "plate_unloaded": "one plate carried under 10 % of the force in a phase where both feet should load: a "
-                      "single-leg take-off or landing, so per-limb values and asymmetry describe one leg",
-}
+#: The flag codes these checks raise (each in words in :data:`forcelab.analysis.labels.FLAG_WORDS`).
+ARTEFACT_FLAGS = ("channel_clipped", "plate_disconnected", "baseline_drift", "mains_hum", "step_off_before_settled",
+                  "plate_unloaded")
 
 
 @dataclass(frozen=True)
