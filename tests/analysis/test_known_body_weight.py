@@ -268,7 +268,7 @@ def test_session_weight_rule() -> None:
     r = analyze_with_session_weight(seg, "cmj", session_body_weight=BW, session_sd=2.0)
     assert {"unsteady_weighing", "body_weight_given"} <= set(_codes(r))
     assert abs(_h(r) - truth["jump_height"]) < H_TOL
-    _assert_same(r, analyze_cmj(seg, body_weight=BW, body_weight_sd=2.0))
+    _assert_same(r, analyze(seg, "cmj", body_weight=BW, body_weight_sd=2.0))
     # the same through "auto"
     ra = analyze_with_session_weight(seg, "auto", session_body_weight=BW, session_sd=2.0)
     assert ra.test == "cmj" and {"body_weight_given", "test_auto_detected"} <= set(_codes(ra))
@@ -277,12 +277,12 @@ def test_session_weight_rule() -> None:
     assert "session_weight_not_used" in _codes(far) and "body_weight_given" not in _codes(far)
     assert far.metrics["body_weight"].method != "given_body_weight"
     # no session weighing -> the trial alone
-    _assert_same(analyze_with_session_weight(seg, "cmj", session_body_weight=None), analyze_cmj(seg))
+    _assert_same(analyze_with_session_weight(seg, "cmj", session_body_weight=None), analyze(seg, "cmj"))
     # a steady trial keeps its own weighing
     steady = synthetic.cmj(body_mass=MASS, noise_sd=2.0, seed=4).trace
     rs = analyze_with_session_weight(steady, "cmj", session_body_weight=BW + 5.0, session_sd=2.0)
     assert "body_weight_given" not in _codes(rs)
-    _assert_same(rs, analyze_cmj(steady))
+    _assert_same(rs, analyze(steady, "cmj"))
     # an isometric pull is not touched
     pull = synthetic.isometric_pull(body_mass=MASS, plates=False).trace
     assert "body_weight_given" not in _codes(analyze_with_session_weight(pull, "imtp", session_body_weight=BW))

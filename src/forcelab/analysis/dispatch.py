@@ -24,6 +24,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from forcelab.analysis.artefacts import flag_artefacts
 from forcelab.analysis.types import ForceTrace, TrialResult
 
 TESTS = ("cmj", "sj", "dj", "imtp", "rebound")
@@ -85,7 +86,9 @@ def analyze(trace: ForceTrace, test: str, *, events: Mapping[str, int] | None = 
     they replace the detected ones and the metrics follow (see :func:`editable_events`). Raises
     :class:`ValueError` for an unknown test, a parameter the analysis does not take, an event it does not
     let a tester place or one outside the trace or out of order (the message names the event, its value
-    and what is allowed), or (with ``"auto"``) a trace whose test cannot be told.
+    and what is allowed), or (with ``"auto"``) a trace whose test cannot be told. Every result also carries
+    the recording's artefacts (:func:`forcelab.analysis.artefacts.flag_artefacts`: flags such as
+    ``channel_clipped`` or ``mains_hum``, and the metrics ``drift_rate`` and ``mains_hum_amplitude``).
     """
     if not isinstance(test, str) or (test not in TESTS and test != "auto"):
         raise ValueError(f"unknown test {test!r}; valid tests: {', '.join(TESTS)}, auto")
@@ -103,6 +106,7 @@ def analyze(trace: ForceTrace, test: str, *, events: Mapping[str, int] | None = 
     if events:
         params["events"] = dict(events)
     result = _function(test)(trace, **params)
+    flag_artefacts(trace, result)
     if detected is not None:
         result.params["detected_test"] = detected[0]
         result.params["detection"] = detected[1]

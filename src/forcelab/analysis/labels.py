@@ -158,6 +158,16 @@ FLAG_WORDS: dict[str, FlagWords] = {
     "pause_in_series": FlagWords("Pause in the hop series: a long contact was not counted as a hop"),
     "slow_contact": FlagWords("Slow contact: not a fast stretch-shortening cycle for some hops"),
     "double_contact": FlagWords("Double contact in a hop: its contact time runs from the first touch"),
+    # recording artefacts (src/forcelab/analysis/artefacts.py, docs/methods-artefacts.md)
+    "channel_clipped": FlagWords("Force channel clipped (saturated): peak force, RFD and impulse are under-read there"),
+    "plate_disconnected": FlagWords("A plate read zero while the other carried load: disconnected, its force missing"),
+    "baseline_drift": FlagWords("Plate drifted during the trial (body weight and integrated values carry it)",
+                                "{drift_rate:+.1f} N/s"),
+    "mains_hum": FlagWords("Mains hum in the quiet stance (check the earthing and the plate cables)",
+                           "{mains_hum_amplitude:.1f} N"),
+    "step_off_before_settled": FlagWords("Stepped off before the landing settled: landing metrics not meaningful"),
+    "plate_unloaded": FlagWords("One plate unloaded in a two-footed phase (single leg): per-limb values describe one "
+                                "leg"),
     # isometric pulls
     "unsteady_baseline": FlagWords("Unsteady baseline before the pull: onset late"),
     "pretension": FlagWords("Pre-tension on the bar: baseline and onset uncertain"),
