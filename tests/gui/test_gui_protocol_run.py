@@ -17,9 +17,14 @@ import h5py
 import pytest
 from PySide6 import QtCore, QtWidgets
 
+from forcelab.analysis.types import Metric, TrialResult
 from forcelab.gui.app import build_window
 from forcelab.gui.mainwindow import MainWindow
+from forcelab.storage.archive import new_session_path
+from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import open_session
+from forcelab.storage.writer import SessionWriter
+from support.archive import block_for, info
 
 PROFILE = "forcelab dual plate (8 cells)"
 G = 9.80665
@@ -170,3 +175,79 @@ def test_a_protocol_cannot_start_without_a_device(qtbot, archive: Path) -> None:
     assert window.session.trial_meta == {} and window.session.planned_tests == []
     assert "connect a device" in window.statusBar().currentMessage()
     window.close()
+
+
+def _old_screen(archive: Path) -> None:
+    """Last month's hamstring / groin screen of Ada in the archive: hamstring pulls up to 2000 N (a rejected
+    5000 N one does not count), adductor squeezes up to 3000 N (another step of the same test)."""
+    from datetime import datetime, timedelta
+
+    started = datetime.now().astimezone() - timedelta(days=30)
+    path = new_session_path(archive, "Ada Jumper", ["imtp"], started)
+    w = SessionWriter(path, info("Ada Jumper", ("imtp",)))
+    for start in range(0, 8000, 500):
+        w.append(*block_for(start, 500))
+    rows = [("Hamstring 90/90 pull", 1800.0, True), ("Hamstring 90/90 pull", 2000.0, None),
+            ("Hamstring 90/90 pull", 5000.0, False), ("Hip adduction squeeze (45 degrees)", 3000.0, True)]
+    for i, (label, peak, accepted) in enumerate(rows):
+        number = w.add_trial("imtp", 1000 * i, 1000 * i + 900, meta={
+            "protocol": "Hamstring / groin screen", "protocol_step": 1, "protocol_step_label": label,
+            "limb": "left"})
+        result = TrialResult(test="imtp", rate=2000.0)
+        result.add_metric(Metric("peak_force", peak, "N", "max", {}, "ref"))
+        w.store_result(number, result)
+        w.set_decision(number, accepted, "")
+    w.close()
+    with ArchiveIndex(archive) as index:
+        index.sync()
+
+
+def test_a_team_runs_the_hamstring_screen_with_previous_bests(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    _old_screen(archive)
+    window = _window(qtbot, FakeClock())
+    panel, control = window.protocol_panel, window.protocol
+    assert window.start_simulated(PROFILE, 1000.0, noise=2.0, seed=5)
+    link = window.session.link
+    assert link is not None
+    # the athlete steps on after 1 s: a pull needs a quiet second before it (its baseline)
+    qtbot.waitUntil(lambda: link.feed.ring.total_written > 4000, timeout=10_000)
+    panel.picker.setCurrentText("Hamstring / groin screen")
+    panel.group.setCurrentIndex(panel.group.findData("U19"))
+    assert panel.group.currentText() == "team U19 (2 athletes)"
+    qtbot.mouseClick(panel.start_button, QtCore.Qt.MouseButton.LeftButton)
+    assert window.session.is_recording and window.session.athlete["name"] == "Ada Jumper"
+    assert panel.athlete.text() == "Athlete 1 of 2: Ada Jumper"
+    assert panel.trial_text.text() == "Trial 1 of 3 per leg · left leg"
+    # the target is Ada's best hamstring pull (not the rejected one, not the adductor squeeze)
+    assert window.live.target == (pytest.approx(2000.0), "previous best")
+    assert "previous best 2,000 N" in panel.target_text.text()
+
+    _do_trial(qtbot, window, 0)
+    assert window.session.trials[1].meta["limb"] == "left"
+    assert panel.trial_text.text() == "Trial 1 of 3 per leg · right leg"
+    assert window.session.trial_meta["limb"] == "right"
+    qtbot.mouseClick(panel.skip_button, QtCore.Qt.MouseButton.LeftButton)
+    assert panel.step_title.text() == "Step 2 of 3 · Hip adduction squeeze (45 degrees)"
+    assert window.live.target == (pytest.approx(3000.0), "previous best")
+    qtbot.mouseClick(panel.skip_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.skip_button, QtCore.Qt.MouseButton.LeftButton)
+    assert control.run is not None and control.run.finished
+    assert "lacks trials" in panel.trial_text.text()  # the hamstring step was left short
+    assert panel.next_athlete_button.isVisible()
+
+    qtbot.mouseClick(panel.next_athlete_button, QtCore.Qt.MouseButton.LeftButton)
+    assert window.session.athlete["name"] == "Bo Hopper" and window.session.is_recording
+    assert panel.athlete.text() == "Athlete 2 of 2: Bo Hopper"
+    assert window.live.target is None  # Bo has no previous best: this trial sets it
+    assert "this trial sets the best" in panel.target_text.text()
+    assert not panel.next_athlete_button.isVisible()
+    window.close()
+
+    sessions = [open_session(p) for p in sorted((archive / "sessions").rglob("*.h5"))]
+    assert [(x.athlete, len(x.trials)) for x in sessions] == [("Ada Jumper", 4), ("Ada Jumper", 1), ("Bo Hopper", 0)]
+    ada = sessions[1]
+    assert ada.complete and ada.tests == ["imtp"]
+    (pull,) = ada.trials
+    assert pull.meta == {"protocol": "Hamstring / groin screen", "protocol_step": 1,
+                         "protocol_step_label": "Hamstring 90/90 pull", "limb": "left"}
+    assert (pull.metrics["peak_force"]["value"] or 0) > 500, pull.metrics["peak_force"]

@@ -241,6 +241,11 @@ class LivePlot(QtWidgets.QWidget):
         self._target_label = label
         self._update_labels()
 
+    @property
+    def target(self) -> tuple[float, str] | None:
+        """The target line drawn: ``(newtons, label)``, or ``None``."""
+        return None if self._target is None else (self._target, self._target_label)
+
     def show_peak(self, on: bool) -> None:
         """Show or hide the large peak-force readout (used for pulls)."""
         self._peak_row.setVisible(on)
