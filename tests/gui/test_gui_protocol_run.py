@@ -222,6 +222,8 @@ def test_a_team_runs_the_hamstring_screen_with_previous_bests(qtbot, archive: Pa
     assert window.live.target == (pytest.approx(2000.0), "previous best")
     assert "previous best 2,000 N" in panel.target_text.text()
 
+    # the app's trial detector starts afresh when the test changes (a pull needs a quiet second before it)
+    qtbot.wait(1500)
     _do_trial(qtbot, window, 0)
     assert window.session.trials[1].meta["limb"] == "left"
     assert panel.trial_text.text() == "Trial 1 of 3 per leg · right leg"
@@ -241,6 +243,10 @@ def test_a_team_runs_the_hamstring_screen_with_previous_bests(qtbot, archive: Pa
     assert window.live.target is None  # Bo has no previous best: this trial sets it
     assert "this trial sets the best" in panel.target_text.text()
     assert not panel.next_athlete_button.isVisible()
+    # the tester picks someone else in the roster mid-run: Bo's protocol ends, the picker is back
+    assert window.roster is not None and window.roster.select("Ada Jumper")
+    assert control.run is None and window.session.trial_meta == {} and not panel._guide.isVisible()
+    assert "ended" in window.statusBar().currentMessage()
     window.close()
 
     sessions = [open_session(p) for p in sorted((archive / "sessions").rglob("*.h5"))]
@@ -250,4 +256,4 @@ def test_a_team_runs_the_hamstring_screen_with_previous_bests(qtbot, archive: Pa
     (pull,) = ada.trials
     assert pull.meta == {"protocol": "Hamstring / groin screen", "protocol_step": 1,
                          "protocol_step_label": "Hamstring 90/90 pull", "limb": "left"}
-    assert (pull.metrics["peak_force"]["value"] or 0) > 500, pull.metrics["peak_force"]
+    assert (pull.metrics["peak_force"]["value"] or 0) > 500, pull.metrics["peak_force"].get("reason")

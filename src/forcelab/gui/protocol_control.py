@@ -101,6 +101,7 @@ class ProtocolController(QtCore.QObject):
         panel.cues_toggled.connect(self._on_cues)
         window.session.trial_added.connect(self._on_trial_added)
         window.session.weighing_changed.connect(self._on_weighing)
+        window.session.athlete_changed.connect(self._on_athlete)
         window.table.decision_changed.connect(self._on_decision)
         window.weigher.finished.connect(self._on_weighed)
         self.reload()
@@ -278,6 +279,15 @@ class ProtocolController(QtCore.QObject):
         else:
             self.w.session.trial_meta = run.meta()  # the next trial's limb when alternating
         self._show()
+
+    def _on_athlete(self, athlete: dict[str, Any]) -> None:
+        """Another athlete was picked in the roster mid-run: this athlete's protocol ends (the next athlete of
+        a team is started by *Next athlete*, which makes a new run)."""
+        run = self.run
+        if run is not None and athlete.get("name") != run.athlete:
+            self.stop()
+            self.w.statusBar().showMessage(f"{run.protocol.name} ended: {athlete.get('name')} is on the plate now",
+                                           8000)
 
     def _on_decision(self, number: int, accepted: object) -> None:
         if self.run is not None and self.run.decide(number, accepted if isinstance(accepted, bool) else None):

@@ -183,7 +183,7 @@ def _text(value: Any, where: _Where, step: int | None, name: str) -> str:
     return value.strip()
 
 
-def _setting(test: str, key: str, value: Any, default: Any, where: _Where, step: int) -> SettingValue:
+def _setting(key: str, value: Any, default: Any, where: _Where, step: int) -> SettingValue:
     """One analysis setting, of the kind its default has (a number, text, yes/no or a list of numbers)."""
     name = f"settings.{key}"
     if isinstance(default, bool):
@@ -218,7 +218,7 @@ def _settings(test: str, raw: Any, where: _Where, step: int) -> dict[str, Settin
         if key not in known:
             raise where.error(f"the {test} analysis takes no setting {key!r}; it takes: {', '.join(allowed)}",
                               step, f"settings.{key}")
-        out[key] = _setting(test, key, value, known[key], where, step)
+        out[key] = _setting(key, value, known[key], where, step)
     if test == "dj" and "drop_height" in out:
         _number(out["drop_height"], where, step, "settings.drop_height", low=0.05, high=1.5)
     return out
