@@ -202,7 +202,7 @@ def _old_screen(archive: Path) -> None:
         index.sync()
 
 
-def test_a_team_runs_the_hamstring_screen_with_previous_bests(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_team_runs_the_hamstring_screen_with_previous_bests(qtbot, archive: Path, shots: Path) -> None:  # type: ignore[no-untyped-def]
     _old_screen(archive)
     window = _window(qtbot, FakeClock())
     panel, control = window.protocol_panel, window.protocol
@@ -227,6 +227,7 @@ def test_a_team_runs_the_hamstring_screen_with_previous_bests(qtbot, archive: Pa
     _do_trial(qtbot, window, 0)
     assert window.session.trials[1].meta["limb"] == "left"
     assert panel.trial_text.text() == "Trial 1 of 3 per leg · right leg"
+    _save(window, shots / "protocol-team-1366x768.png")
     assert window.session.trial_meta["limb"] == "right"
     qtbot.mouseClick(panel.skip_button, QtCore.Qt.MouseButton.LeftButton)
     assert panel.step_title.text() == "Step 2 of 3 · Hip adduction squeeze (45 degrees)"

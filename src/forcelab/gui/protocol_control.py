@@ -35,37 +35,42 @@ log = logging.getLogger(__name__)
 def previous_best(archive: Any, athlete: str, protocol: Protocol, step: ProtocolStep) -> tuple[float, str] | None:
     """``(value, unit)`` of the athlete's best archived value of the step target's metric, or ``None``.
 
-    Trials of the step's test that the tester did not reject count; when the protocol has several steps of
-    that test (a hamstring pull and an adductor squeeze are both isometric pulls) only trials recorded for a
-    step of the same label do, so one muscle group's best never becomes another's target."""
-    from forcelab.storage.h5open import SessionFileError
-    from forcelab.storage.session import open_session
-
+    The values come from the archive's index (one query). Trials of the step's test that the tester did not
+    reject count; when the protocol has several steps of that test (a hamstring pull and an adductor squeeze
+    are both isometric pulls) only trials recorded for a step of the same label do, so one muscle group's best
+    never becomes another's target: that label is a trial attribute, read from the files those trials are in
+    (attributes only, no samples or metric tables)."""
     target = step.target
     if target is None or target.kind != "previous_best" or archive is None or not athlete:
         return None
-    shared = sum(s.test == step.test for s in protocol.steps) > 1
-    values: list[float] = []
-    unit = ""
-    for row in archive.index.sessions(athlete):
-        if step.test not in str(row.get("tests") or "").split(","):
-            continue
+    rows = [r for r in archive.index.metric_values(athlete, target.metric, test=step.test)
+            if r.accepted is not False and r.value is not None]
+    if sum(s.test == step.test for s in protocol.steps) > 1:
+        labels = _step_labels(archive.path, {r.session_id for r in rows})
+        rows = [r for r in rows if labels.get((r.session_id, r.trial)) == step.title]
+    best = best_of((r.value for r in rows), target.better)
+    if best is None:
+        return None
+    return best, next(r.unit for r in rows if r.value == best)
+
+
+def _step_labels(folder: Any, sessions: set[str]) -> dict[tuple[str, int], str]:
+    """``{(session, trial): protocol_step_label}`` for the trials of ``sessions`` (paths relative to the
+    archive ``folder``) that were recorded in a protocol. Unreadable files are logged and skipped."""
+    from forcelab.storage import schema
+    from forcelab.storage.h5open import SessionFileError, open_h5_read
+    from forcelab.storage.h5tables import attr_num, attr_str
+
+    labels: dict[tuple[str, int], str] = {}
+    for rel in sorted(sessions):
         try:
-            session = open_session(archive.path / row["path"])
+            with open_h5_read(folder / rel) as f:
+                for g in (f[schema.TRIALS].values() if schema.TRIALS in f else ()):
+                    if "protocol_step_label" in g.attrs:
+                        labels[(rel, int(attr_num(g, "number") or 0))] = attr_str(g, "protocol_step_label")
         except (SessionFileError, OSError) as exc:
-            log.info("previous best: %s skipped (%s)", row["path"], exc)
-            continue
-        for t in session.trials:
-            if t.test != step.test or t.accepted is False:
-                continue
-            if shared and t.meta.get("protocol_step_label") != step.title:
-                continue
-            m = t.metrics.get(target.metric)
-            if m and m.get("value") is not None:
-                values.append(float(m["value"]))
-                unit = str(m.get("unit", ""))
-    best = best_of(values, target.better)
-    return None if best is None else (best, unit)
+            log.info("previous best: %s skipped (%s)", rel, exc)
+    return labels
 
 
 class ProtocolController(QtCore.QObject):
