@@ -104,9 +104,11 @@ def test_jump_profile_protocol_runs_end_to_end(qtbot, archive: Path, shots: Path
     assert window.tests.current_test() == "cmj"
     assert panel.step_title.text() == "Step 1 of 3 · Countermovement jump"
     assert panel.trial_text.text() == "Trial 1 of 3 · both legs"
+    panel.cues.setChecked(True)  # sound cues on (offscreen there is no audio device: they must not fail)
     qtbot.keyClick(window, QtCore.Qt.Key.Key_W)
     qtbot.waitUntil(lambda: not window.weigher.active, timeout=15_000)
     assert window.session.body_weight == pytest.approx(75.0 * G, abs=10.0)
+    assert control.cues.requested == ["go"]  # "go" after the steady weighing
 
     seen_tests = []
     for i in range(9):
@@ -129,6 +131,9 @@ def test_jump_profile_protocol_runs_end_to_end(qtbot, archive: Path, shots: Path
             control._tick()
             assert panel.rest.text() == "Rest 0:20"
             clock.t += 190.0
+            control._tick()
+            assert control.cues.requested == ["go", "start"]  # the beep when the rest is over
+            assert panel.rest.text() == "Ready: go when set"
         if i == 5:
             assert window.tests.current_test() == "dj"
             assert window.tests.drop_height_value() == pytest.approx(0.30)

@@ -217,6 +217,11 @@ class ProtocolController(QtCore.QObject):
                               best_unit=best[1] if best else "")
         if self.target is not None:
             self.w.live.set_target(self.target.newtons, self.target.label)
+            if step.test == "imtp":  # the pull's own target box shows the same number (0: "no target")
+                box = self.w.tests.target
+                box.blockSignals(True)
+                box.setValue(self.target.newtons or 0.0)
+                box.blockSignals(False)
 
     def _show(self) -> None:
         run = self.run

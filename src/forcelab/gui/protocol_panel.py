@@ -78,7 +78,9 @@ class ProtocolPanel(QtWidgets.QGroupBox):
         self.steps.setObjectName("protocolSteps")
         self.steps.setToolTip("Double-click a step to go (back) to it")
         self.steps.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.steps.setSizeAdjustPolicy(QtWidgets.QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.steps.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
+        # as wide as the column, never wider: a long step label must not widen the card column
+        self.steps.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
         self.end_rest_button = QtWidgets.QPushButton("Ready")
         self.end_rest_button.setToolTip("End the rest now: the athlete is ready")
         self.skip_button = QtWidgets.QPushButton("Skip step")
