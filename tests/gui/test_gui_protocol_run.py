@@ -263,3 +263,34 @@ def test_a_team_runs_the_hamstring_screen_with_previous_bests(qtbot, archive: Pa
     assert pull.meta == {"protocol": "Hamstring / groin screen", "protocol_step": 1,
                          "protocol_step_label": "Hamstring 90/90 pull", "limb": "left"}
     assert (pull.metrics["peak_force"]["value"] or 0) > 500, pull.metrics["peak_force"].get("reason")
+
+
+def test_the_10_5_hop_protocol_runs_the_rebound_test(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    """The shipped 10/5 protocol names the rebound test, which the analysis now knows: it is offered, switches
+    the app to repeated hops, and its trials are analysed as hop series with the protocol in the archive."""
+    clock = FakeClock()
+    window = _window(qtbot, clock)
+    panel, control = window.protocol_panel, window.protocol
+    assert "10/5 repeated hop" in control.library.names() and not panel.problems.isVisible()
+    assert window.start_simulated(PROFILE, 1000.0, noise=2.0, seed=11)
+    link = window.session.link
+    assert link is not None
+    qtbot.waitUntil(lambda: link.feed.ring.total_written > 3000, timeout=10_000)
+    assert control.start("10/5 repeated hop")
+    assert window.tests.current_test() == "rebound"
+    assert panel.step_title.text() == "Step 1 of 1 · Repeated hops"
+    qtbot.wait(1500)  # the detector of the new test starts afresh: a quiet moment before the first hop
+    for n in range(2):
+        _do_trial(qtbot, window, n)
+        clock.t += 130.0
+        control._tick()
+    assert control.run is not None and control.run.finished
+    for entry in window.session.trials.values():
+        assert entry.test == "rebound" and entry.result is not None, entry.error
+        assert entry.result.value("hop_count") >= 5
+        assert entry.meta["protocol"] == "10/5 repeated hop"
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)
+    (path,) = (archive / "sessions").rglob("*.h5")
+    window.close()
+    saved = open_session(path)
+    assert saved.tests == ["rebound"] and [t.meta["protocol_step"] for t in saved.trials] == [1, 1]

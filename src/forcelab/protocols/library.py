@@ -7,8 +7,8 @@ with the name of a shipped one replaces it in the list.
 
 :func:`available` never stops at a bad file: it returns the protocols it could read and, for each file it
 could not, the error naming the file, step and field, so the app lists the good ones and says what is wrong
-with the others. A shipped protocol whose test this forcelab's analysis does not know yet (the 10/5 hop test
-needs ``rebound``) is one of those problems, not a crash. Writes are atomic (temporary file, then rename).
+with the others. A protocol whose test this forcelab's analysis does not know (one written for a newer
+forcelab) is one of those problems, not a crash. Writes are atomic (temporary file, then rename).
 """
 
 from __future__ import annotations
