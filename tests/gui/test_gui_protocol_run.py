@@ -294,3 +294,26 @@ def test_the_10_5_hop_protocol_runs_the_rebound_test(qtbot, archive: Path) -> No
     window.close()
     saved = open_session(path)
     assert saved.tests == ["rebound"] and [t.meta["protocol_step"] for t in saved.trials] == [1, 1]
+
+
+def test_the_users_protocols_are_offered_and_a_bad_file_is_named(qtbot, archive: Path, shots: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from forcelab.protocols import library
+
+    folder = library.user_directory()
+    folder.mkdir(parents=True)
+    (folder / "u18.json").write_text(json.dumps({"name": "U18 jumps", "steps": [
+        {"test": "cmj", "trials": 5}, {"test": "dj", "trials": 2, "settings": {"drop_height": 0.2}}]}))
+    (folder / "typo.json").write_text(json.dumps({"name": "Typo", "steps": [{"test": "cmj", "trails": 3}]}))
+    window = _window(qtbot, FakeClock())
+    panel = window.protocol_panel
+    names = [panel.picker.itemText(i) for i in range(panel.picker.count())]
+    assert "U18 jumps" in names and "Typo" not in names
+    panel.picker.setCurrentText("U18 jumps")
+    assert panel.preview.text() == "5 × Countermovement jump · 2 × Drop jump 20 cm"
+    assert panel.problems.isVisible() and panel.problems.text() == "Not available (hover for why): typo.json"
+    assert f"{folder / 'typo.json'}, step 1: unknown field(s) 'trails'" in panel.problems.toolTip()
+    assert panel.group.itemData(1) == "U19"
+    _save(panel, shots / "protocol-panel-user.png")
+    window.close()

@@ -88,6 +88,7 @@ class ProtocolController(QtCore.QObject):
         self.directory = directory
         self.library = library.Library()
         self.run: ProtocolRun | None = None
+        self._protocol: Protocol | None = None
         self.queue: list[str] = []
         self.position = 0
         self.target: ResolvedTarget | None = None
@@ -152,6 +153,7 @@ class ProtocolController(QtCore.QObject):
         return self._begin_athlete()
 
     def _begin_athlete(self) -> bool:
+        assert self._protocol is not None
         name = self.queue[self.position]
         tests, session = self.w.tests, self.w.session
         tests.stop_recording()  # the previous athlete's (or a plain) session is closed first
@@ -199,9 +201,8 @@ class ProtocolController(QtCore.QObject):
         run = self.run
         step = run.step if run is not None else None
         if run is None or step is None or step.target is None:
-            self.target = None
-            if step is not None and step.test != "imtp":
-                self.w.live.set_target(None)
+            self.target = None  # a step without a target: no line (not the previous step's)
+            self._show_target(None, step is not None and step.test == "imtp")
             return
         session = self.w.session
         body_weight = session.body_weight
@@ -216,12 +217,17 @@ class ProtocolController(QtCore.QObject):
         self.target = resolve(step.target, body_weight=body_weight, best=best[0] if best else None,
                               best_unit=best[1] if best else "")
         if self.target is not None:
-            self.w.live.set_target(self.target.newtons, self.target.label)
-            if step.test == "imtp":  # the pull's own target box shows the same number (0: "no target")
-                box = self.w.tests.target
-                box.blockSignals(True)
-                box.setValue(self.target.newtons or 0.0)
-                box.blockSignals(False)
+            self._show_target(self.target, step.test == "imtp")
+
+    def _show_target(self, target: ResolvedTarget | None, pull: bool) -> None:
+        """Draw ``target`` (``None``: no line); for a pull its own target box shows the same (0: no target)."""
+        newtons = target.newtons if target is not None else None
+        self.w.live.set_target(newtons, target.label if target is not None else "target")
+        if pull:
+            box = self.w.tests.target
+            box.blockSignals(True)
+            box.setValue(newtons or 0.0)
+            box.blockSignals(False)
 
     def _show(self) -> None:
         run = self.run
@@ -294,7 +300,9 @@ class ProtocolController(QtCore.QObject):
         """Another athlete was picked in the roster mid-run: this athlete's protocol ends (the next athlete of
         a team is started by *Next athlete*, which makes a new run)."""
         run = self.run
-        if run is not None and athlete.get("name") != run.athlete:
+        if run is None:
+            self.panel.set_groups(self._teams())  # the roster may have gained a team since
+        elif athlete.get("name") != run.athlete:
             self.stop()
             self.w.statusBar().showMessage(f"{run.protocol.name} ended: {athlete.get('name')} is on the plate now",
                                            8000)
