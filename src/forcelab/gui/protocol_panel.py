@@ -124,6 +124,8 @@ class ProtocolPanel(QtWidgets.QGroupBox):
         layout.addWidget(guide)
         layout.addWidget(self.problems)
         layout.addWidget(self.cues)
+        layout.addStretch(1)  # room the column gives beyond what the labels need goes below, not between them
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
 
         self.start_button.clicked.connect(
             lambda: self.start_requested.emit(self.picker.currentText(), str(self.group.currentData() or "")))
