@@ -103,6 +103,7 @@ def test_isometric_windows_are_a_list_of_numbers() -> None:
 def test_shipped_protocols_load_and_the_hop_test_waits_for_its_analysis() -> None:
     found, problems = library.shipped()
     names = {p.name for p in found}
+    assert found[0].name == "Jump profile"  # the most used first in the list
     assert {"Jump profile", "Hamstring / groin screen", "IMTP strength check"} <= names
     profile = next(p for p in found if p.name == "Jump profile")
     assert [(s.test, s.trials) for s in profile.steps] == [("cmj", 3), ("sj", 3), ("dj", 3)]
@@ -112,7 +113,7 @@ def test_shipped_protocols_load_and_the_hop_test_waits_for_its_analysis() -> Non
     if "rebound" in dispatch.TESTS:
         assert "10/5 repeated hop" in names and problems == []
     else:
-        assert problems == ["shipped/hop-10-5.json, step 1, field 'test': unknown test 'rebound': this "
+        assert problems == ["shipped/3-hop-10-5.json, step 1, field 'test': unknown test 'rebound': this "
                             f"forcelab's analysis knows {', '.join(dispatch.TESTS)}"]
 
 

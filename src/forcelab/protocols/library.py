@@ -1,6 +1,7 @@
 """Where protocols come from: the ones forcelab ships and the user's own, and saving a new one.
 
-Shipped protocols are package data (``forcelab/protocols/shipped/*.json``). The user's live in
+Shipped protocols are package data (``forcelab/protocols/shipped/*.json``, listed in file-name order: the
+number in front puts the most used first). The user's live in
 ``<user config dir>/forcelab/protocols/*.json`` (``platformdirs.user_config_dir``; Linux
 ``~/.config/forcelab/protocols``), one protocol per file in the format of docs/protocols.md. A user protocol
 with the name of a shipped one replaces it in the list.
