@@ -317,3 +317,25 @@ def test_the_users_protocols_are_offered_and_a_bad_file_is_named(qtbot, archive:
     assert panel.group.itemData(1) == "U19"
     _save(panel, shots / "protocol-panel-user.png")
     window.close()
+
+
+def test_a_body_weight_target_follows_the_weighing(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, FakeClock())
+    panel, control = window.protocol_panel, window.protocol
+    assert window.start_simulated(PROFILE, 1000.0, noise=2.0, seed=2)
+    link = window.session.link
+    assert link is not None
+    qtbot.waitUntil(lambda: link.feed.ring.total_written > 2500, timeout=8000)
+    assert control.start("IMTP strength check")
+    qtbot.mouseClick(panel.skip_button, QtCore.Qt.MouseButton.LeftButton)  # past the CMJ warm-up
+    assert window.tests.current_test() == "imtp"
+    # before weighing: 250 % of the roster's 75 kg
+    assert window.live.target == (pytest.approx(2.5 * 75.0 * G), "250 % BW")
+    assert window.tests.target_value() == pytest.approx(2.5 * 75.0 * G, abs=0.01)  # the box keeps 2 decimals
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_W)
+    qtbot.waitUntil(lambda: not window.weigher.active, timeout=15_000)
+    weighed = window.session.body_weight
+    assert weighed is not None and weighed != pytest.approx(75.0 * G, abs=1e-6)
+    assert window.live.target == (pytest.approx(2.5 * weighed), "250 % BW")
+    assert f"{2.5 * weighed:,.0f} N (250 % body weight)" in panel.target_text.text()
+    window.close()
