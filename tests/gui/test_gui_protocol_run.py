@@ -223,6 +223,8 @@ def test_a_team_runs_the_hamstring_screen_with_previous_bests(qtbot, archive: Pa
     assert window.session.is_recording and window.session.athlete["name"] == "Ada Jumper"
     assert panel.athlete.text() == "Athlete 1 of 2: Ada Jumper"
     assert panel.trial_text.text() == "Trial 1 of 3 per leg · left leg"
+    # the app switched from the CMJ to the pull: a short rest while the new test's detector settles
+    assert panel.rest.text() == "Rest 0:02"
     # the target is Ada's best hamstring pull (not the rejected one, not the adductor squeeze)
     assert window.live.target == (pytest.approx(2000.0), "previous best")
     assert "previous best 2,000 N" in panel.target_text.text()

@@ -31,6 +31,11 @@ from forcelab.protocols.targets import ResolvedTarget, best_of, resolve
 
 log = logging.getLogger(__name__)
 
+#: Least rest (s) after the app switched to another test: the live trial detector starts afresh for the new
+#: test (forcelab.gui.services.SwitchableDetector), and a pull or a jump begun sooner lacks the quiet second
+#: of baseline / weighing its analysis needs. The panel shows it as rest, so the tester waits for "Ready".
+SWITCH_SETTLE = 1.5
+
 
 def previous_best(archive: Any, athlete: str, protocol: Protocol, step: ProtocolStep) -> tuple[float, str] | None:
     """``(value, unit)`` of the athlete's best archived value of the step target's metric, or ``None``.
@@ -185,6 +190,7 @@ class ProtocolController(QtCore.QObject):
             self.target = None
             self.w.live.set_target(None)
             return True
+        switched = self.w.tests.current_test() != step.test
         try:
             self.w.tests.set_test(step.test)
         except ValueError as exc:
@@ -194,6 +200,10 @@ class ProtocolController(QtCore.QObject):
             self.w.tests.drop_height.setValue(float(step.settings["drop_height"]))  # type: ignore[arg-type]
         session.step_settings = dict(step.settings)
         session.trial_meta = run.meta()
+        now = self.clock()
+        if switched and run.rest_remaining(now) < SWITCH_SETTLE:
+            run.rest_until = now + SWITCH_SETTLE
+            self._resting = True
         self._resolve_target()
         return True
 
