@@ -59,6 +59,13 @@ def _save(widget: QtWidgets.QWidget, path: Path) -> None:
     assert path.stat().st_size > 5_000
 
 
+def _published(qtbot, archive: Path) -> Path:  # type: ignore[no-untyped-def]
+    """The one session file in the archive, once the stopped recording was published from the spool."""
+    qtbot.waitUntil(lambda: len(list((archive / "sessions").rglob("*.h5"))) == 1, timeout=10_000)
+    (path,) = (archive / "sessions").rglob("*.h5")
+    return path
+
+
 def _window(qtbot, clock: FakeClock) -> MainWindow:  # type: ignore[no-untyped-def]
     window = build_window()
     qtbot.addWidget(window)
@@ -156,7 +163,7 @@ def test_jump_profile_protocol_runs_end_to_end(qtbot, archive: Path, shots: Path
 
     qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)  # stop: the session is saved
     assert not window.session.is_recording
-    (path,) = (archive / "sessions").rglob("*.h5")
+    path = _published(qtbot, archive)
     window.close()
 
     saved = open_session(path)
@@ -292,7 +299,7 @@ def test_the_10_5_hop_protocol_runs_the_rebound_test(qtbot, archive: Path) -> No
         assert entry.result.value("hop_count") >= 5
         assert entry.meta["protocol"] == "10/5 repeated hop"
     qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)
-    (path,) = (archive / "sessions").rglob("*.h5")
+    path = _published(qtbot, archive)
     window.close()
     saved = open_session(path)
     assert saved.tests == ["rebound"] and [t.meta["protocol_step"] for t in saved.trials] == [1, 1]
