@@ -15,7 +15,8 @@ QT_MODULES = ("PySide6", "pyqtgraph", "shiboken6", "PyQt5", "PyQt6")
 
 # devices → acquisition → analysis → storage → gui, with compare (sessions over time) on the archive, the
 # simulation (synthetic athletes and virtual plates) beside the real device, used only by the demo, the
-# command line, the tests and the benches; cli wires everything. Analysis is pure: it imports no other layer.
+# command line, the tests and the benches; protocols (test batteries: what to do next) on the analysis' list of
+# tests; cli wires everything. Analysis is pure: it imports no other layer.
 ALLOWED: dict[str, set[str]] = {
     "devices": set(),
     "analysis": set(),
@@ -23,8 +24,9 @@ ALLOWED: dict[str, set[str]] = {
     "storage": {"devices", "analysis"},
     "compare": {"analysis", "storage"},
     "simulation": {"devices", "analysis", "storage"},
-    "gui": {"devices", "acquisition", "analysis", "storage", "compare", "simulation"},
-    "cli": {"devices", "acquisition", "analysis", "storage", "compare", "simulation", "gui"},
+    "protocols": {"analysis"},
+    "gui": {"devices", "acquisition", "analysis", "storage", "compare", "simulation", "protocols"},
+    "cli": {"devices", "acquisition", "analysis", "storage", "compare", "simulation", "gui", "protocols"},
 }
 TOP_LEVEL_MODULES = {"__init__", "__main__"}
 

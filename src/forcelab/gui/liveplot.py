@@ -71,6 +71,7 @@ class LivePlot(QtWidgets.QWidget):
         self._body_weight: float | None = None
         self._bw_source = ""
         self._target: float | None = None
+        self._target_label = "target"
         self._peak = float("-inf")
         self._last_peak: float | None = None
         self._peak_from = 0  # absolute sample number from which the peak counts
@@ -233,10 +234,17 @@ class LivePlot(QtWidgets.QWidget):
         self._y_range = None
         self._update_labels()
 
-    def set_target(self, newtons: float | None) -> None:
-        """Draw a target line at ``newtons`` for pull biofeedback (``None`` hides it)."""
+    def set_target(self, newtons: float | None, label: str = "target") -> None:
+        """Draw a target line at ``newtons`` (``None`` hides it), named ``label``: the pull's target, or a
+        protocol step's (``previous best``, ``250 % BW``)."""
         self._target = newtons
+        self._target_label = label
         self._update_labels()
+
+    @property
+    def target(self) -> tuple[float, str] | None:
+        """The target line drawn: ``(newtons, label)``, or ``None``."""
+        return None if self._target is None else (self._target, self._target_label)
 
     def show_peak(self, on: bool) -> None:
         """Show or hide the large peak-force readout (used for pulls)."""
@@ -268,7 +276,7 @@ class LivePlot(QtWidgets.QWidget):
             if value is not None:
                 line.setValue(value * scale)
         if self._target is not None:
-            self._target_line.label.setFormat(f"target {self._target * scale:.0f} {unit}")
+            self._target_line.label.setFormat(f"{self._target_label} {self._target * scale:.0f} {unit}")
         if self._body_weight is not None:
             source = f" ({self._bw_source})" if self._bw_source else ""
             self._bw_line.label.setFormat(f"body weight {self._body_weight * scale:.0f} {unit}{source}")

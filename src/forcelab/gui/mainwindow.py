@@ -20,6 +20,8 @@ from forcelab.gui.calibration_dialog import CalibrationDialog
 from forcelab.gui.devicestrip import DeviceStrip
 from forcelab.gui.import_action import import_button
 from forcelab.gui.liveplot import LivePlot
+from forcelab.gui.protocol_control import ProtocolController
+from forcelab.gui.protocol_panel import ProtocolPanel
 from forcelab.gui.review import ReviewWidget
 from forcelab.gui.roster import RosterPanel
 from forcelab.gui.session import LiveSession, TrialEntry
@@ -120,6 +122,8 @@ class MainWindow(QtWidgets.QMainWindow):
         right = QtWidgets.QWidget()
         rv = QtWidgets.QVBoxLayout(right)
         rv.setContentsMargins(4, 4, 4, 4)
+        self.protocol_panel = ProtocolPanel()
+        rv.addWidget(self.protocol_panel)
         rv.addWidget(self.card, 1)
         decide = QtWidgets.QHBoxLayout()
         decide.addWidget(self.accept_button)
@@ -155,6 +159,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().addPermanentWidget(self.spool_label)
         self._on_spool(*session.waiting)
         self._wire()
+        self.protocol = ProtocolController(self, self.protocol_panel)
         self._shortcuts()
         self.refresh_ports()
         self.resize(1366, 768)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +54,12 @@ class Recorder:
             return
         self._queue.put(("block", (first_row + skip, rows[skip:].copy() if skip else rows)))
 
-    def add_trial(self, test: str, start_row: int, stop_row: int) -> int:
-        """Queue a trial spanning ring rows ``[start_row, stop_row)``; returns its number in the file."""
+    def add_trial(self, test: str, start_row: int, stop_row: int,
+                  meta: Mapping[str, str | int] | None = None) -> int:
+        """Queue a trial spanning ring rows ``[start_row, stop_row)`` with its protocol step and limb
+        (``meta``); returns its number in the file."""
         self._trials += 1
-        self._queue.put(("trial", (test, start_row, stop_row)))
+        self._queue.put(("trial", (test, start_row, stop_row, dict(meta or {}))))
         return self._trials
 
     def store_result(self, number: int, result: TrialResult) -> None:

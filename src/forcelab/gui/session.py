@@ -22,7 +22,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore
 
+from forcelab.analysis import dispatch
 from forcelab.analysis.types import Event, Flag, ForceTrace, Metric, Table, TrialResult
 from forcelab.gui import services
 from forcelab.gui.recorder import Recorder
@@ -55,6 +56,10 @@ class TrialEntry:
     session_version: int | None = None  # index version the closed session was read at (an edit names it)
     #: ``(test, reason)`` when the trace looks like another test than the one chosen (the tester may confirm it)
     suggestion: tuple[str, str] | None = None
+    #: the protocol step and limb the trial was recorded for (storage.schema.TRIAL_META); empty outside one
+    meta: dict[str, str | int] = field(default_factory=dict)
+    #: the analysis settings in force when the trial was found (drop height, a protocol step's settings)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def result_from_stored(test: str, rate: float, stored: dict[str, Any] | None) -> TrialResult | None:
@@ -120,6 +125,12 @@ class LiveSession(QtCore.QObject):
         self.test = "cmj"
         #: settings of the chosen test passed to its analysis (the drop jump's ``drop_height``, m)
         self.test_params: dict[str, float] = {}
+        #: a protocol step's analysis settings (forcelab.protocols), on top of ``test_params``
+        self.step_settings: dict[str, Any] = {}
+        #: what each trial found from now on carries into the archive (a protocol's step and limb)
+        self.trial_meta: dict[str, str | int] = {}
+        #: the tests the next session file is for (a protocol's); empty: the chosen test
+        self.planned_tests: list[str] = []
         #: the Weigh step's steady body weight and its SD (N): used for trials that cannot weigh themselves
         self.body_weight: float | None = None
         self.body_weight_sd: float | None = None
@@ -290,9 +301,10 @@ class LiveSession(QtCore.QObject):
             self.error.emit("no archive folder: the session cannot be saved")
             return None
         engine = self.link.engine
-        info = session_info_from(engine, athlete=self.athlete["name"], tests=[self.test], source="forcelab app")
+        tests = list(self.planned_tests) or [self.test]
+        info = session_info_from(engine, athlete=self.athlete["name"], tests=tests, source="forcelab app")
         assert info.started is not None
-        path = self.archive.new_session_path(info.athlete, [self.test], info.started)
+        path = self.archive.new_session_path(info.athlete, tests, info.started)
         try:
             self.recorder = Recorder(path, info, engine, on_error=self._error_in.emit)
         except OSError as exc:
@@ -356,10 +368,11 @@ class LiveSession(QtCore.QObject):
         number = self._next_number
         self._next_number += 1
         entry = TrialEntry(number, self.test, datetime.now().strftime("%H:%M:%S"), acq.trace,
-                           session_path=self.recorder.path if self.recorder else None)
+                           session_path=self.recorder.path if self.recorder else None,
+                           meta=dict(self.trial_meta), params=self.params_for(self.test))
         self.trials[number] = entry
         if self.recorder is not None:
-            entry.file_number = self.recorder.add_trial(self.test, acq.first_row, acq.stop_row)
+            entry.file_number = self.recorder.add_trial(self.test, acq.first_row, acq.stop_row, entry.meta)
         self._submit(entry)  # first: a Stop pressed on seeing the trial then closes the file after its analysis
         self.trial_added.emit(entry)
 
@@ -367,14 +380,23 @@ class LiveSession(QtCore.QObject):
         """Add a trial from a trace (for replays and the offline demo; not written to the stream)."""
         number = self._next_number
         self._next_number += 1
-        entry = TrialEntry(number, test or self.test, datetime.now().strftime("%H:%M:%S"), trace)
+        test = test or self.test
+        entry = TrialEntry(number, test, datetime.now().strftime("%H:%M:%S"), trace,
+                           meta=dict(self.trial_meta), params=self.params_for(test))
         self.trials[number] = entry
         self.trial_added.emit(entry)
         self._submit(entry)
         return entry
 
+    def params_for(self, test: str) -> dict[str, Any]:
+        """The settings ``test``'s analysis takes from the session now (drop height, a protocol step's)."""
+        if test not in dispatch.TESTS:
+            return {}
+        known = dispatch.parameters(test)
+        return {k: v for k, v in {**self.test_params, **self.step_settings}.items() if k in known}
+
     def _submit(self, entry: TrialEntry, *, suggest: bool = True) -> None:
-        params = dict(self.test_params) if entry.test == "dj" else {}
+        params = dict(entry.params)
         trace, test, number = entry.trace, entry.test, entry.number
         rec = self._saving(entry)  # the recording the trial is in: its analysis is stored there
 
@@ -417,6 +439,7 @@ class LiveSession(QtCore.QObject):
         if entry is None or entry.suggestion is None:
             return
         entry.test, entry.suggestion = entry.suggestion[0], None
+        entry.params = self.params_for(entry.test)  # the confirmed test's settings, not the chosen one's
         self._submit(entry, suggest=False)
 
     def _saving(self, entry: TrialEntry) -> Recorder | None:
@@ -529,6 +552,7 @@ class LiveSession(QtCore.QObject):
                     result=result_from_stored(t.test, t.rate, t.result),
                     accepted=t.accepted, note=t.note, session_path=path, file_number=t.number,
                     session_version=version,
+                    meta=dict(t.meta),
                 )
                 self.trials[number] = entry
                 loaded.append(entry)

@@ -119,6 +119,8 @@ def write_trial_group(
     accepted = schema.UNDECIDED if rec.accepted is None else (schema.ACCEPTED if rec.accepted else schema.REJECTED)
     g.attrs["accepted"] = np.int8(accepted)
     g.attrs["note"] = rec.note
+    for key, value in rec.meta.items():  # the protocol step and limb (schema.TRIAL_META), when there was one
+        g.attrs[key] = value
     for name in stream:
         ds = stream[name]
         out = _trial_view(g, name, ds, start, stop)

@@ -31,6 +31,7 @@ class TrialRecord:
     accepted: bool | None = None
     note: str = ""
     calibration_row: int = 0  # the stream row of the calibration entry in force for this trial
+    meta: dict[str, str | int] = field(default_factory=dict)  # protocol step and limb (schema.TRIAL_META)
 
 
 @dataclass
@@ -101,6 +102,9 @@ def replay(entries: Iterable[dict[str, Any]]) -> Replay:
                 out.damaged_lines += 1
                 continue
             rec = TrialRecord(number, str(e.get("test", "")), start, began_at=str(e.get("at", "")))
+            meta = e.get("meta")
+            if isinstance(meta, dict):
+                rec.meta = {str(k): v for k, v in meta.items() if isinstance(v, str | int) and not isinstance(v, bool)}
             rec.calibration_row = out.calibrations[-1].row if out.calibrations else 0
             by_number[number] = rec
             out.trials.append(rec)

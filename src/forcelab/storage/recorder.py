@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,13 +119,15 @@ class StreamRecorder:
                     self.error = exc
 
     # ---------------------------------------------------------------- trials and decisions
-    def add_trial(self, test: str, start_row: int, stop_row: int) -> int:
-        """A trial spanning ring rows ``[start_row, stop_row)``; returns its number in the file."""
+    def add_trial(self, test: str, start_row: int, stop_row: int,
+                  meta: Mapping[str, str | int] | None = None) -> int:
+        """A trial spanning ring rows ``[start_row, stop_row)``, with its protocol step and limb (``meta``, see
+        :meth:`SessionWriter.begin_trial`); returns its number in the file."""
         with self._lock:
             if self.error is not None:
                 raise self.error
             start = max(0, int(start_row) - self.first_row)
-            return self.writer.add_trial(test, start, max(start, int(stop_row) - self.first_row))
+            return self.writer.add_trial(test, start, max(start, int(stop_row) - self.first_row), meta=meta)
 
     def store_result(self, number: int, result: TrialResult) -> None:
         """The analysis of trial ``number``."""

@@ -28,6 +28,11 @@ UNDECIDED = -1
 REJECTED = 0
 ACCEPTED = 1
 
+#: Trial attributes that say where a trial stood in a test protocol (docs/protocols.md): the protocol's name,
+#: the step (1-based int), the step's label and the limb (``both``, ``left``, ``right``). Absent on a trial
+#: recorded outside a protocol; the writer refuses any other key, so the names stay documented.
+TRIAL_META = ("protocol", "protocol_step", "protocol_step_label", "limb")
+
 #: Force datasets, in the order ``total, left, right``; per-plate ones exist only for two plates.
 FORCE_NAMES = ("force_total", "force_left", "force_right")
 

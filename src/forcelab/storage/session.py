@@ -126,6 +126,16 @@ def _history_loader(path: Path, group: str) -> Callable[[], dict[str, dict[str, 
     return load
 
 
+def _trial_meta(g: h5py.Group) -> dict[str, str | int]:
+    """The trial's protocol attributes (:data:`schema.TRIAL_META`) that it has."""
+    meta: dict[str, str | int] = {}
+    for key in schema.TRIAL_META:
+        if key in g.attrs:
+            value = g.attrs[key]
+            meta[key] = int(value) if isinstance(value, np.integer) else attr_str(g, key)
+    return meta
+
+
 def _read_trial_group(g: h5py.Group, rate: float, path: Path, n_rows: int) -> Trial:
     acc = int(attr_num(g, "accepted", schema.UNDECIDED) or 0)
     start = int(attr_num(g, "start") or 0)
@@ -145,6 +155,7 @@ def _read_trial_group(g: h5py.Group, rate: float, path: Path, n_rows: int) -> Tr
         note=attr_str(g, "note"),
         complete=bool(attr_num(g, "complete", 1)),
         began_at=attr_str(g, "began_at"),
+        meta=_trial_meta(g),
         analysis_loader=_analysis_loader(path, g.name),
         history_loader=_history_loader(path, g.name),
     )
@@ -174,6 +185,7 @@ def _trials_from_journal(f: h5py.File, rate: float, n_rows: int, path: Path) -> 
                 note=rec.note,
                 complete=rec.stop is not None and rec.stop <= n_rows,
                 began_at=rec.began_at,
+                meta=dict(rec.meta),
                 analysis=rec.result,
             )
         )

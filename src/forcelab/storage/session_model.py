@@ -39,6 +39,9 @@ class Trial:
     note: str = ""
     complete: bool = True
     began_at: str = ""
+    #: where the trial stood in a test protocol: ``protocol``, ``protocol_step`` (int), ``protocol_step_label``,
+    #: ``limb`` (:data:`forcelab.storage.schema.TRIAL_META`); empty outside a protocol
+    meta: dict[str, str | int] = field(default_factory=dict)
     analysis: dict[str, Any] | None = None
     analysis_history: dict[str, dict[str, Any]] = field(default_factory=dict)
     analysis_loader: Callable[[], dict[str, Any] | None] | None = field(default=None, repr=False, compare=False)

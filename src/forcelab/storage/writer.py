@@ -83,6 +83,19 @@ class SessionInfo:
             self.started = datetime.now(UTC).astimezone()
 
 
+def _checked_meta(meta: Mapping[str, str | int] | None) -> dict[str, str | int]:
+    """A trial's protocol metadata, checked: only the documented keys (:data:`schema.TRIAL_META`), text or
+    whole-number values; ``ValueError`` naming the key otherwise."""
+    out: dict[str, str | int] = {}
+    for key, value in (meta or {}).items():
+        if key not in schema.TRIAL_META:
+            raise ValueError(f"trial metadata {key!r} is not one of {', '.join(schema.TRIAL_META)}")
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValueError(f"trial metadata {key!r} must be text or a whole number, got {value!r}")
+        out[key] = value
+    return out
+
+
 def _stream_chunk_rows(rate: float) -> int:
     """About one second of samples per chunk (at least 1024, at most 16384 rows)."""
     return int(min(16384, max(1024, 2 ** round(np.log2(max(rate, 1.0))))))
@@ -323,18 +336,26 @@ class SessionWriter:
     def _journal(self, entry: dict[str, Any]) -> None:
         self._pending_journal.append(journal.encode(entry))
 
-    def begin_trial(self, test: str, *, start: int | None = None) -> int:
-        """Start a trial at stream row ``start`` (default: the next sample); returns its number (1, 2, ...)."""
+    def begin_trial(self, test: str, *, start: int | None = None,
+                    meta: Mapping[str, str | int] | None = None) -> int:
+        """Start a trial at stream row ``start`` (default: the next sample); returns its number (1, 2, ...).
+
+        ``meta`` is what the trial's protocol step says about it (keys :data:`schema.TRIAL_META`: protocol,
+        protocol_step, protocol_step_label, limb); it becomes trial attributes when the session closes."""
         self._check_usable()
         start = self.rows if start is None else int(start)
         if start < 0:
             raise ValueError(f"trial start must be a stream row >= 0, got {start}")
+        extra = _checked_meta(meta)
         number = self._next_trial
         self._next_trial += 1
         self._open_trials[number] = test
         self._known_trials.add(number)
         at = datetime.now(UTC).astimezone().isoformat(timespec="milliseconds")
-        self._journal({"t": "begin", "trial": number, "test": test, "start": start, "at": at})
+        entry: dict[str, Any] = {"t": "begin", "trial": number, "test": test, "start": start, "at": at}
+        if extra:
+            entry["meta"] = extra
+        self._journal(entry)
         return number
 
     def end_trial(self, number: int, *, stop: int | None = None) -> None:
@@ -347,9 +368,11 @@ class SessionWriter:
         self._journal({"t": "end", "trial": number, "stop": stop})
         self.flush()
 
-    def add_trial(self, test: str, start: int, stop: int, result: TrialResult | None = None) -> int:
-        """Record a trial whose rows are already appended (imports, offline segmentation)."""
-        number = self.begin_trial(test, start=start)
+    def add_trial(self, test: str, start: int, stop: int, result: TrialResult | None = None, *,
+                  meta: Mapping[str, str | int] | None = None) -> int:
+        """Record a trial whose rows are already appended (imports, offline segmentation, the app's trials);
+        ``meta`` as for :meth:`begin_trial`."""
+        number = self.begin_trial(test, start=start, meta=meta)
         self.end_trial(number, stop=stop)
         if result is not None:
             self.store_result(number, result)
