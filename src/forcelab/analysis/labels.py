@@ -36,6 +36,11 @@ NAMES: dict[str, str] = {
     "rsi_max": "RSI (best hop)",
     "contact_time_best5_mean": "Contact time (best 5 hops)",
     "jump_height_best5_mean": "Jump height (best 5 hops)",
+    # loaded jumps (forcelab.analysis.loaded)
+    "external_load": "External load",
+    "system_weight": "System weight (athlete + load)",
+    "system_mass": "System mass (athlete + load)",
+    "peak_power_per_body_mass": "Peak power per kg body mass",
 }
 #: Words that are not written as the key spells them.
 WORDS: dict[str, str] = {"rfd": "RFD", "rsi": "RSI", "takeoff": "take-off", "sd": "SD", "cop": "CoP"}

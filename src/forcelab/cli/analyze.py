@@ -58,6 +58,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="low-pass filter the force at HZ before analysis (off by default)")
     p.add_argument("--drop-height", type=float, metavar="M",
                    help="box height of a drop jump in metres (gives touchdown velocity and impulse-based height)")
+    p.add_argument("--load-kg", type=float, metavar="KG", dest="load_kg",
+                   help="external load carried in a CMJ or squat jump (barbell, vest) in kg: the analysis is then "
+                   "the system's (athlete + load); weigh with the load")
     p.add_argument("--all-metrics", action="store_true", help="list every metric in the table, not only the key ones")
     p.set_defaults(func=run)
 
@@ -90,7 +93,23 @@ def analysis_params(args: argparse.Namespace) -> dict[str, Any]:
         if args.test not in ("dj", "auto"):
             raise CliError(f"--drop-height applies to drop jumps (--test dj), not to --test {args.test}")
         params["drop_height"] = float(args.drop_height)
+    load = getattr(args, "load_kg", None)
+    if load is not None:
+        params["load_mass"] = load_kg(load, args.test)
     return params
+
+
+#: The tests that carry an external load (``--load-kg``).
+LOADED_TESTS = ("cmj", "sj")
+
+
+def load_kg(value: float, test: str) -> float:
+    """``--load-kg`` checked: a finite number of kilograms >= 0, for a CMJ or squat jump (or ``auto``)."""
+    if test not in (*LOADED_TESTS, "auto"):
+        raise CliError(f"--load-kg applies to loaded jumps (--test cmj or sj), not to --test {test}")
+    if not (value >= 0 and value < float("inf")):
+        raise CliError(f"--load-kg must be a load in kilograms, zero or more, got {value:g}")
+    return float(value)
 
 
 #: The event without which an analysis found no trial at all, per test.

@@ -43,6 +43,8 @@ KEY_METRICS: Mapping[str, tuple[str, ...]] = {
         "force_at_100ms", "force_at_200ms", "rfd_0_100ms", "rfd_0_200ms", "peak_rfd", "impulse_0_200ms",
     ),
 }
+#: Rows appended for a loaded jump (a trial with an ``external_load``; see forcelab.analysis.loaded).
+KEY_LOADED_METRICS: tuple[str, ...] = ("external_load", "system_weight", "peak_power", "peak_power_per_body_mass")
 #: Two-plate rows appended to every test's key metrics.
 KEY_PLATE_METRICS: tuple[str, ...] = ("left_peak_force", "right_peak_force", "peak_force_asymmetry")
 
@@ -140,6 +142,8 @@ def _metric_rows(report: FileReport, all_metrics: bool) -> list[str]:
     wanted: list[str] = []
     for test in tests:
         wanted.extend(n for n in KEY_METRICS.get(test, ()) if n not in wanted)
+    if any("external_load" in t.result.metrics for t in report.trials):
+        wanted.extend(n for n in KEY_LOADED_METRICS if n not in wanted)
     if report.two_plates:
         wanted.extend(n for n in KEY_PLATE_METRICS if n not in wanted)
     present = {k for t in report.trials for k in t.result.metrics}

@@ -40,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--rate", type=float, default=1000.0, help="sample rate of the simulated plates in Hz (default 1000)")
     p.add_argument("--profile", default="forcelab-dual-plate",
                    help="device profile: channel map and plates (default forcelab-dual-plate)")
+    p.add_argument("--load-kg", type=float, metavar="KG", dest="load_kg",
+                   help="external load of a loaded CMJ or squat jump (barbell, vest), kg; kept with every trial")
     p.add_argument("--tester", default="", help="who ran the session")
     p.add_argument("--archive", help="archive folder (default: $FORCELAB_ARCHIVE, else the user data directory)")
     p.set_defaults(func=run)
@@ -76,6 +78,15 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
         raise CliError("give --seconds S or --trials N (or stop with Ctrl-C after giving one)")
     if (args.seconds is not None and not args.seconds > 0) or (args.trials is not None and args.trials < 1):
         raise CliError("--seconds must be positive and --trials at least 1")
+    analyze: Any = bridge.analyze
+    load = None
+    if args.load_kg is not None:
+        from functools import partial
+
+        from forcelab.cli.analyze import load_kg
+
+        load = load_kg(args.load_kg, args.test)
+        analyze = partial(bridge.analyze, load_mass=load)
     detector = trial_detector("pull" if args.test == "imtp" else "jump")
     archive = archive_dir(args.archive)
     out(f"archive: {archive}")
@@ -100,7 +111,8 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
         from forcelab.simulation.simulator import SimulatedPlates
 
         n = args.trials if args.trials is not None else max(1, int((args.seconds or 10) // 8))
-        sim = SimulatedPlates(rate=args.rate, channels=8, noise=2.0, seed=1,
+        # the simulated athlete (75 kg) holds the load: the plates see the system
+        sim = SimulatedPlates(rate=args.rate, channels=8, noise=2.0, seed=1, body_mass=75.0 + (load or 0.0),
                               script=Script(trials=tuple(args.test for _ in range(n)), pause=4.0, repeat=True))
         sim.start()
         port = sim.port
@@ -116,7 +128,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
     assert info.started is not None
     path = new_spooled_path(archive, args.athlete, [args.test], info.started)  # local; published when closed
     writer = SessionWriter(path, info)
-    recorder = EngineRecorder(writer, engine.columns, test=args.test, analyze=bridge.analyze,
+    recorder = EngineRecorder(writer, engine.columns, test=args.test, analyze=analyze,
                               plates=plate_columns(engine))
     engine.add_block_listener(recorder.on_block)
     engine.add_trial_listener(recorder.on_trial)

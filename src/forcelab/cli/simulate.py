@@ -39,6 +39,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--pause", type=float, default=4.0, help="seconds of quiet stance between trials")
     p.add_argument("--repeat", action="store_true", help="repeat the scripted session forever")
     p.add_argument("--body-mass", type=float, default=75.0, help="kg (default 75)")
+    p.add_argument("--load-kg", type=float, default=None, metavar="KG", dest="load_kg",
+                   help="external load the athlete holds (barbell, vest) for a loaded cmj or sj: the plates "
+                   "weigh body mass + load")
     p.add_argument("--jump-height", type=float, default=None, help="m, for jumps")
     p.add_argument("--peak-force", type=float, default=None, help="N, gross peak of a pull (imtp)")
     p.add_argument("--asymmetry", type=float, default=0.0,
@@ -71,6 +74,13 @@ def _build(args: argparse.Namespace) -> Any:
     if not -100.0 <= args.asymmetry <= 100.0:
         raise CliError(f"--asymmetry {args.asymmetry}: give a percentage between -100 and 100")
     params: dict[str, float] = {}
+    mass = args.body_mass
+    if args.load_kg is not None:
+        if test not in ("cmj", "sj"):
+            raise CliError(f"--load-kg applies to loaded jumps (--test cmj or sj), not to --test {args.test}")
+        if not 0 <= args.load_kg < float("inf"):
+            raise CliError(f"--load-kg must be a load in kilograms, zero or more, got {args.load_kg:g}")
+        mass = args.body_mass + args.load_kg
     if args.jump_height is not None:
         if test == "imtp":
             raise CliError("--jump-height does not apply to an isometric pull; use --peak-force")
@@ -91,7 +101,7 @@ def _build(args: argparse.Namespace) -> Any:
         elif params:
             raise CliError("--jump-height/--peak-force need --trials N")
         return SimulatedPlates(
-            rate=args.rate, protocol=args.protocol, channels=args.channels, body_mass=args.body_mass,
+            rate=args.rate, protocol=args.protocol, channels=args.channels, body_mass=mass,
             asymmetry=args.asymmetry / 100.0, noise=args.noise, seed=args.seed, script=script,
             autostart=True if args.autostart else None, faults=faults, boot_delay=args.boot_delay,
             clock_ppm=args.clock_ppm, text_units=args.text_units, text_delimiter={"tab": "\t", "space": " "}.get(args.delimiter, args.delimiter),
@@ -119,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
         _say(f"simulated plates on {sim.port}")
         _say(f"  ({args.protocol} protocol, {sim.channels} channels at {sim.rate} Hz, "
              f"currently {sim.device_path}; Ctrl-C to stop)")
+        if args.load_kg is not None:
+            _say(f"  athlete {args.body_mass:g} kg holding {args.load_kg:g} kg: the plates weigh "
+                 f"{args.body_mass + args.load_kg:g} kg (analyse with --load-kg {args.load_kg:g})")
         deadline = None if args.seconds is None else time.monotonic() + args.seconds
         last = time.monotonic()
         while deadline is None or time.monotonic() < deadline:

@@ -31,11 +31,15 @@ import numpy as np
 from PySide6 import QtCore
 
 from forcelab.analysis.types import Event, Flag, ForceTrace, Metric, Table, TrialResult
+from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.gui import services
 from forcelab.gui.recorder import Recorder
 from forcelab.storage.recorder import session_info_from
 
 log = logging.getLogger(__name__)
+#: The trial inputs from the test panel each test's analysis takes (the drop jump's box height, the load of a
+#: loaded CMJ or squat jump).
+TEST_INPUTS: dict[str, tuple[str, ...]] = {"dj": ("drop_height",), "cmj": ("load_mass",), "sj": ("load_mass",)}
 
 
 @dataclass
@@ -123,6 +127,7 @@ class LiveSession(QtCore.QObject):
         #: the Weigh step's steady body weight and its SD (N): used for trials that cannot weigh themselves
         self.body_weight: float | None = None
         self.body_weight_sd: float | None = None
+        self.weighing_load = 0.0
         self.trials: dict[int, TrialEntry] = {}
         self._next_number = 1
         self._lost = False
@@ -209,6 +214,8 @@ class LiveSession(QtCore.QObject):
         """Keep the Weigh step's steady body weight and its SD (N) for trials that cannot weigh themselves."""
         self.body_weight = float(body_weight)
         self.body_weight_sd = float(sd)
+        #: the external load entered when the athlete was weighed: the weighing includes it (weigh with the bar)
+        self.weighing_load = float(self.test_params.get("load_mass", 0.0))
         self.weighing_changed.emit(self.body_weight)
 
     def clear_weighing(self) -> None:
@@ -226,6 +233,22 @@ class LiveSession(QtCore.QObject):
     def set_drop_height(self, metres: float) -> None:
         """The box height (m) drop jumps are done from (their analysis needs it)."""
         self.test_params["drop_height"] = float(metres)
+
+    def set_load(self, kg: float) -> None:
+        """The external load (kg, barbell or vest) of loaded CMJs and squat jumps; 0 is an unloaded jump. Their
+        analysis is then the system's (athlete + load, :mod:`forcelab.analysis.loaded`) and the load is kept
+        with every trial."""
+        if kg > 0:
+            self.test_params["load_mass"] = float(kg)
+        else:
+            self.test_params.pop("load_mass", None)
+
+    def session_body_weight(self) -> float | None:
+        """The athlete's body weight from the Weigh step (N), without the load that was entered when they were
+        weighed (a loaded trial adds its own load back); ``None`` before weighing."""
+        if self.body_weight is None:
+            return None
+        return self.body_weight - self.weighing_load * STANDARD_GRAVITY
 
     def simulate_trial(self, **params: float) -> None:
         """Ask the simulated athlete to perform the chosen test (only with simulated plates; a free
@@ -374,14 +397,15 @@ class LiveSession(QtCore.QObject):
         return entry
 
     def _submit(self, entry: TrialEntry, *, suggest: bool = True) -> None:
-        params = dict(self.test_params) if entry.test == "dj" else {}
+        params = {k: v for k, v in self.test_params.items() if k in TEST_INPUTS.get(entry.test, ())}
         trace, test, number = entry.trace, entry.test, entry.number
         rec = self._saving(entry)  # the recording the trial is in: its analysis is stored there
+        session_bw = self.session_body_weight()
 
         def work() -> TrialResult:  # analysis thread: the suggestion first (queued signals keep their order)
             if suggest:
                 self._suggestion_in.emit(number, services.suggest_test(trace, test))
-            return services.analyze_trial(trace, test, session_body_weight=self.body_weight,
+            return services.analyze_trial(trace, test, session_body_weight=session_bw,
                                           session_sd=self.body_weight_sd, **params)
 
         future = self._executor.submit(work)

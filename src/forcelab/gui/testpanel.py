@@ -105,7 +105,8 @@ class TestPanel(QtWidgets.QGroupBox):
     """Test choice (with drop height / target), weighing, and start/stop of recording.
 
     Signals: ``test_changed(str)``, ``weigh_requested()``, ``record_toggled(bool)``, ``target_changed(float)``
-    (0 means no target), ``drop_height_changed(float)`` (m).
+    (0 means no target), ``drop_height_changed(float)`` (m), ``load_changed(float)`` (kg, the external load of
+    a loaded CMJ or squat jump; 0 means unloaded).
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -115,6 +116,7 @@ class TestPanel(QtWidgets.QGroupBox):
     record_toggled = QtCore.Signal(bool)
     target_changed = QtCore.Signal(float)
     drop_height_changed = QtCore.Signal(float)
+    load_changed = QtCore.Signal(float)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("Test", parent)
@@ -126,6 +128,12 @@ class TestPanel(QtWidgets.QGroupBox):
         self.drop_height.setSingleStep(0.05)
         self.drop_height.setValue(0.30)
         self.drop_height.setSuffix(" m")
+        self.load = QtWidgets.QDoubleSpinBox()
+        self.load.setRange(0.0, 300.0)
+        self.load.setSingleStep(2.5)
+        self.load.setSuffix(" kg")
+        self.load.setSpecialValueText("no load")
+        self.load.setToolTip("External load carried in the jump (barbell, vest). Weigh the athlete holding it.")
         self.target = QtWidgets.QDoubleSpinBox()
         self.target.setRange(0.0, 10_000.0)
         self.target.setSingleStep(100.0)
@@ -144,6 +152,8 @@ class TestPanel(QtWidgets.QGroupBox):
         form.addRow(self.test)
         self._drop_row = QtWidgets.QLabel("Drop height")
         form.addRow(self._drop_row, self.drop_height)
+        self._load_row = QtWidgets.QLabel("Load")
+        form.addRow(self._load_row, self.load)
         self._target_row = QtWidgets.QLabel("Target")
         form.addRow(self._target_row, self.target)
         weigh_row = QtWidgets.QHBoxLayout()
@@ -157,6 +167,7 @@ class TestPanel(QtWidgets.QGroupBox):
         self.record_button.toggled.connect(self._on_record)
         self.target.valueChanged.connect(self.target_changed)
         self.drop_height.valueChanged.connect(lambda v: self.drop_height_changed.emit(float(v)))
+        self.load.valueChanged.connect(lambda v: self.load_changed.emit(float(v)))
         self._on_test()
 
     def current_test(self) -> str:
@@ -173,6 +184,10 @@ class TestPanel(QtWidgets.QGroupBox):
     def drop_height_value(self) -> float:
         """The drop height (m) set for drop jumps."""
         return float(self.drop_height.value())
+
+    def load_value(self) -> float:
+        """The external load (kg) of loaded jumps; 0 for an unloaded jump."""
+        return float(self.load.value())
 
     def target_value(self) -> float | None:
         """The pull's target force (N), ``None`` for no target."""
@@ -202,6 +217,8 @@ class TestPanel(QtWidgets.QGroupBox):
         key = self.current_test()
         for w in (self._drop_row, self.drop_height):
             w.setVisible(key == "dj")
+        for w in (self._load_row, self.load):
+            w.setVisible(key in ("cmj", "sj"))
         for w in (self._target_row, self.target):
             w.setVisible(key == "imtp")
         self.test_changed.emit(key)

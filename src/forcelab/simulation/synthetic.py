@@ -149,16 +149,38 @@ def _finish(tl: Timeline, truth: dict[str, float], *, quiet_after: float, rate: 
     return SyntheticTrial(trace, truth)
 
 
+def _system_mass(body_mass: float, load_mass: float) -> float:
+    """Athlete plus external load (kg); ``ValueError`` for a negative or non-finite load."""
+    nonneg("load_mass", load_mass)
+    return float(body_mass) + float(load_mass)
+
+
+def _loaded(truth: dict[str, float], load_mass: float, g: float) -> dict[str, float]:
+    """The truth of a jump built with the system mass (athlete + ``load_mass``), with the athlete's own
+    mass and weight as ``body_mass`` / ``body_weight`` and the system's as ``system_mass`` / ``system_weight``.
+    Every kinematic value (take-off velocity, heights, power, impulse) is the system's: the load moves with
+    the athlete. Unchanged when ``load_mass`` is 0."""
+    if not load_mass:
+        return truth
+    m_sys = truth["body_mass"]
+    truth.update(system_mass=m_sys, system_weight=m_sys * g, load_mass=float(load_mass),
+                 body_mass=m_sys - load_mass, body_weight=(m_sys - load_mass) * g)
+    return truth
+
+
 def cmj(*, body_mass: float = 75.0, jump_height: float = 0.35, rate: float = 1000.0, quiet_before: float = 1.5,
         quiet_after: float = 1.5, depth: float = 0.30, unweighting_time: float = 0.40,
         braking_time: float = 0.18, propulsion_time: float = 0.26, asymmetry: float = 0.0,
-        noise_sd: float = 0.0, plates: bool = True, seed: int | None = None, g: float = G) -> SyntheticTrial:
+        noise_sd: float = 0.0, plates: bool = True, seed: int | None = None, g: float = G,
+        load_mass: float = 0.0) -> SyntheticTrial:
     """A countermovement jump: quiet stance, unweighting, braking, propulsion, flight, landing, quiet.
 
     ``depth`` is the countermovement depth (m, positive down); the three phase durations are exact
     (McMahon 2018 phase definitions: unweighting ends at the velocity minimum, braking at zero velocity).
+    ``load_mass`` (kg) is an external load carried throughout (see :func:`_loaded`).
     """
     _common(rate, body_mass, asymmetry, noise_sd, g)
+    body_mass = _system_mass(body_mass, load_mass)
     positive("jump_height", jump_height)
     positive("depth", depth)
     for name, v in (("unweighting_time", unweighting_time), ("braking_time", braking_time),
@@ -168,8 +190,9 @@ def cmj(*, body_mass: float = 75.0, jump_height: float = 0.35, rate: float = 100
     m = float(body_mass)
     tl = Timeline(initial=m * g)
     tl.hold(quiet_before, m * g)
-    truth = build_jump(tl, m=m, g=g, jump_height=jump_height, depth=depth, unweighting_time=unweighting_time,
-                        braking_time=braking_time, propulsion_time=propulsion_time)
+    truth = _loaded(build_jump(tl, m=m, g=g, jump_height=jump_height, depth=depth,
+                               unweighting_time=unweighting_time, braking_time=braking_time,
+                               propulsion_time=propulsion_time), load_mass, g)
     return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
                    noise_sd=noise_sd, seed=seed)
 
@@ -177,11 +200,14 @@ def cmj(*, body_mass: float = 75.0, jump_height: float = 0.35, rate: float = 100
 def squat_jump(*, body_mass: float = 75.0, jump_height: float = 0.30, rate: float = 1000.0,
                quiet_before: float = 1.5, quiet_after: float = 1.5, propulsion_time: float = 0.35,
                countermovement: float = 0.0, dip_time: float = 0.12, asymmetry: float = 0.0,
-               noise_sd: float = 0.0, plates: bool = True, seed: int | None = None, g: float = G) -> SyntheticTrial:
+               noise_sd: float = 0.0, plates: bool = True, seed: int | None = None, g: float = G,
+               load_mass: float = 0.0) -> SyntheticTrial:
     """A squat jump from a held squat (force = body weight), optionally with a small dip of
     ``countermovement`` m just before the push (what the squat-jump quality gate should flag); the dip
-    spends ``dip_time`` s unweighting and ``dip_time`` s braking."""
+    spends ``dip_time`` s unweighting and ``dip_time`` s braking. ``load_mass`` (kg) is an external load
+    carried throughout (see :func:`_loaded`)."""
     _common(rate, body_mass, asymmetry, noise_sd, g)
+    body_mass = _system_mass(body_mass, load_mass)
     positive("jump_height", jump_height)
     nonneg("countermovement", countermovement)
     for name, v in (("propulsion_time", propulsion_time), ("dip_time", dip_time),
@@ -190,8 +216,9 @@ def squat_jump(*, body_mass: float = 75.0, jump_height: float = 0.30, rate: floa
     m = float(body_mass)
     tl = Timeline(initial=m * g)
     tl.hold(quiet_before, m * g)
-    truth = build_jump(tl, m=m, g=g, jump_height=jump_height, depth=countermovement,
-                        unweighting_time=dip_time, braking_time=dip_time, propulsion_time=propulsion_time)
+    truth = _loaded(build_jump(tl, m=m, g=g, jump_height=jump_height, depth=countermovement,
+                               unweighting_time=dip_time, braking_time=dip_time, propulsion_time=propulsion_time),
+                    load_mass, g)
     return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
                    noise_sd=noise_sd, seed=seed)
 
@@ -311,7 +338,7 @@ TESTS: dict[str, str] = {
 }
 
 #: Every generator parameter that is not the trial's own (the session sets these once for all trials).
-_SESSION_WIDE = frozenset({"body_mass", "rate", "quiet_before", "quiet_after", "asymmetry", "noise_sd", "plates",
+_SESSION_WIDE = frozenset({"body_mass", "load_mass", "rate", "quiet_before", "quiet_after", "asymmetry", "noise_sd", "plates",
                            "seed", "g"})
 #: The trial parameters :func:`append_trial` takes per test, with the defaults of the single-trial generators.
 _JUMP_DEFAULTS: dict[str, dict[str, float]] = {

@@ -7,8 +7,10 @@ Kept in one place so the archive depends on exactly ``forcelab.analysis.segmenta
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from forcelab.analysis import dispatch
 from forcelab.analysis.segmentation import find_trials
@@ -17,9 +19,23 @@ from forcelab.analysis.types import ForceTrace, TrialResult
 TESTS = ("cmj", "sj", "dj", "imtp", "rebound")
 
 
-def analyze(trace: ForceTrace, test: str) -> TrialResult:
-    """Today's analysis of one trial of ``test`` (``cmj``, ``sj``, ``dj``, ``imtp``, ``rebound``)."""
-    return dispatch.analyze(trace, test)
+def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
+    """Today's analysis of one trial of ``test`` (``cmj``, ``sj``, ``dj``, ``imtp``, ``rebound`` ...), with the trial's inputs
+    in ``params`` (e.g. a loaded jump's ``load_mass``; see :func:`forcelab.analysis.dispatch.analyze`)."""
+    return dispatch.analyze(trace, test, **params)
+
+
+#: Trial inputs the tester entered, not analysis settings: a loaded jump's load (kg), a drop jump's box height
+#: (m). Stored in the trial's analysis ``params``; a re-analysis passes them again (without them a loaded jump
+#: would be analysed as an unloaded one, and its body mass would become the system's).
+TESTER_INPUTS = ("load_mass", "drop_height")
+
+
+def tester_inputs(result: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The :data:`TESTER_INPUTS` stored in an archived analysis (``TrialResult.to_dict()``), as keyword arguments
+    of :func:`analyze` (none given: empty)."""
+    params = (result or {}).get("params") or {}
+    return {k: params[k] for k in TESTER_INPUTS if params.get(k) is not None}
 
 
 @cache

@@ -1,0 +1,63 @@
+"""A loaded jump in the app: the test panel's Load field (CMJ and squat jump only), the load reaching the
+analysis of each trial, and the Weigh step taken holding the load."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from forcelab.gui.session import LiveSession
+from forcelab.simulation import synthetic
+
+G = 9.80665
+
+
+def test_load_field_shows_for_jumps_that_carry_a_load(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from forcelab.gui.testpanel import TestPanel
+
+    panel = TestPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    loads: list[float] = []
+    panel.load_changed.connect(loads.append)
+    for test, shown in (("cmj", True), ("sj", True), ("dj", False), ("imtp", False)):
+        panel.set_test(test)
+        assert panel.load.isVisible() is shown, test
+    panel.set_test("cmj")
+    assert panel.load.text() == "no load"
+    panel.load.setValue(20.0)
+    assert loads == [20.0] and panel.load_value() == 20.0
+    out = Path(os.environ.get("FORCELAB_SHOTS", "/tmp")) / "testpanel_load.png"
+    panel.grab().save(str(out))
+
+
+@pytest.mark.parametrize("weighed_with_load", [True, False])
+def test_loaded_trial_is_analysed_for_the_system(qtbot, weighed_with_load: bool) -> None:  # type: ignore[no-untyped-def]
+    session = LiveSession(None)
+    try:
+        session.set_test("cmj")
+        if weighed_with_load:
+            session.set_load(20.0)
+            session.set_weighing(95.0 * G, 2.0)  # the Weigh step, athlete holding the bar
+        else:
+            session.set_weighing(75.0 * G, 2.0)  # weighed first, then the bar is entered
+            session.set_load(20.0)
+        assert session.session_body_weight() == pytest.approx(75.0 * G)
+        trial = synthetic.cmj(body_mass=75.0, load_mass=20.0, jump_height=0.2)
+        with qtbot.waitSignal(session.trial_analysed, timeout=10000) as sig:
+            session.add_trial_trace(trial.trace)
+        r = sig.args[0].result
+        assert r is not None and r.params["load_mass"] == 20.0
+        assert r.value("system_mass") == pytest.approx(95.0, rel=1e-4)
+        assert r.value("body_mass") == pytest.approx(75.0, rel=1e-4)
+        # a drop jump in the same session does not get the load
+        session.set_test("dj")
+        with qtbot.waitSignal(session.trial_analysed, timeout=10000) as sig:
+            session.add_trial_trace(synthetic.drop_jump(body_mass=75.0).trace)
+        assert sig.args[0].result is not None and "load_mass" not in sig.args[0].result.params
+        session.set_load(0.0)
+        assert "load_mass" not in session.test_params
+    finally:
+        session.shutdown()
