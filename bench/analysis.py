@@ -147,6 +147,9 @@ def battery_cases() -> list[tuple[str, ForceTrace, str, dict[str, Any]]]:
          {"load_mass": 40.0}),
         ("sj + 20 kg load", synthetic.squat_jump(load_mass=20.0, noise_sd=2.0, seed=1).trace, "sj",
          {"load_mass": 20.0}),
+        ("isometric squat", synthetic.isometric_pull(noise_sd=2.0, seed=1).trace, "iso_squat", {}),
+        *[(f"load cell: {key}", synthetic.isometric_load_cell(noise_sd=0.5, seed=1, plates=True).trace, key, {})
+          for key in ("iso_belly_press", "hip_adduction", "hip_abduction", "iso_load_cell")],
     ]
 
 
@@ -154,7 +157,7 @@ def bench_battery(repeat: int) -> None:
     print("== battery tests per trial (analysis.dispatch.analyze on synthetic trials; best of runs)")
     for label, trace, test, params in battery_cases():
         ms = best_ms(lambda tr=trace, t=test, p=params: analyze(tr, t, **p), repeat)
-        print(f"  {label:<28} {test:<10} {trace.duration:5.1f} s   {ms:6.2f} ms/trial")
+        print(f"  {label:<28} {test:<16} {trace.duration:5.1f} s   {ms:6.2f} ms/trial")
 
 
 def bench_goal(repeat: int) -> None:

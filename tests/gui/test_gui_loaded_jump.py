@@ -61,3 +61,23 @@ def test_loaded_trial_is_analysed_for_the_system(qtbot, weighed_with_load: bool)
         assert "load_mass" not in session.test_params
     finally:
         session.shutdown()
+
+
+def test_isometric_definitions_are_in_the_test_list(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Every isometric test of the definition table can be chosen; it shows the pull's target line."""
+    from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS
+    from forcelab.gui import services
+    from forcelab.gui.testpanel import TestPanel
+
+    panel = TestPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    keys = [panel.test.itemData(i) for i in range(panel.test.count())]
+    assert set(ISOMETRIC_TESTS) <= set(keys) and keys[-1] == "free"
+    panel.set_test("hip_adduction")
+    assert panel.test.currentText() == "Hip adduction squeeze"
+    assert panel.target.isVisible() and not panel.load.isVisible()
+    kind, thresholds = services.detector_setup("hip_adduction")
+    assert kind == "pull" and thresholds["flight_threshold"] == float("-inf")
+    out = Path(os.environ.get("FORCELAB_SHOTS", "/tmp")) / "testpanel_hip_adduction.png"
+    panel.grab().save(str(out))

@@ -25,9 +25,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from forcelab.analysis.artefacts import flag_artefacts
+from forcelab.analysis.isometric_tests import DEFINITIONS as ISOMETRIC_DEFINITIONS
+from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS
 from forcelab.analysis.types import ForceTrace, TrialResult
 
-TESTS = ("cmj", "sj", "dj", "imtp", "rebound")
+TESTS: tuple[str, ...] = ("cmj", "sj", "dj", "imtp", "rebound")
+#: The isometric tests beyond the pull: rows of the definition table (forcelab.analysis.isometric_tests).
+TESTS += tuple(k for k in ISOMETRIC_TESTS if k not in TESTS)
 #: The tests whose analysis takes a known body weight (``body_weight=``).
 WEIGHED_TESTS = ("cmj", "sj", "dj")
 #: Default largest relative difference between a trial's own (unsteady) body weight and the session weighing
@@ -37,6 +41,7 @@ SESSION_WEIGHT_TOLERANCE = 0.10
 
 _NAMES = {"cmj": "countermovement jump", "sj": "squat jump", "dj": "drop jump", "imtp": "isometric pull",
           "rebound": "repeated-hop test"}
+_NAMES.update({k: d.name for k, d in ISOMETRIC_DEFINITIONS.items() if k not in _NAMES})
 
 
 def _function(test: str) -> Callable[..., TrialResult]:
@@ -56,9 +61,9 @@ def _function(test: str) -> Callable[..., TrialResult]:
         from forcelab.analysis.rebound import analyze_rebound
 
         return analyze_rebound
-    from forcelab.analysis.isometric import analyze_isometric
+    from forcelab.analysis.isometric_tests import analyzer  # imtp and every isometric test definition
 
-    return analyze_isometric
+    return analyzer(test)
 
 
 def parameters(test: str) -> dict[str, Any]:
@@ -80,7 +85,8 @@ def editable_events(test: str) -> tuple[str, ...]:
 
 def analyze(trace: ForceTrace, test: str, *, events: Mapping[str, int] | None = None,
             **params: Any) -> TrialResult:
-    """Analyse one trial of ``test`` (``"cmj"``, ``"sj"``, ``"dj"``, ``"imtp"``, ``"rebound"`` or ``"auto"``).
+    """Analyse one trial of ``test`` (``"cmj"``, ``"sj"``, ``"dj"``, ``"imtp"``, ``"rebound"``, another isometric
+    test of :data:`forcelab.analysis.isometric_tests.DEFINITIONS` such as ``"iso_squat"``, or ``"auto"``).
 
     ``events`` are events placed by hand (name -> sample index into ``trace``), passed to the analysis:
     they replace the detected ones and the metrics follow (see :func:`editable_events`). Raises

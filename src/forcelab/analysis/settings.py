@@ -314,7 +314,9 @@ class IsometricSettings(TestSettings):
     window of peak RFD; ``windows`` (s) the times after onset for force, RFD and impulse;
     ``pretension_threshold`` (N), ``unsteady_sd`` (N) and ``max_onset_lead`` (s) are the quality gates;
     ``min_pull_force`` (N) the least rise over the baseline that is a pull; ``body_mass`` (kg, optional) scales
-    the relative forces (else baseline / ``g``). Invalid values are a ``ValueError`` naming the setting."""
+    the relative forces (else baseline / ``g`` when ``baseline_is_body_weight``, the athlete standing on the
+    plate; a load-cell test sets it False and has relative forces only with ``body_mass``; see
+    :mod:`forcelab.analysis.isometric_tests`). Invalid values are a ``ValueError`` naming the setting."""
 
     baseline_window: float = 1.0
     baseline: str = "steadiest"
@@ -330,6 +332,7 @@ class IsometricSettings(TestSettings):
     body_mass: float | None = None
     g: float = STANDARD_GRAVITY
     filter: FilterSettings = field(default_factory=FilterSettings)
+    baseline_is_body_weight: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "windows", _seconds(self.windows))
@@ -344,6 +347,8 @@ class IsometricSettings(TestSettings):
             raise ValueError(f"windows must be positive times in seconds, got {self.windows!r}")
         if self.body_mass is not None and not (math.isfinite(self.body_mass) and self.body_mass > 0):
             raise ValueError(f"body_mass must be a positive number of kilograms, got {self.body_mass!r}")
+        if not isinstance(self.baseline_is_body_weight, bool):
+            raise ValueError(f"baseline_is_body_weight must be true or false, got {self.baseline_is_body_weight!r}")
 
     def params(self) -> dict[str, ParamValue]:
         """As stored: the numeric settings as floats, ``windows`` as text (``"0.05,0.1,..."``)."""

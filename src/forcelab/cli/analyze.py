@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS, is_isometric, segmentation
 from forcelab.analysis.types import ForceTrace
 from forcelab.cli import CliError, plate_numbers
 from forcelab.cli.output import AnalysedTrial, FileReport, format_table, report_to_json
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: Test types the command accepts; ``auto`` lets the analysis tell a countermovement from a squat jump etc.
 TESTS: tuple[str, ...] = ("auto", "cmj", "sj", "dj", "imtp", "rebound")
+#: ... and the other isometric test definitions (forcelab.analysis.isometric_tests: iso_squat, hip_adduction ...).
+TESTS += tuple(k for k in ISOMETRIC_TESTS if k not in TESTS)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,8 +43,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("file", type=Path, metavar="FILE", help="the recording (text file, or C3D)")
     p.add_argument("--test", choices=TESTS, default="auto",
-                   help="test type: countermovement jump, squat jump, drop jump, isometric pull, or auto "
-                   "(detect from the trace; default)")
+                   help="test type: countermovement jump, squat jump, drop jump, isometric pull, another "
+                   "isometric test (iso_squat, iso_belly_press, hip_adduction, hip_abduction, iso_load_cell), or "
+                   "auto (detect from the trace; default)")
     p.add_argument("--rate", type=float, metavar="HZ",
                    help="sample rate in Hz; required when the file has no time column, checked against it "
                    "when it has one")
@@ -115,12 +119,13 @@ def load_kg(value: float, test: str) -> float:
 #: The event without which an analysis found no trial at all, per test.
 KEY_EVENTS: dict[str, str] = {"cmj": "takeoff", "sj": "takeoff", "dj": "takeoff", "imtp": "onset",
                               "rebound": "takeoff_1"}
+KEY_EVENTS.update(dict.fromkeys(ISOMETRIC_TESTS, "onset"))
 
 
 def _kind_for(trace: ForceTrace, test: str) -> str:
     """Which segmentation to run: ``pull`` for isometric tests, ``jump`` otherwise (told from the trace for auto)."""
     if test != "auto":
-        return "pull" if test == "imtp" else "jump"
+        return "pull" if is_isometric(test) else "jump"
     from forcelab.analysis.detect import detect_test_type
 
     try:
@@ -149,7 +154,8 @@ def analyse_recording(rec: Recording, test: str, params: dict[str, Any]) -> tupl
             f"({trace.rate / 2:g} Hz); choose a lower cut-off"
         )
     try:
-        segments = find_trials(trace, kind=_kind_for(trace, test))
+        kind = _kind_for(trace, test)
+        segments = find_trials(trace, kind=kind, **(segmentation(test)[1] if kind == "pull" else {}))
     except ValueError as exc:
         raise CliError(f"{rec.source}: {exc}") from None
     notes: list[str] = []

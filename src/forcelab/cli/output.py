@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS
 from forcelab.analysis.types import Metric, TrialResult
 
 #: Metrics shown by default in the table, per test type (all of them with ``--all-metrics``). Names a
@@ -43,6 +44,8 @@ KEY_METRICS: Mapping[str, tuple[str, ...]] = {
         "force_at_100ms", "force_at_200ms", "rfd_0_100ms", "rfd_0_200ms", "peak_rfd", "impulse_0_200ms",
     ),
 }
+#: Every other isometric test (forcelab.analysis.isometric_tests) shows the pull's key metrics.
+KEY_METRICS = {**KEY_METRICS, **{k: KEY_METRICS["imtp"] for k in ISOMETRIC_TESTS if k not in KEY_METRICS}}
 #: Rows appended for a loaded jump (a trial with an ``external_load``; see forcelab.analysis.loaded).
 KEY_LOADED_METRICS: tuple[str, ...] = ("external_load", "system_weight", "peak_power", "peak_power_per_body_mass")
 #: Two-plate rows appended to every test's key metrics.

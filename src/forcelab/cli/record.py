@@ -87,7 +87,10 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
 
         load = load_kg(args.load_kg, args.test)
         analyze = partial(bridge.analyze, load_mass=load)
-    detector = trial_detector("pull" if args.test == "imtp" else "jump")
+    from forcelab.analysis.isometric_tests import segmentation
+
+    kind, thresholds = segmentation(args.test)
+    detector = trial_detector(kind, **thresholds)
     archive = archive_dir(args.archive)
     out(f"archive: {archive}")
     try:
@@ -107,13 +110,17 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
     sim = None
     port = args.port
     if args.simulate:
+        from forcelab.cli.simulate import LOAD_CELL_PEAK_N, LOAD_CELL_REST_KG, simulated_test
         from forcelab.simulation.motion import Script
         from forcelab.simulation.simulator import SimulatedPlates
 
         n = args.trials if args.trials is not None else max(1, int((args.seconds or 10) // 8))
-        # the simulated athlete (75 kg) holds the load: the plates see the system
-        sim = SimulatedPlates(rate=args.rate, channels=8, noise=2.0, seed=1, body_mass=75.0 + (load or 0.0),
-                              script=Script(trials=tuple(args.test for _ in range(n)), pause=4.0, repeat=True))
+        sim_test, load_cell = simulated_test(args.test)
+        # the simulated athlete (75 kg) holds the load: the plates see the system; a load cell rests at 4.9 N
+        mass = LOAD_CELL_REST_KG if load_cell else 75.0 + (load or 0.0)
+        step = (sim_test, {"peak_force": LOAD_CELL_PEAK_N} if load_cell else {})
+        sim = SimulatedPlates(rate=args.rate, channels=8, noise=2.0, seed=1, body_mass=mass,
+                              script=Script(trials=tuple(step for _ in range(n)), pause=4.0, repeat=True))
         sim.start()
         port = sim.port
     try:

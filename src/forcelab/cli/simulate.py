@@ -15,6 +15,32 @@ from typing import Any
 
 from forcelab.cli import CliError
 
+#: A simulated load-cell isometric (hip squeeze, belly press ...): the cell's resting contact (kg: 0.5 kg reads
+#: 4.9 N, the pad against the knees) and the effort's default peak (N).
+LOAD_CELL_REST_KG = 0.5
+LOAD_CELL_PEAK_N = 400.0
+
+
+def simulated_test(name: str) -> tuple[str, bool]:
+    """The simulated athlete's test for test ``name`` and whether it is a load-cell isometric.
+
+    The simulator performs cmj, sj, dj and pulls; the isometric squat is a pull on the plates (a push against a
+    fixed bar looks the same to them). A load-cell isometric (hip squeeze, belly press ...) is a pull too, with
+    the "athlete" on the cell being the pad's resting contact (:data:`LOAD_CELL_REST_KG`) and a peak of
+    :data:`LOAD_CELL_PEAK_N`. :class:`CliError` for a test the simulator cannot perform."""
+    from forcelab.analysis.isometric_tests import DEFINITIONS
+    from forcelab.simulation.synthetic import TESTS
+
+    key = name.lower().replace("-", "_")
+    iso = DEFINITIONS.get(key)
+    if iso is not None and iso.device == "load_cell":
+        return "imtp", True
+    test = TESTS.get(key)
+    if test is None:
+        raise CliError(f"--test {name!r}: choose one of cmj, sj, dj, imtp, rebound, "
+                       + ", ".join(k for k in DEFINITIONS if k != "imtp"))
+    return test, False
+
 
 def register(subparsers: Any) -> None:
     """Add the ``simulate`` subcommand."""
@@ -34,7 +60,10 @@ def register(subparsers: Any) -> None:
                    help="text protocol: raw counts (default) or newtons through the device's calibration")
     p.add_argument("--delimiter", choices=(";", ",", "tab", "space"), default=";",
                    help="text protocol field separator (default ';')")
-    p.add_argument("--test", default="cmj", help="cmj, sj, dj, imtp or rebound (repeated hops; default cmj)")
+    p.add_argument("--test", default="cmj",
+                   help="cmj, sj, dj, imtp, rebound (repeated hops) or another isometric test (iso_squat on the "
+                   "plates; iso_belly_press, hip_adduction, hip_abduction, iso_load_cell: a load cell resting at "
+                   "4.9 N, e.g. --channels 1 or 2 for one pad per knee) (default cmj)")
     p.add_argument("--trials", type=int, default=0, help="scripted trials to perform (default: just stand)")
     p.add_argument("--pause", type=float, default=4.0, help="seconds of quiet stance between trials")
     p.add_argument("--repeat", action="store_true", help="repeat the scripted session forever")
@@ -63,18 +92,18 @@ def register(subparsers: Any) -> None:
 def _build(args: argparse.Namespace) -> Any:
     from forcelab.simulation.motion import Script
     from forcelab.simulation.simulator import SimulatedPlates
-    from forcelab.simulation.synthetic import TESTS
     from forcelab.simulation.wire import FaultPlan, parse_fault
 
-    test = TESTS.get(args.test.lower().replace("-", "_"))
-    if test is None:
-        raise CliError(f"--test {args.test!r}: choose one of cmj, sj, dj, imtp, rebound")
+    test, load_cell = simulated_test(args.test)
     if args.trials < 0:
         raise CliError("--trials must be zero or more")
     if not -100.0 <= args.asymmetry <= 100.0:
         raise CliError(f"--asymmetry {args.asymmetry}: give a percentage between -100 and 100")
     params: dict[str, float] = {}
     mass = args.body_mass
+    if load_cell:
+        mass = LOAD_CELL_REST_KG
+        params["peak_force"] = LOAD_CELL_PEAK_N
     if args.load_kg is not None:
         if test not in ("cmj", "sj"):
             raise CliError(f"--load-kg applies to loaded jumps (--test cmj or sj), not to --test {args.test}")
@@ -89,6 +118,8 @@ def _build(args: argparse.Namespace) -> Any:
         if test != "imtp":
             raise CliError("--peak-force applies to --test imtp only")
         params["peak_force"] = args.peak_force
+    elif load_cell and not args.trials:
+        params.clear()  # standing still on the cell: no scripted effort
     fault_fields: dict[str, float] = {}
     try:
         for spec in args.fault:

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from forcelab.analysis.isometric_tests import is_isometric
 from forcelab.analysis.types import TrialResult
 from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.gui import services
@@ -330,7 +331,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_test_changed(self, test: str) -> None:
         self.session.set_test(test)
-        pull = test == "imtp"
+        pull = is_isometric(test)
         if pull:  # count the peak from now: a drop jump's impact before is not a pull's peak
             self.live.reset_peak(keep_last=False)
         self.live.show_peak(pull)
@@ -384,7 +385,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.card.show_not_analysed(entry.number, entry.error)
         if entry.suggestion is not None:  # the tester confirms it with the card's button, or not
             self.card.show_suggestion(entry.number, *entry.suggestion)
-        if entry.test == "imtp":
+        if is_isometric(entry.test):
             self.live.reset_peak()
 
     def show_entries(self, entries: list[TrialEntry]) -> None:

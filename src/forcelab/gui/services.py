@@ -17,6 +17,8 @@ from forcelab.acquisition.connect import open_device
 from forcelab.acquisition.engine import AcquisitionEngine
 from forcelab.acquisition.plates import PlateLayout, PlateMap
 from forcelab.analysis import dispatch
+from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS
+from forcelab.analysis.isometric_tests import segmentation as isometric_segmentation
 from forcelab.analysis.segmentation import OnlineTrialDetector
 from forcelab.analysis.types import ForceTrace, TrialResult
 from forcelab.devices.profiles import ProfileError, available_profiles, load_profile
@@ -151,6 +153,10 @@ LIVE_DETECTION: dict[str, tuple[str, dict[str, float]]] = {
     "rebound": ("jump", {"post": 0.2}),
     "free": ("jump", {}),
 }
+#: The other isometric tests (forcelab.analysis.isometric_tests): the pull's live detection with each test's
+#: segmentation thresholds (a load cell's resting 0 N is not "nobody there").
+LIVE_DETECTION.update({k: ("pull", {"post": 0.2, **isometric_segmentation(k)[1]})
+                       for k in ISOMETRIC_TESTS if k not in LIVE_DETECTION})
 
 
 def detector_setup(test: str) -> tuple[str, dict[str, float]]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtWidgets
 
+from forcelab.analysis.isometric_tests import DEFINITIONS as ISOMETRIC_DEFINITIONS
 from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.analysis.weighing import weigh
 from forcelab.gui.feed import LiveFeed
@@ -25,6 +26,9 @@ TESTS: tuple[tuple[str, str], ...] = (
     ("rebound", "Repeated hops (10/5)"),
     ("free", "Free recording"),
 )
+#: The other isometric tests of the definition table (forcelab.analysis.isometric_tests), before "free".
+TESTS = TESTS[:-1] + tuple((k, d.name[:1].upper() + d.name[1:]) for k, d in ISOMETRIC_DEFINITIONS.items()
+                           if k != "imtp") + TESTS[-1:]
 
 
 @dataclass(frozen=True)
@@ -220,7 +224,7 @@ class TestPanel(QtWidgets.QGroupBox):
         for w in (self._load_row, self.load):
             w.setVisible(key in ("cmj", "sj"))
         for w in (self._target_row, self.target):
-            w.setVisible(key == "imtp")
+            w.setVisible(key == "imtp" or key in ISOMETRIC_DEFINITIONS)
         self.test_changed.emit(key)
 
     def _show_record_state(self, on: bool) -> None:

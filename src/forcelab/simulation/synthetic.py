@@ -60,6 +60,7 @@ __all__ = [
     "Timeline",
     "cmj",
     "drop_jump",
+    "isometric_load_cell",
     "isometric_pull",
     "rebound",
     "rebound_series",
@@ -328,13 +329,43 @@ def isometric_pull(*, body_mass: float = 75.0, peak_force: float = 3000.0, rise_
                    noise_sd=noise_sd, seed=seed)
 
 
-#: Test names accepted by :func:`session` and the simulator, with their aliases.
+def isometric_load_cell(*, peak_force: float = 400.0, resting_force: float = 5.0, rise_time: float = 0.4,
+                        hold: float = 2.0, pretension: float = 0.0, pretension_time: float = 1.0,
+                        shape: float = 4.0, fatigue: float = 0.05, release_time: float = 0.3,
+                        rate: float = 1000.0, quiet_before: float = 1.5, quiet_after: float = 1.0,
+                        asymmetry: float = 0.0, noise_sd: float = 0.0, plates: bool = False,
+                        seed: int | None = None) -> SyntheticTrial:
+    """An isometric effort against a load cell (belly press, hip adduction squeeze ...): the resting cell with
+    the athlete in position (``resting_force`` N of pad contact, not body weight), then the rise, hold and
+    release of :func:`isometric_pull`. ``plates=True`` gives two channels (one pad per knee) split by
+    ``asymmetry``. The truth is :func:`isometric_pull`'s with ``resting_force`` in place of body weight
+    (``net_peak_force`` is above the resting force)."""
+    _common(rate, 1.0, asymmetry, noise_sd, G)
+    nonneg("resting_force", resting_force)
+    for name, v in (("peak_force", peak_force), ("rise_time", rise_time), ("hold", hold),
+                    ("pretension_time", pretension_time), ("release_time", release_time),
+                    ("quiet_before", quiet_before), ("quiet_after", quiet_after)):
+        positive(name, v)
+    tl = Timeline(initial=resting_force)
+    tl.hold(quiet_before, resting_force)
+    truth = build_pull(tl, m=resting_force / G, g=G, peak_force=peak_force, rise_time=rise_time, hold=hold,
+                        pretension=pretension, pretension_time=pretension_time, shape=shape, fatigue=fatigue,
+                        release_time=release_time)
+    del truth["body_mass"], truth["body_weight"]
+    truth["resting_force"] = float(resting_force)
+    return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
+                   noise_sd=noise_sd, seed=seed)
+
+
+#: Test names accepted by :func:`session` and the simulator, with their aliases. The isometric squat is a pull
+#: on the plate as far as the force goes (a push up against a fixed bar instead of a pull on it).
 TESTS: dict[str, str] = {
     "cmj": "cmj", "countermovement_jump": "cmj",
     "sj": "sj", "squat_jump": "sj",
     "dj": "dj", "drop_jump": "dj",
     "imtp": "imtp", "isometric": "imtp", "isometric_pull": "imtp",
     "rebound": "rebound", "hops": "rebound", "repeated_hops": "rebound", "10/5": "rebound",
+    "iso_squat": "imtp", "isometric_squat": "imtp",
 }
 
 #: Every generator parameter that is not the trial's own (the session sets these once for all trials).

@@ -13,10 +13,13 @@ from importlib import resources
 from typing import Any
 
 from forcelab.analysis import dispatch
+from forcelab.analysis.isometric_tests import is_isometric, segmentation
 from forcelab.analysis.segmentation import find_trials
 from forcelab.analysis.types import ForceTrace, TrialResult
 
-TESTS = ("cmj", "sj", "dj", "imtp", "rebound")
+TESTS: tuple[str, ...] = ("cmj", "sj", "dj", "imtp", "rebound")
+#: ... and the other isometric tests of the definition table (iso_squat, hip_adduction ...).
+TESTS += tuple(k for k in dispatch.TESTS if is_isometric(k) and k not in TESTS)
 
 
 def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
@@ -61,7 +64,8 @@ def method_version() -> str:
 def segments(trace: ForceTrace, test: str) -> list[tuple[int, int]]:
     """``[(start, stop)]`` sample ranges of the trials in a long recording (stop exclusive)."""
     out = []
-    for seg in find_trials(trace, kind="pull" if test == "imtp" else "jump"):
+    kind, thresholds = segmentation(test)
+    for seg in find_trials(trace, kind=kind, **thresholds):
         start, stop = int(seg.start), min(int(seg.end), trace.n)
         if stop > start:
             out.append((start, stop))
