@@ -138,7 +138,8 @@ def test_simulator_performs_a_load_cell_squeeze(capsys: pytest.CaptureFixture[st
     got: dict[str, bytes] = {}
 
     def host() -> None:
-        deadline, port, seen = time.monotonic() + 3.0, None, ""
+        t0 = time.monotonic()
+        deadline, port, seen = t0 + 6.0, None, ""  # a loaded shared machine can take seconds to start it
         while port is None and time.monotonic() < deadline:
             seen += capsys.readouterr().out
             m = re.search(r"simulated plates on (\S+)", seen)
@@ -146,14 +147,14 @@ def test_simulator_performs_a_load_cell_squeeze(capsys: pytest.CaptureFixture[st
             time.sleep(0.02)
         assert port is not None
         with serial.Serial(port, timeout=0.05) as ser:
-            buf, end = b"", time.monotonic() + 5.0
+            buf, end = b"", t0 + 7.5  # the squeeze peaks about 4.3 s after the start
             while time.monotonic() < end:
                 buf += ser.read(65536)
         got["data"] = buf
 
     t = threading.Thread(target=host)
     t.start()
-    rc = main(["simulate", "--protocol", "text", "--channels", "2", "--rate", "500", "--seconds", "5.6",
+    rc = main(["simulate", "--protocol", "text", "--channels", "2", "--rate", "500", "--seconds", "8",
                "--test", "hip_adduction", "--trials", "1", "--noise", "0", "--boot-delay", "0",
                "--text-units", "newtons", "--delimiter", ","])
     t.join()

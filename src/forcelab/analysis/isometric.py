@@ -30,7 +30,6 @@ import numpy as np
 
 from forcelab.analysis.asymmetry import asymmetry_metrics
 from forcelab.analysis.filters import lowpass
-from forcelab.analysis.isometric_tests import EDITABLE_EVENTS
 from forcelab.analysis.jump_metrics import MetricBook
 from forcelab.analysis.settings import IsometricSettings
 from forcelab.analysis.types import Event, ForceTrace, Metric, ParamValue, TrialResult
@@ -50,6 +49,8 @@ REF_PEAK_RFD = (
 )
 
 
+#: Events that a tester may place by hand (``events=``): the baseline window's start, onset, release.
+EDITABLE_EVENTS = ("baseline_start", "onset", "release")
 #: The settings used when none are given (frozen, so one instance serves every call).
 DEFAULT_SETTINGS = IsometricSettings()
 #: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).

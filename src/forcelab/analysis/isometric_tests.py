@@ -34,11 +34,6 @@ from forcelab.analysis.types import ParamValue
 if TYPE_CHECKING:
     from forcelab.analysis.types import ForceTrace, TrialResult
 
-#: Events that a tester may place by hand (``events=``) in every isometric test: the baseline window's start,
-#: onset, release.
-EDITABLE_EVENTS = ("baseline_start", "onset", "release")
-#: Keyword parameters that are the trial's inputs, not analysis settings.
-INPUTS = ("events",)
 #: Where the force is measured.
 DEVICES = ("plate", "load_cell")
 
@@ -174,17 +169,32 @@ def analyze_isometric_test(trace: ForceTrace, test: str, *, events: Mapping[str,
     return result
 
 
+@dataclass(frozen=True)
+class IsometricAnalysis:
+    """One isometric test as :mod:`forcelab.analysis.dispatch` calls it (``analysis(trace, **params)``), with its
+    settings' defaults (``DEFAULTS``, the row's own), inputs and editable events (the pull's)."""
+
+    test: str
+
+    @property
+    def DEFAULTS(self) -> dict[str, ParamValue]:  # noqa: N802 - the attribute dispatch reads of every analysis
+        return {**IsometricSettings.defaults(), **definition(self.test).settings}
+
+    @property
+    def INPUTS(self) -> tuple[str, ...]:  # noqa: N802
+        return ("events",)
+
+    @property
+    def EDITABLE_EVENTS(self) -> tuple[str, ...]:  # noqa: N802
+        from forcelab.analysis.isometric import EDITABLE_EVENTS
+
+        return EDITABLE_EVENTS
+
+    def __call__(self, trace: ForceTrace, *, events: Mapping[str, int] | None = None, **overrides: Any) -> TrialResult:
+        return analyze_isometric_test(trace, self.test, events=events, **overrides)
+
+
 def analyzer(test: str) -> Callable[..., TrialResult]:
-    """``analyze_isometric_test`` bound to ``test``, as :mod:`forcelab.analysis.dispatch` calls an analysis."""
+    """The analysis of isometric test ``test``, as :mod:`forcelab.analysis.dispatch` calls one."""
     definition(test)
-
-    def run(trace: ForceTrace, *, events: Mapping[str, int] | None = None, **overrides: Any) -> TrialResult:
-        return analyze_isometric_test(trace, test, events=events, **overrides)
-
-    run.__doc__ = f"Analyse one trial of the {DEFINITIONS[test].name} ({test})."
-    return run
-
-
-#: The setting keys every isometric test takes, with the pull's defaults (each test's own: ``definition(test)
-#: .defaults().params()``).
-DEFAULTS: dict[str, ParamValue] = IsometricSettings.defaults()
+    return IsometricAnalysis(test)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS, is_isometric, segmentation
+from forcelab.analysis.single_leg import SINGLE_LEG_TESTS
 from forcelab.analysis.types import ForceTrace
 from forcelab.cli import CliError, plate_numbers
 from forcelab.cli.output import AnalysedTrial, FileReport, format_table, report_to_json
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 TESTS: tuple[str, ...] = ("auto", "cmj", "sj", "dj", "imtp", "rebound")
 #: ... and the other isometric test definitions (forcelab.analysis.isometric_tests: iso_squat, hip_adduction ...).
 TESTS += tuple(k for k in ISOMETRIC_TESTS if k not in TESTS)
+#: ... and the single-leg jumps (forcelab.analysis.single_leg).
+TESTS += SINGLE_LEG_TESTS
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -65,6 +68,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--load-kg", type=float, metavar="KG", dest="load_kg",
                    help="external load carried in a CMJ or squat jump (barbell, vest) in kg: the analysis is then "
                    "the system's (athlete + load); weigh with the load")
+    p.add_argument("--limb", choices=("left", "right"),
+                   help="single-leg tests (sl_cmj, sl_dj): the leg that jumped (default: the loaded plate of two)")
     p.add_argument("--all-metrics", action="store_true", help="list every metric in the table, not only the key ones")
     p.set_defaults(func=run)
 
@@ -97,6 +102,12 @@ def analysis_params(args: argparse.Namespace) -> dict[str, Any]:
         if args.test not in ("dj", "auto"):
             raise CliError(f"--drop-height applies to drop jumps (--test dj), not to --test {args.test}")
         params["drop_height"] = float(args.drop_height)
+    limb = getattr(args, "limb", None)
+    if limb is not None:
+        if args.test not in SINGLE_LEG_TESTS:
+            raise CliError(f"--limb applies to single-leg tests ({', '.join(SINGLE_LEG_TESTS)}), not to --test "
+                           f"{args.test}")
+        params["limb"] = limb
     load = getattr(args, "load_kg", None)
     if load is not None:
         params["load_mass"] = load_kg(load, args.test)
@@ -120,6 +131,7 @@ def load_kg(value: float, test: str) -> float:
 KEY_EVENTS: dict[str, str] = {"cmj": "takeoff", "sj": "takeoff", "dj": "takeoff", "imtp": "onset",
                               "rebound": "takeoff_1"}
 KEY_EVENTS.update(dict.fromkeys(ISOMETRIC_TESTS, "onset"))
+KEY_EVENTS.update(dict.fromkeys(SINGLE_LEG_TESTS, "takeoff"))
 
 
 def _kind_for(trace: ForceTrace, test: str) -> str:
@@ -186,6 +198,16 @@ def analyse_recording(rec: Recording, test: str, params: dict[str, Any]) -> tupl
     return trials, notes
 
 
+def _limb_asymmetry(trials: list[AnalysedTrial]) -> list[Any]:
+    """The limb asymmetry across the single-leg trials of the file (one test), or nothing."""
+    results = [t.result for t in trials]
+    if not results or any(r.test not in SINGLE_LEG_TESTS for r in results) or len({r.test for r in results}) > 1:
+        return []
+    from forcelab.analysis.single_leg import limb_asymmetry
+
+    return limb_asymmetry(results)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``forcelab analyze``; returns the exit code."""
     params = analysis_params(args)
@@ -202,6 +224,7 @@ def run(args: argparse.Namespace) -> int:
         notes=(*rec.notes, *notes),
         columns=rec.columns,
         params=params,
+        limb_asymmetry=_limb_asymmetry(trials),
     )
     if args.json:
         sys.stdout.write(report_to_json(report) + "\n")

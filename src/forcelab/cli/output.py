@@ -46,6 +46,8 @@ KEY_METRICS: Mapping[str, tuple[str, ...]] = {
 }
 #: Every other isometric test (forcelab.analysis.isometric_tests) shows the pull's key metrics.
 KEY_METRICS = {**KEY_METRICS, **{k: KEY_METRICS["imtp"] for k in ISOMETRIC_TESTS if k not in KEY_METRICS}}
+#: A single-leg jump shows its two-leg test's key metrics.
+KEY_METRICS = {**KEY_METRICS, "sl_cmj": KEY_METRICS["cmj"], "sl_dj": KEY_METRICS["dj"]}
 #: Rows appended for a loaded jump (a trial with an ``external_load``; see forcelab.analysis.loaded).
 KEY_LOADED_METRICS: tuple[str, ...] = ("external_load", "system_weight", "peak_power", "peak_power_per_body_mass")
 #: Two-plate rows appended to every test's key metrics.
@@ -77,6 +79,9 @@ class FileReport:
     notes: Sequence[str] = ()
     columns: Mapping[str, str] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: single-leg tests: the limb asymmetry across the file's left- and right-leg trials
+    #: (:func:`forcelab.analysis.single_leg.limb_asymmetry`); empty otherwise
+    limb_asymmetry: Sequence[Metric] = ()
 
 
 def format_value(value: float | None) -> str:
@@ -127,6 +132,7 @@ def report_to_dict(report: FileReport) -> dict[str, Any]:
         "params": dict(report.params),
         "notes": list(report.notes),
         "trials": trials,
+        **({"limb_asymmetry": {m.name: m.to_dict() for m in report.limb_asymmetry}} if report.limb_asymmetry else {}),
     }
 
 
@@ -168,6 +174,23 @@ def _cell(m: Metric) -> str:
     if m.value is not None and side in ("left", "right"):
         text += " L" if side == "left" else " R"
     return text
+
+
+def _limb_lines(metrics: Sequence[Metric]) -> list[str]:
+    """The limb asymmetry across single-leg trials as a small table (nothing when there is none)."""
+    asym = [m for m in metrics if m.name.endswith("_asymmetry")]
+    if not asym:
+        return []
+    by = {m.name: m for m in metrics}
+    stat = asym[0].params.get("statistic", "best")
+    out = ["", f"limb asymmetry across trials ({stat} of each leg's trials; "
+           f"{asym[0].params.get('left_trials', 0)} left, {asym[0].params.get('right_trials', 0)} right):"]
+    for m in asym:
+        base = str(m.params.get("of", m.name[: -len("_asymmetry")]))
+        lv, rv = by[f"left_{base}"].value, by[f"right_{base}"].value
+        text = _cell(m) if m.value is not None else f"n/a ({m.reason})"
+        out.append(f"  {base:<30} left {format_value(lv):>9}  right {format_value(rv):>9}  {text}")
+    return out
 
 
 def format_table(report: FileReport, *, all_metrics: bool = False) -> str:
@@ -226,6 +249,7 @@ def format_table(report: FileReport, *, all_metrics: bool = False) -> str:
         out.append("")
         out.append(f"{len(names)} of {total} metrics shown; --all-metrics lists every one, --json gives methods, "
                    "parameters and references")
+    out.extend(_limb_lines(report.limb_asymmetry))
     formulas = sorted({str(m.params.get("formula", m.method)) for t in report.trials
                        for n, m in t.result.metrics.items() if n in names and n.endswith("asymmetry")})
     if formulas:

@@ -42,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="device profile: channel map and plates (default forcelab-dual-plate)")
     p.add_argument("--load-kg", type=float, metavar="KG", dest="load_kg",
                    help="external load of a loaded CMJ or squat jump (barbell, vest), kg; kept with every trial")
+    p.add_argument("--limb", choices=("left", "right"),
+                   help="single-leg tests: the leg that jumps (default: the loaded plate of two)")
     p.add_argument("--tester", default="", help="who ran the session")
     p.add_argument("--archive", help="archive folder (default: $FORCELAB_ARCHIVE, else the user data directory)")
     p.set_defaults(func=run)
@@ -78,15 +80,22 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
         raise CliError("give --seconds S or --trials N (or stop with Ctrl-C after giving one)")
     if (args.seconds is not None and not args.seconds > 0) or (args.trials is not None and args.trials < 1):
         raise CliError("--seconds must be positive and --trials at least 1")
-    analyze: Any = bridge.analyze
+    from functools import partial
+
+    inputs: dict[str, Any] = {}  # the tester's trial inputs, kept with every trial
     load = None
     if args.load_kg is not None:
-        from functools import partial
-
         from forcelab.cli.analyze import load_kg
 
-        load = load_kg(args.load_kg, args.test)
-        analyze = partial(bridge.analyze, load_mass=load)
+        load = inputs["load_mass"] = load_kg(args.load_kg, args.test)
+    if args.limb is not None:
+        from forcelab.analysis.single_leg import SINGLE_LEG_TESTS
+
+        if args.test not in SINGLE_LEG_TESTS:
+            raise CliError(f"--limb applies to single-leg tests ({', '.join(SINGLE_LEG_TESTS)}), not to --test "
+                           f"{args.test}")
+        inputs["limb"] = args.limb
+    analyze: Any = partial(bridge.analyze, **inputs) if inputs else bridge.analyze
     from forcelab.analysis.isometric_tests import segmentation
 
     kind, thresholds = segmentation(args.test)
@@ -110,7 +119,14 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
     sim = None
     port = args.port
     if args.simulate:
-        from forcelab.cli.simulate import LOAD_CELL_PEAK_N, LOAD_CELL_REST_KG, simulated_test
+        from forcelab.cli.simulate import (
+            LOAD_CELL_PEAK_N,
+            LOAD_CELL_REST_KG,
+            SINGLE_LEG,
+            SINGLE_LEG_JUMP_M,
+            simulated_test,
+            single_leg_asymmetry,
+        )
         from forcelab.simulation.motion import Script
         from forcelab.simulation.simulator import SimulatedPlates
 
@@ -118,9 +134,14 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
         sim_test, load_cell = simulated_test(args.test)
         # the simulated athlete (75 kg) holds the load: the plates see the system; a load cell rests at 4.9 N
         mass = LOAD_CELL_REST_KG if load_cell else 75.0 + (load or 0.0)
-        step = (sim_test, {"peak_force": LOAD_CELL_PEAK_N} if load_cell else {})
+        steps: list[tuple[str, dict[str, float]]] = [
+            (sim_test, {"peak_force": LOAD_CELL_PEAK_N} if load_cell else {}) for _ in range(n)]
+        if args.test in SINGLE_LEG:  # one leg on one plate: the named one, else left and right in turn
+            for k, (_, step_params) in enumerate(steps):
+                step_params.update(jump_height=SINGLE_LEG_JUMP_M, asymmetry=single_leg_asymmetry(
+                    args.limb or ("left" if k % 2 == 0 else "right")))
         sim = SimulatedPlates(rate=args.rate, channels=8, noise=2.0, seed=1, body_mass=mass,
-                              script=Script(trials=tuple(step for _ in range(n)), pause=4.0, repeat=True))
+                              script=Script(trials=tuple(steps), pause=4.0, repeat=True))
         sim.start()
         port = sim.port
     try:

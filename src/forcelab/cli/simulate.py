@@ -19,6 +19,15 @@ from forcelab.cli import CliError
 #: 4.9 N, the pad against the knees) and the effort's default peak (N).
 LOAD_CELL_REST_KG = 0.5
 LOAD_CELL_PEAK_N = 400.0
+#: Single-leg tests: the two-leg movement, the whole force on one plate (``--limb``), a lower default jump (m).
+SINGLE_LEG = {"sl_cmj": "cmj", "sl_dj": "dj"}
+SINGLE_LEG_JUMP_M = 0.15
+
+
+def single_leg_asymmetry(limb: str | None) -> float:
+    """The simulator's left/right split (fraction, +1 = all on the left plate) for a single-leg athlete on the
+    ``limb`` plate (default left)."""
+    return -1.0 if limb == "right" else 1.0
 
 
 def simulated_test(name: str) -> tuple[str, bool]:
@@ -32,13 +41,15 @@ def simulated_test(name: str) -> tuple[str, bool]:
     from forcelab.simulation.synthetic import TESTS
 
     key = name.lower().replace("-", "_")
+    if key in SINGLE_LEG:
+        return SINGLE_LEG[key], False
     iso = DEFINITIONS.get(key)
     if iso is not None and iso.device == "load_cell":
         return "imtp", True
     test = TESTS.get(key)
     if test is None:
         raise CliError(f"--test {name!r}: choose one of cmj, sj, dj, imtp, rebound, "
-                       + ", ".join(k for k in DEFINITIONS if k != "imtp"))
+                       + ", ".join([k for k in DEFINITIONS if k != "imtp"] + list(SINGLE_LEG)))
     return test, False
 
 
@@ -71,6 +82,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--load-kg", type=float, default=None, metavar="KG", dest="load_kg",
                    help="external load the athlete holds (barbell, vest) for a loaded cmj or sj: the plates "
                    "weigh body mass + load")
+    p.add_argument("--limb", choices=("left", "right"), default=None,
+                   help="single-leg tests (sl_cmj, sl_dj): the plate the athlete stands and jumps on (default left)")
     p.add_argument("--jump-height", type=float, default=None, help="m, for jumps")
     p.add_argument("--peak-force", type=float, default=None, help="N, gross peak of a pull (imtp)")
     p.add_argument("--asymmetry", type=float, default=0.0,
@@ -104,6 +117,14 @@ def _build(args: argparse.Namespace) -> Any:
     if load_cell:
         mass = LOAD_CELL_REST_KG
         params["peak_force"] = LOAD_CELL_PEAK_N
+    asymmetry = args.asymmetry / 100.0
+    single = args.test.lower().replace("-", "_") in SINGLE_LEG
+    if args.limb is not None and not single:
+        raise CliError(f"--limb applies to single-leg tests ({', '.join(SINGLE_LEG)}), not to --test {args.test}")
+    if single:
+        asymmetry = single_leg_asymmetry(args.limb)
+        if args.jump_height is None and args.trials:
+            params["jump_height"] = SINGLE_LEG_JUMP_M
     if args.load_kg is not None:
         if test not in ("cmj", "sj"):
             raise CliError(f"--load-kg applies to loaded jumps (--test cmj or sj), not to --test {args.test}")
@@ -133,7 +154,7 @@ def _build(args: argparse.Namespace) -> Any:
             raise CliError("--jump-height/--peak-force need --trials N")
         return SimulatedPlates(
             rate=args.rate, protocol=args.protocol, channels=args.channels, body_mass=mass,
-            asymmetry=args.asymmetry / 100.0, noise=args.noise, seed=args.seed, script=script,
+            asymmetry=asymmetry, noise=args.noise, seed=args.seed, script=script,
             autostart=True if args.autostart else None, faults=faults, boot_delay=args.boot_delay,
             clock_ppm=args.clock_ppm, text_units=args.text_units, text_delimiter={"tab": "\t", "space": " "}.get(args.delimiter, args.delimiter),
         )

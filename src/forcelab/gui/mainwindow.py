@@ -186,6 +186,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tests.target_changed.connect(lambda v: self.live.set_target(v if v > 0 else None))
         self.tests.drop_height_changed.connect(s.set_drop_height)
         self.tests.load_changed.connect(s.set_load)
+        self.tests.limb_changed.connect(s.set_limb)
         self.weigher.finished.connect(self._on_weighed)
         s.athlete_changed.connect(self._on_athlete)
         s.weighing_changed.connect(self._on_weighing)

@@ -20,6 +20,8 @@ TEST_NAMES = {"cmj": "Countermovement jump", "sj": "Squat jump", "dj": "Drop jum
               "rebound": "Repeated hops", "free": "Free recording"}
 #: ... and the isometric test definitions (forcelab.analysis.isometric_tests).
 TEST_NAMES.update({k: d.name[:1].upper() + d.name[1:] for k, d in ISOMETRIC_DEFINITIONS.items() if k not in TEST_NAMES})
+#: ... and the single-leg jumps (forcelab.analysis.single_leg).
+TEST_NAMES.update({"sl_cmj": "Single-leg CMJ", "sl_dj": "Single-leg drop jump"})
 
 
 @dataclass(frozen=True)

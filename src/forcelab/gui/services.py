@@ -157,6 +157,8 @@ LIVE_DETECTION: dict[str, tuple[str, dict[str, float]]] = {
 #: segmentation thresholds (a load cell's resting 0 N is not "nobody there").
 LIVE_DETECTION.update({k: ("pull", {"post": 0.2, **isometric_segmentation(k)[1]})
                        for k in ISOMETRIC_TESTS if k not in LIVE_DETECTION})
+#: Single-leg jumps are found as their two-leg test is.
+LIVE_DETECTION.update({"sl_cmj": LIVE_DETECTION["cmj"], "sl_dj": LIVE_DETECTION["dj"]})
 
 
 def detector_setup(test: str) -> tuple[str, dict[str, float]]:

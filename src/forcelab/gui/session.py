@@ -39,7 +39,8 @@ from forcelab.storage.recorder import session_info_from
 log = logging.getLogger(__name__)
 #: The trial inputs from the test panel each test's analysis takes (the drop jump's box height, the load of a
 #: loaded CMJ or squat jump).
-TEST_INPUTS: dict[str, tuple[str, ...]] = {"dj": ("drop_height",), "cmj": ("load_mass",), "sj": ("load_mass",)}
+TEST_INPUTS: dict[str, tuple[str, ...]] = {"dj": ("drop_height",), "cmj": ("load_mass",), "sj": ("load_mass",),
+                                           "sl_cmj": ("limb",), "sl_dj": ("drop_height", "limb")}
 
 
 @dataclass
@@ -123,7 +124,7 @@ class LiveSession(QtCore.QObject):
         self.athlete: dict[str, Any] | None = None
         self.test = "cmj"
         #: settings of the chosen test passed to its analysis (the drop jump's ``drop_height``, m)
-        self.test_params: dict[str, float] = {}
+        self.test_params: dict[str, Any] = {}
         #: the Weigh step's steady body weight and its SD (N): used for trials that cannot weigh themselves
         self.body_weight: float | None = None
         self.body_weight_sd: float | None = None
@@ -243,6 +244,13 @@ class LiveSession(QtCore.QObject):
         else:
             self.test_params.pop("load_mass", None)
 
+    def set_limb(self, limb: str) -> None:
+        """The leg of single-leg trials (``"left"``/``"right"``); ``""`` detects it from the plates."""
+        if limb:
+            self.test_params["limb"] = limb
+        else:
+            self.test_params.pop("limb", None)
+
     def session_body_weight(self) -> float | None:
         """The athlete's body weight from the Weigh step (N), without the load that was entered when they were
         weighed (a loaded trial adds its own load back); ``None`` before weighing."""
@@ -257,6 +265,10 @@ class LiveSession(QtCore.QObject):
         if link is None or link.simulator is None:
             return
         test = "cmj" if self.test == "free" else self.test
+        if test in ("sl_cmj", "sl_dj"):  # the simulated athlete on one plate: the named one, else the left
+            test = "cmj" if test == "sl_cmj" else "dj"
+            params.setdefault("asymmetry", -1.0 if self.test_params.get("limb") == "right" else 1.0)
+            params.setdefault("jump_height", 0.15)
         if test == "dj" and "drop_height" in self.test_params:
             params.setdefault("drop_height", self.test_params["drop_height"])
         try:

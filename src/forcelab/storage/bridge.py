@@ -15,11 +15,14 @@ from typing import Any
 from forcelab.analysis import dispatch
 from forcelab.analysis.isometric_tests import is_isometric, segmentation
 from forcelab.analysis.segmentation import find_trials
+from forcelab.analysis.single_leg import SINGLE_LEG_TESTS
 from forcelab.analysis.types import ForceTrace, TrialResult
 
 TESTS: tuple[str, ...] = ("cmj", "sj", "dj", "imtp", "rebound")
 #: ... and the other isometric tests of the definition table (iso_squat, hip_adduction ...).
 TESTS += tuple(k for k in dispatch.TESTS if is_isometric(k) and k not in TESTS)
+#: ... and the single-leg jumps.
+TESTS += SINGLE_LEG_TESTS
 
 
 def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
@@ -29,9 +32,9 @@ def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
 
 
 #: Trial inputs the tester entered, not analysis settings: a loaded jump's load (kg), a drop jump's box height
-#: (m). Stored in the trial's analysis ``params``; a re-analysis passes them again (without them a loaded jump
+#: (m), a single-leg trial's limb when the tester named it (``None`` when it was detected from the plates). Stored in the trial's analysis ``params``; a re-analysis passes them again (without them a loaded jump
 #: would be analysed as an unloaded one, and its body mass would become the system's).
-TESTER_INPUTS = ("load_mass", "drop_height")
+TESTER_INPUTS = ("load_mass", "drop_height", "limb")
 
 
 def tester_inputs(result: Mapping[str, Any] | None) -> dict[str, Any]:

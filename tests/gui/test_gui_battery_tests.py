@@ -1,5 +1,5 @@
-"""A loaded jump in the app: the test panel's Load field (CMJ and squat jump only), the load reaching the
-analysis of each trial, and the Weigh step taken holding the load."""
+"""The battery tests in the app: the test panel's Load field (loaded CMJ and squat jump), the isometric test
+definitions in the test list, the single-leg tests' limb; each reaching the analysis of the session's trials."""
 
 from __future__ import annotations
 
@@ -81,3 +81,37 @@ def test_isometric_definitions_are_in_the_test_list(qtbot) -> None:  # type: ign
     assert kind == "pull" and thresholds["flight_threshold"] == float("-inf")
     out = Path(os.environ.get("FORCELAB_SHOTS", "/tmp")) / "testpanel_hip_adduction.png"
     panel.grab().save(str(out))
+
+
+def test_single_leg_limb_from_the_panel_reaches_the_analysis(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from forcelab.gui.testpanel import TestPanel
+
+    panel = TestPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_test("sl_dj")
+    assert panel.limb.isVisible() and panel.drop_height.isVisible() and not panel.load.isVisible()
+    panel.set_test("cmj")
+    assert not panel.limb.isVisible()
+    panel.set_test("sl_cmj")
+    limbs: list[str] = []
+    panel.limb_changed.connect(limbs.append)
+    panel.limb.setCurrentIndex(panel.limb.findData("left"))
+    assert limbs == ["left"] and panel.limb_value() == "left"
+    panel.grab().save(str(Path(os.environ.get("FORCELAB_SHOTS", "/tmp")) / "testpanel_sl_cmj.png"))
+    session = LiveSession(None)
+    try:
+        session.set_test("sl_cmj")
+        trace = synthetic.cmj(jump_height=0.15, asymmetry=-1.0).trace  # on the right plate
+        with qtbot.waitSignal(session.trial_analysed, timeout=10000) as sig:
+            session.add_trial_trace(trace)
+        r = sig.args[0].result
+        assert r is not None and r.params["stance_limb"] == "right" and r.params["limb_source"] == "plate"
+        session.set_limb("left")  # the tester says left: kept, and flagged against the plate
+        with qtbot.waitSignal(session.trial_analysed, timeout=10000) as sig:
+            session.add_trial_trace(trace)
+        r = sig.args[0].result
+        assert r is not None and r.params["stance_limb"] == "left"
+        assert "limb_plate_differs" in [f.code for f in r.flags]
+    finally:
+        session.shutdown()
