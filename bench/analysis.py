@@ -151,6 +151,8 @@ def battery_cases() -> list[tuple[str, ForceTrace, str, dict[str, Any]]]:
          "sl_cmj", {}),
         ("single-leg dj (right plate)", synthetic.drop_jump(asymmetry=-1.0, jump_height=0.12, noise_sd=2.0,
                                                            seed=1).trace, "sl_dj", {"drop_height": 0.3}),
+        ("drop landing, held (30 cm)", synthetic.drop_landing(noise_sd=2.0, seed=1).trace, "landing",
+         {"drop_height": 0.3}),
         ("isometric squat", synthetic.isometric_pull(noise_sd=2.0, seed=1).trace, "iso_squat", {}),
         *[(f"load cell: {key}", synthetic.isometric_load_cell(noise_sd=0.5, seed=1, plates=True).trace, key, {})
           for key in ("iso_belly_press", "hip_adduction", "hip_abduction", "iso_load_cell")],

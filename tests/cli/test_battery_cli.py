@@ -79,3 +79,11 @@ def test_single_leg_athlete_stands_on_one_plate(limb: str | None, split: float) 
     assert sim.motion.asymmetry == split  # +1: all of the force on the left plate
     steps = sim.motion.script.trials if hasattr(sim.motion, "script") else None
     assert steps is None or all(s[0] == "cmj" and s[1]["jump_height"] == 0.15 for s in steps)
+
+
+def test_simulator_performs_a_drop_landing(capsys: pytest.CaptureFixture[str]) -> None:
+    """The scripted landing is built when the simulator starts (an impossible one is refused there)."""
+    assert main(["simulate", "--test", "landing", "--trials", "1", "--seconds", "0.3", "--boot-delay", "0"]) == 0
+    assert "simulated plates on" in capsys.readouterr().out
+    assert main(["record", "--simulate", "--athlete", "A", "--test", "landing", "--seconds", "1"]) == 2
+    assert "not detected live yet" in capsys.readouterr().err

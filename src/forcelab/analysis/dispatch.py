@@ -36,8 +36,10 @@ TESTS: tuple[str, ...] = ("cmj", "sj", "dj", "imtp", "rebound")
 TESTS += tuple(k for k in ISOMETRIC_TESTS if k not in TESTS)
 #: The single-leg jumps (forcelab.analysis.single_leg): the two-leg analysis on the stance leg's force.
 TESTS += SINGLE_LEG_TESTS
+#: The drop landing held still (forcelab.analysis.landing).
+TESTS += ("landing",)
 #: The tests whose analysis takes a known body weight (``body_weight=``).
-WEIGHED_TESTS = ("cmj", "sj", "dj", *SINGLE_LEG_TESTS)
+WEIGHED_TESTS = ("cmj", "sj", "dj", *SINGLE_LEG_TESTS, "landing")
 #: Default largest relative difference between a trial's own (unsteady) body weight and the session weighing
 #: for the session weighing to be used: 10 % (7 kg at 70 kg). An unsteady window that holds part of a landing
 #: or of the countermovement is typically a few percent off; another athlete's weighing is usually further.
@@ -47,6 +49,7 @@ _NAMES = {"cmj": "countermovement jump", "sj": "squat jump", "dj": "drop jump", 
           "rebound": "repeated-hop test"}
 _NAMES.update({k: d.name for k, d in ISOMETRIC_DEFINITIONS.items() if k not in _NAMES})
 _NAMES.update(SINGLE_LEG_NAMES)
+_NAMES["landing"] = "drop landing (land and hold)"
 
 
 def _function(test: str) -> Callable[..., TrialResult]:
@@ -54,6 +57,10 @@ def _function(test: str) -> Callable[..., TrialResult]:
         from forcelab.analysis.single_leg import SingleLegAnalysis
 
         return SingleLegAnalysis(test)
+    if test == "landing":
+        from forcelab.analysis.landing import analyze_landing
+
+        return analyze_landing
     if test == "cmj":
         from forcelab.analysis.cmj import analyze_cmj
 

@@ -284,6 +284,28 @@ class DJSettings(TestSettings):
     filter: FilterSettings = field(default_factory=FilterSettings)
 
 
+@dataclass(frozen=True)
+class LandingTestSettings(TestSettings):
+    """Settings of :func:`forcelab.analysis.landing.analyze_landing` (drop landing held still). The flight family
+    gives the contact threshold (the air before touchdown) and ``min_flight_time`` (an unloaded stretch after
+    touchdown that long means the landing was not held); the landing family the peak window and the band method
+    of time to stabilisation; ``stabilisation_window`` (s from touchdown) and ``stabilisation_sd_fraction`` the
+    sequential-average method (Colby et al. 1999). See docs/methods-landing.md."""
+
+    NOT_TAKEN: ClassVar[frozenset[str]] = frozenset(
+        {"weighing_region", "weighing_search_span", "flight_abs", "takeoff_persistence", "landing_persistence",
+         "min_plausible_flight_time", "max_plausible_flight_time"})
+
+    weighing: WeighingSettings = field(default_factory=WeighingSettings)
+    flight: FlightSettings = field(default_factory=_dj_flight)
+    integration: IntegrationSettings = field(default_factory=IntegrationSettings)
+    landing: LandingSettings = field(default_factory=LandingSettings)
+    stabilisation_window: float = 3.0
+    stabilisation_sd_fraction: float = 0.25
+    limbs: LimbSettings = field(default_factory=LimbSettings)
+    filter: FilterSettings = field(default_factory=FilterSettings)
+
+
 BASELINES = ("steadiest", "first")
 #: Isometric settings stored as floats whatever number type they were given as (as the archive always has).
 _ISOMETRIC_FLOATS = ("baseline_window", "baseline_search", "onset_sd", "onset_persistence", "peak_rfd_window",

@@ -32,6 +32,8 @@ TESTS: tuple[str, ...] = ("auto", "cmj", "sj", "dj", "imtp", "rebound")
 TESTS += tuple(k for k in ISOMETRIC_TESTS if k not in TESTS)
 #: ... and the single-leg jumps (forcelab.analysis.single_leg).
 TESTS += SINGLE_LEG_TESTS
+#: ... and the drop landing held still (forcelab.analysis.landing).
+TESTS += ("landing",)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -99,8 +101,9 @@ def analysis_params(args: argparse.Namespace) -> dict[str, Any]:
             raise CliError(f"--filter must be a positive cut-off frequency in Hz, got {args.filter_hz:g}")
         params["filter_cutoff"] = float(args.filter_hz)
     if args.drop_height is not None:
-        if args.test not in ("dj", "auto"):
-            raise CliError(f"--drop-height applies to drop jumps (--test dj), not to --test {args.test}")
+        if args.test not in ("dj", "sl_dj", "landing", "auto"):
+            raise CliError(f"--drop-height applies to drop jumps and drop landings (--test dj, sl_dj, landing), "
+                           f"not to --test {args.test}")
         params["drop_height"] = float(args.drop_height)
     limb = getattr(args, "limb", None)
     if limb is not None:
@@ -132,6 +135,7 @@ KEY_EVENTS: dict[str, str] = {"cmj": "takeoff", "sj": "takeoff", "dj": "takeoff"
                               "rebound": "takeoff_1"}
 KEY_EVENTS.update(dict.fromkeys(ISOMETRIC_TESTS, "onset"))
 KEY_EVENTS.update(dict.fromkeys(SINGLE_LEG_TESTS, "takeoff"))
+KEY_EVENTS["landing"] = "contact"
 
 
 def _kind_for(trace: ForceTrace, test: str) -> str:
@@ -168,6 +172,11 @@ def analyse_recording(rec: Recording, test: str, params: dict[str, Any]) -> tupl
     try:
         kind = _kind_for(trace, test)
         segments = find_trials(trace, kind=kind, **(segmentation(test)[1] if kind == "pull" else {}))
+        if test == "landing":  # no flight after the contact: the landings are found by the air before them
+            from forcelab.analysis.landing import find_landings
+            from forcelab.analysis.segmentation import TrialSegment
+
+            segments = [TrialSegment(a, b, "landing") for a, b in find_landings(trace)]
     except ValueError as exc:
         raise CliError(f"{rec.source}: {exc}") from None
     notes: list[str] = []

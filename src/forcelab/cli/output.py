@@ -48,6 +48,11 @@ KEY_METRICS: Mapping[str, tuple[str, ...]] = {
 KEY_METRICS = {**KEY_METRICS, **{k: KEY_METRICS["imtp"] for k in ISOMETRIC_TESTS if k not in KEY_METRICS}}
 #: A single-leg jump shows its two-leg test's key metrics.
 KEY_METRICS = {**KEY_METRICS, "sl_cmj": KEY_METRICS["cmj"], "sl_dj": KEY_METRICS["dj"]}
+#: The drop landing held still (forcelab.analysis.landing).
+KEY_METRICS = {**KEY_METRICS, "landing": (
+    "body_weight", "drop_height", "peak_landing_force", "peak_landing_force_bw", "time_to_peak_landing_force",
+    "loading_rate", "relative_loading_rate", "time_to_stabilisation", "time_to_stabilisation_sequential",
+    "landing_depth", "peak_landing_force_asymmetry", "loading_rate_asymmetry")}
 #: Rows appended for a loaded jump (a trial with an ``external_load``; see forcelab.analysis.loaded).
 KEY_LOADED_METRICS: tuple[str, ...] = ("external_load", "system_weight", "peak_power", "peak_power_per_body_mass")
 #: Two-plate rows appended to every test's key metrics.

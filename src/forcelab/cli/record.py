@@ -82,6 +82,11 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
         raise CliError("--seconds must be positive and --trials at least 1")
     from functools import partial
 
+    if args.test == "landing":
+        raise CliError("drop landings are not detected live yet: record them with another recorder (or the app's "
+                       "free recording) and analyse with `forcelab analyze FILE --test landing` or `forcelab import "
+                       "FILE --test landing`")
+
     inputs: dict[str, Any] = {}  # the tester's trial inputs, kept with every trial
     load = None
     if args.load_kg is not None:

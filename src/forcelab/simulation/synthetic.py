@@ -47,6 +47,7 @@ from forcelab.simulation.shapes import (
     G,
     Timeline,
     build_drop_jump,
+    build_drop_landing,
     build_jump,
     build_pull,
     build_rebound,
@@ -60,6 +61,7 @@ __all__ = [
     "Timeline",
     "cmj",
     "drop_jump",
+    "drop_landing",
     "isometric_load_cell",
     "isometric_pull",
     "rebound",
@@ -293,6 +295,29 @@ def rebound(*, body_mass: float = 75.0, hops: float = 10, contact_time: float = 
                    noise_sd=noise_sd, seed=seed)
 
 
+def drop_landing(*, body_mass: float = 75.0, drop_height: float = 0.30, impact_time: float = 0.05,
+                 absorb_time: float = 0.35, impact_fraction: float = 0.3, rate: float = 1000.0,
+                 quiet_before: float = 1.0, quiet_after: float = 4.0, asymmetry: float = 0.0, noise_sd: float = 0.0,
+                 plates: bool = True, seed: int | None = None, g: float = G) -> SyntheticTrial:
+    """A drop landing held still (land and hold / land and stick): the trace starts with the athlete on the box
+    (zero force for ``quiet_before`` s), lands from ``drop_height``, absorbs over ``absorb_time`` s (an impact lobe
+    of ``impact_time`` s carrying ``impact_fraction`` of the impulse) and stands still at body weight for
+    ``quiet_after`` s. Truth from :func:`forcelab.simulation.shapes.build_drop_landing`."""
+    _common(rate, body_mass, asymmetry, noise_sd, g)
+    for name, v in (("drop_height", drop_height), ("impact_time", impact_time), ("absorb_time", absorb_time),
+                    ("quiet_before", quiet_before), ("quiet_after", quiet_after)):
+        positive(name, v)
+    if not 0.0 <= impact_fraction < 1.0 or impact_time >= absorb_time:
+        raise ValueError(f"impact_fraction must be in [0, 1) and impact_time ({impact_time}) under absorb_time "
+                         f"({absorb_time})")
+    tl = Timeline(initial=0.0)
+    tl.hold(quiet_before, 0.0)
+    truth = build_drop_landing(tl, m=float(body_mass), g=g, drop_height=drop_height, impact_time=impact_time,
+                               absorb_time=absorb_time, impact_fraction=impact_fraction)
+    return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
+                   noise_sd=noise_sd, seed=seed)
+
+
 def isometric_pull(*, body_mass: float = 75.0, peak_force: float = 3000.0, rise_time: float = 0.5,
                    hold: float = 3.0, pretension: float = 0.0, pretension_time: float = 1.0, shape: float = 4.0,
                    fatigue: float = 0.05, release_time: float = 0.4, rate: float = 1000.0,
@@ -366,6 +391,7 @@ TESTS: dict[str, str] = {
     "imtp": "imtp", "isometric": "imtp", "isometric_pull": "imtp",
     "rebound": "rebound", "hops": "rebound", "repeated_hops": "rebound", "10/5": "rebound",
     "iso_squat": "imtp", "isometric_squat": "imtp",
+    "landing": "landing", "drop_landing": "landing", "land_and_hold": "landing",
 }
 
 #: Every generator parameter that is not the trial's own (the session sets these once for all trials).
@@ -375,7 +401,7 @@ _SESSION_WIDE = frozenset({"body_mass", "load_mass", "rate", "quiet_before", "qu
 _JUMP_DEFAULTS: dict[str, dict[str, float]] = {
     key: keyword_defaults(gen, exclude=_SESSION_WIDE)
     for key, gen in (("cmj", cmj), ("sj", squat_jump), ("dj", drop_jump), ("imtp", isometric_pull),
-                     ("rebound", rebound))
+                     ("rebound", rebound), ("landing", drop_landing))
 }
 #: Sequence-valued rebound parameters that a session step cannot give (only :func:`rebound` takes them).
 for _seq in ("contact_times", "jump_heights", "double_contacts"):
@@ -425,6 +451,11 @@ def append_trial(tl: Timeline, test: str, *, body_mass: float, g: float = G,
         truth = build_jump(tl, m=m, g=g, jump_height=p["jump_height"], depth=p["countermovement"],
                             unweighting_time=p["dip_time"], braking_time=p["dip_time"],
                             propulsion_time=p["propulsion_time"])
+    elif key == "landing":  # step off onto the box, wait, drop and hold the landing
+        truth = {"step_off_time": tl.ramp(step_off, 0.0)}
+        tl.hold(box_time, 0.0)
+        truth.update(build_drop_landing(tl, m=m, g=g, drop_height=p["drop_height"], impact_time=p["impact_time"],
+                                        absorb_time=p["absorb_time"], impact_fraction=p["impact_fraction"]))
     elif key == "dj":
         truth = {"step_off_time": tl.ramp(step_off, 0.0)}
         tl.hold(box_time, 0.0)

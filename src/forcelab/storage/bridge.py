@@ -23,6 +23,8 @@ TESTS: tuple[str, ...] = ("cmj", "sj", "dj", "imtp", "rebound")
 TESTS += tuple(k for k in dispatch.TESTS if is_isometric(k) and k not in TESTS)
 #: ... and the single-leg jumps.
 TESTS += SINGLE_LEG_TESTS
+#: ... and the drop landing held still.
+TESTS += ("landing",)
 
 
 def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
@@ -67,6 +69,10 @@ def method_version() -> str:
 def segments(trace: ForceTrace, test: str) -> list[tuple[int, int]]:
     """``[(start, stop)]`` sample ranges of the trials in a long recording (stop exclusive)."""
     out = []
+    if test == "landing":  # no flight after the contact: found by the air before each landing
+        from forcelab.analysis.landing import find_landings
+
+        return find_landings(trace)
     kind, thresholds = segmentation(test)
     for seg in find_trials(trace, kind=kind, **thresholds):
         start, stop = int(seg.start), min(int(seg.end), trace.n)
