@@ -153,6 +153,10 @@ def battery_cases() -> list[tuple[str, ForceTrace, str, dict[str, Any]]]:
                                                            seed=1).trace, "sl_dj", {"drop_height": 0.3}),
         ("drop landing, held (30 cm)", synthetic.drop_landing(noise_sd=2.0, seed=1).trace, "landing",
          {"drop_height": 0.3}),
+        ("balance, 30 s at 100 Hz", synthetic.quiet_stance(duration=30.0, rate=100.0, noise_sd=1.0, seed=1).trace,
+         "balance", {}),
+        ("balance, 30 s at 1 kHz", synthetic.quiet_stance(duration=30.0, rate=1000.0, noise_sd=1.0, seed=1).trace,
+         "balance", {}),
         ("isometric squat", synthetic.isometric_pull(noise_sd=2.0, seed=1).trace, "iso_squat", {}),
         *[(f"load cell: {key}", synthetic.isometric_load_cell(noise_sd=0.5, seed=1, plates=True).trace, key, {})
           for key in ("iso_belly_press", "hip_adduction", "hip_abduction", "iso_load_cell")],

@@ -38,6 +38,8 @@ TESTS += tuple(k for k in ISOMETRIC_TESTS if k not in TESTS)
 TESTS += SINGLE_LEG_TESTS
 #: The drop landing held still (forcelab.analysis.landing).
 TESTS += ("landing",)
+#: Quiet stance / single-leg balance on plates with four cells (forcelab.analysis.balance).
+TESTS += ("balance",)
 #: The tests whose analysis takes a known body weight (``body_weight=``).
 WEIGHED_TESTS = ("cmj", "sj", "dj", *SINGLE_LEG_TESTS, "landing")
 #: Default largest relative difference between a trial's own (unsteady) body weight and the session weighing
@@ -50,6 +52,7 @@ _NAMES = {"cmj": "countermovement jump", "sj": "squat jump", "dj": "drop jump", 
 _NAMES.update({k: d.name for k, d in ISOMETRIC_DEFINITIONS.items() if k not in _NAMES})
 _NAMES.update(SINGLE_LEG_NAMES)
 _NAMES["landing"] = "drop landing (land and hold)"
+_NAMES["balance"] = "balance (quiet stance)"
 
 
 def _function(test: str) -> Callable[..., TrialResult]:
@@ -61,6 +64,10 @@ def _function(test: str) -> Callable[..., TrialResult]:
         from forcelab.analysis.landing import analyze_landing
 
         return analyze_landing
+    if test == "balance":
+        from forcelab.analysis.balance import analyze_balance
+
+        return analyze_balance
     if test == "cmj":
         from forcelab.analysis.cmj import analyze_cmj
 

@@ -41,11 +41,26 @@ NAMES: dict[str, str] = {
     "system_weight": "System weight (athlete + load)",
     "system_mass": "System mass (athlete + load)",
     "peak_power_per_body_mass": "Peak power per kg body mass",
+    # drop landing held still (forcelab.analysis.landing)
+    "peak_landing_force_bw": "Peak landing force (× body weight)",
+    "relative_loading_rate": "Loading rate (body weights per second)",
+    "time_to_stabilisation_sequential": "Time to stabilisation (sequential average)",
+    "time_to_stabilisation": "Time to stabilisation (5 % band)",
+    # balance (forcelab.analysis.balance)
+    "cop_rms_ap": "CoP RMS, antero-posterior",
+    "cop_rms_ml": "CoP RMS, medio-lateral",
+    "cop_range_ap": "CoP range, antero-posterior",
+    "cop_range_ml": "CoP range, medio-lateral",
+    "cop_mean_velocity_ap": "CoP mean velocity, antero-posterior",
+    "cop_mean_velocity_ml": "CoP mean velocity, medio-lateral",
+    "cop_ellipse_area": "CoP 95 % ellipse area",
+    "cop_ellipse_major": "CoP ellipse semi-major axis",
+    "cop_ellipse_minor": "CoP ellipse semi-minor axis",
 }
 #: Words that are not written as the key spells them.
 WORDS: dict[str, str] = {"rfd": "RFD", "rsi": "RSI", "takeoff": "take-off", "sd": "SD", "cop": "CoP"}
 #: Units as a person writes them.
-UNITS: dict[str, str] = {"N*s": "N·s", "N*s/kg": "N·s/kg", "kg*m/s": "kg·m/s", "1": ""}
+UNITS: dict[str, str] = {"N*s": "N·s", "N*s/kg": "N·s/kg", "kg*m/s": "kg·m/s", "1": "", "m^2": "m²"}
 
 
 def unit_text(unit: str | None) -> str:

@@ -306,6 +306,26 @@ class LandingTestSettings(TestSettings):
     filter: FilterSettings = field(default_factory=FilterSettings)
 
 
+def _balance_filter() -> FilterSettings:
+    """Centre-of-pressure measures are taken on the CoP low-passed at 10 Hz (posturography practice: the sway is
+    below 2 Hz, the path length otherwise counts the plate's noise)."""
+    return FilterSettings(filter_cutoff=10.0)
+
+
+@dataclass(frozen=True)
+class BalanceSettings(TestSettings):
+    """Settings of :func:`forcelab.analysis.balance.analyze_balance` (quiet stance, single-leg balance):
+    ``trim_start`` (s) skipped at the start (settling), ``duration`` (s, ``None``: to the end) analysed,
+    ``min_force`` (N) below which a sample is off the plate, ``ellipse_probability`` of the confidence ellipse,
+    the CoP low-pass (``filter_cutoff`` 10 Hz). See docs/methods-balance.md."""
+
+    trim_start: float = 0.0
+    duration: float | None = None
+    min_force: float = 100.0
+    ellipse_probability: float = 0.95
+    filter: FilterSettings = field(default_factory=_balance_filter)
+
+
 BASELINES = ("steadiest", "first")
 #: Isometric settings stored as floats whatever number type they were given as (as the archive always has).
 _ISOMETRIC_FLOATS = ("baseline_window", "baseline_search", "onset_sd", "onset_persistence", "peak_rfd_window",

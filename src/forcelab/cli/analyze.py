@@ -34,6 +34,8 @@ TESTS += tuple(k for k in ISOMETRIC_TESTS if k not in TESTS)
 TESTS += SINGLE_LEG_TESTS
 #: ... and the drop landing held still (forcelab.analysis.landing).
 TESTS += ("landing",)
+#: ... and quiet stance / single-leg balance (forcelab.analysis.balance; needs cop_x, cop_y columns).
+TESTS += ("balance",)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -72,6 +74,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    "the system's (athlete + load); weigh with the load")
     p.add_argument("--limb", choices=("left", "right"),
                    help="single-leg tests (sl_cmj, sl_dj): the leg that jumped (default: the loaded plate of two)")
+    p.add_argument("--condition", choices=("eyes_open", "eyes_closed"),
+                   help="balance: the visual condition the tester noted")
+    p.add_argument("--stance", choices=("bipedal", "single_leg_left", "single_leg_right", "tandem"),
+                   help="balance: the stance the tester noted")
     p.add_argument("--all-metrics", action="store_true", help="list every metric in the table, not only the key ones")
     p.set_defaults(func=run)
 
@@ -105,6 +111,12 @@ def analysis_params(args: argparse.Namespace) -> dict[str, Any]:
             raise CliError(f"--drop-height applies to drop jumps and drop landings (--test dj, sl_dj, landing), "
                            f"not to --test {args.test}")
         params["drop_height"] = float(args.drop_height)
+    for name in ("condition", "stance"):
+        value = getattr(args, name, None)
+        if value is not None:
+            if args.test != "balance":
+                raise CliError(f"--{name} applies to --test balance, not to --test {args.test}")
+            params[name] = value
     limb = getattr(args, "limb", None)
     if limb is not None:
         if args.test not in SINGLE_LEG_TESTS:
@@ -136,6 +148,7 @@ KEY_EVENTS: dict[str, str] = {"cmj": "takeoff", "sj": "takeoff", "dj": "takeoff"
 KEY_EVENTS.update(dict.fromkeys(ISOMETRIC_TESTS, "onset"))
 KEY_EVENTS.update(dict.fromkeys(SINGLE_LEG_TESTS, "takeoff"))
 KEY_EVENTS["landing"] = "contact"
+KEY_EVENTS["balance"] = "balance_start"
 
 
 def _kind_for(trace: ForceTrace, test: str) -> str:

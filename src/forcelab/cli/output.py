@@ -52,7 +52,9 @@ KEY_METRICS = {**KEY_METRICS, "sl_cmj": KEY_METRICS["cmj"], "sl_dj": KEY_METRICS
 KEY_METRICS = {**KEY_METRICS, "landing": (
     "body_weight", "drop_height", "peak_landing_force", "peak_landing_force_bw", "time_to_peak_landing_force",
     "loading_rate", "relative_loading_rate", "time_to_stabilisation", "time_to_stabilisation_sequential",
-    "landing_depth", "peak_landing_force_asymmetry", "loading_rate_asymmetry")}
+    "landing_depth", "peak_landing_force_asymmetry", "loading_rate_asymmetry"),
+    "balance": ("balance_duration", "mean_force", "cop_path_length", "cop_mean_velocity", "cop_rms_ap", "cop_rms_ml",
+                "cop_range_ap", "cop_range_ml", "cop_ellipse_area")}
 #: Rows appended for a loaded jump (a trial with an ``external_load``; see forcelab.analysis.loaded).
 KEY_LOADED_METRICS: tuple[str, ...] = ("external_load", "system_weight", "peak_power", "peak_power_per_body_mass")
 #: Two-plate rows appended to every test's key metrics.

@@ -41,6 +41,8 @@ def simulated_test(name: str) -> tuple[str, bool]:
     from forcelab.simulation.synthetic import TESTS
 
     key = name.lower().replace("-", "_")
+    if key == "balance":
+        return "balance", False
     if key in SINGLE_LEG:
         return SINGLE_LEG[key], False
     iso = DEFINITIONS.get(key)
@@ -49,7 +51,7 @@ def simulated_test(name: str) -> tuple[str, bool]:
     test = TESTS.get(key)
     if test is None:
         raise CliError(f"--test {name!r}: choose one of cmj, sj, dj, imtp, rebound, "
-                       + ", ".join([k for k in DEFINITIONS if k != "imtp"] + list(SINGLE_LEG)))
+                       + ", ".join([k for k in DEFINITIONS if k != "imtp"] + list(SINGLE_LEG) + ["landing", "balance"]))
     return test, False
 
 
@@ -84,6 +86,9 @@ def register(subparsers: Any) -> None:
                    "weigh body mass + load")
     p.add_argument("--limb", choices=("left", "right"), default=None,
                    help="single-leg tests (sl_cmj, sl_dj): the plate the athlete stands and jumps on (default left)")
+    p.add_argument("--sway", type=float, default=None, metavar="M",
+                   help="balance (quiet stance): amplitude of each plate's centre-of-pressure sway in metres "
+                   "(default 0.01)")
     p.add_argument("--jump-height", type=float, default=None, help="m, for jumps")
     p.add_argument("--peak-force", type=float, default=None, help="N, gross peak of a pull (imtp)")
     p.add_argument("--asymmetry", type=float, default=0.0,
@@ -110,6 +115,10 @@ def _build(args: argparse.Namespace) -> Any:
     test, load_cell = simulated_test(args.test)
     if args.trials < 0:
         raise CliError("--trials must be zero or more")
+    if test == "balance" and args.trials:
+        raise CliError("--test balance is quiet stance: the athlete stands and sways, no --trials")
+    if args.sway is not None and not 0 < args.sway < 0.15:
+        raise CliError(f"--sway must be a sway amplitude in metres, above 0 and under 0.15, got {args.sway:g}")
     if not -100.0 <= args.asymmetry <= 100.0:
         raise CliError(f"--asymmetry {args.asymmetry}: give a percentage between -100 and 100")
     params: dict[str, float] = {}
@@ -156,7 +165,7 @@ def _build(args: argparse.Namespace) -> Any:
             rate=args.rate, protocol=args.protocol, channels=args.channels, body_mass=mass,
             asymmetry=asymmetry, noise=args.noise, seed=args.seed, script=script,
             autostart=True if args.autostart else None, faults=faults, boot_delay=args.boot_delay,
-            clock_ppm=args.clock_ppm, text_units=args.text_units, text_delimiter={"tab": "\t", "space": " "}.get(args.delimiter, args.delimiter),
+            clock_ppm=args.clock_ppm, sway=args.sway, text_units=args.text_units, text_delimiter={"tab": "\t", "space": " "}.get(args.delimiter, args.delimiter),
         )
     except ValueError as exc:
         raise CliError(str(exc)) from exc

@@ -64,6 +64,7 @@ __all__ = [
     "drop_landing",
     "isometric_load_cell",
     "isometric_pull",
+    "quiet_stance",
     "rebound",
     "rebound_series",
     "session",
@@ -316,6 +317,44 @@ def drop_landing(*, body_mass: float = 75.0, drop_height: float = 0.30, impact_t
                                absorb_time=absorb_time, impact_fraction=impact_fraction)
     return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
                    noise_sd=noise_sd, seed=seed)
+
+
+def quiet_stance(*, body_mass: float = 75.0, duration: float = 30.0, rate: float = 100.0, ml: float = 0.01,
+                 ap: float = 0.01, frequency: float = 0.25, centre: tuple[float, float] = (0.0, 0.0),
+                 noise_sd: float = 0.0, seed: int | None = None, g: float = G) -> SyntheticTrial:
+    """Quiet stance whose centre of pressure runs round an ellipse: ``x = centre_x + ml cos(2π f t)`` (medio-
+    lateral, m), ``y = centre_y + ap sin(2π f t)`` (antero-posterior), force exactly ``m g`` (``noise_sd`` N on the
+    force only). Over whole turns the truth is closed form: RMS ``ml/√2``, ``ap/√2``; ranges ``2 ml``, ``2 ap``;
+    covariance ``diag(ml², ap²) / 2``, so the 95 % ellipse area is ``π χ²₂(0.95) ml ap / 2``; path length ``turns ×``
+    the ellipse's perimeter ``4 max(ml, ap) E(e²)`` (complete elliptic integral of the second kind; ``2π r`` for a
+    circle); mean velocity path / duration; mean distance from the centre ``(4/π)·...`` only for a circle (``r``).
+    ``duration × frequency`` should be a whole number of turns for the closed forms to hold exactly."""
+    from scipy.special import ellipe
+
+    positive("body_mass", body_mass)
+    for name, v in (("duration", duration), ("rate", rate), ("ml", ml), ("ap", ap), ("frequency", frequency)):
+        positive(name, v)
+    n = int(round(duration * rate))
+    t = np.arange(n) / rate
+    w = 2.0 * math.pi * frequency
+    x = centre[0] + ml * np.cos(w * t)
+    y = centre[1] + ap * np.sin(w * t)
+    force = np.full(n, body_mass * g)
+    if noise_sd > 0:
+        force = force + np.random.default_rng(seed).normal(0.0, noise_sd, n)
+    big, small = max(ml, ap), min(ml, ap)
+    perimeter = 4.0 * big * float(ellipe(1.0 - (small / big) ** 2))
+    turns = duration * frequency
+    chi2 = -2.0 * math.log(0.05)
+    truth = {"body_mass": float(body_mass), "body_weight": body_mass * g, "turns": turns,
+             "cop_path_length": turns * perimeter, "cop_mean_velocity": turns * perimeter / duration,
+             "cop_rms_ml": ml / math.sqrt(2.0), "cop_rms_ap": ap / math.sqrt(2.0), "cop_range_ml": 2.0 * ml,
+             "cop_range_ap": 2.0 * ap, "cop_ellipse_area": math.pi * chi2 * ml * ap / 2.0,
+             "cop_ellipse_major": math.sqrt(chi2 / 2.0) * big, "cop_ellipse_minor": math.sqrt(chi2 / 2.0) * small,
+             "cop_mean_velocity_ml": turns * 4.0 * ml / duration, "cop_mean_velocity_ap": turns * 4.0 * ap / duration}
+    if ml == ap:
+        truth["cop_mean_distance"] = ml
+    return SyntheticTrial(ForceTrace(rate, force, cop_x=x, cop_y=y), truth)
 
 
 def isometric_pull(*, body_mass: float = 75.0, peak_force: float = 3000.0, rise_time: float = 0.5,
