@@ -196,3 +196,16 @@ def test_simulated_plates_sway_as_asked(capsys: pytest.CaptureFixture[str]) -> N
     x, y = pm.combined_cop(per_plate, cop)
     r = dispatch.analyze(ForceTrace(200.0, total[stand], cop_x=x[stand], cop_y=y[stand]), "balance")
     assert r.flags == [] and r.value("cop_path_length") > 0
+
+
+def test_real_recording_with_cop_columns() -> None:
+    """IsometricAnalyzer's Example3 (an AMTI-style export with CoPx/CoPy in metres) carries its centre of pressure."""
+    from forcelab.storage.readers import read_force_file
+
+    path = Path(__file__).resolve().parents[3] / "shared" / "data" / "isometric-analyzer" / "Example3.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} not here")
+    rec = read_force_file(path)
+    assert rec.trace.has_cop and rec.columns["cop_x"] == "CoPx" and rec.columns["cop_y"] == "CoPy"
+    r = dispatch.analyze(rec.trace.slice(0, 2000), "balance")  # the quiet stance before the pull
+    assert r.flags == [] and 0 < r.value("cop_rms_ml") < 0.05 and 0 < r.value("cop_rms_ap") < 0.05

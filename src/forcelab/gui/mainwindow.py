@@ -18,6 +18,7 @@ from forcelab.analysis.types import TrialResult
 from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.gui import services
 from forcelab.gui.calibration_dialog import CalibrationDialog
+from forcelab.gui.copview import CopSource, CopView
 from forcelab.gui.devicestrip import DeviceStrip
 from forcelab.gui.import_action import import_button
 from forcelab.gui.liveplot import LivePlot
@@ -91,6 +92,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(self.live, "Live")
         self.tabs.addTab(self.review, "Review")
+        self.cop = CopView()  # the live centre of pressure (plates with four cells): balance tests
+        self.tabs.addTab(self.cop, "CoP")
         self.table = TrialTable()
         self.card = TrialCard()
         self.accept_button = QtWidgets.QPushButton("Accept (A)")
@@ -271,6 +274,7 @@ class MainWindow(QtWidgets.QMainWindow):
         link = self.session.link
         self.sim_button.setVisible(connected and link is not None and link.simulator is not None)
         self.live.set_feed(link.feed if connected and link is not None else None)
+        self.cop.set_source(CopSource.from_engine(link.engine) if connected and link is not None else None)
         if connected and link is not None:
             name = link.port.rsplit("/", 1)[-1]  # the full path is in the tooltip
             label = (f"simulated plates · {name}" if link.simulator is not None else link.port) or link.description
@@ -469,6 +473,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Close the session file (completed) and the device before the window goes."""
         self.weigher.cancel()
         self.live.set_feed(None)
+        self.cop.set_source(None)
         self.session.shutdown()
         if self.session.archive is not None:
             self.session.archive.close()

@@ -52,7 +52,9 @@ class Profile:
 
 def builtin_profiles() -> dict[str, Profile]:
     """Profiles known without any profile file: the forcelab dual plate and a single load cell."""
-    dual = PlateMap(8, (PlateLayout("left", (0, 1, 2, 3), CELLS), PlateLayout("right", (4, 5, 6, 7), CELLS)))
+    # the two plates side by side as in hardware/profiles/forcelab-dual-plate.json (origin_mm -205 / +205)
+    dual = PlateMap(8, (PlateLayout("left", (0, 1, 2, 3), CELLS, (-0.205, 0.0)),
+                        PlateLayout("right", (4, 5, 6, 7), CELLS, (0.205, 0.0))))
     return {
         "forcelab dual plate (8 cells)": Profile("forcelab dual plate (8 cells)", dual),
         "forcelab single plate (4 cells)": Profile(

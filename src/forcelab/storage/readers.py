@@ -70,7 +70,7 @@ TIME_STEP_TOLERANCE = 0.5
 _TIME_NAMES = ("time", "t", "time_s", "seconds", "secs", "sec")
 #: Centre-of-pressure columns of a plain CSV (metres; x to the athlete's right, y forward): the balance tests use them.
 _COP_X_NAMES = ("cop_x", "copx", "cop x", "cop_ml")
-_COP_Y_NAMES = ("cop_y", "cop y", "cop_ap")
+_COP_Y_NAMES = ("cop_y", "copy", "cop y", "cop_ap")
 _TOTAL_NAMES = ("force", "fz", "total", "total_force", "totalforce", "normal force", "vertical force", "grf")
 _LEFT_NAMES = ("left", "fp1", "z left", "left force", "force left", "fz left", "left_force", "fz1", "fz_left")
 _RIGHT_NAMES = (
@@ -595,9 +595,7 @@ def _read_csv(
     if "time" in roles and roles["time"] in [roles[r] for r in ("total", "left", "right") if r in roles]:
         raise ForceFileError(f"{path}: the time column cannot also be a force column")
     cop = (_find_named(table, _COP_X_NAMES), _find_named(table, _COP_Y_NAMES))
-    if (cop[0] is None) != (cop[1] is None):
-        raise ForceFileError(f"{path}: a centre-of-pressure column needs its pair: give both cop_x and cop_y (m)")
-    if cop[0] is not None and cop[1] is not None:
+    if cop[0] is not None and cop[1] is not None:  # a pair; a lone one is not a centre of pressure
         roles["cop_x"], roles["cop_y"] = cop[0], cop[1]
     data = _parse(table, list(roles.values()))
     return _finish(table, "csv", data, rate, roles)
