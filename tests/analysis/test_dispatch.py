@@ -22,6 +22,8 @@ MAKERS.update({k: synthetic.isometric_load_cell for k in ("iso_belly_press", "hi
                                                            "iso_load_cell")})
 MAKERS["sl_cmj"] = lambda **kw: synthetic.cmj(asymmetry=1.0, jump_height=0.15, **kw)
 MAKERS["sl_dj"] = lambda **kw: synthetic.drop_jump(asymmetry=1.0, jump_height=0.15, **kw)
+MAKERS["landing"] = synthetic.drop_landing
+MAKERS["balance"] = synthetic.quiet_stance
 
 
 def test_tests_listed() -> None:
@@ -64,7 +66,8 @@ def test_params_pass_through() -> None:
 
 def test_unknown_test_lists_valid() -> None:
     tr = ForceTrace(1000.0, np.zeros(10))
-    with pytest.raises(ValueError, match="valid tests: cmj, sj, dj, imtp, rebound, .*iso_squat.*sl_cmj, sl_dj, auto"):
+    with pytest.raises(ValueError, match="valid tests: cmj, sj, dj, imtp, rebound, .*iso_squat.*sl_cmj, sl_dj, landing, "
+                                         "balance, auto"):
         analyze(tr, "hop")
     with pytest.raises(ValueError, match="valid tests"):
         parameters("hop")
