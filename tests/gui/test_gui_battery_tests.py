@@ -115,3 +115,14 @@ def test_single_leg_limb_from_the_panel_reaches_the_analysis(qtbot) -> None:  # 
         assert "limb_plate_differs" in [f.code for f in r.flags]
     finally:
         session.shutdown()
+
+
+def test_no_suggestion_within_a_battery_tests_family() -> None:
+    """The card suggests another test only across families: a single-leg CMJ is a jump, a hip squeeze a pull."""
+    from forcelab.gui import services
+
+    assert services.suggest_test(synthetic.cmj(asymmetry=1.0, jump_height=0.15).trace, "sl_cmj") is None
+    assert services.suggest_test(synthetic.isometric_pull().trace, "iso_squat") is None
+    assert services.suggest_test(synthetic.drop_landing().trace, "landing") is None
+    hint = services.suggest_test(synthetic.isometric_pull().trace, "sl_cmj")
+    assert hint is not None and hint[0] == "imtp"

@@ -313,6 +313,10 @@ def analyze_trial(trace: ForceTrace, test: str, *, session_body_weight: float | 
 #: Families of tests a suggestion tells apart: a single jump from standing (CMJ or squat jump, whose own
 #: analyses check the countermovement), a drop jump, a hop series, a pull.
 _FAMILIES = {"cmj": "jump", "sj": "jump", "dj": "drop", "rebound": "hops", "imtp": "pull"}
+#: The battery's other tests belong to the family detection sees them as: a single-leg jump is a jump, a drop
+#: landing starts in the air as a drop jump does, every isometric definition is a pull; no suggestion within one.
+_FAMILIES.update({"sl_cmj": "jump", "sl_dj": "drop", "landing": "drop", "balance": "stance",
+                  **dict.fromkeys(ISOMETRIC_TESTS, "pull")})
 
 
 def suggest_test(trace: ForceTrace, chosen: str) -> tuple[str, str] | None:
