@@ -188,6 +188,15 @@ FLAG_WORDS: dict[str, FlagWords] = {
     "step_off_before_settled": FlagWords("Stepped off before the landing settled: landing metrics not meaningful"),
     "plate_unloaded": FlagWords("One plate unloaded in a two-footed phase (single leg): per-limb values describe one "
                                 "leg"),
+    # single-leg jumps (forcelab.analysis.single_leg)
+    "limb_not_named": FlagWords("Which leg jumped is not known: name the limb"),
+    "limb_plate_differs": FlagWords("The named leg stood on the other side's plate"),
+    "both_plates_loaded": FlagWords("The other foot touched down: analysed on both plates' force"),
+    # drop landing (forcelab.analysis.landing)
+    "landing_not_held": FlagWords("Landing not held: a hop or a step off after touchdown"),
+    # balance (forcelab.analysis.balance)
+    "left_the_plate": FlagWords("Balance lost or stepped off: measured on the stance before"),
+    "short_trial": FlagWords("Shorter than the duration asked: measured on what there is"),
     # isometric pulls
     "unsteady_baseline": FlagWords("Unsteady baseline before the pull: onset late"),
     "pretension": FlagWords("Pre-tension on the bar: baseline and onset uncertain"),
