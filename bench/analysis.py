@@ -137,6 +137,37 @@ def bench_rebound(repeat: int) -> None:
         print(f"  rebound {rate:6.0f} Hz {len(times):2d} trials ({traces[0].duration:.1f} s)   median "
               f"{np.median(times):6.2f} ms/trial   min {min(times):6.2f}   max {max(times):6.2f}   "
               f"detection median {np.median(det):5.2f} ms")
+def battery_cases() -> list[tuple[str, ForceTrace, str, dict[str, Any]]]:
+    """The tests of the battery (issue 10) on synthetic 1 kHz two-plate trials with 2 N noise: ``(label,
+    trace, test, params)``. No real recording of these tests is in ../shared/data."""
+    from forcelab.simulation import synthetic
+
+    return [
+        ("cmj + 40 kg load", synthetic.cmj(load_mass=40.0, jump_height=0.2, noise_sd=2.0, seed=1).trace, "cmj",
+         {"load_mass": 40.0}),
+        ("sj + 20 kg load", synthetic.squat_jump(load_mass=20.0, noise_sd=2.0, seed=1).trace, "sj",
+         {"load_mass": 20.0}),
+        ("single-leg cmj (left plate)", synthetic.cmj(asymmetry=1.0, jump_height=0.15, noise_sd=2.0, seed=1).trace,
+         "sl_cmj", {}),
+        ("single-leg dj (right plate)", synthetic.drop_jump(asymmetry=-1.0, jump_height=0.12, noise_sd=2.0,
+                                                           seed=1).trace, "sl_dj", {"drop_height": 0.3}),
+        ("drop landing, held (30 cm)", synthetic.drop_landing(noise_sd=2.0, seed=1).trace, "landing",
+         {"drop_height": 0.3}),
+        ("balance, 30 s at 100 Hz", synthetic.quiet_stance(duration=30.0, rate=100.0, noise_sd=1.0, seed=1).trace,
+         "balance", {}),
+        ("balance, 30 s at 1 kHz", synthetic.quiet_stance(duration=30.0, rate=1000.0, noise_sd=1.0, seed=1).trace,
+         "balance", {}),
+        ("isometric squat", synthetic.isometric_pull(noise_sd=2.0, seed=1).trace, "iso_squat", {}),
+        *[(f"load cell: {key}", synthetic.isometric_load_cell(noise_sd=0.5, seed=1, plates=True).trace, key, {})
+          for key in ("iso_belly_press", "hip_adduction", "hip_abduction", "iso_load_cell")],
+    ]
+
+
+def bench_battery(repeat: int) -> None:
+    print("== battery tests per trial (analysis.dispatch.analyze on synthetic trials; best of runs)")
+    for label, trace, test, params in battery_cases():
+        ms = best_ms(lambda tr=trace, t=test, p=params: analyze(tr, t, **p), repeat)
+        print(f"  {label:<28} {test:<16} {trace.duration:5.1f} s   {ms:6.2f} ms/trial")
 
 
 def bench_goal(repeat: int) -> None:
@@ -226,6 +257,7 @@ def main() -> None:
     bench_reading(srcs, max(3, args.repeat // 5))
     bench_per_test(srcs, args.repeat)
     bench_rebound(args.repeat)
+    bench_battery(args.repeat)
     bench_goal(args.repeat)
     bench_batch(srcs)
     bench_jumpmetrics(args.repeat)

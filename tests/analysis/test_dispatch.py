@@ -14,10 +14,21 @@ from forcelab.simulation import synthetic
 MAKERS: dict[str, Callable[..., synthetic.SyntheticTrial]] = {
     "cmj": synthetic.cmj, "sj": synthetic.squat_jump, "dj": synthetic.drop_jump, "imtp": synthetic.isometric_pull,
     "rebound": synthetic.rebound}
+#: the tests auto detection tells apart
+BASIC = tuple(MAKERS)
+# the isometric test definitions and the single-leg jumps (one leg on the left plate)
+MAKERS.update({k: synthetic.isometric_pull for k in ("iso_squat",)})
+MAKERS.update({k: synthetic.isometric_load_cell for k in ("iso_belly_press", "hip_adduction", "hip_abduction",
+                                                           "iso_load_cell")})
+MAKERS["sl_cmj"] = lambda **kw: synthetic.cmj(asymmetry=1.0, jump_height=0.15, **kw)
+MAKERS["sl_dj"] = lambda **kw: synthetic.drop_jump(asymmetry=1.0, jump_height=0.15, **kw)
+MAKERS["landing"] = synthetic.drop_landing
+MAKERS["balance"] = synthetic.quiet_stance
 
 
 def test_tests_listed() -> None:
-    assert TESTS == ("cmj", "sj", "dj", "imtp", "rebound")
+    assert TESTS[:5] == ("cmj", "sj", "dj", "imtp", "rebound")
+    assert set(TESTS) == set(MAKERS)
 
 
 @pytest.mark.parametrize("test", TESTS)
@@ -30,7 +41,7 @@ def test_each_test_routes_to_its_analysis(test: str) -> None:
     assert res.metrics  # the analysis ran
 
 
-@pytest.mark.parametrize("test", TESTS)
+@pytest.mark.parametrize("test", BASIC)
 def test_auto_detects_and_records(test: str) -> None:
     make = MAKERS[test]
     trial = make(noise_sd=1.0, seed=5)
@@ -55,7 +66,8 @@ def test_params_pass_through() -> None:
 
 def test_unknown_test_lists_valid() -> None:
     tr = ForceTrace(1000.0, np.zeros(10))
-    with pytest.raises(ValueError, match="valid tests: cmj, sj, dj, imtp, rebound, auto"):
+    with pytest.raises(ValueError, match="valid tests: cmj, sj, dj, imtp, rebound, .*iso_squat.*sl_cmj, sl_dj, landing, "
+                                         "balance, auto"):
         analyze(tr, "hop")
     with pytest.raises(ValueError, match="valid tests"):
         parameters("hop")

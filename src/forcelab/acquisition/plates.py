@@ -23,6 +23,8 @@ class PlateLayout:
     name: str
     channels: tuple[int, ...]
     cell_positions: tuple[tuple[float, float], ...] | None = None
+    #: the plate centre in the device's common frame (metres): where its CoP sits in the combined CoP
+    origin: tuple[float, float] = (0.0, 0.0)
 
     def __post_init__(self) -> None:
         if not self.channels:
@@ -88,11 +90,13 @@ class PlateMap:
         plates = []
         for p in get(profile, "plates", []) or []:
             pos = get(p, "cell_positions")
+            ox, oy = get(p, "origin", (0.0, 0.0)) or (0.0, 0.0)
             plates.append(
                 PlateLayout(
                     str(get(p, "name")),
                     tuple(int(c) for c in get(p, "channels")),
                     None if pos is None else tuple((float(x), float(y)) for x, y in pos),
+                    (float(ox), float(oy)),
                 )
             )
         if not plates:
@@ -125,6 +129,23 @@ class PlateMap:
                 cop[:, cop_plates, 1] = np.where(loaded, m[:, np_ + k :] / force, np.nan)
         total = per_plate.sum(axis=1) if self.plates else newtons.sum(axis=1)
         return total, per_plate, cop
+
+    def combined_cop(self, per_plate: np.ndarray, cop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The centre of pressure of all CoP plates together (metres, the device's common frame): each plate's
+        CoP moved to its ``origin``, weighted by its force (``per_plate``, ``cop`` as :meth:`combine` returns them).
+        An unloaded plate (NaN CoP) counts with no weight; NaN where no CoP plate is loaded."""
+        idx = [i for i, p in enumerate(self.plates) if p.has_cop]
+        if not idx:
+            n = per_plate.shape[0]
+            return np.full(n, np.nan), np.full(n, np.nan)
+        origin = np.array([self.plates[i].origin for i in idx])  # (k, 2)
+        c = cop[:, idx, :] + origin[None, :, :]
+        w = np.where(np.isfinite(c[:, :, 0]), per_plate[:, idx], 0.0)
+        total = w.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x = np.where(total > 0, np.nansum(w * c[:, :, 0], axis=1) / total, np.nan)
+            y = np.where(total > 0, np.nansum(w * c[:, :, 1], axis=1) / total, np.nan)
+        return x, y
 
     def _weights(self) -> tuple[np.ndarray, list[int]]:
         cached = self.__dict__.get("_w")

@@ -21,6 +21,7 @@ from forcelab.analysis.jump_metrics import REF_HAWKIN, MetricBook, add_phase, wh
 from forcelab.analysis.jump_rate import rate_flags
 from forcelab.analysis.jump_takeoff import Takeoff, add_takeoff
 from forcelab.analysis.kinematics import Kinematics, countermovement_phases
+from forcelab.analysis.loaded import add_body_mass_power
 from forcelab.analysis.settings import CMJSettings
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 
@@ -32,7 +33,7 @@ EDITABLE_EVENTS = ("weighing_start", "onset", "takeoff", "landing")
 #: The settings used when none are given (frozen, so one instance serves every call).
 DEFAULT_SETTINGS = CMJSettings()
 #: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
-INPUTS = ("body_weight", "body_weight_sd", "events")
+INPUTS = ("body_weight", "body_weight_sd", "load_mass", "events")
 
 
 def analyze_cmj(
@@ -41,6 +42,7 @@ def analyze_cmj(
     *,
     body_weight: float | None = None,
     body_weight_sd: float | None = None,
+    load_mass: float | None = None,
     events: Mapping[str, int] | None = None,
     **overrides: Any,
 ) -> TrialResult:
@@ -57,9 +59,13 @@ def analyze_cmj(
     ``body_weight`` / ``body_weight_sd`` (N), from a separate (session) weighing, replace the trial's own
     body weight and onset SD (the trial is still weighed and shown; flag ``body_weight_given``; see "Known
     body weight" in docs/methods-jumps.md); non-finite, <= 0 or below ``min_body_weight`` is a ``ValueError``.
+    ``load_mass`` (kg) is an external load carried in the jump (barbell, vest): the analysis is then the
+    system's, athlete and load (:mod:`forcelab.analysis.loaded`; docs/methods-jumps.md "Loaded jumps").
     """
     s = (settings or DEFAULT_SETTINGS).replace(**overrides)
     params: dict[str, ParamValue] = {**s.params(), "body_weight": body_weight, "body_weight_sd": body_weight_sd}
+    if load_mass is not None:
+        params["load_mass"] = load_mass
     braking_start = s.braking_start
     if braking_start not in BRAKING_STARTS:
         raise ValueError(f"braking_start must be one of {BRAKING_STARTS}, got {braking_start!r}")
@@ -94,6 +100,7 @@ def analyze_cmj(
     _add_cmj_specific(book, F, rate, bwv, onset, bstart, pstart, tk, kin)
     finish_jump(book, F, bwv, rate, tk.takeoff, tk.landing, tk.flight_time, params)
     rate_flags(res, F, rate)
+    add_body_mass_power(book)
     return res
 
 

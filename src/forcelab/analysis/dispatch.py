@@ -25,11 +25,25 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from forcelab.analysis.artefacts import flag_artefacts
+from forcelab.analysis.isometric_tests import DEFINITIONS as ISOMETRIC_DEFINITIONS
+from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS
+from forcelab.analysis.single_leg import NAMES as SINGLE_LEG_NAMES
+from forcelab.analysis.single_leg import SINGLE_LEG_TESTS
 from forcelab.analysis.types import ForceTrace, TrialResult
 
-TESTS = ("cmj", "sj", "dj", "imtp", "rebound")
+TESTS: tuple[str, ...] = ("cmj", "sj", "dj", "imtp", "rebound")
+#: The isometric tests beyond the pull: rows of the definition table (forcelab.analysis.isometric_tests).
+TESTS += tuple(k for k in ISOMETRIC_TESTS if k not in TESTS)
+#: The single-leg jumps (forcelab.analysis.single_leg): the two-leg analysis on the stance leg's force.
+TESTS += SINGLE_LEG_TESTS
+#: Artefact flags a single-leg trial raises by design (the other plate carries nothing): not reported for them.
+SINGLE_LEG_EXPECTED = ("plate_unloaded", "plate_disconnected")
+#: The drop landing held still (forcelab.analysis.landing).
+TESTS += ("landing",)
+#: Quiet stance / single-leg balance on plates with four cells (forcelab.analysis.balance).
+TESTS += ("balance",)
 #: The tests whose analysis takes a known body weight (``body_weight=``).
-WEIGHED_TESTS = ("cmj", "sj", "dj")
+WEIGHED_TESTS = ("cmj", "sj", "dj", *SINGLE_LEG_TESTS, "landing")
 #: Default largest relative difference between a trial's own (unsteady) body weight and the session weighing
 #: for the session weighing to be used: 10 % (7 kg at 70 kg). An unsteady window that holds part of a landing
 #: or of the countermovement is typically a few percent off; another athlete's weighing is usually further.
@@ -37,9 +51,25 @@ SESSION_WEIGHT_TOLERANCE = 0.10
 
 _NAMES = {"cmj": "countermovement jump", "sj": "squat jump", "dj": "drop jump", "imtp": "isometric pull",
           "rebound": "repeated-hop test"}
+_NAMES.update({k: d.name for k, d in ISOMETRIC_DEFINITIONS.items() if k not in _NAMES})
+_NAMES.update(SINGLE_LEG_NAMES)
+_NAMES["landing"] = "drop landing (land and hold)"
+_NAMES["balance"] = "balance (quiet stance)"
 
 
 def _function(test: str) -> Callable[..., TrialResult]:
+    if test in SINGLE_LEG_TESTS:
+        from forcelab.analysis.single_leg import SingleLegAnalysis
+
+        return SingleLegAnalysis(test)
+    if test == "landing":
+        from forcelab.analysis.landing import analyze_landing
+
+        return analyze_landing
+    if test == "balance":
+        from forcelab.analysis.balance import analyze_balance
+
+        return analyze_balance
     if test == "cmj":
         from forcelab.analysis.cmj import analyze_cmj
 
@@ -56,9 +86,9 @@ def _function(test: str) -> Callable[..., TrialResult]:
         from forcelab.analysis.rebound import analyze_rebound
 
         return analyze_rebound
-    from forcelab.analysis.isometric import analyze_isometric
+    from forcelab.analysis.isometric_tests import analyzer  # imtp and every isometric test definition
 
-    return analyze_isometric
+    return analyzer(test)
 
 
 def parameters(test: str) -> dict[str, Any]:
@@ -66,21 +96,27 @@ def parameters(test: str) -> dict[str, Any]:
     module's ``DEFAULTS``) and the trial's inputs (its module's ``INPUTS``, default ``None``)."""
     if test not in TESTS:
         raise ValueError(f"unknown test {test!r}; valid tests: {', '.join(TESTS)}, auto")
-    module = importlib.import_module(_function(test).__module__)
-    return {**module.DEFAULTS, **dict.fromkeys(module.INPUTS)}
+    return {**_described(test).DEFAULTS, **dict.fromkeys(_described(test).INPUTS)}
 
 
 def editable_events(test: str) -> tuple[str, ...]:
     """The events of ``test``'s analysis that a tester may place by hand (its module's ``EDITABLE_EVENTS``)."""
     if test not in TESTS:
         raise ValueError(f"unknown test {test!r}; valid tests: {', '.join(TESTS)}")
-    module = importlib.import_module(_function(test).__module__)
-    return tuple(module.EDITABLE_EVENTS)
+    return tuple(_described(test).EDITABLE_EVENTS)
+
+
+def _described(test: str) -> Any:
+    """What describes ``test``'s analysis (``DEFAULTS``, ``INPUTS``, ``EDITABLE_EVENTS``): the analysis object when
+    it carries them (a single-leg test), else its module."""
+    fn = _function(test)
+    return fn if hasattr(fn, "DEFAULTS") else importlib.import_module(fn.__module__)
 
 
 def analyze(trace: ForceTrace, test: str, *, events: Mapping[str, int] | None = None,
             **params: Any) -> TrialResult:
-    """Analyse one trial of ``test`` (``"cmj"``, ``"sj"``, ``"dj"``, ``"imtp"``, ``"rebound"`` or ``"auto"``).
+    """Analyse one trial of ``test`` (``"cmj"``, ``"sj"``, ``"dj"``, ``"imtp"``, ``"rebound"``, another isometric
+    test of :data:`forcelab.analysis.isometric_tests.DEFINITIONS` such as ``"iso_squat"``, or ``"auto"``).
 
     ``events`` are events placed by hand (name -> sample index into ``trace``), passed to the analysis:
     they replace the detected ones and the metrics follow (see :func:`editable_events`). Raises
@@ -107,6 +143,8 @@ def analyze(trace: ForceTrace, test: str, *, events: Mapping[str, int] | None = 
         params["events"] = dict(events)
     result = _function(test)(trace, **params)
     flag_artefacts(trace, result)
+    if test in SINGLE_LEG_TESTS:  # one plate unloaded is the test itself (single_leg checks the other plate)
+        result.flags[:] = [f for f in result.flags if f.code not in SINGLE_LEG_EXPECTED]
     if detected is not None:
         result.params["detected_test"] = detected[0]
         result.params["detection"] = detected[1]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -94,7 +95,7 @@ def analyze_dj(
     edits = check_edits(events, EDITABLE_EVENTS, n=F.size, rate=rate, test="drop jump",
                         weighing_samples=window_samples(params, rate))
     contact, takeoff, landing, why_on, times = _events_with_edits(F, rate, params, edits)
-    book, w, bw = _weigh_after_landing(prep, res, params, s, landing, edits, why_on, given_bw, given_sd)
+    book, w, bw = weigh_after_landing(prep, res, params, s, landing, edits, why_on, given_bw, given_sd)
     bwv = bw if bw is not None else float("nan")
     for ev in (contact, takeoff, landing):
         res.add_event(ev)
@@ -138,11 +139,12 @@ def _events_with_edits(F: np.ndarray, rate: float, params: dict[str, ParamValue]
     return contact, takeoff, landing, why_on, times
 
 
-def _weigh_after_landing(prep: Prepared, res: TrialResult, params: dict[str, ParamValue], s: DJSettings,
-                         landing: Event, edits: Mapping[str, int], why_on: str | None, given_bw: float | None,
-                         given_sd: float | None) -> tuple[MetricBook, Weighing, float | None]:
+def weigh_after_landing(prep: Prepared, res: TrialResult, params: dict[str, ParamValue], s: DJSettings | Any,
+                        landing: Event, edits: Mapping[str, int], why_on: str | None, given_bw: float | None,
+                        given_sd: float | None) -> tuple[MetricBook, Weighing, float | None]:
     """Weigh on the stance after the final landing (or at a hand-placed window), or take the given body
-    weight (plate shares then from that window, or the stance after the landing); records the weighing."""
+    weight (plate shares then from that window, or the stance after the landing); records the weighing.
+    ``s``: settings with the weighing and integration families (the drop jump's, the drop landing's)."""
     F, g = prep.total, s.integration.g
     if "weighing_start" in edits:
         w, limbs = weigh_trial(prep, params, 0, 0, at=edits["weighing_start"])
@@ -244,28 +246,53 @@ def _none_found(why: str, rate: float, tag: str) -> tuple[Event, Event, Event, s
             Event("landing", None, rate, tag, reason=why), why, {})
 
 
-def _events(F: np.ndarray, rate: float,
-            params: dict[str, ParamValue]) -> tuple[Event, Event, Event, str | None, dict[str, float]]:
-    """Initial contact, take-off and landing, and the times (s) of their threshold crossings between samples
-    (:func:`~forcelab.analysis.events.edge_time`); the flight threshold of the contact comes from the air before
-    it."""
+@dataclass(frozen=True)
+class Contact:
+    """The first ground contact of a trace that starts in the air: its event (not found with the reason), the
+    contact threshold (N) and the median on-plate force (a preliminary body weight)."""
+
+    event: Event
+    threshold: float | None
+    prelim: float | None
+
+
+def detect_contact(F: np.ndarray, rate: float, params: dict[str, ParamValue], *, what: str = "a drop jump") -> Contact:
+    """Initial contact from the air (a drop jump's, a drop landing's): the force above a threshold set by the air
+    before it (the flight-threshold settings; at most ``flight_coarse_fraction`` of the on-plate force) for
+    ``contact_persistence`` s."""
     min_bw = num(params, "min_body_weight")
     method = str(params["flight_threshold_method"])
     tag = f"threshold_{method}"
     on_mask = F >= min_bw
     if not on_mask.any():
-        return _none_found(f"force never reaches {min_bw:g} N: nobody landed on the plate", rate, tag)
+        return Contact(Event("contact", None, rate, tag, reason=f"force never reaches {min_bw:g} N: nobody landed on "
+                             "the plate"), None, None)
     prelim = float(np.median(F[on_mask]))
     coarse = num(params, "flight_coarse_fraction") * prelim
     hi = first_true(F >= coarse)
     if hi is None or hi == 0:
-        return _none_found("the trace starts with force on the plate: a drop jump starts in the air (on the box)", rate, tag)
+        return Contact(Event("contact", None, rate, tag, reason=f"the trace starts with force on the plate: {what} "
+                             "starts in the air (on the box)"), None, prelim)
     thr, _ = flight_threshold(F, 0, hi, method=method, fixed=num(params, "flight_fixed_threshold"),
                               k=num(params, "flight_k"), floor=num(params, "flight_floor"), trim=0.25)
     thr = min(thr, coarse)
     c = first_run(F >= thr, int(round(num(params, "contact_persistence") * rate)), 0)
     if c is None:
-        return _none_found("no sustained contact", rate, tag)
+        return Contact(Event("contact", None, rate, tag, reason="no sustained contact"), thr, prelim)
+    return Contact(Event("contact", c, rate, tag + f"_{thr:.1f}N"), thr, prelim)
+
+
+def _events(F: np.ndarray, rate: float,
+            params: dict[str, ParamValue]) -> tuple[Event, Event, Event, str | None, dict[str, float]]:
+    """Initial contact, take-off and landing, and the times (s) of their threshold crossings between samples
+    (:func:`~forcelab.analysis.events.edge_time`); the flight threshold of the contact comes from the air before
+    it."""
+    method = str(params["flight_threshold_method"])
+    tag = f"threshold_{method}"
+    found = detect_contact(F, rate, params)
+    c, prelim, thr = found.event.index, found.prelim, found.threshold
+    if c is None or prelim is None or thr is None:
+        return _none_found(str(found.event.reason), rate, tag)
     fl = detect_flight(F, rate, prelim, search_start=c, method=method,
                        fixed_threshold=num(params, "flight_fixed_threshold"), k=num(params, "flight_k"),
                        floor=num(params, "flight_floor"), coarse_fraction=num(params, "flight_coarse_fraction"),
@@ -276,7 +303,7 @@ def _events(F: np.ndarray, rate: float,
         times["takeoff"] = fl.takeoff_time
     if fl.landing_time is not None:
         times["landing"] = fl.landing_time
-    return Event("contact", c, rate, tag + f"_{thr:.1f}N"), fl.takeoff, fl.landing, None, times
+    return found.event, fl.takeoff, fl.landing, None, times
 
 
 def _contact_metrics(book: MetricBook, F: np.ndarray, rate: float, bw: float, contact: Event, takeoff: Event,

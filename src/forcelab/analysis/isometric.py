@@ -225,7 +225,8 @@ def analyze_isometric(
     in :data:`EDITABLE_EVENTS`): they replace the detected ones, carry the method ``"edited"`` and are listed
     in ``params["edited_events"]``; an index outside its allowed range is a :class:`ValueError`.
 
-    Returns a :class:`TrialResult` with ``test="imtp"``. Invalid settings raise :class:`ValueError`;
+    Returns a :class:`TrialResult` with ``test="imtp"`` (:func:`forcelab.analysis.isometric_tests.analyze_isometric_test`
+    runs the other isometric tests through here and names them). Invalid settings raise :class:`ValueError`;
     a trace without a usable pull gives not-found events and metrics with the reason.
     """
     s = (settings or DEFAULT_SETTINGS).replace(**overrides)
@@ -395,10 +396,23 @@ def _onset_peak_release(book: MetricBook, x: np.ndarray, peak: int, rise: int, b
 
 
 def _mass(base: _Baseline, s: IsometricSettings) -> tuple[float, dict[str, ParamValue]]:
-    """Body mass for the relative forces (``body_mass``, else baseline / g) and the parameters saying which."""
-    mass = float(s.body_mass) if s.body_mass is not None else base.mean / s.g
-    src = "body_mass" if s.body_mass is not None else "baseline"
+    """Body mass for the relative forces (``body_mass``, else baseline / g when the baseline is the athlete's
+    weight, else 0: no relative forces) and the parameters saying which."""
+    if s.body_mass is not None:
+        mass, src = float(s.body_mass), "body_mass"
+    elif s.baseline_is_body_weight:
+        mass, src = base.mean / s.g, "baseline"
+    else:
+        mass, src = 0.0, "none"
     return mass, {**base.oparams, "body_mass_source": src, "body_mass": mass, "g": float(s.g)}
+
+
+def _no_mass(base: _Baseline, s: IsometricSettings) -> str:
+    """Why a relative force has no body mass to use."""
+    if not s.baseline_is_body_weight:
+        return ("the baseline of this test is not the athlete's weight (a load cell, not a plate under the feet); "
+                "pass body_mass")
+    return f"baseline force {base.mean:.1f} N gives no body mass; pass body_mass"
 
 
 def _peak_metrics(book: MetricBook, x: np.ndarray, onset: int, peak: int, release: int | None, base: _Baseline,
@@ -412,7 +426,7 @@ def _peak_metrics(book: MetricBook, x: np.ndarray, onset: int, peak: int, releas
     book.put("net_peak_force", fpeak - base.mean, "N", "imtp_peak_net", REF_IMTP, params=op,
              description="Peak force minus the baseline")
     book.put("relative_peak_force", fpeak / mass if mass > 0 else None, "N/kg", "imtp_peak_relative", REF_IMTP,
-             params=rparams, reason=f"baseline force {base.mean:.1f} N gives no body mass; pass body_mass",
+             params=rparams, reason=_no_mass(base, s),
              description="Peak force per kilogram of body mass" if mass > 0 else "")
     book.put("time_to_peak_force", (peak - onset) / rate, "s", "imtp_time_to_peak", REF_IMTP, params=op,
              description="Time from onset to peak force")
@@ -471,7 +485,7 @@ def _window_metrics(book: MetricBook, x: np.ndarray, onset: int, base: _Baseline
                      description=f"Force {ms} ms after onset per kg of body mass")
         else:
             book.put(names[2], None, "N/kg", "imtp_force_at_relative", REF_IMTP, params=wp,
-                     reason=f"baseline force {base.mean:.1f} N gives no body mass; pass body_mass")
+                     reason=_no_mass(base, s))
         book.put(names[3], (fw - f0) / win, "N/s", "imtp_rfd_average", REF_IMTP, params=wp,
                  description=f"Average rate of force development from onset to {ms} ms")
         book.put(names[4], imp, "N*s", "imtp_impulse", REF_IMTP, params=wp,

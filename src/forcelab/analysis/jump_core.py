@@ -28,6 +28,7 @@ from forcelab.analysis.jump_prep import (
 )
 from forcelab.analysis.jump_takeoff import Takeoff, add_weighing, find_flight, record_flight, record_zero
 from forcelab.analysis.kinematics import Kinematics, integrate
+from forcelab.analysis.loaded import add_system, load_of, system_weight_given
 from forcelab.analysis.params import num
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 from forcelab.analysis.weighing import Weighing
@@ -73,8 +74,12 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
     ``params["body_weight"]`` (N, optional) is a body weight known from a separate weighing: it replaces the
     trial's own (see :func:`forcelab.analysis.jump_prep.given_weighing` for the SD, the onset search and the
     plate shares); the trial is still weighed, to anchor the onset search and to show how it compares.
+    ``params["load_mass"]`` (kg, optional) makes it a loaded jump: the weighing and the integration are the
+    system's (athlete + load) and a given body weight has the load added (:mod:`forcelab.analysis.loaded`).
     """
     given_bw, given_sd = check_given(params)
+    load = load_of(params)  # a loaded jump: the plate weighs athlete and load (see forcelab.analysis.loaded)
+    given_bw = system_weight_given(given_bw, load, num(params, "g"))
     region = str(params.get("weighing_region", "before"))
     if region not in WEIGHING_REGIONS:
         raise ValueError(f"weighing_region must be one of {WEIGHING_REGIONS}, got {region!r}")
@@ -112,6 +117,8 @@ def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events
         bw = add_given_weighing(book, trial_w, w, given_bw, sd_source, g)
         if not steady:
             osearch = "backward"
+    if load is not None:
+        add_system(book, load, g)
     flight_from = (w.stop or 0) if region == "before" else (on if on is not None else 0)
     rule = str(params["integration_rule"])
     # The first flight whose take-off is upward is the jump's; an earlier flight with a downward or zero

@@ -36,11 +36,31 @@ NAMES: dict[str, str] = {
     "rsi_max": "RSI (best hop)",
     "contact_time_best5_mean": "Contact time (best 5 hops)",
     "jump_height_best5_mean": "Jump height (best 5 hops)",
+    # loaded jumps (forcelab.analysis.loaded)
+    "external_load": "External load",
+    "system_weight": "System weight (athlete + load)",
+    "system_mass": "System mass (athlete + load)",
+    "peak_power_per_body_mass": "Peak power per kg body mass",
+    # drop landing held still (forcelab.analysis.landing)
+    "peak_landing_force_bw": "Peak landing force (× body weight)",
+    "relative_loading_rate": "Loading rate (body weights per second)",
+    "time_to_stabilisation_sequential": "Time to stabilisation (sequential average)",
+    "time_to_stabilisation": "Time to stabilisation (5 % band)",
+    # balance (forcelab.analysis.balance)
+    "cop_rms_ap": "CoP RMS, antero-posterior",
+    "cop_rms_ml": "CoP RMS, medio-lateral",
+    "cop_range_ap": "CoP range, antero-posterior",
+    "cop_range_ml": "CoP range, medio-lateral",
+    "cop_mean_velocity_ap": "CoP mean velocity, antero-posterior",
+    "cop_mean_velocity_ml": "CoP mean velocity, medio-lateral",
+    "cop_ellipse_area": "CoP 95 % ellipse area",
+    "cop_ellipse_major": "CoP ellipse semi-major axis",
+    "cop_ellipse_minor": "CoP ellipse semi-minor axis",
 }
 #: Words that are not written as the key spells them.
 WORDS: dict[str, str] = {"rfd": "RFD", "rsi": "RSI", "takeoff": "take-off", "sd": "SD", "cop": "CoP"}
 #: Units as a person writes them.
-UNITS: dict[str, str] = {"N*s": "N·s", "N*s/kg": "N·s/kg", "kg*m/s": "kg·m/s", "1": ""}
+UNITS: dict[str, str] = {"N*s": "N·s", "N*s/kg": "N·s/kg", "kg*m/s": "kg·m/s", "1": "", "m^2": "m²"}
 
 
 def unit_text(unit: str | None) -> str:
@@ -168,6 +188,15 @@ FLAG_WORDS: dict[str, FlagWords] = {
     "step_off_before_settled": FlagWords("Stepped off before the landing settled: landing metrics not meaningful"),
     "plate_unloaded": FlagWords("One plate unloaded in a two-footed phase (single leg): per-limb values describe one "
                                 "leg"),
+    # single-leg jumps (forcelab.analysis.single_leg)
+    "limb_not_named": FlagWords("Which leg jumped is not known: name the limb"),
+    "limb_plate_differs": FlagWords("The named leg stood on the other side's plate"),
+    "both_plates_loaded": FlagWords("The other foot touched down: analysed on both plates' force"),
+    # drop landing (forcelab.analysis.landing)
+    "landing_not_held": FlagWords("Landing not held: a hop or a step off after touchdown"),
+    # balance (forcelab.analysis.balance)
+    "left_the_plate": FlagWords("Balance lost or stepped off: measured on the stance before"),
+    "short_trial": FlagWords("Shorter than the duration asked: measured on what there is"),
     # isometric pulls
     "unsteady_baseline": FlagWords("Unsteady baseline before the pull: onset late"),
     "pretension": FlagWords("Pre-tension on the bar: baseline and onset uncertain"),

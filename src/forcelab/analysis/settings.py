@@ -284,6 +284,48 @@ class DJSettings(TestSettings):
     filter: FilterSettings = field(default_factory=FilterSettings)
 
 
+@dataclass(frozen=True)
+class LandingTestSettings(TestSettings):
+    """Settings of :func:`forcelab.analysis.landing.analyze_landing` (drop landing held still). The flight family
+    gives the contact threshold (the air before touchdown) and ``min_flight_time`` (an unloaded stretch after
+    touchdown that long means the landing was not held); the landing family the peak window and the band method
+    of time to stabilisation; ``stabilisation_window`` (s from touchdown) and ``stabilisation_sd_fraction`` the
+    sequential-average method (Colby et al. 1999). See docs/methods-landing.md."""
+
+    NOT_TAKEN: ClassVar[frozenset[str]] = frozenset(
+        {"weighing_region", "weighing_search_span", "flight_abs", "takeoff_persistence", "landing_persistence",
+         "min_plausible_flight_time", "max_plausible_flight_time"})
+
+    weighing: WeighingSettings = field(default_factory=WeighingSettings)
+    flight: FlightSettings = field(default_factory=_dj_flight)
+    integration: IntegrationSettings = field(default_factory=IntegrationSettings)
+    landing: LandingSettings = field(default_factory=LandingSettings)
+    stabilisation_window: float = 3.0
+    stabilisation_sd_fraction: float = 0.25
+    limbs: LimbSettings = field(default_factory=LimbSettings)
+    filter: FilterSettings = field(default_factory=FilterSettings)
+
+
+def _balance_filter() -> FilterSettings:
+    """Centre-of-pressure measures are taken on the CoP low-passed at 10 Hz (posturography practice: the sway is
+    below 2 Hz, the path length otherwise counts the plate's noise)."""
+    return FilterSettings(filter_cutoff=10.0)
+
+
+@dataclass(frozen=True)
+class BalanceSettings(TestSettings):
+    """Settings of :func:`forcelab.analysis.balance.analyze_balance` (quiet stance, single-leg balance):
+    ``trim_start`` (s) skipped at the start (settling), ``duration`` (s, ``None``: to the end) analysed,
+    ``min_force`` (N) below which a sample is off the plate, ``ellipse_probability`` of the confidence ellipse,
+    the CoP low-pass (``filter_cutoff`` 10 Hz). See docs/methods-balance.md."""
+
+    trim_start: float = 0.0
+    duration: float | None = None
+    min_force: float = 100.0
+    ellipse_probability: float = 0.95
+    filter: FilterSettings = field(default_factory=_balance_filter)
+
+
 BASELINES = ("steadiest", "first")
 #: Isometric settings stored as floats whatever number type they were given as (as the archive always has).
 _ISOMETRIC_FLOATS = ("baseline_window", "baseline_search", "onset_sd", "onset_persistence", "peak_rfd_window",
@@ -314,7 +356,9 @@ class IsometricSettings(TestSettings):
     window of peak RFD; ``windows`` (s) the times after onset for force, RFD and impulse;
     ``pretension_threshold`` (N), ``unsteady_sd`` (N) and ``max_onset_lead`` (s) are the quality gates;
     ``min_pull_force`` (N) the least rise over the baseline that is a pull; ``body_mass`` (kg, optional) scales
-    the relative forces (else baseline / ``g``). Invalid values are a ``ValueError`` naming the setting."""
+    the relative forces (else baseline / ``g`` when ``baseline_is_body_weight``, the athlete standing on the
+    plate; a load-cell test sets it False and has relative forces only with ``body_mass``; see
+    :mod:`forcelab.analysis.isometric_tests`). Invalid values are a ``ValueError`` naming the setting."""
 
     baseline_window: float = 1.0
     baseline: str = "steadiest"
@@ -330,6 +374,7 @@ class IsometricSettings(TestSettings):
     body_mass: float | None = None
     g: float = STANDARD_GRAVITY
     filter: FilterSettings = field(default_factory=FilterSettings)
+    baseline_is_body_weight: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "windows", _seconds(self.windows))
@@ -344,6 +389,8 @@ class IsometricSettings(TestSettings):
             raise ValueError(f"windows must be positive times in seconds, got {self.windows!r}")
         if self.body_mass is not None and not (math.isfinite(self.body_mass) and self.body_mass > 0):
             raise ValueError(f"body_mass must be a positive number of kilograms, got {self.body_mass!r}")
+        if not isinstance(self.baseline_is_body_weight, bool):
+            raise ValueError(f"baseline_is_body_weight must be true or false, got {self.baseline_is_body_weight!r}")
 
     def params(self) -> dict[str, ParamValue]:
         """As stored: the numeric settings as floats, ``windows`` as text (``"0.05,0.1,..."``)."""

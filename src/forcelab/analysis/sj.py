@@ -21,6 +21,7 @@ from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import REF_HAWKIN, add_phase, why_missing
 from forcelab.analysis.jump_rate import rate_flags
 from forcelab.analysis.jump_takeoff import add_takeoff
+from forcelab.analysis.loaded import add_body_mass_power
 from forcelab.analysis.settings import SJSettings
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
 
@@ -31,7 +32,7 @@ EDITABLE_EVENTS = ("weighing_start", "onset", "takeoff", "landing")
 #: The settings used when none are given (frozen, so one instance serves every call).
 DEFAULT_SETTINGS = SJSettings()
 #: Keyword parameters that are the trial's inputs, not analysis settings (not in :data:`DEFAULTS`).
-INPUTS = ("body_weight", "body_weight_sd", "events")
+INPUTS = ("body_weight", "body_weight_sd", "load_mass", "events")
 
 
 def analyze_sj(
@@ -40,6 +41,7 @@ def analyze_sj(
     *,
     body_weight: float | None = None,
     body_weight_sd: float | None = None,
+    load_mass: float | None = None,
     events: Mapping[str, int] | None = None,
     **overrides: Any,
 ) -> TrialResult:
@@ -56,9 +58,13 @@ def analyze_sj(
     ``body_weight`` / ``body_weight_sd`` (N), from a separate (session) weighing, replace the trial's own
     body weight and onset SD (the trial is still weighed and shown; flag ``body_weight_given``; see "Known
     body weight" in docs/methods-jumps.md); non-finite, <= 0 or below ``min_body_weight`` is a ``ValueError``.
+    ``load_mass`` (kg) is an external load carried in the jump (barbell, vest): the analysis is then the
+    system's, athlete and load (:mod:`forcelab.analysis.loaded`; docs/methods-jumps.md "Loaded jumps").
     """
     s = (settings or DEFAULT_SETTINGS).replace(**overrides)
     params: dict[str, ParamValue] = {**s.params(), "body_weight": body_weight, "body_weight_sd": body_weight_sd}
+    if load_mass is not None:
+        params["load_mass"] = load_mass
     core = run_core(trace, "sj", params, events, EDITABLE_EVENTS)
     res, book, F, rate = core.book.result, core.book, core.F, core.rate
     tk, onset, kin, bwv = core.tk, core.onset, core.kin, core.bwv
@@ -98,6 +104,7 @@ def analyze_sj(
                       description="Average rate of force development from onset to peak force.")
     finish_jump(book, F, bwv, rate, tk.takeoff, tk.landing, tk.flight_time, params)
     rate_flags(res, F, rate)
+    add_body_mass_power(book)
     return res
 
 

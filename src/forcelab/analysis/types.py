@@ -22,17 +22,30 @@ class ForceTrace:
     """Vertical ground reaction force in newtons, sampled at one constant ``rate`` (Hz).
 
     ``total`` is always present. ``left`` and ``right`` are the per-plate forces when two plates were
-    used; then ``total`` equals ``left + right``.
+    used; then ``total`` equals ``left + right``. ``cop_x`` and ``cop_y`` (metres; x to the athlete's right =
+    medio-lateral, y forward = antero-posterior; NaN where the plate was unloaded) are the centre of pressure
+    when the plate(s) have four positioned cells (:mod:`forcelab.acquisition.plates`): the balance tests use it.
     """
 
     rate: float
     total: np.ndarray
     left: np.ndarray | None = None
     right: np.ndarray | None = None
+    cop_x: np.ndarray | None = None
+    cop_y: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if not np.isfinite(self.rate) or self.rate <= 0:
             raise ValueError(f"sample rate must be a positive number of hertz, got {self.rate!r}")
+        if (self.cop_x is None) != (self.cop_y is None):
+            raise ValueError("give both cop_x and cop_y (centre of pressure), or neither")
+        for name in ("cop_x", "cop_y"):
+            arr = getattr(self, name)
+            if arr is not None:
+                arr = np.asarray(arr, dtype=np.float64)
+                if arr.shape != np.shape(self.total):
+                    raise ValueError(f"{name} has shape {arr.shape}; the force has {np.shape(self.total)}")
+                object.__setattr__(self, name, arr)
         for name in ("total", "left", "right"):
             arr = getattr(self, name)
             if arr is None:
@@ -72,6 +85,11 @@ class ForceTrace:
         """Length of the trace in seconds."""
         return self.n / self.rate
 
+    @property
+    def has_cop(self) -> bool:
+        """True when the centre of pressure is available."""
+        return self.cop_x is not None
+
     def slice(self, start: int, stop: int) -> ForceTrace:
         """The samples ``[start, stop)`` as a new trace (views, no copy)."""
         return ForceTrace(
@@ -79,6 +97,8 @@ class ForceTrace:
             total=self.total[start:stop],
             left=None if self.left is None else self.left[start:stop],
             right=None if self.right is None else self.right[start:stop],
+            cop_x=None if self.cop_x is None else self.cop_x[start:stop],
+            cop_y=None if self.cop_y is None else self.cop_y[start:stop],
         )
 
 

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS, is_isometric, segmentation
+from forcelab.analysis.single_leg import SINGLE_LEG_TESTS
 from forcelab.analysis.types import ForceTrace
 from forcelab.cli import CliError, plate_numbers
 from forcelab.cli.output import AnalysedTrial, FileReport, format_table, report_to_json
@@ -26,6 +28,14 @@ log = logging.getLogger(__name__)
 
 #: Test types the command accepts; ``auto`` lets the analysis tell a countermovement from a squat jump etc.
 TESTS: tuple[str, ...] = ("auto", "cmj", "sj", "dj", "imtp", "rebound")
+#: ... and the other isometric test definitions (forcelab.analysis.isometric_tests: iso_squat, hip_adduction ...).
+TESTS += tuple(k for k in ISOMETRIC_TESTS if k not in TESTS)
+#: ... and the single-leg jumps (forcelab.analysis.single_leg).
+TESTS += SINGLE_LEG_TESTS
+#: ... and the drop landing held still (forcelab.analysis.landing).
+TESTS += ("landing",)
+#: ... and quiet stance / single-leg balance (forcelab.analysis.balance; needs cop_x, cop_y columns).
+TESTS += ("balance",)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,8 +50,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("file", type=Path, metavar="FILE", help="the recording (text file, or C3D)")
     p.add_argument("--test", choices=TESTS, default="auto",
-                   help="test type: countermovement jump, squat jump, drop jump, isometric pull, or auto "
-                   "(detect from the trace; default)")
+                   help="test type: countermovement jump, squat jump, drop jump, isometric pull, another "
+                   "isometric test (iso_squat, iso_belly_press, hip_adduction, hip_abduction, iso_load_cell), or "
+                   "auto (detect from the trace; default)")
     p.add_argument("--rate", type=float, metavar="HZ",
                    help="sample rate in Hz; required when the file has no time column, checked against it "
                    "when it has one")
@@ -58,6 +69,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="low-pass filter the force at HZ before analysis (off by default)")
     p.add_argument("--drop-height", type=float, metavar="M",
                    help="box height of a drop jump in metres (gives touchdown velocity and impulse-based height)")
+    p.add_argument("--load-kg", type=float, metavar="KG", dest="load_kg",
+                   help="external load carried in a CMJ or squat jump (barbell, vest) in kg: the analysis is then "
+                   "the system's (athlete + load); weigh with the load")
+    p.add_argument("--limb", choices=("left", "right"),
+                   help="single-leg tests (sl_cmj, sl_dj): the leg that jumped (default: the loaded plate of two)")
+    p.add_argument("--condition", choices=("eyes_open", "eyes_closed"),
+                   help="balance: the visual condition the tester noted")
+    p.add_argument("--stance", choices=("bipedal", "single_leg_left", "single_leg_right", "tandem"),
+                   help="balance: the stance the tester noted")
     p.add_argument("--all-metrics", action="store_true", help="list every metric in the table, not only the key ones")
     p.set_defaults(func=run)
 
@@ -87,21 +107,54 @@ def analysis_params(args: argparse.Namespace) -> dict[str, Any]:
             raise CliError(f"--filter must be a positive cut-off frequency in Hz, got {args.filter_hz:g}")
         params["filter_cutoff"] = float(args.filter_hz)
     if args.drop_height is not None:
-        if args.test not in ("dj", "auto"):
-            raise CliError(f"--drop-height applies to drop jumps (--test dj), not to --test {args.test}")
+        if args.test not in ("dj", "sl_dj", "landing", "auto"):
+            raise CliError(f"--drop-height applies to drop jumps and drop landings (--test dj, sl_dj, landing), "
+                           f"not to --test {args.test}")
         params["drop_height"] = float(args.drop_height)
+    for name in ("condition", "stance"):
+        value = getattr(args, name, None)
+        if value is not None:
+            if args.test != "balance":
+                raise CliError(f"--{name} applies to --test balance, not to --test {args.test}")
+            params[name] = value
+    limb = getattr(args, "limb", None)
+    if limb is not None:
+        if args.test not in SINGLE_LEG_TESTS:
+            raise CliError(f"--limb applies to single-leg tests ({', '.join(SINGLE_LEG_TESTS)}), not to --test "
+                           f"{args.test}")
+        params["limb"] = limb
+    load = getattr(args, "load_kg", None)
+    if load is not None:
+        params["load_mass"] = load_kg(load, args.test)
     return params
+
+
+#: The tests that carry an external load (``--load-kg``).
+LOADED_TESTS = ("cmj", "sj")
+
+
+def load_kg(value: float, test: str) -> float:
+    """``--load-kg`` checked: a finite number of kilograms >= 0, for a CMJ or squat jump (or ``auto``)."""
+    if test not in (*LOADED_TESTS, "auto"):
+        raise CliError(f"--load-kg applies to loaded jumps (--test cmj or sj), not to --test {test}")
+    if not (value >= 0 and value < float("inf")):
+        raise CliError(f"--load-kg must be a load in kilograms, zero or more, got {value:g}")
+    return float(value)
 
 
 #: The event without which an analysis found no trial at all, per test.
 KEY_EVENTS: dict[str, str] = {"cmj": "takeoff", "sj": "takeoff", "dj": "takeoff", "imtp": "onset",
                               "rebound": "takeoff_1"}
+KEY_EVENTS.update(dict.fromkeys(ISOMETRIC_TESTS, "onset"))
+KEY_EVENTS.update(dict.fromkeys(SINGLE_LEG_TESTS, "takeoff"))
+KEY_EVENTS["landing"] = "contact"
+KEY_EVENTS["balance"] = "balance_start"
 
 
 def _kind_for(trace: ForceTrace, test: str) -> str:
     """Which segmentation to run: ``pull`` for isometric tests, ``jump`` otherwise (told from the trace for auto)."""
     if test != "auto":
-        return "pull" if test == "imtp" else "jump"
+        return "pull" if is_isometric(test) else "jump"
     from forcelab.analysis.detect import detect_test_type
 
     try:
@@ -130,7 +183,13 @@ def analyse_recording(rec: Recording, test: str, params: dict[str, Any]) -> tupl
             f"({trace.rate / 2:g} Hz); choose a lower cut-off"
         )
     try:
-        segments = find_trials(trace, kind=_kind_for(trace, test))
+        kind = _kind_for(trace, test)
+        segments = find_trials(trace, kind=kind, **(segmentation(test)[1] if kind == "pull" else {}))
+        if test == "landing":  # no flight after the contact: the landings are found by the air before them
+            from forcelab.analysis.landing import find_landings
+            from forcelab.analysis.segmentation import TrialSegment
+
+            segments = [TrialSegment(a, b, "landing") for a, b in find_landings(trace)]
     except ValueError as exc:
         raise CliError(f"{rec.source}: {exc}") from None
     notes: list[str] = []
@@ -161,6 +220,16 @@ def analyse_recording(rec: Recording, test: str, params: dict[str, Any]) -> tupl
     return trials, notes
 
 
+def _limb_asymmetry(trials: list[AnalysedTrial]) -> list[Any]:
+    """The limb asymmetry across the single-leg trials of the file (one test), or nothing."""
+    results = [t.result for t in trials]
+    if not results or any(r.test not in SINGLE_LEG_TESTS for r in results) or len({r.test for r in results}) > 1:
+        return []
+    from forcelab.analysis.single_leg import limb_asymmetry
+
+    return limb_asymmetry(results)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``forcelab analyze``; returns the exit code."""
     params = analysis_params(args)
@@ -177,6 +246,7 @@ def run(args: argparse.Namespace) -> int:
         notes=(*rec.notes, *notes),
         columns=rec.columns,
         params=params,
+        limb_asymmetry=_limb_asymmetry(trials),
     )
     if args.json:
         sys.stdout.write(report_to_json(report) + "\n")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS
 from forcelab.analysis.types import Metric, TrialResult
 
 #: Metrics shown by default in the table, per test type (all of them with ``--all-metrics``). Names a
@@ -43,6 +44,19 @@ KEY_METRICS: Mapping[str, tuple[str, ...]] = {
         "force_at_100ms", "force_at_200ms", "rfd_0_100ms", "rfd_0_200ms", "peak_rfd", "impulse_0_200ms",
     ),
 }
+#: Every other isometric test (forcelab.analysis.isometric_tests) shows the pull's key metrics.
+KEY_METRICS = {**KEY_METRICS, **{k: KEY_METRICS["imtp"] for k in ISOMETRIC_TESTS if k not in KEY_METRICS}}
+#: A single-leg jump shows its two-leg test's key metrics.
+KEY_METRICS = {**KEY_METRICS, "sl_cmj": KEY_METRICS["cmj"], "sl_dj": KEY_METRICS["dj"]}
+#: The drop landing held still (forcelab.analysis.landing).
+KEY_METRICS = {**KEY_METRICS, "landing": (
+    "body_weight", "drop_height", "peak_landing_force", "peak_landing_force_bw", "time_to_peak_landing_force",
+    "loading_rate", "relative_loading_rate", "time_to_stabilisation", "time_to_stabilisation_sequential",
+    "landing_depth", "peak_landing_force_asymmetry", "loading_rate_asymmetry"),
+    "balance": ("balance_duration", "mean_force", "cop_path_length", "cop_mean_velocity", "cop_rms_ap", "cop_rms_ml",
+                "cop_range_ap", "cop_range_ml", "cop_ellipse_area")}
+#: Rows appended for a loaded jump (a trial with an ``external_load``; see forcelab.analysis.loaded).
+KEY_LOADED_METRICS: tuple[str, ...] = ("external_load", "system_weight", "peak_power", "peak_power_per_body_mass")
 #: Two-plate rows appended to every test's key metrics.
 KEY_PLATE_METRICS: tuple[str, ...] = ("left_peak_force", "right_peak_force", "peak_force_asymmetry")
 
@@ -72,6 +86,9 @@ class FileReport:
     notes: Sequence[str] = ()
     columns: Mapping[str, str] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: single-leg tests: the limb asymmetry across the file's left- and right-leg trials
+    #: (:func:`forcelab.analysis.single_leg.limb_asymmetry`); empty otherwise
+    limb_asymmetry: Sequence[Metric] = ()
 
 
 def format_value(value: float | None) -> str:
@@ -122,6 +139,7 @@ def report_to_dict(report: FileReport) -> dict[str, Any]:
         "params": dict(report.params),
         "notes": list(report.notes),
         "trials": trials,
+        **({"limb_asymmetry": {m.name: m.to_dict() for m in report.limb_asymmetry}} if report.limb_asymmetry else {}),
     }
 
 
@@ -140,6 +158,8 @@ def _metric_rows(report: FileReport, all_metrics: bool) -> list[str]:
     wanted: list[str] = []
     for test in tests:
         wanted.extend(n for n in KEY_METRICS.get(test, ()) if n not in wanted)
+    if any("external_load" in t.result.metrics for t in report.trials):
+        wanted.extend(n for n in KEY_LOADED_METRICS if n not in wanted)
     if report.two_plates:
         wanted.extend(n for n in KEY_PLATE_METRICS if n not in wanted)
     present = {k for t in report.trials for k in t.result.metrics}
@@ -161,6 +181,23 @@ def _cell(m: Metric) -> str:
     if m.value is not None and side in ("left", "right"):
         text += " L" if side == "left" else " R"
     return text
+
+
+def _limb_lines(metrics: Sequence[Metric]) -> list[str]:
+    """The limb asymmetry across single-leg trials as a small table (nothing when there is none)."""
+    asym = [m for m in metrics if m.name.endswith("_asymmetry")]
+    if not asym:
+        return []
+    by = {m.name: m for m in metrics}
+    stat = asym[0].params.get("statistic", "best")
+    out = ["", f"limb asymmetry across trials ({stat} of each leg's trials; "
+           f"{asym[0].params.get('left_trials', 0)} left, {asym[0].params.get('right_trials', 0)} right):"]
+    for m in asym:
+        base = str(m.params.get("of", m.name[: -len("_asymmetry")]))
+        lv, rv = by[f"left_{base}"].value, by[f"right_{base}"].value
+        text = _cell(m) if m.value is not None else f"n/a ({m.reason})"
+        out.append(f"  {base:<30} left {format_value(lv):>9}  right {format_value(rv):>9}  {text}")
+    return out
 
 
 def format_table(report: FileReport, *, all_metrics: bool = False) -> str:
@@ -219,6 +256,7 @@ def format_table(report: FileReport, *, all_metrics: bool = False) -> str:
         out.append("")
         out.append(f"{len(names)} of {total} metrics shown; --all-metrics lists every one, --json gives methods, "
                    "parameters and references")
+    out.extend(_limb_lines(report.limb_asymmetry))
     formulas = sorted({str(m.params.get("formula", m.method)) for t in report.trials
                        for n, m in t.result.metrics.items() if n in names and n.endswith("asymmetry")})
     if formulas:

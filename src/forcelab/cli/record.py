@@ -40,6 +40,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--rate", type=float, default=1000.0, help="sample rate of the simulated plates in Hz (default 1000)")
     p.add_argument("--profile", default="forcelab-dual-plate",
                    help="device profile: channel map and plates (default forcelab-dual-plate)")
+    p.add_argument("--load-kg", type=float, metavar="KG", dest="load_kg",
+                   help="external load of a loaded CMJ or squat jump (barbell, vest), kg; kept with every trial")
+    p.add_argument("--limb", choices=("left", "right"),
+                   help="single-leg tests: the leg that jumps (default: the loaded plate of two)")
     p.add_argument("--tester", default="", help="who ran the session")
     p.add_argument("--archive", help="archive folder (default: $FORCELAB_ARCHIVE, else the user data directory)")
     p.set_defaults(func=run)
@@ -76,7 +80,31 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
         raise CliError("give --seconds S or --trials N (or stop with Ctrl-C after giving one)")
     if (args.seconds is not None and not args.seconds > 0) or (args.trials is not None and args.trials < 1):
         raise CliError("--seconds must be positive and --trials at least 1")
-    detector = trial_detector("pull" if args.test == "imtp" else "jump")
+    from functools import partial
+
+    if args.test == "landing":
+        raise CliError("drop landings are not detected live yet: record them with another recorder (or the app's "
+                       "free recording) and analyse with `forcelab analyze FILE --test landing` or `forcelab import "
+                       "FILE --test landing`")
+
+    inputs: dict[str, Any] = {}  # the tester's trial inputs, kept with every trial
+    load = None
+    if args.load_kg is not None:
+        from forcelab.cli.analyze import load_kg
+
+        load = inputs["load_mass"] = load_kg(args.load_kg, args.test)
+    if args.limb is not None:
+        from forcelab.analysis.single_leg import SINGLE_LEG_TESTS
+
+        if args.test not in SINGLE_LEG_TESTS:
+            raise CliError(f"--limb applies to single-leg tests ({', '.join(SINGLE_LEG_TESTS)}), not to --test "
+                           f"{args.test}")
+        inputs["limb"] = args.limb
+    analyze: Any = partial(bridge.analyze, **inputs) if inputs else bridge.analyze
+    from forcelab.analysis.isometric_tests import segmentation
+
+    kind, thresholds = segmentation(args.test)
+    detector = trial_detector(kind, **thresholds)
     archive = archive_dir(args.archive)
     out(f"archive: {archive}")
     try:
@@ -96,12 +124,29 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
     sim = None
     port = args.port
     if args.simulate:
+        from forcelab.cli.simulate import (
+            LOAD_CELL_PEAK_N,
+            LOAD_CELL_REST_KG,
+            SINGLE_LEG,
+            SINGLE_LEG_JUMP_M,
+            simulated_test,
+            single_leg_asymmetry,
+        )
         from forcelab.simulation.motion import Script
         from forcelab.simulation.simulator import SimulatedPlates
 
         n = args.trials if args.trials is not None else max(1, int((args.seconds or 10) // 8))
-        sim = SimulatedPlates(rate=args.rate, channels=8, noise=2.0, seed=1,
-                              script=Script(trials=tuple(args.test for _ in range(n)), pause=4.0, repeat=True))
+        sim_test, load_cell = simulated_test(args.test)
+        # the simulated athlete (75 kg) holds the load: the plates see the system; a load cell rests at 4.9 N
+        mass = LOAD_CELL_REST_KG if load_cell else 75.0 + (load or 0.0)
+        steps: list[tuple[str, dict[str, float]]] = [
+            (sim_test, {"peak_force": LOAD_CELL_PEAK_N} if load_cell else {}) for _ in range(n)]
+        if args.test in SINGLE_LEG:  # one leg on one plate: the named one, else left and right in turn
+            for k, (_, step_params) in enumerate(steps):
+                step_params.update(jump_height=SINGLE_LEG_JUMP_M, asymmetry=single_leg_asymmetry(
+                    args.limb or ("left" if k % 2 == 0 else "right")))
+        sim = SimulatedPlates(rate=args.rate, channels=8, noise=2.0, seed=1, body_mass=mass,
+                              script=Script(trials=tuple(steps), pause=4.0, repeat=True))
         sim.start()
         port = sim.port
     try:
@@ -116,7 +161,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
     assert info.started is not None
     path = new_spooled_path(archive, args.athlete, [args.test], info.started)  # local; published when closed
     writer = SessionWriter(path, info)
-    recorder = EngineRecorder(writer, engine.columns, test=args.test, analyze=bridge.analyze,
+    recorder = EngineRecorder(writer, engine.columns, test=args.test, analyze=analyze,
                               plates=plate_columns(engine))
     engine.add_block_listener(recorder.on_block)
     engine.add_trial_listener(recorder.on_trial)

@@ -15,6 +15,45 @@ from typing import Any
 
 from forcelab.cli import CliError
 
+#: A simulated load-cell isometric (hip squeeze, belly press ...): the cell's resting contact (kg: 0.5 kg reads
+#: 4.9 N, the pad against the knees) and the effort's default peak (N).
+LOAD_CELL_REST_KG = 0.5
+LOAD_CELL_PEAK_N = 400.0
+#: Single-leg tests: the two-leg movement, the whole force on one plate (``--limb``), a lower default jump (m).
+SINGLE_LEG = {"sl_cmj": "cmj", "sl_dj": "dj"}
+SINGLE_LEG_JUMP_M = 0.15
+
+
+def single_leg_asymmetry(limb: str | None) -> float:
+    """The simulator's left/right split (fraction, +1 = all on the left plate) for a single-leg athlete on the
+    ``limb`` plate (default left)."""
+    return -1.0 if limb == "right" else 1.0
+
+
+def simulated_test(name: str) -> tuple[str, bool]:
+    """The simulated athlete's test for test ``name`` and whether it is a load-cell isometric.
+
+    The simulator performs cmj, sj, dj and pulls; the isometric squat is a pull on the plates (a push against a
+    fixed bar looks the same to them). A load-cell isometric (hip squeeze, belly press ...) is a pull too, with
+    the "athlete" on the cell being the pad's resting contact (:data:`LOAD_CELL_REST_KG`) and a peak of
+    :data:`LOAD_CELL_PEAK_N`. :class:`CliError` for a test the simulator cannot perform."""
+    from forcelab.analysis.isometric_tests import DEFINITIONS
+    from forcelab.simulation.synthetic import TESTS
+
+    key = name.lower().replace("-", "_")
+    if key == "balance":
+        return "balance", False
+    if key in SINGLE_LEG:
+        return SINGLE_LEG[key], False
+    iso = DEFINITIONS.get(key)
+    if iso is not None and iso.device == "load_cell":
+        return "imtp", True
+    test = TESTS.get(key)
+    if test is None:
+        raise CliError(f"--test {name!r}: choose one of cmj, sj, dj, imtp, rebound, "
+                       + ", ".join([k for k in DEFINITIONS if k != "imtp"] + list(SINGLE_LEG) + ["landing", "balance"]))
+    return test, False
+
 
 def register(subparsers: Any) -> None:
     """Add the ``simulate`` subcommand."""
@@ -34,11 +73,22 @@ def register(subparsers: Any) -> None:
                    help="text protocol: raw counts (default) or newtons through the device's calibration")
     p.add_argument("--delimiter", choices=(";", ",", "tab", "space"), default=";",
                    help="text protocol field separator (default ';')")
-    p.add_argument("--test", default="cmj", help="cmj, sj, dj, imtp or rebound (repeated hops; default cmj)")
+    p.add_argument("--test", default="cmj",
+                   help="cmj, sj, dj, imtp, rebound (repeated hops) or another isometric test (iso_squat on the "
+                   "plates; iso_belly_press, hip_adduction, hip_abduction, iso_load_cell: a load cell resting at "
+                   "4.9 N, e.g. --channels 1 or 2 for one pad per knee) (default cmj)")
     p.add_argument("--trials", type=int, default=0, help="scripted trials to perform (default: just stand)")
     p.add_argument("--pause", type=float, default=4.0, help="seconds of quiet stance between trials")
     p.add_argument("--repeat", action="store_true", help="repeat the scripted session forever")
     p.add_argument("--body-mass", type=float, default=75.0, help="kg (default 75)")
+    p.add_argument("--load-kg", type=float, default=None, metavar="KG", dest="load_kg",
+                   help="external load the athlete holds (barbell, vest) for a loaded cmj or sj: the plates "
+                   "weigh body mass + load")
+    p.add_argument("--limb", choices=("left", "right"), default=None,
+                   help="single-leg tests (sl_cmj, sl_dj): the plate the athlete stands and jumps on (default left)")
+    p.add_argument("--sway", type=float, default=None, metavar="M",
+                   help="balance (quiet stance): amplitude of each plate's centre-of-pressure sway in metres "
+                   "(default 0.01)")
     p.add_argument("--jump-height", type=float, default=None, help="m, for jumps")
     p.add_argument("--peak-force", type=float, default=None, help="N, gross peak of a pull (imtp)")
     p.add_argument("--asymmetry", type=float, default=0.0,
@@ -60,17 +110,36 @@ def register(subparsers: Any) -> None:
 def _build(args: argparse.Namespace) -> Any:
     from forcelab.simulation.motion import Script
     from forcelab.simulation.simulator import SimulatedPlates
-    from forcelab.simulation.synthetic import TESTS
     from forcelab.simulation.wire import FaultPlan, parse_fault
 
-    test = TESTS.get(args.test.lower().replace("-", "_"))
-    if test is None:
-        raise CliError(f"--test {args.test!r}: choose one of cmj, sj, dj, imtp, rebound")
+    test, load_cell = simulated_test(args.test)
     if args.trials < 0:
         raise CliError("--trials must be zero or more")
+    if test == "balance" and args.trials:
+        raise CliError("--test balance is quiet stance: the athlete stands and sways, no --trials")
+    if args.sway is not None and not 0 < args.sway < 0.15:
+        raise CliError(f"--sway must be a sway amplitude in metres, above 0 and under 0.15, got {args.sway:g}")
     if not -100.0 <= args.asymmetry <= 100.0:
         raise CliError(f"--asymmetry {args.asymmetry}: give a percentage between -100 and 100")
     params: dict[str, float] = {}
+    mass = args.body_mass
+    if load_cell:
+        mass = LOAD_CELL_REST_KG
+        params["peak_force"] = LOAD_CELL_PEAK_N
+    asymmetry = args.asymmetry / 100.0
+    single = args.test.lower().replace("-", "_") in SINGLE_LEG
+    if args.limb is not None and not single:
+        raise CliError(f"--limb applies to single-leg tests ({', '.join(SINGLE_LEG)}), not to --test {args.test}")
+    if single:
+        asymmetry = single_leg_asymmetry(args.limb)
+        if args.jump_height is None and args.trials:
+            params["jump_height"] = SINGLE_LEG_JUMP_M
+    if args.load_kg is not None:
+        if test not in ("cmj", "sj"):
+            raise CliError(f"--load-kg applies to loaded jumps (--test cmj or sj), not to --test {args.test}")
+        if not 0 <= args.load_kg < float("inf"):
+            raise CliError(f"--load-kg must be a load in kilograms, zero or more, got {args.load_kg:g}")
+        mass = args.body_mass + args.load_kg
     if args.jump_height is not None:
         if test == "imtp":
             raise CliError("--jump-height does not apply to an isometric pull; use --peak-force")
@@ -79,6 +148,8 @@ def _build(args: argparse.Namespace) -> Any:
         if test != "imtp":
             raise CliError("--peak-force applies to --test imtp only")
         params["peak_force"] = args.peak_force
+    elif load_cell and not args.trials:
+        params.clear()  # standing still on the cell: no scripted effort
     fault_fields: dict[str, float] = {}
     try:
         for spec in args.fault:
@@ -91,10 +162,10 @@ def _build(args: argparse.Namespace) -> Any:
         elif params:
             raise CliError("--jump-height/--peak-force need --trials N")
         return SimulatedPlates(
-            rate=args.rate, protocol=args.protocol, channels=args.channels, body_mass=args.body_mass,
-            asymmetry=args.asymmetry / 100.0, noise=args.noise, seed=args.seed, script=script,
+            rate=args.rate, protocol=args.protocol, channels=args.channels, body_mass=mass,
+            asymmetry=asymmetry, noise=args.noise, seed=args.seed, script=script,
             autostart=True if args.autostart else None, faults=faults, boot_delay=args.boot_delay,
-            clock_ppm=args.clock_ppm, text_units=args.text_units, text_delimiter={"tab": "\t", "space": " "}.get(args.delimiter, args.delimiter),
+            clock_ppm=args.clock_ppm, sway=args.sway, text_units=args.text_units, text_delimiter={"tab": "\t", "space": " "}.get(args.delimiter, args.delimiter),
         )
     except ValueError as exc:
         raise CliError(str(exc)) from exc
@@ -119,6 +190,9 @@ def run(args: argparse.Namespace) -> int:
         _say(f"simulated plates on {sim.port}")
         _say(f"  ({args.protocol} protocol, {sim.channels} channels at {sim.rate} Hz, "
              f"currently {sim.device_path}; Ctrl-C to stop)")
+        if args.load_kg is not None:
+            _say(f"  athlete {args.body_mass:g} kg holding {args.load_kg:g} kg: the plates weigh "
+                 f"{args.body_mass + args.load_kg:g} kg (analyse with --load-kg {args.load_kg:g})")
         deadline = None if args.seconds is None else time.monotonic() + args.seconds
         last = time.monotonic()
         while deadline is None or time.monotonic() < deadline:

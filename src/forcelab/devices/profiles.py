@@ -44,6 +44,9 @@ class PlateSpec:
     cell_names: tuple[str, ...]
     cell_positions: tuple[tuple[float, float], ...] | None = None  # metres, plate frame
     size_mm: tuple[float, float] | None = None  # width (x) and depth (y)
+    #: where the plate's centre sits in the device's common frame (metres; x right, y forward): places each
+    #: plate's CoP for the combined CoP of two plates (balance on both feet across two plates)
+    origin: tuple[float, float] = (0.0, 0.0)
 
     @property
     def has_cop(self) -> bool:
@@ -233,7 +236,7 @@ def _plates(c: _Checker, value: Any, channels: int) -> tuple[PlateSpec, ...]:
     used: dict[int, str] = {}
     for i, raw in enumerate(c.array(value, "plates")):
         where = f"plates[{i}]"
-        plate = c.obj(raw, where, {"name", "cells", "size_mm"}, {"name", "cells"})
+        plate = c.obj(raw, where, {"name", "cells", "size_mm", "origin_mm"}, {"name", "cells"})
         pname = c.string(plate["name"], f"{where}.name")
         if any(p.name == pname for p in out):
             raise c.fail(f"{where}.name", f"plate name {pname!r} used twice")
@@ -242,6 +245,11 @@ def _plates(c: _Checker, value: Any, channels: int) -> tuple[PlateSpec, ...]:
             w, d = (c.number(v, f"{where}.size_mm[{k}]", positive=True)
                     for k, v in enumerate(c.array(plate["size_mm"], f"{where}.size_mm", length=2)))
             size = (w, d)
+        origin = (0.0, 0.0)
+        if "origin_mm" in plate:
+            ox, oy = (c.number(v, f"{where}.origin_mm[{k}]") / 1000.0
+                      for k, v in enumerate(c.array(plate["origin_mm"], f"{where}.origin_mm", length=2)))
+            origin = (ox, oy)
         chans: list[int] = []
         names: list[str] = []
         positions: list[tuple[float, float]] = []
@@ -273,7 +281,8 @@ def _plates(c: _Checker, value: Any, channels: int) -> tuple[PlateSpec, ...]:
                 if abs(x) > half_w or abs(y) > half_d:
                     raise c.fail(f"{where}.cells[{j}]", f"cell at ({x * 1000:g}, {y * 1000:g}) mm lies outside the "
                                                         f"{size[0]:g} x {size[1]:g} mm plate (origin at its centre)")
-        out.append(PlateSpec(pname, tuple(chans), tuple(names), tuple(positions) if positions else None, size))
+        out.append(PlateSpec(pname, tuple(chans), tuple(names), tuple(positions) if positions else None, size,
+                             origin))
     return tuple(out)
 
 

@@ -13,10 +13,12 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from forcelab.analysis.isometric_tests import is_isometric
 from forcelab.analysis.types import TrialResult
 from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.gui import services
 from forcelab.gui.calibration_dialog import CalibrationDialog
+from forcelab.gui.copview import CopSource, CopView
 from forcelab.gui.devicestrip import DeviceStrip
 from forcelab.gui.import_action import import_button
 from forcelab.gui.liveplot import LivePlot
@@ -92,6 +94,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(self.live, "Live")
         self.tabs.addTab(self.review, "Review")
+        self.cop = CopView()  # the live centre of pressure (plates with four cells): balance tests
+        self.tabs.addTab(self.cop, "CoP")
         self.table = TrialTable()
         self.card = TrialCard()
         self.accept_button = QtWidgets.QPushButton("Accept (A)")
@@ -189,6 +193,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tests.record_toggled.connect(self._on_record_toggled)
         self.tests.target_changed.connect(lambda v: self.live.set_target(v if v > 0 else None))
         self.tests.drop_height_changed.connect(s.set_drop_height)
+        self.tests.load_changed.connect(s.set_load)
+        self.tests.limb_changed.connect(s.set_limb)
         self.weigher.finished.connect(self._on_weighed)
         s.athlete_changed.connect(self._on_athlete)
         s.weighing_changed.connect(self._on_weighing)
@@ -273,6 +279,7 @@ class MainWindow(QtWidgets.QMainWindow):
         link = self.session.link
         self.sim_button.setVisible(connected and link is not None and link.simulator is not None)
         self.live.set_feed(link.feed if connected and link is not None else None)
+        self.cop.set_source(CopSource.from_engine(link.engine) if connected and link is not None else None)
         if connected and link is not None:
             name = link.port.rsplit("/", 1)[-1]  # the full path is in the tooltip
             label = (f"simulated plates · {name}" if link.simulator is not None else link.port) or link.description
@@ -334,7 +341,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_test_changed(self, test: str) -> None:
         self.session.set_test(test)
-        pull = test == "imtp"
+        pull = is_isometric(test)
         if pull:  # count the peak from now: a drop jump's impact before is not a pull's peak
             self.live.reset_peak(keep_last=False)
         self.live.show_peak(pull)
@@ -388,7 +395,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.card.show_not_analysed(entry.number, entry.error)
         if entry.suggestion is not None:  # the tester confirms it with the card's button, or not
             self.card.show_suggestion(entry.number, *entry.suggestion)
-        if entry.test == "imtp":
+        if is_isometric(entry.test):
             self.live.reset_peak()
 
     def show_entries(self, entries: list[TrialEntry]) -> None:
@@ -471,6 +478,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Close the session file (completed) and the device before the window goes."""
         self.weigher.cancel()
         self.live.set_feed(None)
+        self.cop.set_source(None)
         self.session.shutdown()
         if self.session.archive is not None:
             self.session.archive.close()

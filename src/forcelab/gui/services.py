@@ -17,6 +17,8 @@ from forcelab.acquisition.connect import open_device
 from forcelab.acquisition.engine import AcquisitionEngine
 from forcelab.acquisition.plates import PlateLayout, PlateMap
 from forcelab.analysis import dispatch
+from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS
+from forcelab.analysis.isometric_tests import segmentation as isometric_segmentation
 from forcelab.analysis.segmentation import OnlineTrialDetector
 from forcelab.analysis.types import ForceTrace, TrialResult
 from forcelab.devices.profiles import ProfileError, available_profiles, load_profile
@@ -50,7 +52,9 @@ class Profile:
 
 def builtin_profiles() -> dict[str, Profile]:
     """Profiles known without any profile file: the forcelab dual plate and a single load cell."""
-    dual = PlateMap(8, (PlateLayout("left", (0, 1, 2, 3), CELLS), PlateLayout("right", (4, 5, 6, 7), CELLS)))
+    # the two plates side by side as in hardware/profiles/forcelab-dual-plate.json (origin_mm -205 / +205)
+    dual = PlateMap(8, (PlateLayout("left", (0, 1, 2, 3), CELLS, (-0.205, 0.0)),
+                        PlateLayout("right", (4, 5, 6, 7), CELLS, (0.205, 0.0))))
     return {
         "forcelab dual plate (8 cells)": Profile("forcelab dual plate (8 cells)", dual),
         "forcelab single plate (4 cells)": Profile(
@@ -151,6 +155,12 @@ LIVE_DETECTION: dict[str, tuple[str, dict[str, float]]] = {
     "rebound": ("jump", {"post": 0.2}),
     "free": ("jump", {}),
 }
+#: The other isometric tests (forcelab.analysis.isometric_tests): the pull's live detection with each test's
+#: segmentation thresholds (a load cell's resting 0 N is not "nobody there").
+LIVE_DETECTION.update({k: ("pull", {"post": 0.2, **isometric_segmentation(k)[1]})
+                       for k in ISOMETRIC_TESTS if k not in LIVE_DETECTION})
+#: Single-leg jumps are found as their two-leg test is.
+LIVE_DETECTION.update({"sl_cmj": LIVE_DETECTION["cmj"], "sl_dj": LIVE_DETECTION["dj"]})
 
 
 def detector_setup(test: str) -> tuple[str, dict[str, float]]:
@@ -303,6 +313,10 @@ def analyze_trial(trace: ForceTrace, test: str, *, session_body_weight: float | 
 #: Families of tests a suggestion tells apart: a single jump from standing (CMJ or squat jump, whose own
 #: analyses check the countermovement), a drop jump, a hop series, a pull.
 _FAMILIES = {"cmj": "jump", "sj": "jump", "dj": "drop", "rebound": "hops", "imtp": "pull"}
+#: The battery's other tests belong to the family detection sees them as: a single-leg jump is a jump, a drop
+#: landing starts in the air as a drop jump does, every isometric definition is a pull; no suggestion within one.
+_FAMILIES.update({"sl_cmj": "jump", "sl_dj": "drop", "landing": "drop", "balance": "stance",
+                  **dict.fromkeys(ISOMETRIC_TESTS, "pull")})
 
 
 def suggest_test(trace: ForceTrace, chosen: str) -> tuple[str, str] | None:

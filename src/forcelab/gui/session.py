@@ -32,6 +32,7 @@ from PySide6 import QtCore
 
 from forcelab.analysis import dispatch
 from forcelab.analysis.types import Event, Flag, ForceTrace, Metric, Table, TrialResult
+from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.gui import services
 from forcelab.gui.recorder import Recorder
 from forcelab.storage.recorder import session_info_from
@@ -124,7 +125,7 @@ class LiveSession(QtCore.QObject):
         self.athlete: dict[str, Any] | None = None
         self.test = "cmj"
         #: settings of the chosen test passed to its analysis (the drop jump's ``drop_height``, m)
-        self.test_params: dict[str, float] = {}
+        self.test_params: dict[str, Any] = {}
         #: a protocol step's analysis settings (forcelab.protocols), on top of ``test_params``
         self.step_settings: dict[str, Any] = {}
         #: what each trial found from now on carries into the archive (a protocol's step and limb)
@@ -134,6 +135,7 @@ class LiveSession(QtCore.QObject):
         #: the Weigh step's steady body weight and its SD (N): used for trials that cannot weigh themselves
         self.body_weight: float | None = None
         self.body_weight_sd: float | None = None
+        self.weighing_load = 0.0
         self.trials: dict[int, TrialEntry] = {}
         self._next_number = 1
         self._lost = False
@@ -220,6 +222,8 @@ class LiveSession(QtCore.QObject):
         """Keep the Weigh step's steady body weight and its SD (N) for trials that cannot weigh themselves."""
         self.body_weight = float(body_weight)
         self.body_weight_sd = float(sd)
+        #: the external load entered when the athlete was weighed: the weighing includes it (weigh with the bar)
+        self.weighing_load = float(self.test_params.get("load_mass", 0.0))
         self.weighing_changed.emit(self.body_weight)
 
     def clear_weighing(self) -> None:
@@ -238,6 +242,29 @@ class LiveSession(QtCore.QObject):
         """The box height (m) drop jumps are done from (their analysis needs it)."""
         self.test_params["drop_height"] = float(metres)
 
+    def set_load(self, kg: float) -> None:
+        """The external load (kg, barbell or vest) of loaded CMJs and squat jumps; 0 is an unloaded jump. Their
+        analysis is then the system's (athlete + load, :mod:`forcelab.analysis.loaded`) and the load is kept
+        with every trial."""
+        if kg > 0:
+            self.test_params["load_mass"] = float(kg)
+        else:
+            self.test_params.pop("load_mass", None)
+
+    def set_limb(self, limb: str) -> None:
+        """The leg of single-leg trials (``"left"``/``"right"``); ``""`` detects it from the plates."""
+        if limb:
+            self.test_params["limb"] = limb
+        else:
+            self.test_params.pop("limb", None)
+
+    def session_body_weight(self) -> float | None:
+        """The athlete's body weight from the Weigh step (N), without the load that was entered when they were
+        weighed (a loaded trial adds its own load back); ``None`` before weighing."""
+        if self.body_weight is None:
+            return None
+        return self.body_weight - self.weighing_load * STANDARD_GRAVITY
+
     def simulate_trial(self, **params: float) -> None:
         """Ask the simulated athlete to perform the chosen test (only with simulated plates; a free
         recording gets a countermovement jump)."""
@@ -245,6 +272,10 @@ class LiveSession(QtCore.QObject):
         if link is None or link.simulator is None:
             return
         test = "cmj" if self.test == "free" else self.test
+        if test in ("sl_cmj", "sl_dj"):  # the simulated athlete on one plate: the named one, else the left
+            test = "cmj" if test == "sl_cmj" else "dj"
+            params.setdefault("asymmetry", -1.0 if self.test_params.get("limb") == "right" else 1.0)
+            params.setdefault("jump_height", 0.15)
         if test == "dj" and "drop_height" in self.test_params:
             params.setdefault("drop_height", self.test_params["drop_height"])
         try:
@@ -392,18 +423,19 @@ class LiveSession(QtCore.QObject):
         """The settings ``test``'s analysis takes from the session now (drop height, a protocol step's)."""
         if test not in dispatch.TESTS:
             return {}
-        known = dispatch.parameters(test)
+        known = dispatch.parameters(test)  # its settings and trial inputs (drop height, load, limb)
         return {k: v for k, v in {**self.test_params, **self.step_settings}.items() if k in known}
 
     def _submit(self, entry: TrialEntry, *, suggest: bool = True) -> None:
         params = dict(entry.params)
         trace, test, number = entry.trace, entry.test, entry.number
         rec = self._saving(entry)  # the recording the trial is in: its analysis is stored there
+        session_bw = self.session_body_weight()
 
         def work() -> TrialResult:  # analysis thread: the suggestion first (queued signals keep their order)
             if suggest:
                 self._suggestion_in.emit(number, services.suggest_test(trace, test))
-            return services.analyze_trial(trace, test, session_body_weight=self.body_weight,
+            return services.analyze_trial(trace, test, session_body_weight=session_bw,
                                           session_sd=self.body_weight_sd, **params)
 
         future = self._executor.submit(work)

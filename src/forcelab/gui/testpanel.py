@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtWidgets
 
+from forcelab.analysis.isometric_tests import DEFINITIONS as ISOMETRIC_DEFINITIONS
 from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.analysis.weighing import weigh
 from forcelab.gui.feed import LiveFeed
@@ -25,6 +26,12 @@ TESTS: tuple[tuple[str, str], ...] = (
     ("rebound", "Repeated hops (10/5)"),
     ("free", "Free recording"),
 )
+#: The other isometric tests of the definition table (forcelab.analysis.isometric_tests) and the single-leg
+#: jumps, before "free".
+TESTS = TESTS[:-1] + tuple((k, d.name[:1].upper() + d.name[1:]) for k, d in ISOMETRIC_DEFINITIONS.items()
+                           if k != "imtp") + (("sl_cmj", "Single-leg CMJ"), ("sl_dj", "Single-leg drop jump")) + TESTS[-1:]
+#: The limb choices of a single-leg test: detected from the plates (the loaded one), or named.
+LIMB_CHOICES = (("", "limb from the plates"), ("left", "left leg"), ("right", "right leg"))
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,9 @@ class TestPanel(QtWidgets.QGroupBox):
     """Test choice (with drop height / target), weighing, and start/stop of recording.
 
     Signals: ``test_changed(str)``, ``weigh_requested()``, ``record_toggled(bool)``, ``target_changed(float)``
-    (0 means no target), ``drop_height_changed(float)`` (m).
+    (0 means no target), ``drop_height_changed(float)`` (m), ``load_changed(float)`` (kg, the external load of
+    a loaded CMJ or squat jump; 0 means unloaded), ``limb_changed(str)`` (a single-leg test's limb, ``""``:
+    from the plates).
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -115,6 +124,8 @@ class TestPanel(QtWidgets.QGroupBox):
     record_toggled = QtCore.Signal(bool)
     target_changed = QtCore.Signal(float)
     drop_height_changed = QtCore.Signal(float)
+    load_changed = QtCore.Signal(float)
+    limb_changed = QtCore.Signal(str)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("Test", parent)
@@ -126,6 +137,15 @@ class TestPanel(QtWidgets.QGroupBox):
         self.drop_height.setSingleStep(0.05)
         self.drop_height.setValue(0.30)
         self.drop_height.setSuffix(" m")
+        self.load = QtWidgets.QDoubleSpinBox()
+        self.load.setRange(0.0, 300.0)
+        self.load.setSingleStep(2.5)
+        self.load.setSuffix(" kg")
+        self.load.setSpecialValueText("no load")
+        self.load.setToolTip("External load carried in the jump (barbell, vest). Weigh the athlete holding it.")
+        self.limb = QtWidgets.QComboBox()
+        for key, label in LIMB_CHOICES:
+            self.limb.addItem(label, key)
         self.target = QtWidgets.QDoubleSpinBox()
         self.target.setRange(0.0, 10_000.0)
         self.target.setSingleStep(100.0)
@@ -140,10 +160,14 @@ class TestPanel(QtWidgets.QGroupBox):
         self.record_button = QtWidgets.QPushButton("Start (Space)")
         self.record_button.setObjectName("primary")
         self.record_button.setCheckable(True)
-        form = QtWidgets.QFormLayout(self)
+        form = self._form = QtWidgets.QFormLayout(self)
         form.addRow(self.test)
         self._drop_row = QtWidgets.QLabel("Drop height")
         form.addRow(self._drop_row, self.drop_height)
+        self._load_row = QtWidgets.QLabel("Load")
+        form.addRow(self._load_row, self.load)
+        self._limb_row = QtWidgets.QLabel("Limb")
+        form.addRow(self._limb_row, self.limb)
         self._target_row = QtWidgets.QLabel("Target")
         form.addRow(self._target_row, self.target)
         weigh_row = QtWidgets.QHBoxLayout()
@@ -157,6 +181,8 @@ class TestPanel(QtWidgets.QGroupBox):
         self.record_button.toggled.connect(self._on_record)
         self.target.valueChanged.connect(self.target_changed)
         self.drop_height.valueChanged.connect(lambda v: self.drop_height_changed.emit(float(v)))
+        self.load.valueChanged.connect(lambda v: self.load_changed.emit(float(v)))
+        self.limb.currentIndexChanged.connect(lambda _i: self.limb_changed.emit(self.limb_value()))
         self._on_test()
 
     def current_test(self) -> str:
@@ -173,6 +199,14 @@ class TestPanel(QtWidgets.QGroupBox):
     def drop_height_value(self) -> float:
         """The drop height (m) set for drop jumps."""
         return float(self.drop_height.value())
+
+    def limb_value(self) -> str:
+        """The limb named for single-leg tests (``"left"``, ``"right"``), or ``""``: detect it from the plates."""
+        return str(self.limb.currentData())
+
+    def load_value(self) -> float:
+        """The external load (kg) of loaded jumps; 0 for an unloaded jump."""
+        return float(self.load.value())
 
     def target_value(self) -> float | None:
         """The pull's target force (N), ``None`` for no target."""
@@ -200,10 +234,11 @@ class TestPanel(QtWidgets.QGroupBox):
 
     def _on_test(self) -> None:
         key = self.current_test()
-        for w in (self._drop_row, self.drop_height):
-            w.setVisible(key == "dj")
-        for w in (self._target_row, self.target):
-            w.setVisible(key == "imtp")
+        # whole rows, so that a hidden one leaves no gap in the form
+        self._form.setRowVisible(self.drop_height, key in ("dj", "sl_dj"))
+        self._form.setRowVisible(self.limb, key in ("sl_cmj", "sl_dj"))
+        self._form.setRowVisible(self.load, key in ("cmj", "sj"))
+        self._form.setRowVisible(self.target, key == "imtp" or key in ISOMETRIC_DEFINITIONS)
         self.test_changed.emit(key)
 
     def _show_record_state(self, on: bool) -> None:

@@ -165,8 +165,32 @@ def _landing(tl: Timeline, m: float, g: float, v_in: float, *, impact_time: floa
         return m * g * s + m * (lobe1 + a2 * np.sin(PI * tau / t2))
 
     start = tl.add(t2, f, end_level=m * g)
-    _, peak = _argmax(f, 0.0, t2)
-    return {"landing_time": start, "peak_landing_force": peak}
+    t_peak, peak = _argmax(f, 0.0, t2)
+    return {"landing_time": start, "peak_landing_force": peak, "peak_landing_time": start + t_peak}
+
+
+def build_drop_landing(tl: Timeline, *, m: float, g: float, drop_height: float, impact_time: float,
+                       absorb_time: float, impact_fraction: float, band: float = 0.05) -> dict[str, float]:
+    """Land from ``drop_height`` (touchdown at ``sqrt(2 g drop_height)``) and hold still at body weight: the
+    landing of a drop landing / land-and-hold test. Truth: touchdown, peak landing force and its time, the
+    average loading rate (peak over time to peak: the force is 0 at touchdown), and the time to stabilisation
+    by the ``band`` method (the last instant the force is more than ``band`` of body weight away from it; after
+    ``absorb_time`` it is exactly body weight), found on a 1 µs grid of the closed form."""
+    v_in = math.sqrt(2.0 * g * drop_height)
+    t1, t2 = impact_time, absorb_time
+    total = v_in + g * t2 / 2.0
+    a1 = impact_fraction * total * PI / (2.0 * t1)
+    a2 = (1.0 - impact_fraction) * total * PI / (2.0 * t2)
+    land = _landing(tl, m, g, v_in, impact_time=t1, absorb_time=t2, impact_fraction=impact_fraction)
+    tau = np.arange(0.0, t2, 1e-6)
+    f = m * g * 0.5 * (1.0 - np.cos(PI * tau / t2)) + m * (
+        np.where(tau < t1, a1 * np.sin(PI * np.minimum(tau, t1) / t1), 0.0) + a2 * np.sin(PI * tau / t2))
+    out = np.flatnonzero(np.abs(f - m * g) > band * m * g)
+    t_peak = land["peak_landing_time"] - land["landing_time"]
+    return {**land, "touchdown_velocity": -v_in, "drop_height": drop_height, "body_mass": m, "body_weight": m * g,
+            "time_to_peak_landing_force": t_peak, "loading_rate": land["peak_landing_force"] / t_peak,
+            "stabilisation_time": land["landing_time"] + (float(tau[out[-1]]) + 1e-6 if out.size else 0.0),
+            "landing_end_time": land["landing_time"] + t2}
 
 
 def _contact(tl: Timeline, m: float, g: float, v_in: float, v_out: float, tc: float, impact_time: float,

@@ -144,6 +144,8 @@ class SimulatedPlates:
     model, serial: what IDENTIFY reports.
     calibration: the device's true and stored factory calibration (default: :func:`default_calibration`).
     stand_after: seconds until the athlete steps on when there is no script (0: standing from the start).
+    sway: amplitude (m) of each plate's centre-of-pressure sway (default :class:`SimMotion`'s 0.01 m): a
+        Lissajous figure at 0.31 Hz (ML) and 0.19 Hz (AP), the quiet stance of a balance test.
     text_units: text protocol values, ``"counts"`` (raw) or ``"newtons"`` (the device applies its working
         calibration, two decimals); text_delimiter: ``;`` (default), ``,``, tab or space.
     cell_positions: the four cells of a plate (metres); default the ``forcelab-dual-plate`` layout.
@@ -174,6 +176,7 @@ class SimulatedPlates:
         serial: str = "SIM00001",
         calibration: Calibration | None = None,
         stand_after: float = 1.0,
+        sway: float | None = None,
         text_units: str = "counts",
         text_delimiter: str = ";",
         cell_positions: tuple[tuple[float, float], ...] | None = None,
@@ -199,7 +202,8 @@ class SimulatedPlates:
         self.text_delimiter = text_delimiter
         self.motion = SimMotion(channels=channels, body_mass=body_mass, asymmetry=asymmetry, noise=noise,
                                 variation=variation, asymmetry_sd=asymmetry_sd, seed=seed, calibration=calibration,
-                                cell_positions=CELL_POSITIONS if cell_positions is None else tuple(cell_positions))
+                                cell_positions=CELL_POSITIONS if cell_positions is None else tuple(cell_positions),
+                                sway=SimMotion.sway if sway is None else float(sway))
         assert self.motion.calibration is not None
         self._stored_cal: Calibration = self.motion.calibration
         self._working_cal: Calibration = self.motion.calibration

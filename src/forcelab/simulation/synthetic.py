@@ -47,6 +47,7 @@ from forcelab.simulation.shapes import (
     G,
     Timeline,
     build_drop_jump,
+    build_drop_landing,
     build_jump,
     build_pull,
     build_rebound,
@@ -60,7 +61,10 @@ __all__ = [
     "Timeline",
     "cmj",
     "drop_jump",
+    "drop_landing",
+    "isometric_load_cell",
     "isometric_pull",
+    "quiet_stance",
     "rebound",
     "rebound_series",
     "session",
@@ -149,16 +153,38 @@ def _finish(tl: Timeline, truth: dict[str, float], *, quiet_after: float, rate: 
     return SyntheticTrial(trace, truth)
 
 
+def _system_mass(body_mass: float, load_mass: float) -> float:
+    """Athlete plus external load (kg); ``ValueError`` for a negative or non-finite load."""
+    nonneg("load_mass", load_mass)
+    return float(body_mass) + float(load_mass)
+
+
+def _loaded(truth: dict[str, float], load_mass: float, g: float) -> dict[str, float]:
+    """The truth of a jump built with the system mass (athlete + ``load_mass``), with the athlete's own
+    mass and weight as ``body_mass`` / ``body_weight`` and the system's as ``system_mass`` / ``system_weight``.
+    Every kinematic value (take-off velocity, heights, power, impulse) is the system's: the load moves with
+    the athlete. Unchanged when ``load_mass`` is 0."""
+    if not load_mass:
+        return truth
+    m_sys = truth["body_mass"]
+    truth.update(system_mass=m_sys, system_weight=m_sys * g, load_mass=float(load_mass),
+                 body_mass=m_sys - load_mass, body_weight=(m_sys - load_mass) * g)
+    return truth
+
+
 def cmj(*, body_mass: float = 75.0, jump_height: float = 0.35, rate: float = 1000.0, quiet_before: float = 1.5,
         quiet_after: float = 1.5, depth: float = 0.30, unweighting_time: float = 0.40,
         braking_time: float = 0.18, propulsion_time: float = 0.26, asymmetry: float = 0.0,
-        noise_sd: float = 0.0, plates: bool = True, seed: int | None = None, g: float = G) -> SyntheticTrial:
+        noise_sd: float = 0.0, plates: bool = True, seed: int | None = None, g: float = G,
+        load_mass: float = 0.0) -> SyntheticTrial:
     """A countermovement jump: quiet stance, unweighting, braking, propulsion, flight, landing, quiet.
 
     ``depth`` is the countermovement depth (m, positive down); the three phase durations are exact
     (McMahon 2018 phase definitions: unweighting ends at the velocity minimum, braking at zero velocity).
+    ``load_mass`` (kg) is an external load carried throughout (see :func:`_loaded`).
     """
     _common(rate, body_mass, asymmetry, noise_sd, g)
+    body_mass = _system_mass(body_mass, load_mass)
     positive("jump_height", jump_height)
     positive("depth", depth)
     for name, v in (("unweighting_time", unweighting_time), ("braking_time", braking_time),
@@ -168,8 +194,9 @@ def cmj(*, body_mass: float = 75.0, jump_height: float = 0.35, rate: float = 100
     m = float(body_mass)
     tl = Timeline(initial=m * g)
     tl.hold(quiet_before, m * g)
-    truth = build_jump(tl, m=m, g=g, jump_height=jump_height, depth=depth, unweighting_time=unweighting_time,
-                        braking_time=braking_time, propulsion_time=propulsion_time)
+    truth = _loaded(build_jump(tl, m=m, g=g, jump_height=jump_height, depth=depth,
+                               unweighting_time=unweighting_time, braking_time=braking_time,
+                               propulsion_time=propulsion_time), load_mass, g)
     return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
                    noise_sd=noise_sd, seed=seed)
 
@@ -177,11 +204,14 @@ def cmj(*, body_mass: float = 75.0, jump_height: float = 0.35, rate: float = 100
 def squat_jump(*, body_mass: float = 75.0, jump_height: float = 0.30, rate: float = 1000.0,
                quiet_before: float = 1.5, quiet_after: float = 1.5, propulsion_time: float = 0.35,
                countermovement: float = 0.0, dip_time: float = 0.12, asymmetry: float = 0.0,
-               noise_sd: float = 0.0, plates: bool = True, seed: int | None = None, g: float = G) -> SyntheticTrial:
+               noise_sd: float = 0.0, plates: bool = True, seed: int | None = None, g: float = G,
+               load_mass: float = 0.0) -> SyntheticTrial:
     """A squat jump from a held squat (force = body weight), optionally with a small dip of
     ``countermovement`` m just before the push (what the squat-jump quality gate should flag); the dip
-    spends ``dip_time`` s unweighting and ``dip_time`` s braking."""
+    spends ``dip_time`` s unweighting and ``dip_time`` s braking. ``load_mass`` (kg) is an external load
+    carried throughout (see :func:`_loaded`)."""
     _common(rate, body_mass, asymmetry, noise_sd, g)
+    body_mass = _system_mass(body_mass, load_mass)
     positive("jump_height", jump_height)
     nonneg("countermovement", countermovement)
     for name, v in (("propulsion_time", propulsion_time), ("dip_time", dip_time),
@@ -190,8 +220,9 @@ def squat_jump(*, body_mass: float = 75.0, jump_height: float = 0.30, rate: floa
     m = float(body_mass)
     tl = Timeline(initial=m * g)
     tl.hold(quiet_before, m * g)
-    truth = build_jump(tl, m=m, g=g, jump_height=jump_height, depth=countermovement,
-                        unweighting_time=dip_time, braking_time=dip_time, propulsion_time=propulsion_time)
+    truth = _loaded(build_jump(tl, m=m, g=g, jump_height=jump_height, depth=countermovement,
+                               unweighting_time=dip_time, braking_time=dip_time, propulsion_time=propulsion_time),
+                    load_mass, g)
     return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
                    noise_sd=noise_sd, seed=seed)
 
@@ -265,6 +296,67 @@ def rebound(*, body_mass: float = 75.0, hops: float = 10, contact_time: float = 
                    noise_sd=noise_sd, seed=seed)
 
 
+def drop_landing(*, body_mass: float = 75.0, drop_height: float = 0.30, impact_time: float = 0.05,
+                 absorb_time: float = 0.35, impact_fraction: float = 0.3, rate: float = 1000.0,
+                 quiet_before: float = 1.0, quiet_after: float = 4.0, asymmetry: float = 0.0, noise_sd: float = 0.0,
+                 plates: bool = True, seed: int | None = None, g: float = G) -> SyntheticTrial:
+    """A drop landing held still (land and hold / land and stick): the trace starts with the athlete on the box
+    (zero force for ``quiet_before`` s), lands from ``drop_height``, absorbs over ``absorb_time`` s (an impact lobe
+    of ``impact_time`` s carrying ``impact_fraction`` of the impulse) and stands still at body weight for
+    ``quiet_after`` s. Truth from :func:`forcelab.simulation.shapes.build_drop_landing`."""
+    _common(rate, body_mass, asymmetry, noise_sd, g)
+    for name, v in (("drop_height", drop_height), ("impact_time", impact_time), ("absorb_time", absorb_time),
+                    ("quiet_before", quiet_before), ("quiet_after", quiet_after)):
+        positive(name, v)
+    if not 0.0 <= impact_fraction < 1.0 or impact_time >= absorb_time:
+        raise ValueError(f"impact_fraction must be in [0, 1) and impact_time ({impact_time}) under absorb_time "
+                         f"({absorb_time})")
+    tl = Timeline(initial=0.0)
+    tl.hold(quiet_before, 0.0)
+    truth = build_drop_landing(tl, m=float(body_mass), g=g, drop_height=drop_height, impact_time=impact_time,
+                               absorb_time=absorb_time, impact_fraction=impact_fraction)
+    return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
+                   noise_sd=noise_sd, seed=seed)
+
+
+def quiet_stance(*, body_mass: float = 75.0, duration: float = 30.0, rate: float = 100.0, ml: float = 0.01,
+                 ap: float = 0.01, frequency: float = 0.25, centre: tuple[float, float] = (0.0, 0.0),
+                 noise_sd: float = 0.0, seed: int | None = None, g: float = G) -> SyntheticTrial:
+    """Quiet stance whose centre of pressure runs round an ellipse: ``x = centre_x + ml cos(2π f t)`` (medio-
+    lateral, m), ``y = centre_y + ap sin(2π f t)`` (antero-posterior), force exactly ``m g`` (``noise_sd`` N on the
+    force only). Over whole turns the truth is closed form: RMS ``ml/√2``, ``ap/√2``; ranges ``2 ml``, ``2 ap``;
+    covariance ``diag(ml², ap²) / 2``, so the 95 % ellipse area is ``π χ²₂(0.95) ml ap / 2``; path length ``turns ×``
+    the ellipse's perimeter ``4 max(ml, ap) E(e²)`` (complete elliptic integral of the second kind; ``2π r`` for a
+    circle); mean velocity path / duration; mean distance from the centre ``(4/π)·...`` only for a circle (``r``).
+    ``duration × frequency`` should be a whole number of turns for the closed forms to hold exactly."""
+    from scipy.special import ellipe
+
+    positive("body_mass", body_mass)
+    for name, v in (("duration", duration), ("rate", rate), ("ml", ml), ("ap", ap), ("frequency", frequency)):
+        positive(name, v)
+    n = int(round(duration * rate))
+    t = np.arange(n) / rate
+    w = 2.0 * math.pi * frequency
+    x = centre[0] + ml * np.cos(w * t)
+    y = centre[1] + ap * np.sin(w * t)
+    force = np.full(n, body_mass * g)
+    if noise_sd > 0:
+        force = force + np.random.default_rng(seed).normal(0.0, noise_sd, n)
+    big, small = max(ml, ap), min(ml, ap)
+    perimeter = 4.0 * big * float(ellipe(1.0 - (small / big) ** 2))
+    turns = duration * frequency
+    chi2 = -2.0 * math.log(0.05)
+    truth = {"body_mass": float(body_mass), "body_weight": body_mass * g, "turns": turns,
+             "cop_path_length": turns * perimeter, "cop_mean_velocity": turns * perimeter / duration,
+             "cop_rms_ml": ml / math.sqrt(2.0), "cop_rms_ap": ap / math.sqrt(2.0), "cop_range_ml": 2.0 * ml,
+             "cop_range_ap": 2.0 * ap, "cop_ellipse_area": math.pi * chi2 * ml * ap / 2.0,
+             "cop_ellipse_major": math.sqrt(chi2 / 2.0) * big, "cop_ellipse_minor": math.sqrt(chi2 / 2.0) * small,
+             "cop_mean_velocity_ml": turns * 4.0 * ml / duration, "cop_mean_velocity_ap": turns * 4.0 * ap / duration}
+    if ml == ap:
+        truth["cop_mean_distance"] = ml
+    return SyntheticTrial(ForceTrace(rate, force, cop_x=x, cop_y=y), truth)
+
+
 def isometric_pull(*, body_mass: float = 75.0, peak_force: float = 3000.0, rise_time: float = 0.5,
                    hold: float = 3.0, pretension: float = 0.0, pretension_time: float = 1.0, shape: float = 4.0,
                    fatigue: float = 0.05, release_time: float = 0.4, rate: float = 1000.0,
@@ -301,23 +393,54 @@ def isometric_pull(*, body_mass: float = 75.0, peak_force: float = 3000.0, rise_
                    noise_sd=noise_sd, seed=seed)
 
 
-#: Test names accepted by :func:`session` and the simulator, with their aliases.
+def isometric_load_cell(*, peak_force: float = 400.0, resting_force: float = 5.0, rise_time: float = 0.4,
+                        hold: float = 2.0, pretension: float = 0.0, pretension_time: float = 1.0,
+                        shape: float = 4.0, fatigue: float = 0.05, release_time: float = 0.3,
+                        rate: float = 1000.0, quiet_before: float = 1.5, quiet_after: float = 1.0,
+                        asymmetry: float = 0.0, noise_sd: float = 0.0, plates: bool = False,
+                        seed: int | None = None) -> SyntheticTrial:
+    """An isometric effort against a load cell (belly press, hip adduction squeeze ...): the resting cell with
+    the athlete in position (``resting_force`` N of pad contact, not body weight), then the rise, hold and
+    release of :func:`isometric_pull`. ``plates=True`` gives two channels (one pad per knee) split by
+    ``asymmetry``. The truth is :func:`isometric_pull`'s with ``resting_force`` in place of body weight
+    (``net_peak_force`` is above the resting force)."""
+    _common(rate, 1.0, asymmetry, noise_sd, G)
+    nonneg("resting_force", resting_force)
+    for name, v in (("peak_force", peak_force), ("rise_time", rise_time), ("hold", hold),
+                    ("pretension_time", pretension_time), ("release_time", release_time),
+                    ("quiet_before", quiet_before), ("quiet_after", quiet_after)):
+        positive(name, v)
+    tl = Timeline(initial=resting_force)
+    tl.hold(quiet_before, resting_force)
+    truth = build_pull(tl, m=resting_force / G, g=G, peak_force=peak_force, rise_time=rise_time, hold=hold,
+                        pretension=pretension, pretension_time=pretension_time, shape=shape, fatigue=fatigue,
+                        release_time=release_time)
+    del truth["body_mass"], truth["body_weight"]
+    truth["resting_force"] = float(resting_force)
+    return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
+                   noise_sd=noise_sd, seed=seed)
+
+
+#: Test names accepted by :func:`session` and the simulator, with their aliases. The isometric squat is a pull
+#: on the plate as far as the force goes (a push up against a fixed bar instead of a pull on it).
 TESTS: dict[str, str] = {
     "cmj": "cmj", "countermovement_jump": "cmj",
     "sj": "sj", "squat_jump": "sj",
     "dj": "dj", "drop_jump": "dj",
     "imtp": "imtp", "isometric": "imtp", "isometric_pull": "imtp",
     "rebound": "rebound", "hops": "rebound", "repeated_hops": "rebound", "10/5": "rebound",
+    "iso_squat": "imtp", "isometric_squat": "imtp",
+    "landing": "landing", "drop_landing": "landing", "land_and_hold": "landing",
 }
 
 #: Every generator parameter that is not the trial's own (the session sets these once for all trials).
-_SESSION_WIDE = frozenset({"body_mass", "rate", "quiet_before", "quiet_after", "asymmetry", "noise_sd", "plates",
+_SESSION_WIDE = frozenset({"body_mass", "load_mass", "rate", "quiet_before", "quiet_after", "asymmetry", "noise_sd", "plates",
                            "seed", "g"})
 #: The trial parameters :func:`append_trial` takes per test, with the defaults of the single-trial generators.
 _JUMP_DEFAULTS: dict[str, dict[str, float]] = {
     key: keyword_defaults(gen, exclude=_SESSION_WIDE)
     for key, gen in (("cmj", cmj), ("sj", squat_jump), ("dj", drop_jump), ("imtp", isometric_pull),
-                     ("rebound", rebound))
+                     ("rebound", rebound), ("landing", drop_landing))
 }
 #: Sequence-valued rebound parameters that a session step cannot give (only :func:`rebound` takes them).
 for _seq in ("contact_times", "jump_heights", "double_contacts"):
@@ -367,6 +490,11 @@ def append_trial(tl: Timeline, test: str, *, body_mass: float, g: float = G,
         truth = build_jump(tl, m=m, g=g, jump_height=p["jump_height"], depth=p["countermovement"],
                             unweighting_time=p["dip_time"], braking_time=p["dip_time"],
                             propulsion_time=p["propulsion_time"])
+    elif key == "landing":  # step off onto the box, wait, drop and hold the landing
+        truth = {"step_off_time": tl.ramp(step_off, 0.0)}
+        tl.hold(box_time, 0.0)
+        truth.update(build_drop_landing(tl, m=m, g=g, drop_height=p["drop_height"], impact_time=p["impact_time"],
+                                        absorb_time=p["absorb_time"], impact_fraction=p["impact_fraction"]))
     elif key == "dj":
         truth = {"step_off_time": tl.ramp(step_off, 0.0)}
         tl.hold(box_time, 0.0)

@@ -7,19 +7,43 @@ Kept in one place so the archive depends on exactly ``forcelab.analysis.segmenta
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from forcelab.analysis import dispatch
+from forcelab.analysis.isometric_tests import is_isometric, segmentation
 from forcelab.analysis.segmentation import find_trials
+from forcelab.analysis.single_leg import SINGLE_LEG_TESTS
 from forcelab.analysis.types import ForceTrace, TrialResult
 
-TESTS = ("cmj", "sj", "dj", "imtp", "rebound")
+TESTS: tuple[str, ...] = ("cmj", "sj", "dj", "imtp", "rebound")
+#: ... and the other isometric tests of the definition table (iso_squat, hip_adduction ...).
+TESTS += tuple(k for k in dispatch.TESTS if is_isometric(k) and k not in TESTS)
+#: ... and the single-leg jumps.
+TESTS += SINGLE_LEG_TESTS
+#: ... and the drop landing held still.
+TESTS += ("landing",)
 
 
-def analyze(trace: ForceTrace, test: str) -> TrialResult:
-    """Today's analysis of one trial of ``test`` (``cmj``, ``sj``, ``dj``, ``imtp``, ``rebound``)."""
-    return dispatch.analyze(trace, test)
+def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
+    """Today's analysis of one trial of ``test`` (``cmj``, ``sj``, ``dj``, ``imtp``, ``rebound`` ...), with the trial's inputs
+    in ``params`` (e.g. a loaded jump's ``load_mass``; see :func:`forcelab.analysis.dispatch.analyze`)."""
+    return dispatch.analyze(trace, test, **params)
+
+
+#: Trial inputs the tester entered, not analysis settings: a loaded jump's load (kg), a drop jump's box height
+#: (m), a single-leg trial's limb when the tester named it (``None`` when it was detected from the plates). Stored in the trial's analysis ``params``; a re-analysis passes them again (without them a loaded jump
+#: would be analysed as an unloaded one, and its body mass would become the system's).
+TESTER_INPUTS = ("load_mass", "drop_height", "limb")
+
+
+def tester_inputs(result: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The :data:`TESTER_INPUTS` stored in an archived analysis (``TrialResult.to_dict()``), as keyword arguments
+    of :func:`analyze` (none given: empty)."""
+    params = (result or {}).get("params") or {}
+    return {k: params[k] for k in TESTER_INPUTS if params.get(k) is not None}
 
 
 @cache
@@ -45,7 +69,12 @@ def method_version() -> str:
 def segments(trace: ForceTrace, test: str) -> list[tuple[int, int]]:
     """``[(start, stop)]`` sample ranges of the trials in a long recording (stop exclusive)."""
     out = []
-    for seg in find_trials(trace, kind="pull" if test == "imtp" else "jump"):
+    if test == "landing":  # no flight after the contact: found by the air before each landing
+        from forcelab.analysis.landing import find_landings
+
+        return find_landings(trace)
+    kind, thresholds = segmentation(test)
+    for seg in find_trials(trace, kind=kind, **thresholds):
         start, stop = int(seg.start), min(int(seg.end), trace.n)
         if stop > start:
             out.append((start, stop))

@@ -26,7 +26,7 @@ import csv
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +68,9 @@ RATE_TOLERANCE = 0.01
 TIME_STEP_TOLERANCE = 0.5
 
 _TIME_NAMES = ("time", "t", "time_s", "seconds", "secs", "sec")
+#: Centre-of-pressure columns of a plain CSV (metres; x to the athlete's right, y forward): the balance tests use them.
+_COP_X_NAMES = ("cop_x", "copx", "cop x", "cop_ml")
+_COP_Y_NAMES = ("cop_y", "copy", "cop y", "cop_ap")
 _TOTAL_NAMES = ("force", "fz", "total", "total_force", "totalforce", "normal force", "vertical force", "grf")
 _LEFT_NAMES = ("left", "fp1", "z left", "left force", "force left", "fz left", "left_force", "fz1", "fz_left")
 _RIGHT_NAMES = (
@@ -536,6 +539,8 @@ def _finish(
         trace = ForceTrace.from_plates(fs, data[:, pos["left"]].copy(), data[:, pos["right"]].copy())
     else:
         trace = ForceTrace(rate=fs, total=data[:, pos["total"]].copy())
+    if "cop_x" in roles:
+        trace = replace(trace, cop_x=data[:, pos["cop_x"]].copy(), cop_y=data[:, pos["cop_y"]].copy())
     if columns is None:
         columns = {k: (table.header[c].strip() if table.header is not None else f"column {c + 1}")
                    for k, c in roles.items()}
@@ -589,6 +594,9 @@ def _read_csv(
             _check_force_unit(table, roles[role])
     if "time" in roles and roles["time"] in [roles[r] for r in ("total", "left", "right") if r in roles]:
         raise ForceFileError(f"{path}: the time column cannot also be a force column")
+    cop = (_find_named(table, _COP_X_NAMES), _find_named(table, _COP_Y_NAMES))
+    if cop[0] is not None and cop[1] is not None:  # a pair; a lone one is not a centre of pressure
+        roles["cop_x"], roles["cop_y"] = cop[0], cop[1]
     data = _parse(table, list(roles.values()))
     return _finish(table, "csv", data, rate, roles)
 

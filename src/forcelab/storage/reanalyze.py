@@ -82,7 +82,7 @@ def reanalyze(
 def reanalyze_session(
     path: str | os.PathLike[str],
     *,
-    analyze: Callable[[ForceTrace, str], TrialResult] | None = None,
+    analyze: Callable[..., TrialResult] | None = None,
     force: bool = True,
     tests: Collection[str] | None = None,
     keep_going: bool = False,
@@ -119,7 +119,8 @@ def reanalyze_session(
         try:
             old[t.number] = t.metrics  # read now: the file is rewritten below
             trace = t.trace_from_raw(channel_map if isinstance(channel_map, dict) else None)
-            new[t.number] = run(trace, t.test)
+            inputs = bridge.tester_inputs(t.result)  # a loaded jump's load, a drop jump's box height
+            new[t.number] = run(trace, t.test, **inputs) if inputs else run(trace, t.test)
         except TRIAL_ERRORS as exc:
             if not keep_going:
                 raise

@@ -1,0 +1,89 @@
+"""``forcelab simulate`` for the battery tests: ``--load-kg`` (the simulated athlete holds the load, so the plates
+weigh body + load), ``--test sl_cmj --limb`` (the athlete on one plate); options for a test that does not take
+them are one clear line."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+import serial
+
+from forcelab.cli import main
+
+G = 9.80665
+
+
+def test_simulated_plates_weigh_body_plus_load(capsys: pytest.CaptureFixture[str]) -> None:
+    got: dict[str, bytes] = {}
+    printed: list[str] = []
+
+    def host() -> None:
+        t0 = time.monotonic()
+        deadline = t0 + 6.0  # a loaded shared machine can take seconds to start the simulator
+        port = None
+        while port is None and time.monotonic() < deadline:
+            text = capsys.readouterr().out
+            printed.append(text)
+            m = re.search(r"simulated plates on (\S+)", "".join(printed))
+            port = m.group(1) if m else None
+            time.sleep(0.02)
+        assert port is not None
+        with serial.Serial(port, timeout=0.05) as ser:
+            buf = b""
+            end = t0 + 7.0  # the athlete steps on after 1 s, over 0.8 s: standing long before this
+            while time.monotonic() < end:
+                buf += ser.read(65536)
+        got["data"] = buf
+
+    t = threading.Thread(target=host)
+    t.start()
+    rc = main(["simulate", "--protocol", "text", "--rate", "500", "--seconds", "7.5", "--test", "cmj",
+               "--body-mass", "70", "--load-kg", "25", "--noise", "0", "--boot-delay", "0",
+               "--text-units", "newtons", "--delimiter", ","])
+    t.join()
+    assert rc == 0
+    printed.append(capsys.readouterr().out)
+    assert "holding 25 kg" in "".join(printed)
+    rows = [line.split(b",") for line in got["data"].split(b"\n")[1:] if line.count(b",") == 8]
+    totals = [sum(float(f) for f in row[1:]) for row in rows[-200:]]  # the last 0.4 s, standing
+    assert len(totals) == 200
+    # standing still: the 8 cells carry athlete and load, 95 kg
+    assert sum(totals) / len(totals) == pytest.approx(95.0 * G, rel=0.01)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--test", "dj", "--load-kg", "20"], "--load-kg applies to loaded jumps"),
+    (["--test", "cmj", "--load-kg", "-3"], "zero or more"),
+    (["--test", "cmj", "--limb", "left"], "--limb applies to single-leg tests"),
+    (["--test", "hop"], "sl_cmj, sl_dj"),
+])
+def test_bad_load_is_one_clear_line(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["simulate", *argv])
+    err = capsys.readouterr().err
+    assert rc == 2 and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("limb", "split"), [(None, 1.0), ("left", 1.0), ("right", -1.0)])
+def test_single_leg_athlete_stands_on_one_plate(limb: str | None, split: float) -> None:
+    import argparse
+
+    from forcelab.cli import simulate
+
+    p = argparse.ArgumentParser()
+    simulate.register(p.add_subparsers())
+    argv = ["simulate", "--test", "sl_cmj", "--trials", "2", *(["--limb", limb] if limb else [])]
+    sim = simulate._build(p.parse_args(argv))
+    assert sim.motion.asymmetry == split  # +1: all of the force on the left plate
+    steps = sim.motion.script.trials if hasattr(sim.motion, "script") else None
+    assert steps is None or all(s[0] == "cmj" and s[1]["jump_height"] == 0.15 for s in steps)
+
+
+def test_simulator_performs_a_drop_landing(capsys: pytest.CaptureFixture[str]) -> None:
+    """The scripted landing is built when the simulator starts (an impossible one is refused there)."""
+    assert main(["simulate", "--test", "landing", "--trials", "1", "--seconds", "0.3", "--boot-delay", "0"]) == 0
+    assert "simulated plates on" in capsys.readouterr().out
+    assert main(["record", "--simulate", "--athlete", "A", "--test", "landing", "--seconds", "1"]) == 2
+    assert "not detected live yet" in capsys.readouterr().err

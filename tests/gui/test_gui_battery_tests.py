@@ -1,0 +1,128 @@
+"""The battery tests in the app: the test panel's Load field (loaded CMJ and squat jump), the isometric test
+definitions in the test list, the single-leg tests' limb; each reaching the analysis of the session's trials."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from forcelab.gui.session import LiveSession
+from forcelab.simulation import synthetic
+
+G = 9.80665
+
+
+def test_load_field_shows_for_jumps_that_carry_a_load(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from forcelab.gui.testpanel import TestPanel
+
+    panel = TestPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    loads: list[float] = []
+    panel.load_changed.connect(loads.append)
+    for test, shown in (("cmj", True), ("sj", True), ("dj", False), ("imtp", False)):
+        panel.set_test(test)
+        assert panel.load.isVisible() is shown, test
+    panel.set_test("cmj")
+    assert panel.load.text() == "no load"
+    panel.load.setValue(20.0)
+    assert loads == [20.0] and panel.load_value() == 20.0
+    out = Path(os.environ.get("FORCELAB_SHOTS", "/tmp")) / "testpanel_load.png"
+    panel.grab().save(str(out))
+
+
+@pytest.mark.parametrize("weighed_with_load", [True, False])
+def test_loaded_trial_is_analysed_for_the_system(qtbot, weighed_with_load: bool) -> None:  # type: ignore[no-untyped-def]
+    session = LiveSession(None)
+    try:
+        session.set_test("cmj")
+        if weighed_with_load:
+            session.set_load(20.0)
+            session.set_weighing(95.0 * G, 2.0)  # the Weigh step, athlete holding the bar
+        else:
+            session.set_weighing(75.0 * G, 2.0)  # weighed first, then the bar is entered
+            session.set_load(20.0)
+        assert session.session_body_weight() == pytest.approx(75.0 * G)
+        trial = synthetic.cmj(body_mass=75.0, load_mass=20.0, jump_height=0.2)
+        with qtbot.waitSignal(session.trial_analysed, timeout=10000) as sig:
+            session.add_trial_trace(trial.trace)
+        r = sig.args[0].result
+        assert r is not None and r.params["load_mass"] == 20.0
+        assert r.value("system_mass") == pytest.approx(95.0, rel=1e-4)
+        assert r.value("body_mass") == pytest.approx(75.0, rel=1e-4)
+        # a drop jump in the same session does not get the load
+        session.set_test("dj")
+        with qtbot.waitSignal(session.trial_analysed, timeout=10000) as sig:
+            session.add_trial_trace(synthetic.drop_jump(body_mass=75.0).trace)
+        assert sig.args[0].result is not None and "load_mass" not in sig.args[0].result.params
+        session.set_load(0.0)
+        assert "load_mass" not in session.test_params
+    finally:
+        session.shutdown()
+
+
+def test_isometric_definitions_are_in_the_test_list(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Every isometric test of the definition table can be chosen; it shows the pull's target line."""
+    from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS
+    from forcelab.gui import services
+    from forcelab.gui.testpanel import TestPanel
+
+    panel = TestPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    keys = [panel.test.itemData(i) for i in range(panel.test.count())]
+    assert set(ISOMETRIC_TESTS) <= set(keys) and keys[-1] == "free"
+    panel.set_test("hip_adduction")
+    assert panel.test.currentText() == "Hip adduction squeeze"
+    assert panel.target.isVisible() and not panel.load.isVisible()
+    kind, thresholds = services.detector_setup("hip_adduction")
+    assert kind == "pull" and thresholds["flight_threshold"] == float("-inf")
+    out = Path(os.environ.get("FORCELAB_SHOTS", "/tmp")) / "testpanel_hip_adduction.png"
+    panel.grab().save(str(out))
+
+
+def test_single_leg_limb_from_the_panel_reaches_the_analysis(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from forcelab.gui.testpanel import TestPanel
+
+    panel = TestPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_test("sl_dj")
+    assert panel.limb.isVisible() and panel.drop_height.isVisible() and not panel.load.isVisible()
+    panel.set_test("cmj")
+    assert not panel.limb.isVisible()
+    panel.set_test("sl_cmj")
+    limbs: list[str] = []
+    panel.limb_changed.connect(limbs.append)
+    panel.limb.setCurrentIndex(panel.limb.findData("left"))
+    assert limbs == ["left"] and panel.limb_value() == "left"
+    panel.grab().save(str(Path(os.environ.get("FORCELAB_SHOTS", "/tmp")) / "testpanel_sl_cmj.png"))
+    session = LiveSession(None)
+    try:
+        session.set_test("sl_cmj")
+        trace = synthetic.cmj(jump_height=0.15, asymmetry=-1.0).trace  # on the right plate
+        with qtbot.waitSignal(session.trial_analysed, timeout=10000) as sig:
+            session.add_trial_trace(trace)
+        r = sig.args[0].result
+        assert r is not None and r.params["stance_limb"] == "right" and r.params["limb_source"] == "plate"
+        session.set_limb("left")  # the tester says left: kept, and flagged against the plate
+        with qtbot.waitSignal(session.trial_analysed, timeout=10000) as sig:
+            session.add_trial_trace(trace)
+        r = sig.args[0].result
+        assert r is not None and r.params["stance_limb"] == "left"
+        assert "limb_plate_differs" in [f.code for f in r.flags]
+    finally:
+        session.shutdown()
+
+
+def test_no_suggestion_within_a_battery_tests_family() -> None:
+    """The card suggests another test only across families: a single-leg CMJ is a jump, a hip squeeze a pull."""
+    from forcelab.gui import services
+
+    assert services.suggest_test(synthetic.cmj(asymmetry=1.0, jump_height=0.15).trace, "sl_cmj") is None
+    assert services.suggest_test(synthetic.isometric_pull().trace, "iso_squat") is None
+    assert services.suggest_test(synthetic.drop_landing().trace, "landing") is None
+    hint = services.suggest_test(synthetic.isometric_pull().trace, "sl_cmj")
+    assert hint is not None and hint[0] == "imtp"
