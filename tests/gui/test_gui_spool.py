@@ -89,8 +89,10 @@ def test_session_is_recorded_in_the_spool_and_published_with_its_late_analysis(
         assert entry.session_path is not None
         qtbot.waitUntil(lambda: entry.session_version is not None, timeout=10_000)  # published
         assert entry.session_path.is_relative_to(archive)
+        # the version is set on the analysis thread before the window hears of the publish (queued signals)
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage() == f"Saved {entry.session_path}",
+                        timeout=10_000)
         assert not window.spool_label.isVisible() and window.session.waiting == (0, "")
-        assert window.statusBar().currentMessage() == f"Saved {entry.session_path}"
     finally:
         window.close()
     (path,) = session_files(archive)  # in the archive, once
