@@ -304,3 +304,13 @@ def test_hand_placed_events(shared_data: Path) -> None:
         analyze_isometric(rec.trace, events={"onset": rec.trace.n - 1})
     with pytest.raises(ValueError, match="editable: baseline_start, onset, release"):
         analyze_isometric(rec.trace, events={"peak_force": 100})
+
+
+def test_rfd_windows_too_short_for_the_rate_are_flagged_and_kept() -> None:
+    """Issue 9 item 2: at 80 Hz RFD 0-50 ms rests on 4 samples; the value is kept and the flag says so."""
+    low = analyze_isometric(synthetic.isometric_pull(rate=80.0).trace)
+    flag = next(f for f in low.flags if f.code == "low_sample_rate")
+    assert flag.message.startswith("at 80 Hz ") and "rests on 4 samples (50 ms)" in flag.message
+    assert low.value("rfd_0_50ms") is not None
+    high = analyze_isometric(synthetic.isometric_pull(rate=1000.0).trace)
+    assert "low_sample_rate" not in {f.code for f in high.flags}

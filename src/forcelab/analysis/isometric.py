@@ -31,6 +31,7 @@ import numpy as np
 from forcelab.analysis.asymmetry import asymmetry_metrics
 from forcelab.analysis.filters import lowpass
 from forcelab.analysis.jump_metrics import MetricBook
+from forcelab.analysis.jump_rate import span_note
 from forcelab.analysis.settings import IsometricSettings
 from forcelab.analysis.types import Event, ForceTrace, Metric, ParamValue, TrialResult
 from forcelab.analysis.weighing import sliding_mean_sd
@@ -259,6 +260,7 @@ def analyze_isometric(
     _peak_metrics(book, x, onset, peak, release, base, s)
     m = _peak_rfd(book, x, onset, peak, base, s)
     _window_metrics(book, x, onset, base, s)
+    _window_rate_flag(res, s)
     if trace.left is not None and trace.right is not None:
         _per_limb(res, trace.left, trace.right, b0=base.b0, b1=base.b1, onset=onset, peak=peak, release=release,
                   windows=s.windows, m=m, oparams=base.oparams, pparams=_pparams(base, s))
@@ -456,6 +458,19 @@ def _peak_rfd(book: MetricBook, x: np.ndarray, onset: int, peak: int, base: _Bas
         res.add_event(Event("peak_rfd", None, rate, method="imtp_peak_rfd_sliding", reason=reason))
         book.put("peak_rfd", None, "N/s", "imtp_peak_rfd_sliding", REF_PEAK_RFD, params=pparams, reason=reason)
     return m
+
+
+def _window_rate_flag(res: TrialResult, s: IsometricSettings) -> None:
+    """Flag ``low_sample_rate`` when an RFD window (or the peak-RFD window) holds fewer than
+    :data:`~forcelab.analysis.jump_rate.MIN_SPAN_SAMPLES` samples at the trace's rate: e.g. RFD 0-50 ms at 80 Hz
+    rests on 4 samples, so one sample of onset placement is a quarter of it. The values are kept (never hidden)."""
+    spans = {f"rfd_0_{_ms(win)}ms": win for win in s.windows}
+    spans["peak_rfd"] = s.peak_rfd_window
+    notes = [note for name, span in spans.items()
+             if (m := res.metrics.get(name)) is not None and m.value is not None
+             and (note := span_note(name, span, res.rate))]
+    if notes:
+        res.flag("low_sample_rate", f"at {res.rate:g} Hz " + "; ".join(notes))
 
 
 def _window_metrics(book: MetricBook, x: np.ndarray, onset: int, base: _Baseline, s: IsometricSettings) -> None:

@@ -74,6 +74,15 @@ def peak_under_read(force: np.ndarray, i: int) -> float:
     return max(0.0, -0.25 * (a - c) * d)
 
 
+def span_note(name: str, span: float, rate: float) -> str | None:
+    """Why metric ``name``, measured over ``span`` seconds, is not supported at ``rate`` Hz (fewer than
+    :data:`MIN_SPAN_SAMPLES` samples), or ``None`` when it is. Shared by the jumps and the isometric windows."""
+    n = abs(span) * rate
+    if n >= MIN_SPAN_SAMPLES:
+        return None
+    return f"{metric_name(name)} rests on {n:.0f} samples ({abs(span) * 1000:.0f} ms)"
+
+
 def rate_flags(res: TrialResult, force: np.ndarray, rate: float) -> None:
     """Flag ``low_sample_rate`` listing the metrics of ``res`` that the rate does not support: a span metric
     (:data:`SPAN_METRICS`) measured with fewer than :data:`MIN_SPAN_SAMPLES` samples, and a peak
@@ -84,9 +93,9 @@ def rate_flags(res: TrialResult, force: np.ndarray, rate: float) -> None:
         m, span = res.metrics.get(name), res.value(span_name)
         if m is None or m.value is None or span is None:
             continue
-        n = abs(span) * rate
-        if n < MIN_SPAN_SAMPLES:
-            parts.append(f"{metric_name(name)} rests on {n:.0f} samples ({abs(span) * 1000:.0f} ms)")
+        note = span_note(name, span, rate)
+        if note:
+            parts.append(note)
     for name, ev_name in PEAK_EVENTS.items():
         m = res.metrics.get(name)
         ev = res.events.get(ev_name)
