@@ -44,3 +44,36 @@ def test_import_button_imports_for_the_selected_athlete_and_test(qtbot, tmp_path
     assert "Import failed:" in window.statusBar().currentMessage()
     assert "bad.csv: line 3, column 3 ('RightForce (N)') is not a number: 'x'" in window.statusBar().currentMessage()
     assert len(window.session.archive.index.sessions("Hana Hawkin")) == 1
+
+
+def test_an_import_the_archive_cannot_take_waits_in_the_spool(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11: the app's Import… goes through the station's spool like a recording: with the archive's year
+    folder unreachable it stays there (and says so), then is published, once, when the folder is back."""
+    import os
+    from datetime import date
+
+    from forcelab.storage import spool
+
+    archive = tmp_path / "archive"
+    monkeypatch.setenv("FORCELAB_ARCHIVE", str(archive))
+    window = build_window()
+    qtbot.addWidget(window)
+    window.session.archive.index.set_athlete("Hana Hawkin", body_mass=70.0)
+    assert window.roster is not None
+    window.roster.reload(select="Hana Hawkin")
+    window.tests.set_test("cmj")
+    src = vendor_files.write_hawkin(synthetic.cmj(body_mass=70.0, rate=1000.0).trace, tmp_path / "hawkin.csv")
+    year = archive / "sessions" / f"{date.today():%Y}"
+    assert not year.exists()
+    os.symlink(tmp_path / "share-not-mounted", year)  # CI runs as root: permissions would not stop it
+    path = import_recording(window, src)
+    assert path is not None and spool.pending(archive) == [path]
+    assert "waiting in this station's spool" in window.statusBar().currentMessage()
+    assert window.session.archive.index.sessions("Hana Hawkin") == []
+    year.unlink()
+    _report, moved = window.session.publish_now()
+    (target, _version) = moved[path]
+    assert target.is_relative_to(archive / "sessions") and spool.pending(archive) == []
+    (row,) = window.session.archive.index.sessions("Hana Hawkin")
+    assert not row["error"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from forcelab.cli import ARCHIVE_HELP, CliError, out, plate_numbers, reanalyze_batch
@@ -105,21 +105,17 @@ def publish(archive: Path, spooled: Path) -> Path:
 
 def run_import(args: argparse.Namespace) -> int:
     """``forcelab import FILE --athlete NAME --test T``."""
-    from forcelab.storage.importer import import_file
+    from forcelab.storage.importer import import_to_spool
     from forcelab.storage.readers import ForceFileError
     from forcelab.storage.session import open_session
-    from forcelab.storage.spool import new_spooled_path
 
     archive = _archive(args)
-    started = datetime.now().astimezone()
-    spooled = new_spooled_path(archive, args.athlete, [args.test], started)
     try:
-        path = import_file(
+        path = import_to_spool(
             args.file, archive=archive, athlete=args.athlete, test=args.test, rate=args.rate,
-            layout=args.layout, whole=args.whole, plates=args.plates, started=started, dest=spooled,
+            layout=args.layout, whole=args.whole, plates=args.plates,
         )
     except (ForceFileError, ValueError, OSError) as exc:
-        spooled.unlink(missing_ok=True)
         raise CliError(str(exc)) from exc
     session = open_session(path, load_analysis=True)  # read before publishing moves the file
     out(f"session: {publish(archive, path)}")

@@ -41,7 +41,7 @@ def ask_and_import(window: MainWindow) -> Path | None:
 def import_recording(window: MainWindow, source: Path) -> Path | None:
     """Import ``source`` for the roster's athlete and the panel's test; the new session path, or ``None``
     (the reason shown in the status bar)."""
-    from forcelab.storage.importer import import_file
+    from forcelab.storage.importer import import_to_spool
     from forcelab.storage.readers import ForceFileError
     from forcelab.storage.session import open_session
 
@@ -55,12 +55,17 @@ def import_recording(window: MainWindow, source: Path) -> Path | None:
         window.show_error("Choose the test (CMJ, squat jump, drop jump or pull) before importing a recording")
         return None
     try:
-        path = import_file(source, archive=archive.path, athlete=athlete, test=test)
-        session = open_session(path, load_analysis=True)
+        spooled = import_to_spool(source, archive=archive.path, athlete=athlete, test=test)
+        n_trials = len(open_session(spooled, load_analysis=True).trials)
     except (ForceFileError, ValueError, OSError) as exc:
         window.show_error(f"Import failed: {exc}")
         return None
-    archive.index.add_session(session)
-    window.statusBar().showMessage(f"Imported {source.name}: {len(session.trials)} {test} trials for {athlete}", 10000)
+    # published (and indexed) like a recorded session: through the station's spool, once
+    report, moved = window.session.publish_now()
+    path = moved.get(spooled, (spooled, None))[0]
+    done = f"Imported {source.name}: {n_trials} {test} trials for {athlete}"
+    if path == spooled:
+        done += f"; waiting in this station's spool ({report.message()})"
+    window.statusBar().showMessage(done, 10000)
     log.info("imported %s as %s", source, path)
     return path

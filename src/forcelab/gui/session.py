@@ -374,6 +374,15 @@ class LiveSession(QtCore.QObject):
                 entry.session_path, entry.session_version = moved[entry.session_path]
         return report, moved
 
+    def publish_now(self) -> tuple[Any, dict[Path, tuple[Path, int | None]]]:
+        """Publish what waits in the spool now (an imported session) and wait for it: on the analysis thread,
+        after what is queued there, so it never races a closing session's publish."""
+        if self.archive is None:
+            raise RuntimeError("no archive to publish to")
+        report, moved = self._executor.submit(self._publish).result()
+        self._publish_in.emit(report, moved)
+        return report, moved
+
     def publish_waiting(self) -> None:
         """Try again to publish the sessions waiting in the spool (on the analysis thread; the retry timer)."""
         if self.archive is not None and not self._closing:

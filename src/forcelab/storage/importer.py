@@ -84,3 +84,21 @@ def import_file(
             w.add_trial(test, start, stop, result)
     log.info("imported %s as %s (%d trials)", source, path, len(ranges))
     return path
+
+
+def import_to_spool(source: str | os.PathLike[str], *, archive: Path, athlete: str, test: str,
+                    **options: Any) -> Path:
+    """:func:`import_file` into a fresh file of this station's spool (``forcelab import`` and the app's
+    Import… both), to be published to ``archive`` like a recorded session; returns the spooled file. A file
+    that fails to import leaves nothing in the spool."""
+    from forcelab.storage.spool import new_spooled_path
+
+    started = options.pop("started", None) or datetime.now().astimezone()
+    spooled = new_spooled_path(archive, athlete, [test], started)
+    try:
+        return import_file(source, archive=archive, athlete=athlete, test=test, started=started, dest=spooled,
+                           **options)
+    except BaseException:
+        spooled.unlink(missing_ok=True)
+        raise
+
