@@ -5,14 +5,10 @@ with two pads, segmentation of a load-cell recording, the command line and the s
 from __future__ import annotations
 
 import json
-import re
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-import serial
 
 from forcelab.analysis import dispatch
 from forcelab.analysis.isometric import analyze_isometric
@@ -28,6 +24,7 @@ from forcelab.analysis.settings import IsometricSettings
 from forcelab.analysis.types import ForceTrace
 from forcelab.cli import main
 from forcelab.simulation import synthetic
+from support.simulate_cli import simulate_and_read
 
 LOAD_CELL = [k for k, d in DEFINITIONS.items() if d.device == "load_cell"]
 
@@ -144,31 +141,12 @@ def test_a_load_cell_recording_is_cut_into_its_efforts(tmp_path: Path, capsys: p
 
 
 def test_simulator_performs_a_load_cell_squeeze(capsys: pytest.CaptureFixture[str]) -> None:
-    got: dict[str, bytes] = {}
-
-    def host() -> None:
-        t0 = time.monotonic()
-        deadline, port, seen = t0 + 6.0, None, ""  # a loaded shared machine can take seconds to start it
-        while port is None and time.monotonic() < deadline:
-            seen += capsys.readouterr().out
-            m = re.search(r"simulated plates on (\S+)", seen)
-            port = m.group(1) if m else None
-            time.sleep(0.02)
-        assert port is not None
-        with serial.Serial(port, timeout=0.05) as ser:
-            buf, end = b"", t0 + 7.5  # the squeeze peaks about 4.3 s after the start
-            while time.monotonic() < end:
-                buf += ser.read(65536)
-        got["data"] = buf
-
-    t = threading.Thread(target=host)
-    t.start()
-    rc = main(["simulate", "--protocol", "text", "--channels", "2", "--rate", "500", "--seconds", "8",
-               "--test", "hip_adduction", "--trials", "1", "--noise", "0", "--boot-delay", "0",
-               "--text-units", "newtons", "--delimiter", ","])
-    t.join()
+    rc, data, _printed = simulate_and_read(capsys, [
+        "--protocol", "text", "--channels", "2", "--rate", "500", "--seconds", "8", "--test", "hip_adduction",
+        "--trials", "1", "--noise", "0", "--boot-delay", "0", "--text-units", "newtons", "--delimiter", ","],
+        until=7.5)  # the squeeze peaks about 4.3 s after the start
     assert rc == 0
-    rows = [line.split(b",") for line in got["data"].split(b"\n")[1:] if line.count(b",") == 2]
+    rows = [line.split(b",") for line in data.split(b"\n")[1:] if line.count(b",") == 2]
     total = np.array([float(r[1]) + float(r[2]) for r in rows])
     assert total.max() == pytest.approx(400.0, rel=0.01)  # the squeeze's peak
     resting = total[(total > 1.0) & (total < 10.0)]

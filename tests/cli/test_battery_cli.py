@@ -4,50 +4,22 @@ them are one clear line."""
 
 from __future__ import annotations
 
-import re
-import threading
-import time
-
 import pytest
-import serial
 
 from forcelab.cli import main
+from support.simulate_cli import simulate_and_read
 
 G = 9.80665
 
 
 def test_simulated_plates_weigh_body_plus_load(capsys: pytest.CaptureFixture[str]) -> None:
-    got: dict[str, bytes] = {}
-    printed: list[str] = []
-
-    def host() -> None:
-        t0 = time.monotonic()
-        deadline = t0 + 6.0  # a loaded shared machine can take seconds to start the simulator
-        port = None
-        while port is None and time.monotonic() < deadline:
-            text = capsys.readouterr().out
-            printed.append(text)
-            m = re.search(r"simulated plates on (\S+)", "".join(printed))
-            port = m.group(1) if m else None
-            time.sleep(0.02)
-        assert port is not None
-        with serial.Serial(port, timeout=0.05) as ser:
-            buf = b""
-            end = t0 + 7.0  # the athlete steps on after 1 s, over 0.8 s: standing long before this
-            while time.monotonic() < end:
-                buf += ser.read(65536)
-        got["data"] = buf
-
-    t = threading.Thread(target=host)
-    t.start()
-    rc = main(["simulate", "--protocol", "text", "--rate", "500", "--seconds", "7.5", "--test", "cmj",
-               "--body-mass", "70", "--load-kg", "25", "--noise", "0", "--boot-delay", "0",
-               "--text-units", "newtons", "--delimiter", ","])
-    t.join()
+    rc, data, printed = simulate_and_read(capsys, [
+        "--protocol", "text", "--rate", "500", "--seconds", "7.5", "--test", "cmj", "--body-mass", "70",
+        "--load-kg", "25", "--noise", "0", "--boot-delay", "0", "--text-units", "newtons", "--delimiter", ","],
+        until=7.0)  # the athlete steps on after 1 s, over 0.8 s: standing long before this
     assert rc == 0
-    printed.append(capsys.readouterr().out)
-    assert "holding 25 kg" in "".join(printed)
-    rows = [line.split(b",") for line in got["data"].split(b"\n")[1:] if line.count(b",") == 8]
+    assert "holding 25 kg" in printed
+    rows = [line.split(b",") for line in data.split(b"\n")[1:] if line.count(b",") == 8]
     totals = [sum(float(f) for f in row[1:]) for row in rows[-200:]]  # the last 0.4 s, standing
     assert len(totals) == 200
     # standing still: the 8 cells carry athlete and load, 95 kg

@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-import re
-import threading
-import time
-
 import pytest
-import serial
 
 from forcelab.cli import main
+from support.simulate_cli import simulate_and_read
 
 
 def test_simulate_prints_a_port_that_streams_text(capsys: pytest.CaptureFixture[str]) -> None:
-    got: dict[str, bytes] = {}
-
-    def host() -> None:
-        # wait for the port line, then read the text stream
-        deadline = time.monotonic() + 3.0
-        port = None
-        while port is None and time.monotonic() < deadline:
-            m = re.search(r"simulated plates on (\S+)", capsys.readouterr().out)
-            port = m.group(1) if m else None
-            time.sleep(0.02)
-        assert port is not None
-        with serial.Serial(port, timeout=0.05) as ser:
-            buf = b""
-            end = time.monotonic() + 0.6
-            while time.monotonic() < end:
-                buf += ser.read(65536)
-        got["data"] = buf
-
-    t = threading.Thread(target=host)
-    t.start()
-    rc = main(["simulate", "--protocol", "text", "--rate", "500", "--seconds", "1.5", "--trials", "2",
-               "--test", "sj", "--jump-height", "0.25", "--noise", "0", "--boot-delay", "0",
-               "--text-units", "newtons", "--delimiter", ","])
-    t.join()
+    rc, data, _printed = simulate_and_read(capsys, [
+        "--protocol", "text", "--rate", "500", "--seconds", "1.5", "--trials", "2", "--test", "sj",
+        "--jump-height", "0.25", "--noise", "0", "--boot-delay", "0", "--text-units", "newtons",
+        "--delimiter", ","], after_port=0.6, port_timeout=3.0)
     assert rc == 0
-    lines = got["data"].split(b"\n")
+    lines = data.split(b"\n")
     assert b"ready" in lines[0]
     fields = lines[1].split(b",")
     assert len(fields) == 9 and fields[0].isdigit()
