@@ -25,6 +25,15 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """The folder the GUI tests save screenshots to: ``$FORCELAB_SCREENSHOTS`` to keep them and look at them,
+    else the test's temp folder (support.screens.save_shot writes them)."""
+    folder = Path(os.environ.get("FORCELAB_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Give every test its own config, data and cache directories (never the real user's).

@@ -10,7 +10,6 @@ Screenshots of the protocol panel at 1366x768 and 1920x1080 go to ``$FORCELAB_SC
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import h5py
@@ -25,6 +24,7 @@ from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import open_session
 from forcelab.storage.writer import SessionWriter
 from support.archive import block_for, info
+from support.screens import save_shot
 
 PROFILE = "forcelab dual plate (8 cells)"
 G = 9.80665
@@ -47,16 +47,8 @@ def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("FORCELAB_SCREENSHOTS") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _save(widget: QtWidgets.QWidget, path: Path) -> None:
-    assert widget.grab().save(str(path)), f"could not write {path}"
-    assert path.stat().st_size > 5_000
+def _save5k(widget: QtWidgets.QWidget, path: Path) -> None:
+    save_shot(widget, path, min_bytes=5_000)
 
 
 def _published(qtbot, archive: Path) -> Path:  # type: ignore[no-untyped-def]
@@ -105,7 +97,7 @@ def test_jump_profile_protocol_runs_end_to_end(qtbot, archive: Path, shots: Path
     qtbot.waitUntil(lambda: link.feed.ring.total_written > 2500, timeout=8000)
 
     panel.picker.setCurrentText("Jump profile")
-    _save(panel, shots / "protocol-panel-idle.png")
+    _save5k(panel, shots / "protocol-panel-idle.png")
     qtbot.mouseClick(panel.start_button, QtCore.Qt.MouseButton.LeftButton)
     assert window.session.is_recording and control.run is not None
     assert window.tests.current_test() == "cmj"
@@ -126,11 +118,11 @@ def test_jump_profile_protocol_runs_end_to_end(qtbot, archive: Path, shots: Path
             assert window.tests.current_test() == "sj"
             assert panel.step_title.text() == "Step 2 of 3 · Squat jump"
             assert panel.rest.text() == "Rest 1:00"
-            _save(panel, shots / "protocol-panel.png")
+            _save5k(panel, shots / "protocol-panel.png")
             for size, name in (((1920, 1080), "protocol-1920x1080.png"), ((1366, 768), "protocol-1366x768.png")):
                 window.resize(*size)
                 qtbot.wait(150)
-                _save(window, shots / name)
+                _save5k(window, shots / name)
         clock.t += 200.0  # the rest is over before the next trial
         if i == 0:
             assert panel.trial_text.text() == "Trial 2 of 3 · both legs"
@@ -159,7 +151,7 @@ def test_jump_profile_protocol_runs_end_to_end(qtbot, archive: Path, shots: Path
         if entry.test == "dj":
             assert entry.result.params["drop_height"] == pytest.approx(0.30)
 
-    _save(panel, shots / "protocol-panel-done.png")
+    _save5k(panel, shots / "protocol-panel-done.png")
 
     qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)  # stop: the session is saved
     assert not window.session.is_recording
@@ -241,7 +233,7 @@ def test_a_team_runs_the_hamstring_screen_with_previous_bests(qtbot, archive: Pa
     _do_trial(qtbot, window, 0)
     assert window.session.trials[1].meta["limb"] == "left"
     assert panel.trial_text.text() == "Trial 1 of 3 per leg · right leg"
-    _save(window, shots / "protocol-team-1366x768.png")
+    _save5k(window, shots / "protocol-team-1366x768.png")
     assert window.session.trial_meta["limb"] == "right"
     qtbot.mouseClick(panel.skip_button, QtCore.Qt.MouseButton.LeftButton)
     assert panel.step_title.text() == "Step 2 of 3 · Hip adduction squeeze (45 degrees)"
@@ -324,7 +316,7 @@ def test_the_users_protocols_are_offered_and_a_bad_file_is_named(qtbot, archive:
     assert panel.problems.isVisible() and panel.problems.text() == "Not available (hover for why): typo.json"
     assert f"{folder / 'typo.json'}, step 1: unknown field(s) 'trails'" in panel.problems.toolTip()
     assert panel.group.itemData(1) == "U19"
-    _save(panel, shots / "protocol-panel-user.png")
+    _save5k(panel, shots / "protocol-panel-user.png")
     window.close()
 
 

@@ -7,29 +7,16 @@ real CMJ analysis of a synthetic two-plate jump.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from PySide6 import QtWidgets
 
 from forcelab.gui.app import build_window
 from forcelab.gui.mainwindow import MainWindow
 from forcelab.gui.roster import AthleteDialog
 from forcelab.simulation.synthetic import cmj
 from support.roster_fit import misfits
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("FORCELAB_SCREENSHOTS") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _save(widget: QtWidgets.QWidget, path: Path) -> None:
-    assert widget.grab().save(str(path)), f"could not write {path}"
-    assert path.stat().st_size > 10_000  # a real picture, not an empty frame
+from support.screens import save_shot
 
 
 def test_screenshots_of_the_main_views(qtbot, tmp_path: Path, shots: Path,  # type: ignore[no-untyped-def]
@@ -55,20 +42,20 @@ def test_screenshots_of_the_main_views(qtbot, tmp_path: Path, shots: Path,  # ty
         link.simulator.trigger("cmj")
         qtbot.waitUntil(lambda: link.feed.ring.total_written > 7500, timeout=10_000)
         assert window.live.frames > 10
-        _save(window, shots / "live.png")
+        save_shot(window, shots / "live.png")
 
         trial = cmj(jump_height=0.33, asymmetry=0.08, noise_sd=2.0, seed=11)
         entry = window.session.add_trial_trace(trial.trace, "cmj")
         qtbot.waitUntil(lambda: entry.result is not None or bool(entry.error), timeout=10_000)
         assert entry.result is not None, entry.error
         assert "Jump height (take-off velocity)" in window.card.values
-        _save(window, shots / "trial_card.png")
+        save_shot(window, shots / "trial_card.png")
 
         window.show_review(entry.number)
         window.review.kin_boxes["velocity"].setChecked(True)
         window.review.kin_boxes["power"].setChecked(True)
         assert window.tabs.currentWidget() is window.review
-        _save(window, shots / "review.png")
+        save_shot(window, shots / "review.png")
 
         # issue 9's plate (not zeroed, ringing after take-off): the card and the review say so in words
         from support.plates import ringing_cmj
@@ -78,17 +65,17 @@ def test_screenshots_of_the_main_views(qtbot, tmp_path: Path, shots: Path,  # ty
         assert flagged.result is not None and flagged.result.flags, flagged.error
         window.tabs.setCurrentWidget(window.live)
         assert "Plate not zeroed: +10 N in flight" in window.card.flags.text()
-        _save(window, shots / "trial_card_flagged.png")
+        save_shot(window, shots / "trial_card_flagged.png")
         window.show_review(flagged.number)
         assert "Plate rang after take-off" in window.review.flags.text()
-        _save(window, shots / "review_flagged.png")
+        save_shot(window, shots / "review_flagged.png")
 
         window.tabs.setCurrentWidget(window.live)
         dialog = AthleteDialog(window, athlete=window.roster.current())
         dialog.show()
         qtbot.waitExposed(dialog)
-        _save(window.roster, shots / "roster.png")
-        _save(dialog, shots / "athlete_dialog.png")
+        save_shot(window.roster, shots / "roster.png")
+        save_shot(dialog, shots / "athlete_dialog.png")
         dialog.close()
     finally:
         window.close()
@@ -141,7 +128,7 @@ def test_screenshots_of_the_demo_first_minute(qtbot, tmp_path: Path, shots: Path
         qtbot.waitUntil(lambda: link.feed.ring.total_written > 3500, timeout=10_000)
         link.simulator.trigger("cmj")
         qtbot.waitUntil(lambda: link.feed.ring.total_written > 7500, timeout=10_000)
-        _save(window, shots / f"demo_first_minute_{tag}.png")
+        save_shot(window, shots / f"demo_first_minute_{tag}.png")
 
         for k, (test, trace) in enumerate((("cmj", cmj(jump_height=0.31, asymmetry=0.05, seed=21).trace),
                                            ("cmj", cmj(jump_height=0.30, asymmetry=0.07, seed=22).trace),
@@ -158,19 +145,19 @@ def test_screenshots_of_the_demo_first_minute(qtbot, tmp_path: Path, shots: Path
             want = "Fpeak " if table.item(r, 2).text() == "imtp" else "JH (TOV) "
             assert table.item(r, KEY_COLS[0]).text().startswith(want), r
             assert table.item(r, 5).text() not in ("", "0.0 % L", "0.0 % R"), r  # not perfectly symmetric
-        _save(window, shots / f"trial_table_mixed_{tag}.png")
+        save_shot(window, shots / f"trial_table_mixed_{tag}.png")
 
         window.show_review(window.table.numbers()[0])
-        _save(window, shots / f"review_{tag}.png")
+        save_shot(window, shots / f"review_{tag}.png")
 
         window.open_history()
         history = window._history
         history.resize(w, h)
         qtbot.waitExposed(history)
         history.athlete_view.show_athlete("Charlotte Vandenberghe", "peak_force_asymmetry")
-        _save(history, shots / f"history_{tag}.png")
+        save_shot(history, shots / f"history_{tag}.png")
         history.tabs.setCurrentWidget(history.team_view)
-        _save(history, shots / f"history_team_{tag}.png")
+        save_shot(history, shots / f"history_team_{tag}.png")
         history.close()
     finally:
         window.close()
