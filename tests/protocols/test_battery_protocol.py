@@ -84,13 +84,13 @@ def test_a_bad_protocol_says_what_is_wrong(raw: object, why: str) -> None:
 def test_a_test_the_analysis_learns_later_is_accepted_from_then_on(monkeypatch: pytest.MonkeyPatch) -> None:
     """The loader asks the analysis which tests exist when it reads (as the rebound test arrived): a test the
     analysis gains needs no change here."""
-    raw = {"name": "Balance", "steps": [{"test": "balance", "trials": 2}]}
-    assert "unknown test 'balance'" in _error(raw)
+    raw = {"name": "Nordics", "steps": [{"test": "nordic_curl", "trials": 2}]}  # a test no analysis has yet
+    assert "unknown test 'nordic_curl'" in _error(raw)
     known = dispatch.parameters
-    monkeypatch.setattr(dispatch, "TESTS", (*dispatch.TESTS, "balance"))
-    monkeypatch.setattr(dispatch, "parameters", lambda test: {"g": 9.80665} if test == "balance" else known(test))
+    monkeypatch.setattr(dispatch, "TESTS", (*dispatch.TESTS, "nordic_curl"))
+    monkeypatch.setattr(dispatch, "parameters", lambda test: {"g": 9.80665} if test == "nordic_curl" else known(test))
     p = protocol_from_dict(raw)
-    assert p.steps[0].test == "balance" and p.steps[0].title == "balance"
+    assert p.steps[0].test == "nordic_curl" and p.steps[0].title == "nordic_curl"
 
 
 def test_isometric_windows_are_a_list_of_numbers() -> None:
