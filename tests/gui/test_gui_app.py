@@ -16,6 +16,7 @@ from forcelab.gui.mainwindow import MainWindow
 from forcelab.simulation.motion import Script
 from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import open_session
+from support.gui_window import open_window
 
 PROFILE = "forcelab dual plate (8 cells)"
 G = 9.80665
@@ -29,16 +30,7 @@ def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _window(qtbot, athlete: str = "Ada Jumper", mass: float = 75.0) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = build_window()
-    qtbot.addWidget(window)
-    window.session.archive.index.set_athlete(athlete, body_mass=mass, sport="volleyball")
-    assert window.roster is not None
-    window.roster.reload(select=athlete)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    window.setFocus()
-    return window
+    return open_window(qtbot, athlete, mass, sport="volleyball")
 
 
 def _published(qtbot, archive: Path) -> Path:  # type: ignore[no-untyped-def]

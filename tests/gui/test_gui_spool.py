@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from PySide6 import QtCore
 
-from forcelab.gui.app import build_window
 from forcelab.gui.mainwindow import MainWindow
 from forcelab.gui.session import LiveSession
 from forcelab.simulation.motion import Script
@@ -24,6 +23,7 @@ from forcelab.storage import spool
 from forcelab.storage.archive import session_files
 from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import open_session
+from support.gui_window import open_window
 
 PROFILE = "forcelab dual plate (8 cells)"
 ATHLETE = "Spool Sprinter"
@@ -38,16 +38,7 @@ def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _window(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = build_window()
-    qtbot.addWidget(window)
-    window.session.archive.index.set_athlete(ATHLETE, body_mass=72.0)
-    assert window.roster is not None
-    window.roster.reload(select=ATHLETE)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    window.setFocus()
-    return window
+    return open_window(qtbot, ATHLETE, 72.0)
 
 
 def _record_one_jump_and_stop_at_once(qtbot, window: MainWindow) -> list[tuple[int, bool]]:  # type: ignore[no-untyped-def]
