@@ -78,7 +78,7 @@ DEFAULTS: dict[str, dict[str, float]] = {
         "dj_max_contact": 1.0, "dj_pre": 0.5, "hop_series": 1.0,
     },
     "stance": {
-        "flight_threshold": 30.0, "quiet_time": 1.0, "quiet_sd": 25.0, "quiet_sd_frac": 0.04, "min_after": 0.5,
+        "flight_threshold": 30.0, "quiet_time": 1.0, "quiet_sd": 25.0, "quiet_sd_frac": 0.04, "min_after": 1.0,
         "duration": 30.0, "pre": 0.0, "post": 0.0,
     },
 }

@@ -31,11 +31,12 @@ Drop landing and hold (``kind="landing"``), empty plate -> the athlete steps off
 
 Quiet stance / single-leg balance (``kind="stance"``), empty plate -> step on -> settle -> stand ``duration`` s:
 
-* **settled**: the first window of ``quiet_time`` (1 s) starting at least ``min_after`` (0.5) s after the force
-  rose above ``flight_threshold`` whose SD is at most ``max(quiet_sd, quiet_sd_frac * mean)``: 25 N or 4 % of the
-  level, far looser than the weighing's, because a single-leg stance sways (its vertical force varies by about
-  1-2 % of body weight); the event ``balance_start`` is that window's first sample. A recording that starts with
-  the athlete already on the plate counts from its first sample.
+* **settled**: the first window of ``quiet_time`` (1 s) starting at least ``min_after`` (1) s after the force
+  rose above ``flight_threshold`` (stepping on takes most of a second: the window must not take in its end)
+  whose SD is at most ``max(quiet_sd, quiet_sd_frac * mean)``: 25 N or 4 % of the level, far looser than the
+  weighing's, because a single-leg stance sways (its vertical force varies by about 1-2 % of body weight); the
+  event ``balance_start`` is that window's first sample. A recording that starts with the athlete already on the
+  plate counts from its first sample (then ``min_after`` from there).
 * **the trial** runs ``duration`` s (30; the tester sets 10-60) from ``balance_start``: the segment is
   ``[balance_start - pre, balance_end + post)`` (``pre`` and ``post`` 0 s, so the segment is exactly what
   :func:`forcelab.analysis.balance.analyze_balance` measures with its defaults). The event ``balance_end`` is where
