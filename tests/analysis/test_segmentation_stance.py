@@ -168,3 +168,33 @@ def test_pre_and_post_widen_the_segment_and_the_state_says_stance() -> None:
     assert det.state == "stance"
     with pytest.raises(ValueError, match="duration"):
         OnlineTrialDetector(rate, kind="stance", duration_s=30.0)
+
+
+@pytest.mark.parametrize("rate", [200.0, 2000.0])
+def test_the_simulated_athlete_on_one_leg(rate: float) -> None:
+    """The live simulator's athlete (forcelab.simulation.motion, the dual-plate profile's eight cells) steps on and
+    stands on the left plate alone with a 3 cm sway: one trial of 30 s from where it settled, whose CoP ranges are
+    the simulator's sway (the Lissajous figure passes its extremes within 30 s)."""
+    from forcelab.acquisition.plates import PlateMap
+    from forcelab.devices.profiles import load_profile
+    from forcelab.simulation.motion import SimMotion
+
+    sway = 0.03
+    motion = SimMotion(channels=8, asymmetry=1.0, sway=sway, seed=2)
+    motion.stand(now=1.0, step_on=0.8)
+    t = np.arange(int(40.0 * rate)) / rate
+    cells = motion.cell_forces(t) + np.random.default_rng(2).normal(0.0, 5.0 / math.sqrt(8), (t.size, 8))
+    pm = PlateMap.from_profile(load_profile("forcelab-dual-plate"))
+    total, per_plate, cop = pm.combine(cells)
+    x, y = pm.combined_cop(per_plate, cop)
+    tr = ForceTrace(rate, total, cop_x=x, cop_y=y)
+    segs = find_trials(tr, kind="stance")
+    assert segs == _fed(tr, max(1, int(0.02 * rate)))
+    (seg,) = segs
+    assert 1.8 <= _ev(seg, "balance_start") / rate <= 3.3 and seg.length == int(30.0 * rate)
+    r = dispatch.analyze(tr.slice(seg.start, seg.end), "balance", stance="single_leg_left")
+    assert r.flags == []
+    # the cells' 5 N noise moves the CoP by about a millimetre after the 10 Hz low-pass: the range widens by that
+    for name in ("cop_range_ml", "cop_range_ap"):
+        assert 2 * sway - 0.001 <= r.value(name) <= 2 * sway + 0.003, name
+    assert r.value("mean_force") == pytest.approx(motion.weight, abs=2.0)

@@ -526,6 +526,8 @@ class OnlineTrialDetector:
             elif self._origin == "contact" and self.kind == "landing" and self._arrived:
                 hold.landing_left(self, out)  # landed and stepped off before standing still
             self._set_empty()  # stayed off: a step-off, not a flight
+            if self.kind == "landing":  # the plate has been empty since the force fell (min_air counts from there)
+                self._empty_start, self._empty_pending = self._flight_start, False
             self._cursor = t_out + 1
             return True
         self._cursor = e
