@@ -168,6 +168,9 @@ def test_pre_and_post_widen_the_segment_and_the_state_says_stance() -> None:
     assert det.state == "stance"
     with pytest.raises(ValueError, match="duration"):
         OnlineTrialDetector(rate, kind="stance", duration_s=30.0)
+    for bad in (0.0, float("inf")):
+        with pytest.raises(ValueError, match="duration .s. of a stance trial"):
+            OnlineTrialDetector(rate, kind="stance", duration=bad)
 
 
 @pytest.mark.parametrize("rate", [200.0, 2000.0])

@@ -222,6 +222,8 @@ class OnlineTrialDetector:
         for name, v in p.items():
             if math.isnan(v) or (v < 0 and name != "flight_threshold"):
                 raise ValueError(f"threshold {name} must be zero or positive, got {v!r}")
+        if kind == "stance" and not (math.isfinite(p["duration"]) and p["duration"] > 0):
+            raise ValueError(f"duration (s) of a stance trial must be a positive number, got {p['duration']!r}")
         self.rate = float(rate)
         self.kind = kind
         self.params: dict[str, float] = p
