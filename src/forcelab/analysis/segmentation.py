@@ -32,6 +32,10 @@ band). A rise that peaks less than ``max(min_pull, min_pull_frac * baseline)`` a
 fidgeting or pre-tension, not a pull. For a load cell whose baseline is about 0 N, pass
 ``flight_threshold=float("-inf")`` so that 0 N does not count as "nobody there".
 
+Drop landings (``kind="landing"``) and quiet stance (``kind="stance"``) are arrivals on the plate that are held;
+their states are the same (empty -> settling -> quiet, with flight for a drop jump met on the way) and their rules
+live in :mod:`forcelab.analysis.segmentation_hold`, which documents them.
+
 Memory is bounded: the detector keeps the last few windows of samples (a ring), never the stream.
 """
 
@@ -44,11 +48,14 @@ from typing import Any
 
 import numpy as np
 
+from forcelab.analysis import segmentation_hold as hold
 from forcelab.analysis.types import ForceTrace
 
 log = logging.getLogger(__name__)
 
-KINDS = ("jump", "pull")
+KINDS = ("jump", "pull", "landing", "stance")
+#: The kinds whose trial is an arrival on the plate that is held (rules in segmentation_hold).
+HELD_KINDS = ("landing", "stance")
 
 #: Default thresholds (seconds, newtons, fractions) of :class:`OnlineTrialDetector`, per kind.
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -63,6 +70,17 @@ DEFAULTS: dict[str, dict[str, float]] = {
         "pull_band": 50.0, "pull_band_sd": 5.0, "min_pull": 200.0, "min_pull_frac": 0.5,
         "post": 1.0, "pre": 3.0,
     },
+    # the keys below are explained in forcelab.analysis.segmentation_hold and docs/methods-isometric.md
+    "landing": {
+        "flight_threshold": 30.0, "quiet_time": 0.5, "quiet_sd": 10.0, "quiet_sd_frac": 0.02, "min_air": 0.3,
+        "impact_factor": 1.5, "min_after": 0.3, "max_after": 4.0, "post": 1.0, "min_hold": 3.0, "pre": 0.5,
+        "flight_min": 0.1, "flight_max": 1.2, "landing_window": 0.3, "dj_min_contact": 0.05,
+        "dj_max_contact": 1.0, "dj_pre": 0.5, "hop_series": 1.0,
+    },
+    "stance": {
+        "flight_threshold": 30.0, "quiet_time": 1.0, "quiet_sd": 25.0, "quiet_sd_frac": 0.04, "min_after": 1.0,
+        "duration": 30.0, "pre": 0.0, "post": 0.0,
+    },
 }
 
 
@@ -72,8 +90,10 @@ class TrialSegment:
 
     ``events`` holds the coarse instants the detector saw (absolute indices: ``movement``,
     ``takeoff``, ``landing`` for jumps, and ``hop_takeoff``, ``hop_landing`` per further flight of a hop series;
-    ``pull_start``, ``peak``, ``release`` for pulls) and ``test_hint`` is ``"dj"`` for a drop jump started from an
-    empty plate, ``"rebound"`` for a hop series, else ``""``.
+    ``pull_start``, ``peak``, ``release`` for pulls; ``contact``, ``quiet_start`` for a drop landing and
+    ``balance_start``, ``balance_end`` for a stance, with ``step_off``, ``not_settled`` or ``recording_end`` where one
+    ended early: see :mod:`forcelab.analysis.segmentation_hold`) and ``test_hint`` is ``"dj"`` for a drop jump
+    started from an empty plate (under ``kind="landing"`` too), ``"rebound"`` for a hop series, else ``""``.
     """
 
     start: int
@@ -151,6 +171,16 @@ class _Ring:
     def get(self, a: int, b: int) -> np.ndarray:
         return self.x[a - self.off:b - self.off]
 
+    def cum(self, i: int) -> np.int64:
+        """The running sum ``c1`` (centinewtons) of the samples before absolute index ``i`` (held in the ring)."""
+        return np.int64(self.c1[i - self.off])
+
+    def mean_since(self, a_cum: np.int64, a: int, b: int) -> float:
+        """Mean force (N) of samples ``[a, b)`` from ``a_cum = cum(a)`` taken while ``a`` was held; ``b`` is held now."""
+        with np.errstate(over="ignore"):
+            total = self.cum(b) - a_cum
+        return float(total) / self.SCALE / max(1, b - a)
+
     def window_stats(self, a: int, b: int, q: int) -> tuple[np.ndarray, np.ndarray]:
         """Mean and sample SD (N) of the ``q``-sample windows ending at each index in ``[a, b)``."""
         lo = a - q + 1 - self.off
@@ -171,7 +201,8 @@ def _first(mask: np.ndarray) -> int | None:
 class OnlineTrialDetector:
     """Online trial detection over blocks of total force (newtons) at ``rate`` Hz.
 
-    ``kind`` is ``"jump"`` (CMJ, SJ, DJ) or ``"pull"`` (isometric); ``thresholds`` override
+    ``kind`` is ``"jump"`` (CMJ, SJ, DJ), ``"pull"`` (isometric), ``"landing"`` (drop landing and hold) or
+    ``"stance"`` (quiet stance, single-leg balance); ``thresholds`` override
     :data:`DEFAULTS` (an unknown name is a :class:`ValueError` listing the valid ones). ``feed`` takes
     a block of any size and returns the trials completed by it; ``finish`` closes a trial still open at
     the end of a recording. ``state`` says what the detector sees now, for the GUI.
@@ -191,6 +222,8 @@ class OnlineTrialDetector:
         for name, v in p.items():
             if math.isnan(v) or (v < 0 and name != "flight_threshold"):
                 raise ValueError(f"threshold {name} must be zero or positive, got {v!r}")
+        if kind == "stance" and not (math.isfinite(p["duration"]) and p["duration"] > 0):
+            raise ValueError(f"duration (s) of a stance trial must be a positive number, got {p['duration']!r}")
         self.rate = float(rate)
         self.kind = kind
         self.params: dict[str, float] = p
@@ -221,6 +254,9 @@ class OnlineTrialDetector:
         self._empty_pending = False
         self._arrived = False
         self._hop = False  # the flight being checked continues a hop series
+        self._contact_cum = np.int64(0)  # running sum at the contact, for the mean force since (landing)
+        self._stance_end = 0  # where a stance trial reaches its duration
+        self._contact_mean = 0.0  # mean force from the contact to where the athlete left (landing)
 
     def _s(self, name: str) -> int:
         return int(round(self.params[name] * self.rate))
@@ -228,7 +264,9 @@ class OnlineTrialDetector:
     @property
     def state(self) -> str:
         """``"empty"``, ``"settling"``, ``"quiet"``, ``"movement"``, ``"flight"``, ``"landing"``,
-        ``"pulling"`` or ``"release"``."""
+        ``"pulling"``, ``"release"`` or ``"stance"`` (a balance trial running)."""
+        if self.kind == "stance" and self._state == "post":
+            return "stance"
         return {"landcheck": "landing", "after": "landing", "post": "landing"}.get(self._state, self._state)
 
     @property
@@ -266,6 +304,8 @@ class OnlineTrialDetector:
         """Close a trial still open at the end of the recording (a landing or pull not yet settled)."""
         end = self._ring.end
         out: list[TrialSegment] = []
+        if self.kind in HELD_KINDS:
+            hold.finish_held(self, end, out)
         if self._state == "landcheck":
             self._landcheck(end, out, final=True)
         if self._state in ("after", "post", "release"):
@@ -344,11 +384,18 @@ class OnlineTrialDetector:
                 return False
             self._contact = c + k
             self._arrived = self._contact > self._empty_start  # seen arriving from an empty plate
+            if self.kind == "landing":  # a drop: arriving after min_air s of empty plate
+                self._arrived = self._contact - self._empty_start >= self._s("min_air") and self._contact > 0
+                self._contact_cum = self._ring.cum(self._contact)
             self._contact_peak = -math.inf
             self._state = "settling"
             self._cursor = c + k
             return True
         if st == "settling":
+            if self.kind == "stance":
+                return hold.stance_settling(self, c, e, thr)
+            if self.kind == "landing" and self._arrived:
+                return hold.landing_settling(self, c, e, thr, out)
             return self._settling(c, e, thr)
         if st == "quiet":
             return self._quiet(c, e, thr)
@@ -391,6 +438,14 @@ class OnlineTrialDetector:
 
     def _quiet(self, c: int, e: int, thr: float) -> bool:
         x = self._ring.get(c, e)
+        if self.kind in HELD_KINDS:  # standing after a trial (or before one): only a step-off matters
+            off = _first(x < thr)
+            if off is None:
+                self._cursor = e
+                return False
+            self._set_empty()
+            self._cursor = c + off
+            return True
         if self.kind == "jump":
             band = max(self.params["movement_band"], self.params["movement_band_sd"] * self._sd)
             k = _first(np.abs(x - self._bw) > band)
@@ -470,7 +525,11 @@ class OnlineTrialDetector:
         if e > t_out:
             if self._origin == "landing":
                 self._emit(out, self._flight_start)
+            elif self._origin == "contact" and self.kind == "landing" and self._arrived:
+                hold.landing_left(self, out)  # landed and stepped off before standing still
             self._set_empty()  # stayed off: a step-off, not a flight
+            if self.kind == "landing":  # the plate has been empty since the force fell (min_air counts from there)
+                self._empty_start, self._empty_pending = self._flight_start, False
             self._cursor = t_out + 1
             return True
         self._cursor = e
@@ -499,6 +558,9 @@ class OnlineTrialDetector:
             hint = ""
         if not ok:
             if self._origin == "contact":
+                if self.kind == "landing" and self._arrived:
+                    hold.landing_left(self, out)  # landed, then a hop: not held, and not a drop jump
+                    self._arrived = False
                 self._contact, self._contact_peak = self._landing, -math.inf
                 self._state = "settling"
             else:
@@ -569,11 +631,15 @@ class OnlineTrialDetector:
         hi = min(e, self._end_target)
         off = _first(self._ring.get(c, hi) < thr) if hi > c else None
         if off is not None:
+            if self.kind in HELD_KINDS:
+                self._events += hold.step_off_events(self, c + off)
             self._emit(out, c + off)
             self._set_empty()
             self._cursor = c + off
             return True
         if e >= self._end_target:
+            if self.kind == "stance":
+                self._events.append(("balance_end", self._stance_end))
             self._emit(out, self._end_target)
             if self._state == "post":  # the quiet window that ended the landing is the next baseline
                 self._enter_quiet(self._end_target - 1, self._next_bw, self._next_sd)
