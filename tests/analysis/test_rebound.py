@@ -290,3 +290,24 @@ def test_hop_table_in_the_archive(tmp_path: Path) -> None:
     with h5py.File(tmp_path / "t.h5", "a") as f:
         write_result(f["trial"], analyze(synthetic.cmj(seed=1).trace, "cmj").to_dict())
         assert "tables" not in f["trial"]
+
+
+def test_injected_long_and_double_contacts_are_flagged_on_their_hops() -> None:
+    """The simulator's long contact (350 ms) and double contact land on the hops asked for, measured to truth."""
+    trial = synthetic.rebound(hops=8, long_contact_at=3, double_contact_at=6, noise_sd=2.0, seed=5)
+    t = trial.truth
+    assert t["hop_3_contact_time"] == synthetic.LONG_CONTACT_TIME and t["hop_6_unloaded"] == synthetic.DOUBLE_CONTACT_GAP
+    res = analyze(trial.trace, "rebound")
+    hops = _hops(res)
+    assert [h["fast_ssc"] for h in hops] == [1, 1, 0, 1, 1, 1, 1, 1]
+    assert [h["double_contact"] for h in hops] == [0, 0, 0, 0, 0, 1, 0, 0]
+    for h in hops:
+        i = h["hop"]
+        assert h["contact_time"] == pytest.approx(t[f"hop_{i}_contact_time"], abs=0.002)
+        assert h["flight_time"] == pytest.approx(t[f"hop_{i}_flight_time"], abs=0.002)
+        assert h["rsi"] == pytest.approx(t[f"hop_{i}_rsi"], rel=0.03)
+    assert {f.code for f in res.flags} == {"slow_contact", "double_contact"}
+    with pytest.raises(ValueError, match="long_contact_at must be a hop number 1-8"):
+        synthetic.rebound(hops=8, long_contact_at=9)
+    with pytest.raises(ValueError, match="double_contact_at must be a hop number"):
+        synthetic.rebound(hops=8, double_contact_at=2.5)
