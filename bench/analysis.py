@@ -218,7 +218,7 @@ def bench_battery(repeat: int) -> None:
     for label, trace, test, params in cases:
         ms = best_ms(lambda tr=trace, t=test, p=params: analyze(tr, t, **p), repeat)
         base = ms if base is None else base  # the first case is the CMJ baseline
-        print(f"  {label:<34} {test:<16} {trace.duration:5.1f} s  {trace.rate:5.0f} Hz  {ms:7.2f} ms/trial  "
+        print(f"  {label:<38} {test:<16} {trace.duration:5.1f} s  {trace.rate:5.0f} Hz  {ms:7.2f} ms/trial  "
               f"{ms / base:5.2f}x cmj")
 
 

@@ -3,26 +3,17 @@ only; the bench prints the times, nothing here measures them)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from forcelab.analysis.dispatch import TESTS, analyze
-
-ROOT = Path(__file__).resolve().parents[2]
+from support.bench import load_bench
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_analysis", ROOT / "bench" / "analysis.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bench_analysis"] = mod  # dataclasses look their module up by name
-    spec.loader.exec_module(mod)
-    return mod
+    return load_bench("analysis")
 
 
 def test_the_bench_times_every_test_of_the_dispatch(bench: ModuleType) -> None:
