@@ -62,6 +62,8 @@ def test_record_on_the_simulated_hops_finds_every_hop_and_flags_the_injected_one
     (["--test", "rebound", "--trials", "1", "--hop-height-cm", "200"], "--hop-height-cm must be from 3 to 100 cm"),
     (["--test", "rebound", "--trials", "1", "--jump-height", "0.2", "--flight-ms", "400"], "give the hops' height once"),
     (["--test", "rebound", "--hops", "6"], "need --trials N"),
+    (["--test", "rebound", "--trials", "1", "--contact-ms", "320", "--long-contact-at", "2"],
+     "the long contact (350 ms) must be longer than the others"),
 ])
 def test_bad_hop_options_are_one_clear_line(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     rc = main(["simulate", *argv, "--seconds", "0.2"])

@@ -94,6 +94,13 @@ def hop_params(args: argparse.Namespace, test: str) -> dict[str, float]:
         out["jump_height"] = STANDARD_GRAVITY * t * t / 8.0
     if args.hop_height_cm is not None:
         out["jump_height"] = in_range("--hop-height-cm", args.hop_height_cm, HOP_HEIGHT_CM, "cm") / 100.0
+    if args.long_contact_at is not None and args.contact_ms is not None:
+        from forcelab.simulation.synthetic import LONG_CONTACT_TIME, trial_defaults
+
+        longest = args.contact_ms * (1.0 + trial_defaults("rebound")["jitter"])
+        if longest >= 1000 * LONG_CONTACT_TIME:
+            raise CliError(f"--long-contact-at: the long contact ({1000 * LONG_CONTACT_TIME:g} ms) must be longer than "
+                           f"the others (--contact-ms {args.contact_ms:g} reaches {longest:.0f} ms)")
     for option, value, key in (("--long-contact-at", args.long_contact_at, "long_contact_at"),
                                ("--double-contact-at", args.double_contact_at, "double_contact_at")):
         if value is not None:
