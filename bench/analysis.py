@@ -6,8 +6,11 @@ Prints, in one run:
 * per test type (cmj, sj, dj, imtp): milliseconds per trial for ``forcelab.analysis.dispatch.analyze`` on
   the trials ``find_trials`` finds in real files (best of ``--repeat`` runs, like ``timeit``);
 * repeated hops (rebound): milliseconds per trial on simulated 10/5 series (``forcelab.simulation.synthetic.rebound``,
-  10 hops, two plates, 2 N noise; ../shared/data holds no repeated-hop recording), at 1 and 2 kHz, and the test
-  detection (``analysis.detect.detect_test_type``) on the same trials;
+  10 hops, two plates, 2 N noise; ../shared/data holds no repeated-hop recording), at 1 and 2 kHz, the test
+  detection (``analysis.detect.detect_test_type``) on the same trials, and the series' flights found with the
+  flight regions computed once per trace against searched afresh per flight;
+* every test of ``analysis.dispatch.TESTS`` (and the loaded jumps): milliseconds per trial on one synthetic
+  trial each, with the ratio to a CMJ timed in the same run;
 * the goal case: every CMJ metric of a 5 s, 1 kHz, two-plate trial (recordings/examples/cmj_two_plates.csv),
   against the goal of 5 ms;
 * batch: trials per second for every trial of every real file, read once, found and analysed;
@@ -137,12 +140,47 @@ def bench_rebound(repeat: int) -> None:
         print(f"  rebound {rate:6.0f} Hz {len(times):2d} trials ({traces[0].duration:.1f} s)   median "
               f"{np.median(times):6.2f} ms/trial   min {min(times):6.2f}   max {max(times):6.2f}   "
               f"detection median {np.median(det):5.2f} ms")
+        once = [best_ms(lambda p=p: _flights_once(p), repeat) for p in traces]
+        fresh = [best_ms(lambda p=p: _flights_fresh(p), repeat) for p in traces]
+        print(f"    flights of the series: detect_flights (flight regions once per trace) median "
+              f"{np.median(once):5.2f} ms; searched afresh per flight {np.median(fresh):5.2f} ms "
+              f"({np.median(fresh) / np.median(once):.1f}x)")
+
+
+def _flights_once(trace: ForceTrace) -> int:
+    """The flights of a hop series as the rebound analysis finds them: one :class:`FlightRegions` per trace."""
+    from forcelab.analysis.events import detect_flights
+
+    return len(detect_flights(trace.total, trace.rate, trace.total.max() / 4.0, min_flight=0.1))
+
+
+def _flights_fresh(trace: ForceTrace) -> int:
+    """The same flights with every search computing its own flight regions (the moving mean per flight)."""
+    from forcelab.analysis.events import detect_flight
+
+    n, start = 0, 0
+    while True:
+        fl = detect_flight(trace.total, trace.rate, trace.total.max() / 4.0, search_start=start, min_flight=0.1)
+        if fl.takeoff.index is None or fl.landing.index is None or fl.landing.index <= start:
+            return n + (fl.takeoff.index is not None)
+        n, start = n + 1, fl.landing.index
+#: The CMJ every battery line is compared with, measured in the same run: 1 kHz, two plates, 2 N noise.
+BASELINE = "cmj"
+
+
 def battery_cases() -> list[tuple[str, ForceTrace, str, dict[str, Any]]]:
-    """The tests of the battery (issue 10) on synthetic 1 kHz two-plate trials with 2 N noise: ``(label,
-    trace, test, params)``. No real recording of these tests is in ../shared/data."""
+    """One synthetic trial (1 kHz, two plates, 2 N noise unless said) for every test of
+    :data:`forcelab.analysis.dispatch.TESTS`, and the loaded jumps: ``(label, trace, test, params)``, the CMJ
+    baseline first. ../shared/data holds no recording of most battery tests, so every test is timed on the
+    simulator's trials, the same for all."""
+    from forcelab.analysis.isometric_tests import DEFINITIONS
     from forcelab.simulation import synthetic
 
-    return [
+    cases: list[tuple[str, ForceTrace, str, dict[str, Any]]] = [
+        ("cmj (baseline)", synthetic.cmj(noise_sd=2.0, seed=1).trace, BASELINE, {}),
+        ("squat jump", synthetic.squat_jump(noise_sd=2.0, seed=1).trace, "sj", {}),
+        ("drop jump (30 cm)", synthetic.drop_jump(noise_sd=2.0, seed=1).trace, "dj", {"drop_height": 0.3}),
+        ("repeated hops (10/5)", synthetic.rebound(noise_sd=2.0, seed=1, asymmetry=0.03).trace, "rebound", {}),
         ("cmj + 40 kg load", synthetic.cmj(load_mass=40.0, jump_height=0.2, noise_sd=2.0, seed=1).trace, "cmj",
          {"load_mass": 40.0}),
         ("sj + 20 kg load", synthetic.squat_jump(load_mass=20.0, noise_sd=2.0, seed=1).trace, "sj",
@@ -157,17 +195,31 @@ def battery_cases() -> list[tuple[str, ForceTrace, str, dict[str, Any]]]:
          "balance", {}),
         ("balance, 30 s at 1 kHz", synthetic.quiet_stance(duration=30.0, rate=1000.0, noise_sd=1.0, seed=1).trace,
          "balance", {}),
-        ("isometric squat", synthetic.isometric_pull(noise_sd=2.0, seed=1).trace, "iso_squat", {}),
-        *[(f"load cell: {key}", synthetic.isometric_load_cell(noise_sd=0.5, seed=1, plates=True).trace, key, {})
-          for key in ("iso_belly_press", "hip_adduction", "hip_abduction", "iso_load_cell")],
     ]
+    for key, d in DEFINITIONS.items():  # every isometric definition, the pull (imtp) among them
+        if d.device == "load_cell":
+            trace = synthetic.isometric_load_cell(noise_sd=0.5, seed=1, plates=True).trace
+            cases.append((f"load cell: {d.name}", trace, key, {}))
+        else:
+            cases.append((d.name, synthetic.isometric_pull(noise_sd=2.0, seed=1).trace, key, {}))
+    return cases
+
+
+def battery_tests() -> set[str]:
+    """The tests :func:`bench_battery` times (tests/analysis/test_bench_battery.py: every test of the dispatch)."""
+    return {test for _, _, test, _ in battery_cases()}
 
 
 def bench_battery(repeat: int) -> None:
-    print("== battery tests per trial (analysis.dispatch.analyze on synthetic trials; best of runs)")
-    for label, trace, test, params in battery_cases():
+    print("== every test of the battery per trial (analysis.dispatch.analyze on synthetic trials; best of runs; "
+          "ratio: time over the CMJ baseline's in this run)")
+    cases = battery_cases()
+    base = None
+    for label, trace, test, params in cases:
         ms = best_ms(lambda tr=trace, t=test, p=params: analyze(tr, t, **p), repeat)
-        print(f"  {label:<28} {test:<16} {trace.duration:5.1f} s   {ms:6.2f} ms/trial")
+        base = ms if base is None else base  # the first case is the CMJ baseline
+        print(f"  {label:<38} {test:<16} {trace.duration:5.1f} s  {trace.rate:5.0f} Hz  {ms:7.2f} ms/trial  "
+              f"{ms / base:5.2f}x cmj")
 
 
 def bench_goal(repeat: int) -> None:

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
-from forcelab.analysis.events import detect_flight, detect_onset, first_run, first_true
+import numpy as np
+import pytest
+
+from forcelab.analysis.events import (
+    FlightRegions,
+    _first_run_above,
+    detect_flight,
+    detect_flights,
+    detect_onset,
+    first_run,
+    first_true,
+)
+from forcelab.simulation import synthetic
+from forcelab.storage.readers import read_force_file
 
 
 def test_first_run_and_first_true() -> None:
@@ -70,3 +83,50 @@ def test_backward_onset_skips_an_early_fidget() -> None:
     # with no quiet period at all, backward search starts at the region's start
     y = np.full(2000, 650.0)
     assert detect_onset(y, rate, 700.0, 1.0, search_start=0, search_stop=2000, search="backward").index == 0
+
+
+def _chained(force: np.ndarray, rate: float, bw: float, start: int, **settings: object) -> list[object]:
+    """detect_flights' list the slow way: each flight searched afresh (its own flight regions) from the landing."""
+    out: list[object] = []
+    while True:
+        fl = detect_flight(force, rate, bw, search_start=start, **settings)  # type: ignore[arg-type]
+        if fl.takeoff.index is None:
+            return out
+        out.append(fl)
+        if fl.landing.index is None or fl.landing.index <= start:
+            return out
+        start = fl.landing.index
+
+
+def test_flight_regions_once_per_trace_find_the_same_flights(shared_data: Path) -> None:
+    """detect_flights computes the moving mean and its runs once per trace: every flight (indices, crossing times,
+    thresholds, notes) is the one a fresh search from the previous landing finds, on hop series at 200 Hz-2 kHz
+    (with a double contact) and on a real recording of many jumps."""
+    traces = [synthetic.rebound(rate=rate, hops=6, noise_sd=noise, seed=k, double_contacts={3: 0.03}).trace
+              for k, (rate, noise) in enumerate(((1000.0, 2.0), (2000.0, 4.0), (500.0, 1.0), (200.0, 0.0)))]
+    traces.append(read_force_file(shared_data / "shiny-vertical-jump/example_data/long_4.csv", rate=1000).trace)
+    for tr in traces:
+        bw = float(np.median(tr.total[tr.total > 200.0]))
+        on = int(np.argmax(tr.total > 0.5 * bw))  # from the first contact (a recording may start on an empty plate)
+        for settings in ({"min_flight": 0.1}, {"method": "fixed", "fixed_threshold": 20.0},
+                         {"absolute": True, "takeoff_persistence": 0.05, "landing_persistence": 0.015}):
+            once = detect_flights(tr.total, tr.rate, bw, search_start=on, **settings)  # type: ignore[arg-type]
+            assert len(once) >= 3
+            assert once == _chained(tr.total, tr.rate, bw, on, **settings)
+
+
+def test_sustained_contact_search_is_first_run_on_the_whole_remainder() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        x = rng.normal(size=int(rng.integers(5, 300)))
+        level, length = float(rng.normal()), int(rng.integers(1, 6))
+        start = int(rng.integers(0, x.size))
+        full = first_run(x >= level, length, start)
+        for guess in (0, start, start + length, int(rng.integers(0, x.size + 10)), x.size + 5):
+            assert _first_run_above(x, level, length, start, guess) == full
+
+
+def test_flight_regions_belong_to_one_array() -> None:
+    x = np.full(2000, 700.0)
+    with pytest.raises(ValueError, match="another force array"):
+        detect_flight(x, 1000.0, 700.0, search_start=0, regions=FlightRegions(x.copy()))

@@ -125,3 +125,25 @@ def test_several_landings_are_found_and_analysed(tmp_path: Path, capsys: pytest.
     out = capsys.readouterr().out
     assert "peak_landing_force_bw" in out and "time_to_stabilisation_sequential" in out
     assert find_landings(ForceTrace(1000.0, np.zeros(100))) == []
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_noisy_landing_times_and_loading_rate_against_the_truth(seed: int) -> None:
+    """Issue 10's figures at 1 kHz with 2 N of noise: touchdown and time to peak within 2 ms, the loading rate
+    within what sampling touchdown and peak allows (2 samples over the time to peak), the peak within 1 %; on a
+    single trial and on the simulator's session (the trials the virtual plates perform)."""
+    s = synthetic.drop_landing(noise_sd=2.0, seed=seed, asymmetry=0.1)
+    session, truths = synthetic.session([("landing", {"drop_height": 0.3}), ("landing", {"drop_height": 0.45})],
+                                        noise_sd=2.0, seed=seed)
+    spans = find_landings(session)
+    cases = [(s.trace, s.truth, 0.0)] + [(session.slice(a, b), t, a / 1000.0)
+                                         for (a, b), t in zip(spans, truths, strict=True)]
+    assert len(cases) == 3
+    for trace, t, offset in cases:
+        r = dispatch.analyze(trace, "landing", drop_height=t["drop_height"])
+        assert [f.code for f in r.flags] == []
+        assert r.events["contact"].time + offset == pytest.approx(t["landing_time"], abs=0.002)
+        ttp = t["time_to_peak_landing_force"]
+        assert r.value("time_to_peak_landing_force") == pytest.approx(ttp, abs=0.002)
+        assert r.value("loading_rate") == pytest.approx(t["loading_rate"], rel=0.002 / ttp)
+        assert r.value("peak_landing_force") == pytest.approx(t["peak_landing_force"], rel=0.01)

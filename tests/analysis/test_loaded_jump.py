@@ -47,6 +47,19 @@ def test_loaded_jump_known_answer(test: str, make: object, body: float, load: fl
     assert r.flags == []
 
 
+@pytest.mark.parametrize("test, make", [("cmj", synthetic.cmj), ("sj", synthetic.squat_jump)])
+@pytest.mark.parametrize("load, seed", [(20.0, 1), (60.0, 2)])
+def test_loaded_jump_timing_and_rsi_with_noise(test: str, make: object, load: float, seed: int) -> None:
+    """Issue 10's figures for a loaded jump at 1 kHz with 2 N of noise: flight time and time to take-off within
+    2 ms, RSI-modified within 3 % of the simulator's truth."""
+    s = make(body_mass=70.0, load_mass=load, jump_height=0.22, noise_sd=2.0, seed=seed)  # type: ignore[operator]
+    r = analyze(s.trace, test, load_mass=load)
+    t = s.truth
+    assert r.value("flight_time") == pytest.approx(t["flight_time"], abs=0.002)
+    assert r.value("rsi_modified") == pytest.approx(t["rsi_modified"], rel=0.03)
+    assert r.events["takeoff"].time == pytest.approx(t["takeoff_time"], abs=0.002)
+
+
 def test_unloaded_jump_has_no_load_metrics() -> None:
     s = synthetic.cmj(body_mass=80.0)
     r = analyze(s.trace, "cmj")

@@ -30,6 +30,15 @@ def _hops(res: TrialResult) -> list[dict[str, float]]:
     return [dict(r) for r in res.tables["hops"].rows]  # type: ignore[misc]
 
 
+def _timing_and_rsi_to_truth(h: dict[str, float], t: dict[str, float]) -> None:
+    """Issue 10's figures for one hop against the simulator's truth: contact and flight time within 2 ms at 1 kHz
+    (both ends are interpolated threshold crossings: a sample at most, less at steep edges), RSI within 3 %."""
+    i = h["hop"]
+    assert h["contact_time"] == pytest.approx(t[f"hop_{i}_contact_time"], abs=0.002)
+    assert h["flight_time"] == pytest.approx(t[f"hop_{i}_flight_time"], abs=0.002)
+    assert h["rsi"] == pytest.approx(t[f"hop_{i}_rsi"], rel=0.03)
+
+
 @pytest.mark.parametrize(("noise", "plates", "seed"), [(0.0, False, 0), (2.0, True, 1), (4.0, False, 2)])
 def test_every_hop_against_the_truth_at_1khz(noise: float, plates: bool, seed: int) -> None:
     trial = synthetic.rebound(noise_sd=noise, plates=plates, seed=seed, asymmetry=0.05 if plates else 0.0)
@@ -39,12 +48,9 @@ def test_every_hop_against_the_truth_at_1khz(noise: float, plates: bool, seed: i
     assert len(hops) == t["hop_count"] == 10
     for h in hops:
         i = h["hop"]
-        # 2 ms at 1 kHz: both ends are interpolated threshold crossings (a sample at most, less at steep edges)
-        assert h["contact_time"] == pytest.approx(t[f"hop_{i}_contact_time"], abs=0.002)
-        assert h["flight_time"] == pytest.approx(t[f"hop_{i}_flight_time"], abs=0.002)
+        _timing_and_rsi_to_truth(h, t)
         assert h["contact_start_time"] == pytest.approx(t[f"hop_{i}_contact_start_time"], abs=0.002)
         assert h["takeoff_time"] == pytest.approx(t[f"hop_{i}_takeoff_time"], abs=0.002)
-        assert h["rsi"] == pytest.approx(t[f"hop_{i}_rsi"], rel=0.03)
         assert h["jump_height"] == pytest.approx(t[f"hop_{i}_jump_height"], rel=0.02)
         assert h["peak_force"] == pytest.approx(t[f"hop_{i}_peak_force"], abs=5.0 * max(noise, 1.0))
         assert h["fast_ssc"] == 1 and h["double_contact"] == 0
@@ -290,3 +296,21 @@ def test_hop_table_in_the_archive(tmp_path: Path) -> None:
     with h5py.File(tmp_path / "t.h5", "a") as f:
         write_result(f["trial"], analyze(synthetic.cmj(seed=1).trace, "cmj").to_dict())
         assert "tables" not in f["trial"]
+
+
+def test_injected_long_and_double_contacts_are_flagged_on_their_hops() -> None:
+    """The simulator's long contact (350 ms) and double contact land on the hops asked for, measured to truth."""
+    trial = synthetic.rebound(hops=8, long_contact_at=3, double_contact_at=6, noise_sd=2.0, seed=5)
+    t = trial.truth
+    assert t["hop_3_contact_time"] == synthetic.LONG_CONTACT_TIME and t["hop_6_unloaded"] == synthetic.DOUBLE_CONTACT_GAP
+    res = analyze(trial.trace, "rebound")
+    hops = _hops(res)
+    assert [h["fast_ssc"] for h in hops] == [1, 1, 0, 1, 1, 1, 1, 1]
+    assert [h["double_contact"] for h in hops] == [0, 0, 0, 0, 0, 1, 0, 0]
+    for h in hops:
+        _timing_and_rsi_to_truth(h, t)
+    assert {f.code for f in res.flags} == {"slow_contact", "double_contact"}
+    with pytest.raises(ValueError, match="long_contact_at must be a hop number 1-8"):
+        synthetic.rebound(hops=8, long_contact_at=9)
+    with pytest.raises(ValueError, match="double_contact_at must be a hop number"):
+        synthetic.rebound(hops=8, double_contact_at=2.5)

@@ -6,15 +6,14 @@ docs/validation.md from rotting.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from support.bench import load_bench
 from support.tolerances import (
     REFERENCE_SETS,
     VJFZ,
@@ -30,12 +29,7 @@ LINE = re.compile(r"^\d+ of \d+ reference values within tolerance$")
 
 @pytest.fixture(scope="module")
 def validation() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("validation", ROOT / "bench" / "validation.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["validation"] = mod  # dataclasses look their module up by name
-    spec.loader.exec_module(mod)
-    return mod
+    return load_bench("validation")
 
 
 def test_bland_altman_on_known_numbers(validation: ModuleType) -> None:

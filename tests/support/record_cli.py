@@ -18,7 +18,10 @@ except CliError as e:
 """
 
 
-def record_command(archive: Path, *extra: str, athlete: str = "Sim Athlete", test: str = "cmj") -> list[str]:
-    """The command line of ``forcelab record --simulate`` into ``archive`` (``extra``: more options)."""
-    return [sys.executable, "-c", RUNNER, "record", "--simulate", "--athlete", athlete, "--test", test,
+def record_command(archive: Path, *extra: str, athlete: str = "Sim Athlete", test: str = "cmj",
+                   port: str | None = None) -> list[str]:
+    """The command line of ``forcelab record --simulate`` (or ``--port PORT``, a device such as ``forcelab
+    simulate``'s pty) into ``archive`` (``extra``: more options)."""
+    source = ["--simulate"] if port is None else ["--port", port]
+    return [sys.executable, "-c", RUNNER, "record", *source, "--athlete", athlete, "--test", test,
             "--archive", str(archive), *extra]

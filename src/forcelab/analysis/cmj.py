@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from forcelab.analysis.jump_core import propulsion_start, run_core
+from forcelab.analysis.jump_core import propulsion_start, run_core, stance_jump_params
 from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import REF_HAWKIN, MetricBook, add_phase, why_missing
 from forcelab.analysis.jump_rate import rate_flags
@@ -63,9 +63,7 @@ def analyze_cmj(
     system's, athlete and load (:mod:`forcelab.analysis.loaded`; docs/methods-jumps.md "Loaded jumps").
     """
     s = (settings or DEFAULT_SETTINGS).replace(**overrides)
-    params: dict[str, ParamValue] = {**s.params(), "body_weight": body_weight, "body_weight_sd": body_weight_sd}
-    if load_mass is not None:
-        params["load_mass"] = load_mass
+    params = stance_jump_params(s.params(), body_weight, body_weight_sd, load_mass)
     braking_start = s.braking_start
     if braking_start not in BRAKING_STARTS:
         raise ValueError(f"braking_start must be one of {BRAKING_STARTS}, got {braking_start!r}")

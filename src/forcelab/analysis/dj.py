@@ -11,13 +11,13 @@ flight time and RSI need no body weight. See docs/methods-jumps.md.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from forcelab.analysis.drop_input import NO_DROP_HEIGHT, drop_inputs, put_drop_height, touchdown_velocity
 from forcelab.analysis.events import detect_flight, edge_time, first_run, first_true, flight_threshold
 from forcelab.analysis.jump_edits import check_edits, check_order, edited_event, mark_result, window_samples
 from forcelab.analysis.jump_landing import finish_jump
@@ -36,7 +36,6 @@ from forcelab.analysis.jump_prep import (
     Prepared,
     add_given_weighing,
     check_and_filter,
-    check_given,
     given_weighing,
     plate_shares,
     weigh_trial,
@@ -84,11 +83,7 @@ def analyze_dj(
     plates' ratio over that window (or the stance after the landing). Non-finite or <= 0 is a ``ValueError``.
     """
     s = (settings or DEFAULT_SETTINGS).replace(**overrides)
-    params: dict[str, ParamValue] = {"drop_height": drop_height, **s.params(), "body_weight": body_weight,
-                                     "body_weight_sd": body_weight_sd}
-    given_bw, given_sd = check_given(params)
-    if drop_height is not None and not (math.isfinite(drop_height) and drop_height >= 0):
-        raise ValueError(f"drop_height must be a non-negative number of metres, got {drop_height!r}")
+    params, given_bw, given_sd = drop_inputs(drop_height, s.params(), body_weight, body_weight_sd)
     prep = check_and_filter(trace, s.filter.filter_cutoff, s.filter.filter_order)
     F, rate, rule = prep.total, prep.rate, s.integration.integration_rule
     res = TrialResult("dj", trace.rate, params=params)
@@ -209,9 +204,9 @@ def _kinematics(book: MetricBook, F: np.ndarray, w: Weighing, bw: float | None, 
     vt = None if kin is None else float(kin.velocity[0])
     book.put("effective_drop_height", None if vt is None else vt * vt / (2 * g), "m", kmeth, REF_LINTHORNE,
              reason=kwhy, description="Drop height implied by the touchdown velocity, v²/(2g).")
-    dwhy = None if drop_height is not None else "no drop height given"
-    book.put("drop_height", drop_height, "m", "input", REF_HAWKIN, reason=dwhy, description="Box height (input).")
-    v_drop = None if drop_height is None else -math.sqrt(2.0 * g * drop_height)
+    dwhy = None if drop_height is not None else NO_DROP_HEIGHT
+    put_drop_height(book, drop_height, REF_HAWKIN)
+    v_drop = touchdown_velocity(drop_height, g)
     book.put("drop_velocity", v_drop, "m/s", "sqrt_2_g_drop_height", REF_HAWKIN, reason=dwhy,
              description="Touchdown velocity expected from the drop height, -sqrt(2 g h).")
     fw_why = dwhy or cwhy or (None if bw is not None else f"body weight not found: {w.reason}")

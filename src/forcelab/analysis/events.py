@@ -194,6 +194,49 @@ class Flight:
     ringing: float | None = None
 
 
+class FlightRegions:
+    """Where one force trace may be in flight, computed once for every flight search of that trace.
+
+    A flight candidate is a run of samples whose centred moving mean over :data:`RING_WINDOW` is below a level
+    (the coarse flight level), at least ``min_flight`` long. The moving mean, the starts of those runs and the
+    samples above the level depend only on the trace, the window, the level and the run length, not on where a
+    search starts: :func:`detect_flights` (a series of hops: one search per flight) computes them once per trace
+    instead of once per flight. ``force`` must be the very array the searches run on."""
+
+    def __init__(self, force: np.ndarray) -> None:
+        self.force = force
+        self._means: dict[int, np.ndarray] = {}
+        self._runs: dict[tuple[int, float, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def runs(self, width: int, level: float, length: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(starts, above)``: every ``i`` where the moving mean over ``width`` samples stays below ``level``
+        for ``length`` samples from ``i``, and every sample where it does not, both in order."""
+        key = (width, level, length)
+        if key not in self._runs:
+            if width not in self._means:
+                self._means[width] = moving_mean(self.force, width)
+            low = self._means[width] < level
+            self._runs[key] = (_run_starts(low, max(1, length)), np.flatnonzero(~low))
+        return self._runs[key]
+
+
+def _next(indices: np.ndarray, start: int) -> int | None:
+    """The first of the sorted ``indices`` at or after ``start``, or ``None``."""
+    k = int(np.searchsorted(indices, start))
+    return None if k == indices.size else int(indices[k])
+
+
+def _first_run_above(force: np.ndarray, level: float, length: int, start: int, guess: int) -> int | None:
+    """The first ``i >= start`` with ``force[i:i+length] >= level`` throughout, or ``None``; searched first up to
+    ``guess`` (where it is expected), then, only if not found there, to the end. Exactly :func:`first_run` on the
+    whole remainder: a run that fits before ``guess`` is found there, and any earlier run would fit too."""
+    stop = min(force.size, max(guess, start))
+    hit = first_run(force[start:stop] >= level, length)
+    if hit is None and stop < force.size:
+        hit = first_run(force[start:] >= level, length)
+    return None if hit is None else start + hit
+
+
 def flight_threshold(
     force: np.ndarray,
     run_start: int,
@@ -248,6 +291,7 @@ def detect_flight(
     landing_persistence: float = 0.0,
     takeoff_name: str = "takeoff",
     landing_name: str = "landing",
+    regions: FlightRegions | None = None,
 ) -> Flight:
     """First flight after ``search_start``: take-off and landing indices.
 
@@ -259,16 +303,21 @@ def detect_flight(
     take-off threshold (the jumpmetrics convention; after a zero-lag filter it waits for the post-take-off undershoot
     to settle). ``takeoff_persistence``/``landing_persistence`` (s) require the new state to last that long.
     A flight shorter than ``min_flight`` between take-off and landing (a hop) is skipped and the search goes
-    on from its landing; ``Flight.skipped`` lists them.
+    on from its landing; ``Flight.skipped`` lists them. ``regions`` (:class:`FlightRegions` of ``force``) shares
+    the flight regions between searches of the same trace; without it they are computed here.
     """
     if method not in FLIGHT_METHODS:
         raise ValueError(f"flight threshold method must be one of {FLIGHT_METHODS}, got {method!r}")
+    if regions is None:
+        regions = FlightRegions(force)
+    elif regions.force is not force:
+        raise ValueError("regions were computed on another force array than the one searched")
     start = search_start
     skipped: list[str] = []
     for _ in range(MAX_FLIGHT_CANDIDATES):
         fl = _one_flight(force, rate, body_weight, start, method, fixed_threshold, k, floor, coarse_fraction,
                          min_flight, trim, absolute, takeoff_persistence, landing_persistence, takeoff_name,
-                         landing_name)
+                         landing_name, regions)
         to, ld = fl.takeoff.index, fl.landing.index
         if to is None or ld is None or (ld - to) / rate >= min_flight:
             break
@@ -285,12 +334,14 @@ def detect_flights(force: np.ndarray, rate: float, body_weight: float, *, search
     ``settings`` are :func:`detect_flight`'s keywords (threshold method, ``min_flight`` ...), the same for
     every flight; each flight's threshold comes from its own plateau. The list holds the flights whose take-off
     was found; it stops at the first search that finds none, after a flight with no landing (the trace ends
-    in the air), or after ``max_flights`` flights. A repeated-hop series is the contacts between them.
+    in the air), or after ``max_flights`` flights. A repeated-hop series is the contacts between them. The flight
+    regions (:class:`FlightRegions`) are computed once for the whole trace, not once per flight.
     """
     out: list[Flight] = []
     start = search_start
+    regions = FlightRegions(force)
     while len(out) < max_flights:
-        fl = detect_flight(force, rate, body_weight, search_start=start, **settings)
+        fl = detect_flight(force, rate, body_weight, search_start=start, regions=regions, **settings)
         if fl.takeoff.index is None:
             break
         out.append(fl)
@@ -424,34 +475,39 @@ def _one_flight(
     force: np.ndarray, rate: float, body_weight: float, search_start: int, method: str, fixed_threshold: float,
     k: float, floor: float, coarse_fraction: float, min_flight: float, trim: float, absolute: bool,
     takeoff_persistence: float, landing_persistence: float, takeoff_name: str, landing_name: str,
+    regions: FlightRegions,
 ) -> Flight:
-    """The first flight candidate after ``search_start`` (see :func:`detect_flight`)."""
+    """The first flight candidate after ``search_start`` (see :func:`detect_flight`); every comparison with a
+    flight's own threshold is made on that flight's stretch of the trace only."""
     tag = f"threshold_{method}" + (f"_{fixed_threshold:g}N" if method == "fixed" else f"_{k:g}sd_floor{floor:g}N")
     if absolute:
         tag += "_abs"
     coarse = coarse_fraction * body_weight
     # the flight region: the moving mean over RING_WINDOW (ringing averages out) below the coarse level
     width = max(1, int(round(RING_WINDOW * rate)))
-    low = moving_mean(force, width) < max(coarse, fixed_threshold if method == "fixed" else floor)
-    run0 = first_run(low, int(round(min_flight * rate)), search_start)
+    starts, above = regions.runs(width, max(coarse, fixed_threshold if method == "fixed" else floor),
+                                 int(round(min_flight * rate)))
+    run0 = _next(starts, search_start)
     if run0 is None:
         return _no_flight(f"force never stays below {coarse:.0f} N for {min_flight * 1000:g} ms: no flight (no jump) "
                           "in the trace", rate, tag, takeoff_name, landing_name, None, None)
-    run1 = first_true(~low, run0)
+    run1 = _next(above, run0)
     run_stop = force.size if run1 is None else run1
     thr, note = flight_threshold(force, run0, run_stop, method=method, fixed=fixed_threshold, k=k, floor=floor, trim=trim)
     base = flight_baseline(force, run0, run_stop, trim)
     if method == "noise" and thr >= coarse:
         note = f"flight noise threshold {thr:.1f} N reaches {coarse_fraction:g}·BW: flight plateau too noisy"
         thr = coarse
-    below = (np.abs(force) if absolute else force) < thr
     # the real departure lies within half a window of the region's start: take-off is the first sustained
     # crossing below ``thr`` from a window before it; ringing that follows re-crosses ``thr`` inside the flight.
     look = max(search_start, run0 - width)
-    if look == search_start and (look == 0 or force[look - 1] < coarse) and below[look]:
+    stretch = force[look:run_stop]
+    below = (np.abs(stretch) if absolute else stretch) < thr  # below[j]: sample look + j
+    if look == search_start and (look == 0 or force[look - 1] < coarse) and below[0]:
         return _no_flight("the trace starts in flight: no contact before the flight", rate, tag, takeoff_name,
                           landing_name, thr, note)
-    takeoff = first_run(below[:run_stop], int(round(takeoff_persistence * rate)), look)
+    first_below = first_run(below, int(round(takeoff_persistence * rate)))
+    takeoff = None if first_below is None else look + first_below
     if takeoff is None:
         return _no_flight(f"force never drops below the flight threshold {thr:.1f} N", rate, tag, takeoff_name,
                           landing_name, thr, note)
@@ -469,7 +525,8 @@ def _one_flight(
     # of a half period), then back to the last threshold crossing before it
     hold = max(1, int(round(max(landing_persistence, RING_HOLD) * rate)))
     # (the coarse level counts from the plate's own zero: on an unzeroed plate its offset lifts the ringing too)
-    sustained = first_run(force >= max(coarse + (0.0 if base is None else max(base, 0.0)), thr), hold, takeoff)
+    sustained = _first_run_above(force, max(coarse + (0.0 if base is None else max(base, 0.0)), thr), hold, takeoff,
+                                 run_stop + hold + 2 * width)
     land: int | None = None
     if sustained is not None:
         under = np.flatnonzero(force[takeoff:sustained] < thr)

@@ -64,6 +64,17 @@ def _after_landing_region(F: np.ndarray, off: int, coarse: float) -> tuple[int, 
     return (F.size, F.size) if back is None else (back, F.size)
 
 
+def stance_jump_params(settings: Mapping[str, ParamValue], body_weight: float | None, body_weight_sd: float | None,
+                       load_mass: float | None) -> dict[str, ParamValue]:
+    """A CMJ's or squat jump's ``params``: its ``settings`` by archive key, then the trial's inputs, a separate
+    weighing's ``body_weight`` / ``body_weight_sd`` and, for a loaded jump only, ``load_mass`` (an unloaded
+    jump's params carry none). :func:`run_core` checks them."""
+    params: dict[str, ParamValue] = {**settings, "body_weight": body_weight, "body_weight_sd": body_weight_sd}
+    if load_mass is not None:
+        params["load_mass"] = load_mass
+    return params
+
+
 def run_core(trace: ForceTrace, test: str, params: dict[str, ParamValue], events: Mapping[str, int] | None = None,
              editable: Collection[str] = ()) -> Core:
     """Weighing, take-off/landing, onset and forward kinematics of a CMJ or squat jump.

@@ -29,11 +29,12 @@ from typing import Any
 import numpy as np
 
 from forcelab.analysis.dj import detect_contact, weigh_after_landing
+from forcelab.analysis.drop_input import NO_DROP_HEIGHT, drop_inputs, put_drop_height, touchdown_velocity
 from forcelab.analysis.events import first_run
 from forcelab.analysis.jump_edits import check_edits, edited_event, mark_result, window_samples
 from forcelab.analysis.jump_landing import add_landing
 from forcelab.analysis.jump_metrics import MetricBook, why_missing
-from forcelab.analysis.jump_prep import check_and_filter, check_given
+from forcelab.analysis.jump_prep import check_and_filter
 from forcelab.analysis.params import num
 from forcelab.analysis.settings import LandingTestSettings
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, TrialResult
@@ -66,11 +67,7 @@ def analyze_landing(trace: ForceTrace, settings: LandingTestSettings | None = No
     Raises ``ValueError`` for structurally invalid input (empty trace, NaN samples, a negative drop height, an
     unknown setting, a bad edited event)."""
     s = (settings or DEFAULT_SETTINGS).replace(**overrides)
-    params: dict[str, ParamValue] = {"drop_height": drop_height, **s.params(), "body_weight": body_weight,
-                                     "body_weight_sd": body_weight_sd}
-    given_bw, given_sd = check_given(params)
-    if drop_height is not None and not (math.isfinite(drop_height) and drop_height >= 0):
-        raise ValueError(f"drop_height must be a non-negative number of metres, got {drop_height!r}")
+    params, given_bw, given_sd = drop_inputs(drop_height, s.params(), body_weight, body_weight_sd)
     for name in ("stabilisation_window", "stabilisation_sd_fraction"):
         if not (math.isfinite(num(params, name)) and num(params, name) > 0):
             raise ValueError(f"{name} must be a positive number, got {params[name]!r}")
@@ -85,15 +82,14 @@ def analyze_landing(trace: ForceTrace, settings: LandingTestSettings | None = No
     res.add_event(contact)
     bwv = bw if bw is not None else float("nan")
     g = s.integration.g
-    v_td = None if drop_height is None else -math.sqrt(2.0 * g * drop_height)
-    add_landing(book, F, bwv, rate, contact, v_td, None if drop_height is not None else "no drop height given",
+    add_landing(book, F, bwv, rate, contact, touchdown_velocity(drop_height, g),
+                None if drop_height is not None else NO_DROP_HEIGHT,
                 window=s.landing.landing_window, band=s.landing.stabilisation_band, hold=s.landing.stabilisation_hold,
                 rule=s.integration.integration_rule, g=g, v_tolerance=s.landing.landing_velocity_tolerance)
     _peak_and_loading(book, F, bwv, rate, contact, s.landing.landing_window)
     _sequential_stabilisation(book, F, rate, contact, s.stabilisation_window, s.stabilisation_sd_fraction)
     _held(res, F, rate, contact, found.threshold, s.flight.min_flight_time)
-    book.put("drop_height", drop_height, "m", "input", REF_LANDING,
-             reason=None if drop_height is not None else "no drop height given", description="Box height (input).")
+    put_drop_height(book, drop_height, REF_LANDING)
     mark_result(res, edits)
     return res
 

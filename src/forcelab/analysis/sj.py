@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from forcelab.analysis.events import first_true
-from forcelab.analysis.jump_core import persistent_dip, propulsion_start, run_core
+from forcelab.analysis.jump_core import persistent_dip, propulsion_start, run_core, stance_jump_params
 from forcelab.analysis.jump_landing import finish_jump
 from forcelab.analysis.jump_metrics import REF_HAWKIN, add_phase, why_missing
 from forcelab.analysis.jump_rate import rate_flags
@@ -62,9 +62,7 @@ def analyze_sj(
     system's, athlete and load (:mod:`forcelab.analysis.loaded`; docs/methods-jumps.md "Loaded jumps").
     """
     s = (settings or DEFAULT_SETTINGS).replace(**overrides)
-    params: dict[str, ParamValue] = {**s.params(), "body_weight": body_weight, "body_weight_sd": body_weight_sd}
-    if load_mass is not None:
-        params["load_mass"] = load_mass
+    params = stance_jump_params(s.params(), body_weight, body_weight_sd, load_mass)
     core = run_core(trace, "sj", params, events, EDITABLE_EVENTS)
     res, book, F, rate = core.book.result, core.book, core.F, core.rate
     tk, onset, kin, bwv = core.tk, core.onset, core.kin, core.bwv

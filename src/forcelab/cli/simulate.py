@@ -22,6 +22,13 @@ LOAD_CELL_PEAK_N = 400.0
 #: Single-leg tests: the two-leg movement, the whole force on one plate (``--limb``), a lower default jump (m).
 SINGLE_LEG = {"sl_cmj": "cmj", "sl_dj": "dj"}
 SINGLE_LEG_JUMP_M = 0.15
+#: Repeated hops: the 10/5 test's ten hops by default; the plausible range of the options (a contact longer than
+#: 1 s is a pause to the analysis; a flight under 100 ms is not a flight to it) and what is injected.
+DEFAULT_HOPS = 10
+MAX_HOPS = 50
+CONTACT_MS = (80.0, 800.0)
+FLIGHT_MS = (150.0, 900.0)
+HOP_HEIGHT_CM = (3.0, 100.0)
 
 
 def single_leg_asymmetry(limb: str | None) -> float:
@@ -53,6 +60,69 @@ def simulated_test(name: str) -> tuple[str, bool]:
         raise CliError(f"--test {name!r}: choose one of cmj, sj, dj, imtp, rebound, "
                        + ", ".join([k for k in DEFINITIONS if k != "imtp"] + list(SINGLE_LEG) + ["landing", "balance"]))
     return test, False
+
+
+def hop_params(args: argparse.Namespace, test: str) -> dict[str, float]:
+    """The rebound trial parameters of the hop options (``--hops``, ``--contact-ms``, ``--flight-ms`` /
+    ``--hop-height-cm``, ``--long-contact-at``, ``--double-contact-at``), checked; :class:`CliError` naming the
+    option for a value out of range or for a hop option given to another test. Empty when none is given."""
+    given = {"--hops": args.hops, "--contact-ms": args.contact_ms, "--flight-ms": args.flight_ms,
+             "--hop-height-cm": args.hop_height_cm, "--long-contact-at": args.long_contact_at,
+             "--double-contact-at": args.double_contact_at}
+    named = [k for k, v in given.items() if v is not None]
+    if not named:
+        return {}
+    from forcelab.analysis.units import STANDARD_GRAVITY
+    if test != "rebound":
+        raise CliError(f"{named[0]} applies to repeated hops (--test rebound), not to --test {args.test}")
+    if args.jump_height is not None and (args.flight_ms is not None or args.hop_height_cm is not None):
+        raise CliError("give the hops' height once: --jump-height, --flight-ms or --hop-height-cm")
+    hops = DEFAULT_HOPS if args.hops is None else args.hops
+    if not 1 <= hops <= MAX_HOPS:
+        raise CliError(f"--hops must be a number of hops from 1 to {MAX_HOPS}, got {hops}")
+    out: dict[str, float] = {"hops": float(hops)}
+
+    def in_range(option: str, value: float, bounds: tuple[float, float], unit: str) -> float:
+        if not bounds[0] <= value <= bounds[1]:
+            raise CliError(f"{option} must be from {bounds[0]:g} to {bounds[1]:g} {unit}, got {value:g}")
+        return value
+
+    if args.contact_ms is not None:
+        out["contact_time"] = in_range("--contact-ms", args.contact_ms, CONTACT_MS, "ms") / 1000.0
+    if args.flight_ms is not None:
+        t = in_range("--flight-ms", args.flight_ms, FLIGHT_MS, "ms") / 1000.0
+        out["jump_height"] = STANDARD_GRAVITY * t * t / 8.0
+    if args.hop_height_cm is not None:
+        out["jump_height"] = in_range("--hop-height-cm", args.hop_height_cm, HOP_HEIGHT_CM, "cm") / 100.0
+    if args.long_contact_at is not None and args.contact_ms is not None:
+        from forcelab.simulation.synthetic import LONG_CONTACT_TIME, trial_defaults
+
+        longest = args.contact_ms * (1.0 + trial_defaults("rebound")["jitter"])
+        if longest >= 1000 * LONG_CONTACT_TIME:
+            raise CliError(f"--long-contact-at: the long contact ({1000 * LONG_CONTACT_TIME:g} ms) must be longer than "
+                           f"the others (--contact-ms {args.contact_ms:g} reaches {longest:.0f} ms)")
+    for option, value, key in (("--long-contact-at", args.long_contact_at, "long_contact_at"),
+                               ("--double-contact-at", args.double_contact_at, "double_contact_at")):
+        if value is not None:
+            if not 1 <= value <= hops:
+                raise CliError(f"{option} {value}: the hops are numbered 1 to {hops} (--hops {hops})")
+            out[key] = float(value)
+    return out
+
+
+def describe_hops(plan: dict[str, float]) -> str:
+    """One line saying what the scripted hops of :func:`hop_params`' ``plan`` do, for the tester watching live."""
+    from forcelab.simulation.synthetic import DOUBLE_CONTACT_GAP, LONG_CONTACT_TIME, trial_defaults
+
+    p = {**trial_defaults("rebound"), **plan}
+    line = (f"hops: {int(p['hops'])} per trial, contacts about {1000 * p['contact_time']:.0f} ms, jump height about "
+            f"{100 * p['jump_height']:.0f} cm")
+    if p["long_contact_at"]:
+        line += f"; hop {int(p['long_contact_at'])}: a {1000 * LONG_CONTACT_TIME:.0f} ms contact"
+    if p["double_contact_at"]:
+        line += (f"; hop {int(p['double_contact_at'])}: a double contact ({1000 * DOUBLE_CONTACT_GAP:.0f} ms off "
+                 "the plate)")
+    return line
 
 
 def register(subparsers: Any) -> None:
@@ -91,6 +161,20 @@ def register(subparsers: Any) -> None:
                    "(default 0.01)")
     p.add_argument("--jump-height", type=float, default=None, help="m, for jumps")
     p.add_argument("--peak-force", type=float, default=None, help="N, gross peak of a pull (imtp)")
+    hop = p.add_argument_group("repeated hops (--test rebound, the 10/5 test)")
+    hop.add_argument("--hops", type=int, default=None, metavar="N",
+                     help=f"hops (ground contacts between two flights) per trial (default {DEFAULT_HOPS})")
+    hop.add_argument("--contact-ms", type=float, default=None, metavar="MS",
+                     help="mean ground contact in ms; each hop varies by up to 15 %% (default 200)")
+    flight = hop.add_mutually_exclusive_group()
+    flight.add_argument("--flight-ms", type=float, default=None, metavar="MS",
+                        help="mean flight time of the hops in ms (jump height g t^2 / 8; or --hop-height-cm)")
+    flight.add_argument("--hop-height-cm", type=float, default=None, metavar="CM",
+                        help="mean jump height of the hops in cm (default 20)")
+    hop.add_argument("--long-contact-at", type=int, default=None, metavar="K",
+                     help="hop K's contact is a long one, over 250 ms (the analysis flags slow_contact)")
+    hop.add_argument("--double-contact-at", type=int, default=None, metavar="K",
+                     help="hop K touches, leaves the plate briefly and touches again (flag double_contact)")
     p.add_argument("--asymmetry", type=float, default=0.0,
                    help="percent of the total force more on the LEFT plate: (L-R)/(L+R)*100 (default 0)")
     p.add_argument("--noise", type=float, default=2.0, help="SD of the total force noise in N (default 2)")
@@ -140,6 +224,7 @@ def _build(args: argparse.Namespace) -> Any:
         if not 0 <= args.load_kg < float("inf"):
             raise CliError(f"--load-kg must be a load in kilograms, zero or more, got {args.load_kg:g}")
         mass = args.body_mass + args.load_kg
+    params.update(hop_params(args, test))
     if args.jump_height is not None:
         if test == "imtp":
             raise CliError("--jump-height does not apply to an isometric pull; use --peak-force")
@@ -160,7 +245,7 @@ def _build(args: argparse.Namespace) -> Any:
             script = Script(trials=tuple((test, params) for _ in range(args.trials)), pause=args.pause,
                             repeat=args.repeat)
         elif params:
-            raise CliError("--jump-height/--peak-force need --trials N")
+            raise CliError("--jump-height/--peak-force and the hop options need --trials N")
         return SimulatedPlates(
             rate=args.rate, protocol=args.protocol, channels=args.channels, body_mass=mass,
             asymmetry=asymmetry, noise=args.noise, seed=args.seed, script=script,
@@ -193,6 +278,9 @@ def run(args: argparse.Namespace) -> int:
         if args.load_kg is not None:
             _say(f"  athlete {args.body_mass:g} kg holding {args.load_kg:g} kg: the plates weigh "
                  f"{args.body_mass + args.load_kg:g} kg (analyse with --load-kg {args.load_kg:g})")
+        plan = hop_params(args, simulated_test(args.test)[0])
+        if plan:
+            _say("  " + describe_hops(plan))
         deadline = None if args.seconds is None else time.monotonic() + args.seconds
         last = time.monotonic()
         while deadline is None or time.monotonic() < deadline:

@@ -66,6 +66,7 @@ __all__ = [
     "isometric_pull",
     "quiet_stance",
     "rebound",
+    "hop_plan",
     "rebound_series",
     "session",
     "split_plates",
@@ -249,6 +250,12 @@ def drop_jump(*, body_mass: float = 75.0, drop_height: float = 0.30, contact_tim
                    noise_sd=noise_sd, seed=seed)
 
 
+#: The long contact :func:`hop_plan` injects (s): over the 250 ms of a fast stretch-shortening contact, under the
+#: 1 s beyond which a contact is a pause; and the unloaded gap of its double contact (s): too short to be a flight.
+LONG_CONTACT_TIME = 0.35
+DOUBLE_CONTACT_GAP = 0.03
+
+
 def rebound_series(hops: float, contact_time: float, jump_height: float,
                    jitter: float) -> tuple[list[float], list[float]]:
     """Contact times and jump heights of ``hops`` hops around ``contact_time`` / ``jump_height``, varied
@@ -265,35 +272,71 @@ def rebound_series(hops: float, contact_time: float, jump_height: float,
 def rebound(*, body_mass: float = 75.0, hops: float = 10, contact_time: float = 0.20, jump_height: float = 0.20,
             jitter: float = 0.15, first_jump_height: float = 0.20, depth: float = 0.15, unweighting_time: float = 0.30,
             braking_time: float = 0.15, propulsion_time: float = 0.22, impact_time: float = 0.03,
-            impact_fraction: float = 0.1, rate: float = 1000.0, quiet_before: float = 1.5, quiet_after: float = 1.5,
-            contact_times: Sequence[float] | None = None, jump_heights: Sequence[float] | None = None,
-            double_contacts: Mapping[int, float] | None = None, asymmetry: float = 0.0, noise_sd: float = 0.0,
-            plates: bool = True, seed: int | None = None, g: float = G) -> SyntheticTrial:
+            impact_fraction: float = 0.1, long_contact_at: float = 0, long_contact_time: float = LONG_CONTACT_TIME,
+            double_contact_at: float = 0, double_contact_gap: float = DOUBLE_CONTACT_GAP, rate: float = 1000.0,
+            quiet_before: float = 1.5, quiet_after: float = 1.5, contact_times: Sequence[float] | None = None,
+            jump_heights: Sequence[float] | None = None, double_contacts: Mapping[int, float] | None = None,
+            asymmetry: float = 0.0, noise_sd: float = 0.0, plates: bool = True, seed: int | None = None,
+            g: float = G) -> SyntheticTrial:
     """Repeated hops (the 10/5 repeated jump test): quiet stance, a countermovement into the first flight,
     ``hops`` hops (a ground contact, then a flight), landing, quiet stance.
 
     Hop ``i``'s contact time and jump height vary around ``contact_time`` / ``jump_height`` by up to ``jitter``
     (:func:`rebound_series`), or are given as ``contact_times`` / ``jump_heights``; ``double_contacts`` (hop
-    number -> unloaded gap, s) makes those contacts double. Truth: see
+    number -> unloaded gap, s) makes those contacts double. ``long_contact_at`` / ``double_contact_at`` (a hop
+    number, 0 for none) inject one long contact / one double contact (:func:`hop_plan`). Truth: see
     :func:`forcelab.simulation.shapes.build_rebound`."""
     _common(rate, body_mass, asymmetry, noise_sd, g)
     for name, v in (("quiet_before", quiet_before), ("quiet_after", quiet_after), ("impact_time", impact_time),
                     ("first_jump_height", first_jump_height), ("depth", depth)):
         positive(name, v)
-    if contact_times is None or jump_heights is None:
-        cts, hs = rebound_series(hops, contact_time, jump_height, jitter)
-        contact_times = cts if contact_times is None else contact_times
-        jump_heights = hs if jump_heights is None else jump_heights
+    p = {"hops": hops, "contact_time": contact_time, "jump_height": jump_height, "jitter": jitter,
+         "first_jump_height": first_jump_height, "depth": depth, "unweighting_time": unweighting_time,
+         "braking_time": braking_time, "propulsion_time": propulsion_time, "impact_time": impact_time,
+         "impact_fraction": impact_fraction, "long_contact_at": long_contact_at,
+         "long_contact_time": long_contact_time, "double_contact_at": double_contact_at,
+         "double_contact_gap": double_contact_gap}
     m = float(body_mass)
     tl = Timeline(initial=m * g)
     tl.hold(quiet_before, m * g)
-    truth = build_rebound(tl, m=m, g=g, first_jump_height=first_jump_height, depth=depth,
-                          unweighting_time=unweighting_time, braking_time=braking_time,
-                          propulsion_time=propulsion_time, contact_times=list(contact_times),
-                          jump_heights=list(jump_heights), impact_time=impact_time, impact_fraction=impact_fraction,
-                          double_contacts=double_contacts)
+    truth = _build_rebound_trial(tl, m, g, p, contact_times, jump_heights, double_contacts)
     return _finish(tl, truth, quiet_after=quiet_after, rate=rate, plates=plates, asymmetry=asymmetry,
                    noise_sd=noise_sd, seed=seed)
+
+
+def hop_plan(p: Mapping[str, float], contact_times: Sequence[float] | None = None,
+             jump_heights: Sequence[float] | None = None, double_contacts: Mapping[int, float] | None = None,
+             ) -> tuple[list[float], list[float], dict[int, float]]:
+    """Contact times, jump heights and double contacts (hop number -> unloaded gap, s) of a rebound trial of
+    parameters ``p`` (:func:`rebound`'s): the :func:`rebound_series` around ``contact_time`` / ``jump_height``
+    unless given, then hop ``long_contact_at`` (1-based; 0 for none) lasting ``long_contact_time`` s (over the
+    250 ms of a fast stretch-shortening contact by default: the analysis flags ``slow_contact`` on it) and hop
+    ``double_contact_at`` touching twice, ``double_contact_gap`` s apart (flag ``double_contact``).
+    ``ValueError`` names a hop number that is not one of the series'."""
+    cts, hs = rebound_series(p["hops"], p["contact_time"], p["jump_height"], p["jitter"])
+    cts = cts if contact_times is None else list(contact_times)
+    hs = hs if jump_heights is None else list(jump_heights)
+    doubles = dict(double_contacts or {})
+    for name in ("long_contact_at", "double_contact_at"):
+        k = p.get(name, 0.0)
+        if k != int(k) or not 0 <= k <= len(cts):
+            raise ValueError(f"{name} must be a hop number 1-{len(cts)} (0: none), got {k!r}")
+    if p.get("long_contact_at", 0.0):
+        cts[int(p["long_contact_at"]) - 1] = positive("long_contact_time", p["long_contact_time"])
+    if p.get("double_contact_at", 0.0):
+        doubles[int(p["double_contact_at"])] = positive("double_contact_gap", p["double_contact_gap"])
+    return cts, hs, doubles
+
+
+def _build_rebound_trial(tl: Timeline, m: float, g: float, p: Mapping[str, float],
+                         contact_times: Sequence[float] | None = None, jump_heights: Sequence[float] | None = None,
+                         double_contacts: Mapping[int, float] | None = None) -> dict[str, float]:
+    """Append the rebound trial of parameters ``p`` (:func:`hop_plan`) to ``tl``; its truth."""
+    cts, hs, doubles = hop_plan(p, contact_times, jump_heights, double_contacts)
+    return build_rebound(tl, m=m, g=g, first_jump_height=p["first_jump_height"], depth=p["depth"],
+                         unweighting_time=p["unweighting_time"], braking_time=p["braking_time"],
+                         propulsion_time=p["propulsion_time"], contact_times=cts, jump_heights=hs,
+                         impact_time=p["impact_time"], impact_fraction=p["impact_fraction"], double_contacts=doubles)
 
 
 def drop_landing(*, body_mass: float = 75.0, drop_height: float = 0.30, impact_time: float = 0.05,
@@ -447,7 +490,8 @@ for _seq in ("contact_times", "jump_heights", "double_contacts"):
     _JUMP_DEFAULTS["rebound"].pop(_seq)
 
 
-_MAY_BE_ZERO = frozenset({"countermovement", "pretension", "fatigue", "impact_fraction", "jitter"})
+_MAY_BE_ZERO = frozenset({"countermovement", "pretension", "fatigue", "impact_fraction", "jitter", "long_contact_at",
+                          "double_contact_at"})
 
 
 def trial_defaults(test: str) -> dict[str, float]:
@@ -502,11 +546,7 @@ def append_trial(tl: Timeline, test: str, *, body_mass: float, g: float = G,
                                       contact_time=p["contact_time"], jump_height=p["jump_height"],
                                       impact_time=p["impact_time"], impact_fraction=p["impact_fraction"]))
     elif key == "rebound":
-        cts, hs = rebound_series(p["hops"], p["contact_time"], p["jump_height"], p["jitter"])
-        truth = build_rebound(tl, m=m, g=g, first_jump_height=p["first_jump_height"], depth=p["depth"],
-                              unweighting_time=p["unweighting_time"], braking_time=p["braking_time"],
-                              propulsion_time=p["propulsion_time"], contact_times=cts, jump_heights=hs,
-                              impact_time=p["impact_time"], impact_fraction=p["impact_fraction"])
+        truth = _build_rebound_trial(tl, m, g, p)
     else:
         truth = build_pull(tl, m=m, g=g, peak_force=p["peak_force"], rise_time=p["rise_time"], hold=p["hold"],
                             pretension=p["pretension"], pretension_time=p["pretension_time"], shape=p["shape"],
