@@ -1,14 +1,19 @@
-"""Review of one trial: its force with events and phases marked, kinematics on demand, editable events.
+"""Review of one trial: its force with events and phases marked, kinematics on demand, editable events, and
+the trial's per-item tables (a repeated-hop trial's hops) under the trace.
 
-Events are vertical lines; dragging one and letting go asks the ``recompute`` callable (given by the main
-window, see :mod:`forcelab.gui.services`) for a new analysis with that event moved, then shows the new
-metrics. Velocity, displacement and power are integrated from the force (impulse–momentum, via
+Events are vertical lines, each labelled in a row of its own so no two labels overprint. A series of events
+that a table's items span (a hop series' take-offs and landings) is drawn as one shaded, numbered band per
+item instead (the hop's contact), its lines unlabelled; clicking a row of the table highlights its band, and
+the best rows (the five hops of ``rsi_best5_mean``) are marked in both. Dragging an event line and letting it
+go asks the ``recompute`` callable (given by the main window, see :mod:`forcelab.gui.services`) for a new
+analysis with that event moved, then shows the new metrics. Velocity, displacement and power are integrated from the force (impulse–momentum, via
 :func:`forcelab.analysis.kinematics.integrate`) from the movement onset to take-off, only when asked for.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Collection
 
 import numpy as np
@@ -18,6 +23,7 @@ from PySide6 import QtCore, QtWidgets
 from forcelab.analysis.kinematics import integrate
 from forcelab.analysis.labels import metric_name
 from forcelab.analysis.types import ForceTrace, TrialResult
+from forcelab.gui.item_tables import BEST_COLOUR, SPANS, ItemTablesView
 from forcelab.gui.liveplot import CURVE_COLOURS
 from forcelab.gui.metrics_view import TEST_NAMES, flag_details, flag_lines, format_value
 
@@ -40,6 +46,14 @@ FIXED_EVENTS = ("weighing_end",)
 KINEMATICS = (("velocity", "m/s", "#4fa3ff"), ("displacement", "m", "#7bd88f"), ("power", "kW", "#ff5c8a"))
 
 AXIS_WIDTH = 64  # px, the left axes of the force and kinematics plots
+#: An event of a numbered series (``takeoff_3``, ``landing_11``): drawn by its table's bands when it has one.
+SERIES_EVENT = re.compile(r"_\d+$")
+#: The band of an item (a hop's contact): plain, one of the best, the one selected in the table.
+BAND_COLOUR = "#22c55e"
+SELECTED_COLOUR = "#ffcc00"
+#: Where (fraction of the plot's height from the bottom) the event labels go: the first row on top, one row
+#: per event, rows at least LABEL_STEP_MIN apart.
+LABEL_TOP, LABEL_BOTTOM, LABEL_STEP_MAX = 0.97, 0.08, 0.11
 
 #: ``recompute(trace, current_result, events)``: the analysis again, with the current result's test and
 #: settings, and ``events`` (name -> sample index) placed by hand.
@@ -61,6 +75,15 @@ def missing_summary(result: TrialResult) -> tuple[str, str]:
     line = "Not found: " + "; ".join(parts[:2]) + (f"; and {len(parts) - 2} more" if len(parts) > 2 else "")
     return line, "\n".join(f"{name}: {reason}" for name, reason in missing)
 
+
+
+def label_rows(n: int) -> list[float]:
+    """Label positions (fractions of the plot's height) for ``n`` event labels: one row each, top to bottom in
+    time order, so two labels never share a row (and never overprint, however close their events)."""
+    if n <= 1:
+        return [LABEL_TOP] * n
+    step = min(LABEL_STEP_MAX, (LABEL_TOP - LABEL_BOTTOM) / (n - 1))
+    return [LABEL_TOP - k * step for k in range(n)]
 
 
 def _review_plot() -> tuple[pg.PlotWidget, pg.PlotItem]:
@@ -123,6 +146,15 @@ class ReviewWidget(QtWidgets.QWidget):
         self.kin_view.setVisible(False)
         self._event_lines: dict[str, pg.InfiniteLine] = {}
         self._regions: list[pg.LinearRegionItem] = []
+        #: the bands of the items of the table on the trace (name, one per row) and their number labels
+        self._bands: tuple[str, list[pg.LinearRegionItem]] = ("", [])
+        self._band_labels: list[pg.InfiniteLine] = []
+        self._best: frozenset[int] = frozenset()
+        self._band_of: dict[int, pg.LinearRegionItem] = {}
+        #: the trial's per-item tables (a hop series' hops) under the trace; hidden when it has none
+        self.items = ItemTablesView()
+        self.items.setVisible(False)
+        self.items.row_selected.connect(self.highlight_item)
 
         self.metrics = QtWidgets.QTableWidget(0, 2)
         self.metrics.setHorizontalHeaderLabels(["metric", "value"])
@@ -138,6 +170,7 @@ class ReviewWidget(QtWidgets.QWidget):
         self._plots = plots
         plots.addWidget(self.force_view)
         plots.addWidget(self.kin_view)
+        plots.addWidget(self.items)
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         split.addWidget(plots)
         split.addWidget(self.metrics)
@@ -197,9 +230,15 @@ class ReviewWidget(QtWidgets.QWidget):
             fp.removeItem(line)
         for region in self._regions:
             fp.removeItem(region)
+        for label in self._band_labels:
+            fp.removeItem(label)
         self._event_lines.clear()
         self._regions.clear()
+        self._band_labels.clear()
+        self._bands = ("", [])
+        self._band_of = {}
         found = {k: e for k, e in result.events.items() if e.index is not None}
+        self._show_items(result)
         for phase, a, b, colour in PHASES:
             ea, eb = found.get(a), found.get(b)
             if ea is None or eb is None or ea.time is None or eb.time is None or eb.time <= ea.time:
@@ -214,22 +253,27 @@ class ReviewWidget(QtWidgets.QWidget):
             region.setToolTip(phase)
             fp.addItem(region, ignoreBounds=True)
             self._regions.append(region)
-        label_rows = (0.97, 0.86, 0.75, 0.64, 0.53)
         editable = None if self._editable is None else set(self._editable(result.test))
         if self._recompute is not None and editable is not None and not editable:
             self.title.setToolTip("The analysis of this test does not take hand-placed events yet")
-        for k, (name, ev) in enumerate(sorted(((n, e) for n, e in found.items() if n not in FIXED_EVENTS),
-                                              key=lambda item: item[1].index or 0)):
+        shown = sorted(((n, e) for n, e in found.items() if n not in FIXED_EVENTS), key=lambda item: item[1].index or 0)
+        banded = bool(self._bands[1])  # a series' events are told apart by their numbered bands
+        labelled = [n for n, _e in shown if not (banded and SERIES_EVENT.search(n))]
+        rows = label_rows(len(labelled))
+        for name, ev in shown:
             movable = self._recompute is not None and (editable is None or name in editable)
+            opts: dict[str, object] = {}
+            if name in labelled:
+                opts = {"label": name.replace("_", " "),
+                        "labelOpts": {"position": rows[labelled.index(name)], "color": "#cbd5e1",
+                                      "fill": "#1b1e24cc", "anchors": [(0, 0), (0, 0)]}}
             line = pg.InfiniteLine(
                 pos=ev.time, angle=90, movable=movable,
                 pen=pg.mkPen("#e6e6e6" if movable else "#6b7280", width=1,
                              style=QtCore.Qt.PenStyle.DashLine),
-                hoverPen=pg.mkPen("#ffcc00", width=2),
-                label=name.replace("_", " "),
-                labelOpts={"position": label_rows[k % len(label_rows)], "color": "#cbd5e1", "fill": "#1b1e24cc",
-                           "anchors": [(0, 0), (0, 0)]},
+                hoverPen=pg.mkPen("#ffcc00", width=2), **opts,
             )
+            line.setToolTip(f"{name.replace('_', ' ')} at {ev.time:.3f} s")
             line.sigPositionChangeFinished.connect(lambda ln, name=name: self._on_event_moved(name, ln))
             fp.addItem(line, ignoreBounds=True)
             self._event_lines[name] = line
@@ -247,6 +291,70 @@ class ReviewWidget(QtWidgets.QWidget):
             item.setToolTip(m.reason or f"{m.method}; {m.reference}")
             self.metrics.setItem(r, 1, item)
         self._update_kinematics()
+
+    def _show_items(self, result: TrialResult) -> None:
+        """The per-item tables under the trace, and the bands of the first one whose items span the trace."""
+        metrics = result.metrics
+        had = self.items.isVisibleTo(self)
+        self.items.show_tables(result.tables, result.params, metrics)
+        if result.tables and not had:  # room for the table under the trace: the trace keeps the larger part
+            h = max(2, sum(self._plots.sizes()))
+            sizes = self._plots.sizes()
+            kin = sizes[1] if len(sizes) > 1 and self.kin_view.isVisibleTo(self) else 0
+            self._plots.setSizes([(h - kin) * 11 // 20, kin, (h - kin) * 9 // 20])
+        fp = self.force_view.getPlotItem()
+        for name, table in result.tables.items():
+            span = SPANS.get(name)
+            if span is None or not table.rows:
+                continue
+            self._best = self.items.text(name).best
+            bands: list[pg.LinearRegionItem | None] = []
+            for i, row in enumerate(table.rows):
+                a, b = row.get(span[0]), row.get(span[1])
+                if a is None or b is None or not float(b) > float(a):
+                    bands.append(None)
+                    continue
+                region = pg.LinearRegionItem((float(a), float(b)), movable=False, pen=pg.mkPen(None))
+                region.setZValue(-5)
+                number = row.get("hop", i + 1)
+                region.setToolTip(f"{name[:-1] if name.endswith('s') else name} {number}: "
+                                  + ", ".join(f"{h} {c}" for h, c in zip(self.items.text(name).heads[1:],
+                                                                         self.items.text(name).cells[i][1:],
+                                                                         strict=False) if c))
+                fp.addItem(region, ignoreBounds=True)
+                label = pg.InfiniteLine(pos=(float(a) + float(b)) / 2, angle=90, movable=False, pen=pg.mkPen(None),
+                                        label=str(number), labelOpts={
+                                            "position": 0.9 if i % 2 == 0 else 0.82,  # neighbours alternate rows
+                                            "color": "#111111" if i in self._best else "#e6e6e6",
+                                            "fill": BEST_COLOUR if i in self._best else "#1b1e24cc"})
+                fp.addItem(label, ignoreBounds=True)
+                self._band_labels.append(label)
+                bands.append(region)
+            self._bands = (name, [b for b in bands if b is not None])
+            self._band_of = {i: b for i, b in enumerate(bands) if b is not None}
+            self.highlight_item(name, -1)
+            break
+
+    def highlight_item(self, name: str, row: int) -> None:
+        """Highlight item ``row`` (0-based; -1: none) of table ``name`` on the trace: its band bright and outlined,
+        the others as they were (the best ones amber, the rest green)."""
+        if name != self._bands[0]:
+            return
+        for i, region in self._band_of.items():
+            colour = SELECTED_COLOUR if i == row else (BEST_COLOUR if i in self._best else BAND_COLOUR)
+            c = pg.mkColor(colour)
+            c.setAlpha(110 if i == row else (70 if i in self._best else 40))
+            region.setBrush(pg.mkBrush(c))
+            for line in region.lines:
+                line.setPen(pg.mkPen(SELECTED_COLOUR, width=2) if i == row else pg.mkPen(None))
+            region.update()
+
+    def highlighted_item(self) -> int | None:
+        """The row whose band is highlighted, or None (for tests)."""
+        for i, region in self._band_of.items():
+            if region.brush.color().name() == pg.mkColor(SELECTED_COLOUR).name():
+                return i
+        return None
 
     def event_time(self, name: str) -> float | None:
         """Where event ``name``'s line is now (seconds), for tests and tooltips."""
