@@ -167,7 +167,7 @@ class ItemTablesView(QtWidgets.QTabWidget):
             caption.setVisible(bool(text.caption))
             lay.addWidget(caption)
             widget = QtWidgets.QTableWidget(len(text.cells), len(text.heads))
-            widget.setHorizontalHeaderLabels(text.heads)
+            widget.setHorizontalHeaderLabels([h.replace(" (", "\n(") for h in text.heads])  # units under the words
             widget.verticalHeader().setVisible(False)
             widget.verticalHeader().setDefaultSectionSize(widget.fontMetrics().height() + 8)  # compact rows
             widget.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from forcelab.analysis.kinematics import integrate
 from forcelab.analysis.labels import metric_name
@@ -155,6 +155,7 @@ class ReviewWidget(QtWidgets.QWidget):
         self.items = ItemTablesView()
         self.items.setVisible(False)
         self.items.row_selected.connect(self.highlight_item)
+        self._items_fitted = False
 
         self.metrics = QtWidgets.QTableWidget(0, 2)
         self.metrics.setHorizontalHeaderLabels(["metric", "value"])
@@ -170,7 +171,6 @@ class ReviewWidget(QtWidgets.QWidget):
         self._plots = plots
         plots.addWidget(self.force_view)
         plots.addWidget(self.kin_view)
-        plots.addWidget(self.items)
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         split.addWidget(plots)
         split.addWidget(self.metrics)
@@ -180,7 +180,15 @@ class ReviewWidget(QtWidgets.QWidget):
         layout.addLayout(top)
         layout.addWidget(self.flags)
         layout.addWidget(self.message)
-        layout.addWidget(split, 1)
+        # the per-item table under the trace and the metrics: the whole width for its columns
+        outer = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        outer.addWidget(split)
+        outer.addWidget(self.items)
+        outer.setStretchFactor(0, 3)
+        outer.setStretchFactor(1, 2)
+        outer.setChildrenCollapsible(False)
+        self._outer = outer
+        layout.addWidget(outer, 1)
         self.overlay.toggled.connect(self._apply_overlay)
         for box in self.kin_boxes.values():
             box.toggled.connect(self._update_kinematics)
@@ -297,11 +305,9 @@ class ReviewWidget(QtWidgets.QWidget):
         metrics = result.metrics
         had = self.items.isVisibleTo(self)
         self.items.show_tables(result.tables, result.params, metrics)
-        if result.tables and not had:  # room for the table under the trace: the trace keeps the larger part
-            h = max(2, sum(self._plots.sizes()))
-            sizes = self._plots.sizes()
-            kin = sizes[1] if len(sizes) > 1 and self.kin_view.isVisibleTo(self) else 0
-            self._plots.setSizes([(h - kin) * 11 // 20, kin, (h - kin) * 9 // 20])
+        if result.tables and not had:
+            self._items_fitted = False
+            self._fit_items()
         fp = self.force_view.getPlotItem()
         for name, table in result.tables.items():
             span = SPANS.get(name)
@@ -334,6 +340,25 @@ class ReviewWidget(QtWidgets.QWidget):
             self._band_of = {i: b for i, b in enumerate(bands) if b is not None}
             self.highlight_item(name, -1)
             break
+
+    def _fit_items(self) -> None:
+        """Give a table that just appeared half the height (the trace keeps the other half), once the widget
+        has a height to share: a splitter hands a widget that turns visible only its minimum."""
+        h = sum(self._outer.sizes())
+        if self._items_fitted or not self.items.isVisibleTo(self) or h < 200:
+            return
+        self._outer.setSizes([h // 2, h - h // 2])
+        self._items_fitted = True
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        """Qt's resize: share the height with a table shown before the widget had one."""
+        super().resizeEvent(event)
+        self._fit_items()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        """Qt's show: as :meth:`resizeEvent`."""
+        super().showEvent(event)
+        self._fit_items()
 
     def highlight_item(self, name: str, row: int) -> None:
         """Highlight item ``row`` (0-based; -1: none) of table ``name`` on the trace: its band bright and outlined,
