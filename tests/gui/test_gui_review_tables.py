@@ -119,6 +119,14 @@ def test_review_shows_the_archived_hop_table_and_highlights_a_clicked_hop(  # ty
     qtbot.mouseClick(table.viewport(), QtCore.Qt.MouseButton.LeftButton,
                      pos=table.visualItemRect(table.item(0, 2)).center())
     assert review.highlighted_item() == 0
+    # and the other way: a click on hop 7's band on the trace selects its row
+    vb = review.force_view.getPlotItem().getViewBox()
+    mid = (stored[6]["contact_start_time"] + stored[6]["takeoff_time"]) / 2
+    scene = vb.mapViewToScene(QtCore.QPointF(mid, sum(vb.viewRange()[1]) / 2))
+    qtbot.mouseClick(review.force_view.viewport(), QtCore.Qt.MouseButton.LeftButton,
+                     pos=review.force_view.mapFromScene(scene))
+    assert review.highlighted_item() == 6
+    assert {i.row() for i in table.selectedIndexes()} == {6}
     window.close()
 
 

@@ -4,7 +4,7 @@ the trial's per-item tables (a repeated-hop trial's hops) under the trace.
 Events are vertical lines, each labelled in a row of its own so no two labels overprint. A series of events
 that a table's items span (a hop series' take-offs and landings) is drawn as one shaded, numbered band per
 item instead (the hop's contact), its lines unlabelled; clicking a row of the table highlights its band, and
-the best rows (the five hops of ``rsi_best5_mean``) are marked in both. Dragging an event line and letting it
+the best rows (the five hops of ``rsi_best5_mean``) are marked in both; a click on a band selects its row. Dragging an event line and letting it
 go asks the ``recompute`` callable (given by the main window, see :mod:`forcelab.gui.services`) for a new
 analysis with that event moved, then shows the new metrics. Velocity, displacement and power are integrated from the force (impulse–momentum, via
 :func:`forcelab.analysis.kinematics.integrate`) from the movement onset to take-off, only when asked for.
@@ -156,6 +156,7 @@ class ReviewWidget(QtWidgets.QWidget):
         self.items.setVisible(False)
         self.items.row_selected.connect(self.highlight_item)
         self._items_fitted = False
+        self.force_view.scene().sigMouseClicked.connect(self._on_plot_clicked)  # a click on a band picks its row
 
         self.metrics = QtWidgets.QTableWidget(0, 2)
         self.metrics.setHorizontalHeaderLabels(["metric", "value"])
@@ -373,6 +374,22 @@ class ReviewWidget(QtWidgets.QWidget):
             for line in region.lines:
                 line.setPen(pg.mkPen(SELECTED_COLOUR, width=2) if i == row else pg.mkPen(None))
             region.update()
+
+    def _on_plot_clicked(self, event: object) -> None:
+        """A click inside an item's band on the trace selects that item's row in the table (and so highlights it)."""
+        button, scene_pos = getattr(event, "button", None), getattr(event, "scenePos", None)
+        if button is None or scene_pos is None or button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        vb = self.force_view.getPlotItem().getViewBox()
+        pos = scene_pos()
+        if not vb.sceneBoundingRect().contains(pos):
+            return
+        x = vb.mapSceneToView(pos).x()
+        for row, region in self._band_of.items():
+            lo, hi = region.getRegion()
+            if lo <= x <= hi:
+                self.items.select_row(self._bands[0], row)
+                return
 
     def highlighted_item(self) -> int | None:
         """The row whose band is highlighted, or None (for tests)."""
