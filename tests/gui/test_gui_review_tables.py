@@ -60,7 +60,7 @@ def _labels(review: ReviewWidget) -> list[tuple[str, QtCore.QRectF]]:
         label = getattr(line, "label", None)
         if label is not None and label.isVisible():
             out.append((name, label.sceneBoundingRect()))
-    for line in review._band_labels:
+    for line in review.bands.labels:
         out.append((f"band {line.label.format}", line.label.sceneBoundingRect()))
     return out
 
@@ -102,7 +102,7 @@ def test_review_shows_the_archived_hop_table_and_highlights_a_clicked_hop(  # ty
         assert got == pytest.approx(want, rel=1e-9, abs=1e-9)
 
     # one numbered band per hop; the series' take-offs and landings are lines without a label each
-    assert sorted(int(line.label.format) for line in review._band_labels) == list(range(1, hop_count + 1))
+    assert sorted(int(line.label.format) for line in review.bands.labels) == list(range(1, hop_count + 1))
     _assert_no_overprint(review)
     assert not any(getattr(line, "label", None) for name, line in review._event_lines.items()
                    if name.startswith(("takeoff_", "landing_")))
@@ -112,7 +112,7 @@ def test_review_shows_the_archived_hop_table_and_highlights_a_clicked_hop(  # ty
     cell = table.visualItemRect(table.item(row, 2)).center()
     qtbot.mouseClick(table.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=cell)
     assert review.highlighted_item() == row
-    band = review._band_of[row]
+    band = review.bands.regions[row]
     assert band.getRegion() == pytest.approx((stored[row]["contact_start_time"], stored[row]["takeoff_time"]))
     save_shot(review, shots / "review_hops_table.png")
     save_shot(window, shots / "review_hops_window.png")
@@ -157,7 +157,7 @@ def test_other_tests_tables_get_the_generic_view_and_jump_labels_never_overprint
     heads = [table.horizontalHeaderItem(c).text().replace("\n", " ") for c in range(table.columnCount())]
     assert heads == ["Rep", "Peak force (N)", "Depth (cm)"]
     assert [[table.item(r, c).text() for c in range(3)] for r in range(2)] == [["1", "1834", "31.0"], ["2", "1790", "—"]]
-    assert review._band_labels == []  # its items span no time: no bands
+    assert review.bands.labels == []  # its items span no time: no bands
 
 
 def test_report_has_the_hop_table_with_the_best_five_marked(hop_archive: tuple[Path, Path], tmp_path: Path,

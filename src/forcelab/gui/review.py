@@ -23,7 +23,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from forcelab.analysis.kinematics import integrate
 from forcelab.analysis.labels import metric_name
 from forcelab.analysis.types import ForceTrace, TrialResult
-from forcelab.gui.item_tables import BEST_COLOUR, SPANS, ItemTablesView
+from forcelab.gui.item_bands import ItemBands
+from forcelab.gui.item_tables import ItemTablesView
 from forcelab.gui.liveplot import CURVE_COLOURS
 from forcelab.gui.metrics_view import TEST_NAMES, flag_details, flag_lines, format_value
 
@@ -48,9 +49,6 @@ KINEMATICS = (("velocity", "m/s", "#4fa3ff"), ("displacement", "m", "#7bd88f"), 
 AXIS_WIDTH = 64  # px, the left axes of the force and kinematics plots
 #: An event of a numbered series (``takeoff_3``, ``landing_11``): drawn by its table's bands when it has one.
 SERIES_EVENT = re.compile(r"_\d+$")
-#: The band of an item (a hop's contact): plain, one of the best, the one selected in the table.
-BAND_COLOUR = "#22c55e"
-SELECTED_COLOUR = "#ffcc00"
 #: Where (fraction of the plot's height from the bottom) the event labels go: the first row on top, one row
 #: per event, rows at least LABEL_STEP_MIN apart.
 LABEL_TOP, LABEL_BOTTOM, LABEL_STEP_MAX = 0.97, 0.08, 0.11
@@ -146,11 +144,8 @@ class ReviewWidget(QtWidgets.QWidget):
         self.kin_view.setVisible(False)
         self._event_lines: dict[str, pg.InfiniteLine] = {}
         self._regions: list[pg.LinearRegionItem] = []
-        #: the bands of the items of the table on the trace (name, one per row) and their number labels
-        self._bands: tuple[str, list[pg.LinearRegionItem]] = ("", [])
-        self._band_labels: list[pg.InfiniteLine] = []
-        self._best: frozenset[int] = frozenset()
-        self._band_of: dict[int, pg.LinearRegionItem] = {}
+        #: the items of the table on the trace: one numbered band each (a hop's contact)
+        self.bands = ItemBands(fp)
         #: the trial's per-item tables (a hop series' hops) under the trace; hidden when it has none
         self.items = ItemTablesView()
         self.items.setVisible(False)
@@ -239,13 +234,8 @@ class ReviewWidget(QtWidgets.QWidget):
             fp.removeItem(line)
         for region in self._regions:
             fp.removeItem(region)
-        for label in self._band_labels:
-            fp.removeItem(label)
         self._event_lines.clear()
         self._regions.clear()
-        self._band_labels.clear()
-        self._bands = ("", [])
-        self._band_of = {}
         found = {k: e for k, e in result.events.items() if e.index is not None}
         self._show_items(result)
         for phase, a, b, colour in PHASES:
@@ -266,7 +256,7 @@ class ReviewWidget(QtWidgets.QWidget):
         if self._recompute is not None and editable is not None and not editable:
             self.title.setToolTip("The analysis of this test does not take hand-placed events yet")
         shown = sorted(((n, e) for n, e in found.items() if n not in FIXED_EVENTS), key=lambda item: item[1].index or 0)
-        banded = bool(self._bands[1])  # a series' events are told apart by their numbered bands
+        banded = bool(self.bands.regions)  # a series' events are told apart by their numbered bands
         labelled = [n for n, _e in shown if not (banded and SERIES_EVENT.search(n))]
         rows = label_rows(len(labelled))
         for name, ev in shown:
@@ -309,38 +299,7 @@ class ReviewWidget(QtWidgets.QWidget):
         if result.tables and not had:
             self._items_fitted = False
             self._fit_items()
-        fp = self.force_view.getPlotItem()
-        for name, table in result.tables.items():
-            span = SPANS.get(name)
-            if span is None or not table.rows:
-                continue
-            self._best = self.items.text(name).best
-            bands: list[pg.LinearRegionItem | None] = []
-            for i, row in enumerate(table.rows):
-                a, b = row.get(span[0]), row.get(span[1])
-                if a is None or b is None or not float(b) > float(a):
-                    bands.append(None)
-                    continue
-                region = pg.LinearRegionItem((float(a), float(b)), movable=False, pen=pg.mkPen(None))
-                region.setZValue(-5)
-                number = row.get("hop", i + 1)
-                region.setToolTip(f"{name[:-1] if name.endswith('s') else name} {number}: "
-                                  + ", ".join(f"{h} {c}" for h, c in zip(self.items.text(name).heads[1:],
-                                                                         self.items.text(name).cells[i][1:],
-                                                                         strict=False) if c))
-                fp.addItem(region, ignoreBounds=True)
-                label = pg.InfiniteLine(pos=(float(a) + float(b)) / 2, angle=90, movable=False, pen=pg.mkPen(None),
-                                        label=str(number), labelOpts={
-                                            "position": 0.9 if i % 2 == 0 else 0.82,  # neighbours alternate rows
-                                            "color": "#111111" if i in self._best else "#e6e6e6",
-                                            "fill": BEST_COLOUR if i in self._best else "#1b1e24cc"})
-                fp.addItem(label, ignoreBounds=True)
-                self._band_labels.append(label)
-                bands.append(region)
-            self._bands = (name, [b for b in bands if b is not None])
-            self._band_of = {i: b for i, b in enumerate(bands) if b is not None}
-            self.highlight_item(name, -1)
-            break
+        self.bands.show(result.tables, {n: self.items.text(n) for n in self.items.names()})
 
     def _fit_items(self) -> None:
         """Give a table that just appeared half the height (the trace keeps the other half), once the widget
@@ -362,18 +321,9 @@ class ReviewWidget(QtWidgets.QWidget):
         self._fit_items()
 
     def highlight_item(self, name: str, row: int) -> None:
-        """Highlight item ``row`` (0-based; -1: none) of table ``name`` on the trace: its band bright and outlined,
-        the others as they were (the best ones amber, the rest green)."""
-        if name != self._bands[0]:
-            return
-        for i, region in self._band_of.items():
-            colour = SELECTED_COLOUR if i == row else (BEST_COLOUR if i in self._best else BAND_COLOUR)
-            c = pg.mkColor(colour)
-            c.setAlpha(110 if i == row else (70 if i in self._best else 40))
-            region.setBrush(pg.mkBrush(c))
-            for line in region.lines:
-                line.setPen(pg.mkPen(SELECTED_COLOUR, width=2) if i == row else pg.mkPen(None))
-            region.update()
+        """Highlight item ``row`` (0-based; -1: none) of table ``name`` on the trace (its band bright, outlined)."""
+        if name == self.bands.name:
+            self.bands.highlight(row)
 
     def _on_plot_clicked(self, event: object) -> None:
         """A click inside an item's band on the trace selects that item's row in the table (and so highlights it)."""
@@ -384,19 +334,13 @@ class ReviewWidget(QtWidgets.QWidget):
         pos = scene_pos()
         if not vb.sceneBoundingRect().contains(pos):
             return
-        x = vb.mapSceneToView(pos).x()
-        for row, region in self._band_of.items():
-            lo, hi = region.getRegion()
-            if lo <= x <= hi:
-                self.items.select_row(self._bands[0], row)
-                return
+        row = self.bands.row_at(vb.mapSceneToView(pos).x())
+        if row is not None:
+            self.items.select_row(self.bands.name, row)
 
     def highlighted_item(self) -> int | None:
         """The row whose band is highlighted, or None (for tests)."""
-        for i, region in self._band_of.items():
-            if region.brush.color().name() == pg.mkColor(SELECTED_COLOUR).name():
-                return i
-        return None
+        return self.bands.highlighted()
 
     def event_time(self, name: str) -> float | None:
         """Where event ``name``'s line is now (seconds), for tests and tooltips."""
