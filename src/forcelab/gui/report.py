@@ -259,8 +259,20 @@ def _trace_chart(pages: _Pages, rect: QRectF, trial: Trial) -> None:
     n = trial.n
     t = np.arange(n) / trial.rate
     y_lo, y_hi = padded_range(trial.total)
+    result = trial.result or {}
+    banded = {name: table for name, table in trial_tables(result).items() if name in SPANS}
+    if banded:  # headroom for the items' numbers, two text rows above the highest peak
+        y_hi += 0.15 * (y_hi - min(y_lo, 0.0))
     ax = Axes(pages.painter, rect, (0.0, n / trial.rate), (min(y_lo, 0.0), y_hi), xlabel="time (s)",
               ylabel="force (N)", title=f"Trial {trial.number} · {TEST_NAMES.get(trial.test, trial.test)}")
+    for name, table in banded.items():  # a hop series: each contact a numbered band, under the force
+        span = SPANS[name]
+        best = table_text(name, table, result.get("params") or {}, result.get("metrics")).best
+        for i, item in enumerate(table.rows):
+            a, b = item.get(span[0]), item.get(span[1])
+            if a is not None and b is not None:
+                ax.vband(float(a), float(b), BEST_BAND if i in best else BAND, str(item.get("hop", i + 1)), row=i % 2)
+        break
     if trial.left is not None and trial.right is not None:
         ax.line(t, trial.left, LEFT_COLOR)
         ax.line(t, trial.right, RIGHT_COLOR)
@@ -269,17 +281,6 @@ def _trace_chart(pages: _Pages, rect: QRectF, trial: Trial) -> None:
         ev = trial.events.get(name)
         if ev and ev.get("index") is not None:
             ax.vline(float(ev["index"]) / trial.rate, QColor("#7f7f7f"), metric_name(name).lower(), row=row)
-    result = trial.result or {}
-    for name, table in trial_tables(result).items():  # a hop series: each contact a numbered band
-        span = SPANS.get(name)
-        if span is None:
-            continue
-        best = table_text(name, table, result.get("params") or {}, result.get("metrics")).best
-        for i, item in enumerate(table.rows):
-            a, b = item.get(span[0]), item.get(span[1])
-            if a is not None and b is not None:
-                ax.vband(float(a), float(b), BEST_BAND if i in best else BAND, str(item.get("hop", i + 1)), row=i % 2)
-        break
 
 
 def _table_widths(heads: Sequence[str]) -> list[float]:

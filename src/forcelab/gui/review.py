@@ -3,10 +3,11 @@ the trial's per-item tables (a repeated-hop trial's hops) under the trace.
 
 Events are vertical lines, each labelled in a row of its own so no two labels overprint. A series of events
 that a table's items span (a hop series' take-offs and landings) is drawn as one shaded, numbered band per
-item instead (the hop's contact), its lines unlabelled; clicking a row of the table highlights its band, and
-the best rows (the five hops of ``rsi_best5_mean``) are marked in both; a click on a band selects its row. Dragging an event line and letting it
-go asks the ``recompute`` callable (given by the main window, see :mod:`forcelab.gui.services`) for a new
-analysis with that event moved, then shows the new metrics. Velocity, displacement and power are integrated from the force (impulse–momentum, via
+item instead (the hop's contact), its lines unlabelled. Clicking a row of the table highlights its band and a
+click on a band selects its row; the best rows (the five hops of ``rsi_best5_mean``) are marked in both.
+Dragging an event line and letting it go asks the ``recompute`` callable (given by the main window, see
+:mod:`forcelab.gui.services`) for a new analysis with that event moved, then shows the new metrics. Velocity,
+displacement and power are integrated from the force (impulse–momentum, via
 :func:`forcelab.analysis.kinematics.integrate`) from the movement onset to take-off, only when asked for.
 """
 
@@ -50,7 +51,7 @@ AXIS_WIDTH = 64  # px, the left axes of the force and kinematics plots
 #: An event of a numbered series (``takeoff_3``, ``landing_11``): drawn by its table's bands when it has one.
 SERIES_EVENT = re.compile(r"_\d+$")
 #: Where (fraction of the plot's height from the bottom) the event labels go: the first row on top, one row
-#: per event, rows at least LABEL_STEP_MIN apart.
+#: per event down to LABEL_BOTTOM, rows at most LABEL_STEP_MAX apart.
 LABEL_TOP, LABEL_BOTTOM, LABEL_STEP_MAX = 0.97, 0.08, 0.11
 
 #: ``recompute(trace, current_result, events)``: the analysis again, with the current result's test and
