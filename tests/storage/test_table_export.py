@@ -157,6 +157,8 @@ def test_best_rows_are_the_highest_rsi_measured_hops_and_agree_with_the_stored_m
     # a stored figure the chosen hops do not give: mark none rather than the wrong ones
     assert best_rows("hops", table, params, {"rsi_best5_mean": {"value": mean + 0.01}}) == frozenset()
     assert best_rows("hops", table, {"best_hops": 3}) == {1, 5, 3}
+    three = {"rsi_best5_mean": {"value": (1.4 + 1.3 + 1.2) / 3, "params": {"best_hops": 3}}}
+    assert best_rows("hops", table, {}, three) == {1, 5, 3}  # the count from the metric's own parameters
     assert best_rows("hops", _table([1.0, 1.1, None, None]), params) == frozenset()  # fewer than five measured
     assert best_rows("steps", table, params) == frozenset()  # a table without a best-of figure
     assert not math.isnan(mean)

@@ -116,7 +116,7 @@ def table_text(name: str, table: Table, params: Mapping[str, Any], metrics: Mapp
     if has_flags:
         heads.append("Flags")
     best = best_rows(name, table, params, metrics)
-    n = best_count(name, params)
+    n = best_count(name, params, metrics)
     with_mark = marker and name in BEST_RULES
     if with_mark:
         heads.insert(1, f"Best {n}")

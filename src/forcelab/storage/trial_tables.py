@@ -58,11 +58,22 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
-def best_count(name: str, params: Mapping[str, Any]) -> int | None:
-    """How many best rows table ``name`` has under the analysis ``params`` (``None``: the table has none)."""
+def _metric_params(metric: Any) -> Mapping[str, Any]:
+    """The parameters of a :class:`~forcelab.analysis.types.Metric` or of its stored dict."""
+    params = metric.get("params") if isinstance(metric, Mapping) else getattr(metric, "params", None)
+    return params if isinstance(params, Mapping) else {}
+
+
+def best_count(name: str, params: Mapping[str, Any], metrics: Mapping[str, Any] | None = None) -> int | None:
+    """How many best rows table ``name`` has under the analysis ``params``, or the parameters its best-of metric in
+    ``metrics`` keeps when ``params`` does not name it (a result read back without its settings); ``None``: the
+    table has no best rows."""
     rule = BEST_RULES.get(name)
     if rule is None:
         return None
+    stored = None if metrics is None else metrics.get(rule.metric)
+    if rule.count_param not in params and stored is not None:
+        params = {**params, **_metric_params(stored)}
     value = params.get(rule.count_param, rule.default)
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else rule.default
 
@@ -73,20 +84,21 @@ def best_rows(name: str, table: Table, params: Mapping[str, Any],
     hops of ``rsi_best5_mean``); empty when the table has no such rule or fewer rows are measured than it takes
     (the metric is then not found either).
 
-    ``metrics`` (name -> a :class:`~forcelab.analysis.types.Metric` or its stored dict), when given, guards the
-    copy of the rule: if the stored metric's value is not the mean of the rows chosen here, nothing is marked (and
-    a warning is logged) rather than marking other hops than the ones the number was computed from.
+    ``metrics`` (name -> a :class:`~forcelab.analysis.types.Metric` or its stored dict), when given, names the
+    count when ``params`` does not (:func:`best_count`) and guards the copy of the rule: if the stored metric's
+    value is not the mean of the rows chosen here, nothing is marked (and a warning is logged) rather than
+    marking other hops than the ones the number was computed from.
     """
     rule = BEST_RULES.get(name)
-    n = best_count(name, params)
+    n = best_count(name, params, metrics)
     if rule is None or n is None:
         return frozenset()
+    stored = None if metrics is None else metrics.get(rule.metric)
     measured = [i for i, row in enumerate(table.rows) if all(_number(row.get(c)) is not None for c in rule.needs)]
     if len(measured) < n:
         return frozenset()
     ranked = sorted(measured, key=lambda i: -(_number(table.rows[i][rule.rank_by]) or 0.0))  # stable: ties by hop
     chosen = frozenset(ranked[:n])
-    stored = None if metrics is None else metrics.get(rule.metric)
     value = getattr(stored, "value", None) if not isinstance(stored, Mapping) else stored.get("value")
     if stored is not None and value is not None:
         mean = sum(_number(table.rows[i][rule.rank_by]) or 0.0 for i in chosen) / n
