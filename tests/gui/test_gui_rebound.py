@@ -84,6 +84,8 @@ def test_rebound_trial_live_card_and_archive(qtbot, archive: Path, tmp_path: Pat
     assert card.grab().save(str(shots / "rebound_card.png"))
     window.show_review(entry.number)  # the review draws the series with every take-off and landing
     assert "landing_11" in window.review._result.events  # type: ignore[union-attr]
+    hops = window.review.items.table("hops")  # ... and the table of hops under it, one row each
+    assert hops.rowCount() == 10 and hops.item(0, 0).text() == "1"
     assert window.review.grab().save(str(shots / "rebound_review.png"))
     path = _stop(qtbot, window, archive)
     window.close()

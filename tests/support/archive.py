@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -96,3 +97,27 @@ def write_session(
     feed(gap_rows)
     w.close()
     return path
+
+
+#: The hop series of :func:`rebound_session`: ten hops, hop 4 a long (slow) contact, hop 7 a double contact.
+REBOUND_CONTACT_TIMES = (0.20, 0.18, 0.21, 0.30, 0.19, 0.17, 0.22, 0.20, 0.23, 0.19)
+REBOUND_JUMP_HEIGHTS = (0.20, 0.22, 0.19, 0.25, 0.21, 0.23, 0.18, 0.20, 0.17, 0.21)
+REBOUND_DOUBLE_CONTACTS = {7: 0.012}
+
+
+def rebound_session(folder: Path, archive: Path, *, athlete: str = "Hopper", started: datetime | None = None) -> Path:
+    """A real session file in ``archive`` holding one simulated repeated-hop trial (two plates, 1 kHz, light
+    noise; the hops of :data:`REBOUND_CONTACT_TIMES`), imported from a plain CSV written into ``folder`` through
+    :func:`forcelab.storage.importer.import_file` with the real analysis: what ``forcelab import --test rebound``
+    makes of a recording."""
+    from forcelab.simulation import synthetic
+    from forcelab.storage.importer import import_file
+
+    trace = synthetic.rebound(contact_times=REBOUND_CONTACT_TIMES, jump_heights=REBOUND_JUMP_HEIGHTS,
+                              double_contacts=REBOUND_DOUBLE_CONTACTS, noise_sd=1.0, seed=3, asymmetry=0.04).trace
+    assert trace.left is not None and trace.right is not None
+    source = folder / f"{athlete.replace(' ', '_')}_hops.csv"
+    t = np.arange(trace.n) / trace.rate
+    np.savetxt(source, np.column_stack([t, trace.left, trace.right]), delimiter=",", header="time,left,right",
+               comments="", fmt="%.6f")
+    return import_file(source, archive=archive, athlete=athlete, test="rebound", started=started)

@@ -34,8 +34,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=run_import)
 
     p = subparsers.add_parser(
-        "export", help="a session's metrics and force as CSV (SESSION --csv DIR), or every metric of a query "
-        "in long format (--out FILE.csv|FILE.parquet with --athlete, --test, --since, --until)")
+        "export", help="a session's metrics, force and per-hop tables as CSV (SESSION --csv DIR), or every metric "
+        "of a query in long format (--out FILE.csv|FILE.parquet with --athlete, --test, --since, --until) and its "
+        "per-hop tables beside it (FILE_hops.csv|.parquet)")
     p.add_argument("session", type=Path, nargs="?", help="session file (.h5), with --csv")
     p.add_argument("--csv", type=Path, metavar="DIR", help="folder to write the session's CSV files to")
     p.add_argument("--out", type=Path, metavar="FILE", help="long-format metrics file (.csv or .parquet)")
@@ -144,7 +145,14 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _export_query(args: argparse.Namespace) -> int:
     """Every metric of the query in long format to ``--out``."""
-    from forcelab.storage.metrics_export import FORMATS, MetricQuery, query_rows, write_rows
+    from forcelab.storage.metrics_export import (
+        FORMATS,
+        MetricQuery,
+        query_rows,
+        query_table_rows,
+        write_rows,
+        write_tables,
+    )
 
     if args.out is None:
         raise CliError("give --out FILE.csv or FILE.parquet (or a SESSION file with --csv DIR)")
@@ -159,12 +167,16 @@ def _export_query(args: argparse.Namespace) -> int:
     with ArchiveIndex(archive) as index:
         index.sync()
         rows = query_rows(index, query)
+        tables = query_table_rows(index, query)
     try:
         write_rows(rows, args.out)
+        paths = write_tables(tables, args.out)
     except (ValueError, OSError) as exc:
         raise CliError(str(exc)) from exc
     sessions = len({r["session"] for r in rows})
     out(f"{args.out}: {len(rows)} metric values from {sessions} sessions")
+    for (name, table), path in zip(tables.items(), paths, strict=True):
+        out(f"{path}: {len(table.rows)} rows of the per-item table {name!r}")
     return 0
 
 

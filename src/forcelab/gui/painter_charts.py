@@ -116,6 +116,22 @@ class Axes:
             self.p.drawText(QPointF(xx + 2, self.plot.top() + fm.ascent() + row * fm.height()), label)
         self.p.restore()
 
+    def vband(self, x0: float, x1: float, color: QColor, label: str = "", row: int = 0) -> None:
+        """A shaded vertical band from ``x0`` to ``x1`` (e.g. a hop's contact), with an optional label centred at
+        its top (``row`` staggers labels downwards, so neighbours' labels do not overprint)."""
+        self.p.save()
+        c = QColor(color)
+        c.setAlpha(60)
+        left, right = self.tx(max(x0, self.x0)), self.tx(min(x1, self.x1))
+        self.p.fillRect(QRectF(left, self.plot.top(), max(right - left, 0.5), self.plot.height()), c)
+        if label:
+            fm = self.p.fontMetrics()
+            w = fm.horizontalAdvance(label) + fm.height() * 0.3
+            self.p.setPen(QPen(Qt.GlobalColor.black, 0))
+            self.p.drawText(QRectF((left + right - w) / 2, self.plot.top() + row * fm.height(), w, fm.height()),
+                            Qt.AlignmentFlag.AlignCenter, label)
+        self.p.restore()
+
     def hband(self, lo: float, hi: float, color: QColor) -> None:
         """A shaded horizontal band (e.g. baseline ± typical error)."""
         self.p.save()

@@ -2,9 +2,12 @@
 
 Written with Qt's own PDF writer (``QPdfWriter``), so reports need no extra dependency. Pages:
 1. the session (athlete, date, device, tests) and a table of every trial's key numbers and flags;
-2. the force trace of each trial (left, right, total) with its events marked, three trials a page;
-3. left/right asymmetry of each trial's force and impulse metrics, with the formula and stronger side;
-4. when the archive index is given, the trend of each key metric over the athlete's sessions, with the
+2. the force trace of each trial (left, right, total) with its events marked, three trials a page (a hop
+   series with each hop's contact shaded and numbered, the five best amber);
+3. the per-item tables of the trials that have them (a repeated-hop trial's hops: contact and flight time,
+   height, RSI, peak force, flags, the five best-RSI hops of ``rsi_best5_mean`` marked ★), compact;
+4. left/right asymmetry of each trial's force and impulse metrics, with the formula and stronger side;
+5. when the archive index is given, the trend of each key metric over the athlete's sessions, with the
    rolling baseline, typical error and readiness status of each session.
 Every metric reads as :mod:`forcelab.analysis.labels` names it, with the unit its numbers are written in
 (heights in cm), and every flag in words (``flag_text``), as on the screens.
@@ -44,6 +47,7 @@ from forcelab.analysis.labels import (
 )
 from forcelab.compare.source import KEY_METRICS, athlete_trend, better_direction
 from forcelab.compare.trends import Trend
+from forcelab.gui.item_tables import SPANS, table_text
 from forcelab.gui.metrics_view import TEST_NAMES
 from forcelab.gui.painter_charts import (
     LEFT_COLOR,
@@ -55,10 +59,14 @@ from forcelab.gui.painter_charts import (
 )
 from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import Session, Trial, open_session
+from forcelab.storage.trial_tables import trial_tables
 
 log = logging.getLogger(__name__)
 
 TRACES_PER_PAGE = 3
+#: The colours of an item's band on a trace: plain, one of the best.
+BAND, BEST_BAND = QColor("#2ca02c"), QColor("#f59e0b")
+BEST_MARK_WORDS = "★ marks the rows a trial's best-of figure averages (amber bands on the traces)"
 EVENT_NAMES = ("onset", "braking_start", "propulsion_start", "takeoff", "landing", "peak_force")
 ASYMMETRY_ROWS_PER_PAGE = 48
 #: The asymmetries a report lists (the analysis gives many more; the archive keeps them all).
@@ -251,8 +259,20 @@ def _trace_chart(pages: _Pages, rect: QRectF, trial: Trial) -> None:
     n = trial.n
     t = np.arange(n) / trial.rate
     y_lo, y_hi = padded_range(trial.total)
+    result = trial.result or {}
+    banded = {name: table for name, table in trial_tables(result).items() if name in SPANS}
+    if banded:  # headroom for the items' numbers, two text rows above the highest peak
+        y_hi += 0.15 * (y_hi - min(y_lo, 0.0))
     ax = Axes(pages.painter, rect, (0.0, n / trial.rate), (min(y_lo, 0.0), y_hi), xlabel="time (s)",
               ylabel="force (N)", title=f"Trial {trial.number} · {TEST_NAMES.get(trial.test, trial.test)}")
+    for name, table in banded.items():  # a hop series: each contact a numbered band, under the force
+        span = SPANS[name]
+        best = table_text(name, table, result.get("params") or {}, result.get("metrics")).best
+        for i, item in enumerate(table.rows):
+            a, b = item.get(span[0]), item.get(span[1])
+            if a is not None and b is not None:
+                ax.vband(float(a), float(b), BEST_BAND if i in best else BAND, str(item.get("hop", i + 1)), row=i % 2)
+        break
     if trial.left is not None and trial.right is not None:
         ax.line(t, trial.left, LEFT_COLOR)
         ax.line(t, trial.right, RIGHT_COLOR)
@@ -261,6 +281,40 @@ def _trace_chart(pages: _Pages, rect: QRectF, trial: Trial) -> None:
         ev = trial.events.get(name)
         if ev and ev.get("index") is not None:
             ax.vline(float(ev["index"]) / trial.rate, QColor("#7f7f7f"), metric_name(name).lower(), row=row)
+
+
+def _table_widths(heads: Sequence[str]) -> list[float]:
+    """Column widths (fractions of the page) of a per-item table: narrow number and mark columns, values a tenth
+    each (shared out when there are many), the flags in words the rest, at least a fifth."""
+    narrow = {0: 0.05} | {i: 0.06 for i, h in enumerate(heads) if h.startswith("Best ")}
+    values = [i for i, h in enumerate(heads) if i not in narrow and h != "Flags"]
+    flags = 0.2 if "Flags" in heads else 0.0
+    each = min(0.1, (1.0 - flags - sum(narrow.values())) / max(len(values), 1))
+    return [narrow.get(i, flags if h == "Flags" else each) for i, h in enumerate(heads)]
+
+
+def _table_pages(pages: _Pages, session: Session) -> None:
+    """The per-item tables of the session's trials (a hop series' hops), as many a page as fit, best rows marked."""
+    items = [(t, name, table) for t in session.trials for name, table in trial_tables(t.result).items()]
+    if not items:
+        return
+    title = "Per-hop tables" if {name for _t, name, _tb in items} == {"hops"} else "Per-item tables"
+    body = pages.page(title, f"{session.athlete} · one row per {'hop' if title == 'Per-hop tables' else 'item'}; "
+                      f"{BEST_MARK_WORDS}")
+    y = body.top()
+    for trial, name, table in items:
+        result = trial.result or {}
+        text = table_text(name, table, result.get("params") or {}, result.get("metrics"))
+        need = (len(text.cells) + 4) * pages.line * 1.3
+        if y + need > body.bottom() and y > body.top():
+            body = pages.page(title, f"{session.athlete} · continued")
+            y = body.top()
+        heading = (f"Trial {trial.number} · {TEST_NAMES.get(str(result.get('test', trial.test)), trial.test)} · "
+                   f"{text.title}" + (f" · {text.caption}" if text.caption else ""))
+        pages.painter.drawText(QRectF(body.left(), y, body.width(), pages.line), Qt.AlignmentFlag.AlignLeft, heading)
+        widths = _table_widths(text.heads)
+        y = pages.text_rows(QRectF(body.left(), y + 1.3 * pages.line, body.width(), body.height()),
+                            [text.heads, *text.cells], widths) + pages.line
 
 
 def _asymmetry_rows(session: Session) -> list[list[str]]:
@@ -337,6 +391,7 @@ def write_session_report(session_path: str | os.PathLike[str], out: str | os.Pat
             h = body.height() / TRACES_PER_PAGE
             for i, trial in enumerate(trials[start : start + TRACES_PER_PAGE]):
                 _trace_chart(pages, QRectF(body.left(), body.top() + i * h, body.width(), h * 0.95), trial)
+        _table_pages(pages, session)
         rows = _asymmetry_rows(session)
         for start in range(1, len(rows), ASYMMETRY_ROWS_PER_PAGE):
             body = pages.page("Left/right asymmetry", "key metrics per trial; stronger side and formula as named "

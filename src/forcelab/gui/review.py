@@ -1,23 +1,31 @@
-"""Review of one trial: its force with events and phases marked, kinematics on demand, editable events.
+"""Review of one trial: its force with events and phases marked, kinematics on demand, editable events, and
+the trial's per-item tables (a repeated-hop trial's hops) under the trace.
 
-Events are vertical lines; dragging one and letting go asks the ``recompute`` callable (given by the main
-window, see :mod:`forcelab.gui.services`) for a new analysis with that event moved, then shows the new
-metrics. Velocity, displacement and power are integrated from the force (impulse–momentum, via
+Events are vertical lines, each labelled in a row of its own so no two labels overprint. A series of events
+that a table's items span (a hop series' take-offs and landings) is drawn as one shaded, numbered band per
+item instead (the hop's contact), its lines unlabelled. Clicking a row of the table highlights its band and a
+click on a band selects its row; the best rows (the five hops of ``rsi_best5_mean``) are marked in both.
+Dragging an event line and letting it go asks the ``recompute`` callable (given by the main window, see
+:mod:`forcelab.gui.services`) for a new analysis with that event moved, then shows the new metrics. Velocity,
+displacement and power are integrated from the force (impulse–momentum, via
 :func:`forcelab.analysis.kinematics.integrate`) from the movement onset to take-off, only when asked for.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Collection
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from forcelab.analysis.kinematics import integrate
 from forcelab.analysis.labels import metric_name
 from forcelab.analysis.types import ForceTrace, TrialResult
+from forcelab.gui.item_bands import ItemBands
+from forcelab.gui.item_tables import ItemTablesView
 from forcelab.gui.liveplot import CURVE_COLOURS
 from forcelab.gui.metrics_view import TEST_NAMES, flag_details, flag_lines, format_value
 
@@ -40,6 +48,11 @@ FIXED_EVENTS = ("weighing_end",)
 KINEMATICS = (("velocity", "m/s", "#4fa3ff"), ("displacement", "m", "#7bd88f"), ("power", "kW", "#ff5c8a"))
 
 AXIS_WIDTH = 64  # px, the left axes of the force and kinematics plots
+#: An event of a numbered series (``takeoff_3``, ``landing_11``): drawn by its table's bands when it has one.
+SERIES_EVENT = re.compile(r"_\d+$")
+#: Where (fraction of the plot's height from the bottom) the event labels go: the first row on top, one row
+#: per event down to LABEL_BOTTOM, rows at most LABEL_STEP_MAX apart.
+LABEL_TOP, LABEL_BOTTOM, LABEL_STEP_MAX = 0.97, 0.08, 0.11
 
 #: ``recompute(trace, current_result, events)``: the analysis again, with the current result's test and
 #: settings, and ``events`` (name -> sample index) placed by hand.
@@ -61,6 +74,15 @@ def missing_summary(result: TrialResult) -> tuple[str, str]:
     line = "Not found: " + "; ".join(parts[:2]) + (f"; and {len(parts) - 2} more" if len(parts) > 2 else "")
     return line, "\n".join(f"{name}: {reason}" for name, reason in missing)
 
+
+
+def label_rows(n: int) -> list[float]:
+    """Label positions (fractions of the plot's height) for ``n`` event labels: one row each, top to bottom in
+    time order, so two labels never share a row (and never overprint, however close their events)."""
+    if n <= 1:
+        return [LABEL_TOP] * n
+    step = min(LABEL_STEP_MAX, (LABEL_TOP - LABEL_BOTTOM) / (n - 1))
+    return [LABEL_TOP - k * step for k in range(n)]
 
 
 def _review_plot() -> tuple[pg.PlotWidget, pg.PlotItem]:
@@ -123,6 +145,14 @@ class ReviewWidget(QtWidgets.QWidget):
         self.kin_view.setVisible(False)
         self._event_lines: dict[str, pg.InfiniteLine] = {}
         self._regions: list[pg.LinearRegionItem] = []
+        #: the items of the table on the trace: one numbered band each (a hop's contact)
+        self.bands = ItemBands(fp)
+        #: the trial's per-item tables (a hop series' hops) under the trace; hidden when it has none
+        self.items = ItemTablesView()
+        self.items.setVisible(False)
+        self.items.row_selected.connect(self.highlight_item)
+        self._items_fitted = False
+        self.force_view.scene().sigMouseClicked.connect(self._on_plot_clicked)  # a click on a band picks its row
 
         self.metrics = QtWidgets.QTableWidget(0, 2)
         self.metrics.setHorizontalHeaderLabels(["metric", "value"])
@@ -147,7 +177,15 @@ class ReviewWidget(QtWidgets.QWidget):
         layout.addLayout(top)
         layout.addWidget(self.flags)
         layout.addWidget(self.message)
-        layout.addWidget(split, 1)
+        # the per-item table under the trace and the metrics: the whole width for its columns
+        outer = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        outer.addWidget(split)
+        outer.addWidget(self.items)
+        outer.setStretchFactor(0, 3)
+        outer.setStretchFactor(1, 2)
+        outer.setChildrenCollapsible(False)
+        self._outer = outer
+        layout.addWidget(outer, 1)
         self.overlay.toggled.connect(self._apply_overlay)
         for box in self.kin_boxes.values():
             box.toggled.connect(self._update_kinematics)
@@ -200,6 +238,7 @@ class ReviewWidget(QtWidgets.QWidget):
         self._event_lines.clear()
         self._regions.clear()
         found = {k: e for k, e in result.events.items() if e.index is not None}
+        self._show_items(result)
         for phase, a, b, colour in PHASES:
             ea, eb = found.get(a), found.get(b)
             if ea is None or eb is None or ea.time is None or eb.time is None or eb.time <= ea.time:
@@ -214,22 +253,27 @@ class ReviewWidget(QtWidgets.QWidget):
             region.setToolTip(phase)
             fp.addItem(region, ignoreBounds=True)
             self._regions.append(region)
-        label_rows = (0.97, 0.86, 0.75, 0.64, 0.53)
         editable = None if self._editable is None else set(self._editable(result.test))
         if self._recompute is not None and editable is not None and not editable:
             self.title.setToolTip("The analysis of this test does not take hand-placed events yet")
-        for k, (name, ev) in enumerate(sorted(((n, e) for n, e in found.items() if n not in FIXED_EVENTS),
-                                              key=lambda item: item[1].index or 0)):
+        shown = sorted(((n, e) for n, e in found.items() if n not in FIXED_EVENTS), key=lambda item: item[1].index or 0)
+        banded = bool(self.bands.regions)  # a series' events are told apart by their numbered bands
+        labelled = [n for n, _e in shown if not (banded and SERIES_EVENT.search(n))]
+        rows = label_rows(len(labelled))
+        for name, ev in shown:
             movable = self._recompute is not None and (editable is None or name in editable)
+            opts: dict[str, object] = {}
+            if name in labelled:
+                opts = {"label": name.replace("_", " "),
+                        "labelOpts": {"position": rows[labelled.index(name)], "color": "#cbd5e1",
+                                      "fill": "#1b1e24cc", "anchors": [(0, 0), (0, 0)]}}
             line = pg.InfiniteLine(
                 pos=ev.time, angle=90, movable=movable,
                 pen=pg.mkPen("#e6e6e6" if movable else "#6b7280", width=1,
                              style=QtCore.Qt.PenStyle.DashLine),
-                hoverPen=pg.mkPen("#ffcc00", width=2),
-                label=name.replace("_", " "),
-                labelOpts={"position": label_rows[k % len(label_rows)], "color": "#cbd5e1", "fill": "#1b1e24cc",
-                           "anchors": [(0, 0), (0, 0)]},
+                hoverPen=pg.mkPen("#ffcc00", width=2), **opts,
             )
+            line.setToolTip(f"{name.replace('_', ' ')} at {ev.time:.3f} s")
             line.sigPositionChangeFinished.connect(lambda ln, name=name: self._on_event_moved(name, ln))
             fp.addItem(line, ignoreBounds=True)
             self._event_lines[name] = line
@@ -247,6 +291,57 @@ class ReviewWidget(QtWidgets.QWidget):
             item.setToolTip(m.reason or f"{m.method}; {m.reference}")
             self.metrics.setItem(r, 1, item)
         self._update_kinematics()
+
+    def _show_items(self, result: TrialResult) -> None:
+        """The per-item tables under the trace, and the bands of the first one whose items span the trace."""
+        metrics = result.metrics
+        had = self.items.isVisibleTo(self)
+        self.items.show_tables(result.tables, result.params, metrics)
+        if result.tables and not had:
+            self._items_fitted = False
+            self._fit_items()
+        self.bands.show(result.tables, {n: self.items.text(n) for n in self.items.names()})
+
+    def _fit_items(self) -> None:
+        """Give a table that just appeared half the height (the trace keeps the other half), once the widget
+        has a height to share: a splitter hands a widget that turns visible only its minimum."""
+        h = sum(self._outer.sizes())
+        if self._items_fitted or not self.items.isVisibleTo(self) or h < 200:
+            return
+        self._outer.setSizes([h // 2, h - h // 2])
+        self._items_fitted = True
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        """Qt's resize: share the height with a table shown before the widget had one."""
+        super().resizeEvent(event)
+        self._fit_items()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        """Qt's show: as :meth:`resizeEvent`."""
+        super().showEvent(event)
+        self._fit_items()
+
+    def highlight_item(self, name: str, row: int) -> None:
+        """Highlight item ``row`` (0-based; -1: none) of table ``name`` on the trace (its band bright, outlined)."""
+        if name == self.bands.name:
+            self.bands.highlight(row)
+
+    def _on_plot_clicked(self, event: object) -> None:
+        """A click inside an item's band on the trace selects that item's row in the table (and so highlights it)."""
+        button, scene_pos = getattr(event, "button", None), getattr(event, "scenePos", None)
+        if button is None or scene_pos is None or button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        vb = self.force_view.getPlotItem().getViewBox()
+        pos = scene_pos()
+        if not vb.sceneBoundingRect().contains(pos):
+            return
+        row = self.bands.row_at(vb.mapSceneToView(pos).x())
+        if row is not None:
+            self.items.select_row(self.bands.name, row)
+
+    def highlighted_item(self) -> int | None:
+        """The row whose band is highlighted, or None (for tests)."""
+        return self.bands.highlighted()
 
     def event_time(self, name: str) -> float | None:
         """Where event ``name``'s line is now (seconds), for tests and tooltips."""

@@ -1,9 +1,13 @@
-"""Export a session to CSV: one metrics row per trial (units in column names) and a force CSV per trial.
+"""Export a session to CSV: one metrics row per trial (units in column names), a force CSV per trial, and one
+CSV per kind of per-item table (a repeated-hop trial's hops).
 
 ``metrics.csv`` columns: ``trial, test, accepted, note``, then one column per metric named
 ``<metric> [<unit>]``; an empty cell is a metric that was not computed. ``trial_NNN_force.csv`` columns:
 ``time [s], total [N]`` and, for two plates, ``left [N], right [N]``. Both re-import with
-``forcelab import`` (the force CSV is the reader's plain ``csv`` layout).
+``forcelab import`` (the force CSV is the reader's plain ``csv`` layout). ``<table>.csv`` (``hops.csv``), only
+when a trial has such a table: one row per item of every trial that has one, columns
+:data:`~forcelab.storage.trial_tables.KEY_COLUMNS` (athlete, session, ..., trial) then ``<column> [<unit>]``
+(:mod:`forcelab.storage.trial_tables`; docs/export-format.md).
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import csv
 import os
 from pathlib import Path
 
-from forcelab.storage.session import Session, open_session
+from forcelab.analysis.types import Table
+from forcelab.storage.session import Session, Trial, open_session
+from forcelab.storage.trial_tables import csv_rows, export_rows, table_file_name, trial_tables, value_columns
 
 
 def export_csv(session: str | os.PathLike[str] | Session, folder: str | os.PathLike[str]) -> list[Path]:
@@ -50,4 +56,35 @@ def export_csv(session: str | os.PathLike[str] | Session, folder: str | os.PathL
                     row += [repr(float(t.left[i])), repr(float(t.right[i]))]
                 w.writerow(row)
         written.append(fpath)
+    written += _export_tables(s, out)
+    return written
+
+
+def _keys(s: Session, t: Trial, accepted: object) -> dict[str, object]:
+    """The session and trial columns of an exported table row (``session`` is the file's name)."""
+    return {"athlete": s.athlete, "session": s.path.name,
+            "session_started": s.started.isoformat() if s.started else None,
+            "session_date": s.started.date().isoformat() if s.started else None,
+            "trial": t.number, "test": t.test, "accepted": accepted}
+
+
+def _export_tables(s: Session, out: Path) -> list[Path]:
+    """``<table>.csv`` per table name any trial has, one row per item, trials in order."""
+    found: dict[str, list[tuple[Trial, Table]]] = {}
+    for t in s.trials:
+        for name, table in trial_tables(t.result).items():
+            found.setdefault(name, []).append((t, table))
+    written = []
+    for name, items in found.items():
+        columns = value_columns((table for _t, table in items), name)
+        rows = []
+        for t, table in items:
+            result = t.result or {}
+            acc = "" if t.accepted is None else ("yes" if t.accepted else "no")  # as metrics.csv writes it
+            rows += export_rows(name, table, keys=_keys(s, t, acc), params=result.get("params") or {},
+                                metrics=result.get("metrics"))
+        path = out / table_file_name(name)
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows(csv_rows(columns, rows))
+        written.append(path)
     return written
