@@ -122,6 +122,8 @@ class ProtocolController(QtCore.QObject):
         panel.next_athlete_requested.connect(self.next_athlete)
         panel.cues_toggled.connect(self._on_cues)
         panel.resume_requested.connect(self.resume)
+        panel.edit_requested.connect(self.open_editor)
+        self.editor: Any = None
         window.session.trial_added.connect(self._on_trial_added)
         window.session.weighing_changed.connect(self._on_weighing)
         window.session.athlete_changed.connect(self._on_athlete)
@@ -135,6 +137,19 @@ class ProtocolController(QtCore.QObject):
         self.library = library.available(self.directory)
         self.panel.set_protocols(self.library.protocols, self.library.problems)
         self.panel.set_groups(self._teams())
+
+    def open_editor(self) -> Any:
+        """Open the protocol editor (:mod:`forcelab.gui.protocol_editor`); what it saves is offered at once."""
+        from forcelab.gui.protocol_editor import ProtocolEditor
+
+        if self.editor is None:
+            self.editor = ProtocolEditor(self.directory, self.w)
+            self.editor.saved.connect(lambda _name: self.reload())
+        else:
+            self.editor.reload(select=self.panel.picker.currentText())
+        self.editor.show()
+        self.editor.raise_()
+        return self.editor
 
     def _athletes(self) -> list[dict[str, Any]]:
         archive = self.w.session.archive
