@@ -243,8 +243,8 @@ class ProtocolEditor(QtWidgets.QDialog):
         self.description.setText(str(self.raw.get("description", "")))
         self.description.setCursorPosition(0)  # its beginning, not its end, when it is longer than the field
         self._loading = False
-        for w in (self.name, self.description, self.label, self.instructions, self.target_metric):
-            w.setReadOnly(read_only)
+        for line in (self.name, self.description, self.label, self.instructions, self.target_metric):
+            line.setReadOnly(read_only)
         for w in (self.test, self.trials, self.rest, self.rest_after, self.limb, self.drop_height, self.load,
                   self.target_kind, self.target_value, self.add_step_button, self.remove_step_button,
                   self.up_button, self.down_button):
