@@ -89,9 +89,12 @@ def test_a_protocol_closed_after_two_steps_continues_at_the_third(qtbot, archive
 
     window = open_window(qtbot, ATHLETE, 75.0)
     panel = window.protocol_panel
-    assert panel.resume_button.isVisible() and panel.resume_text.text() == f"Interrupted today: {ATHLETE}"
-    assert panel.resume_button.text() == "Continue Jump profile at step 3 of 3 (0 of 3 trials)"
+    assert panel.resume_button.isVisible() and panel.resume_button.text() == "Continue"
+    assert panel.resume_text.text() == f"Interrupted today: {ATHLETE}\nContinue Jump profile at step 3 of 3 (0 of 3 trials)"
     save_shot(panel, shots / "protocol-panel-resume.png", min_bytes=5_000)
+    window.resize(1366, 768)
+    qtbot.wait(150)
+    save_shot(window, shots / "protocol-resume-1366x768.png")
     _plates(qtbot, window, seed=4)
     _continue_and_do_one(qtbot, window)
     assert window.tests.current_test() == "dj" and window.tests.drop_height_value() == pytest.approx(0.30)
@@ -136,7 +139,7 @@ def test_a_protocol_killed_mid_step_continues_at_the_trial_it_was_at(qtbot, arch
     (recovered,) = session_files(archive)
     assert not open_session(recovered).complete and _choice(recovered)["definition"]["name"] == "Jump profile"
     assert window.table.rowCount() == 5
-    assert panel.resume_button.text() == "Continue Jump profile at step 2 of 3 (2 of 3 trials)"
+    assert panel.resume_text.text().endswith("\nContinue Jump profile at step 2 of 3 (2 of 3 trials)")
     _plates(qtbot, window, seed=6)
     qtbot.mouseClick(panel.resume_button, QtCore.Qt.MouseButton.LeftButton)
     assert window.tests.current_test() == "sj"

@@ -65,7 +65,7 @@ class ProtocolPanel(QtWidgets.QGroupBox):
         self.resume_text = QtWidgets.QLabel("")
         self.resume_text.setObjectName("protocolResume")
         self.resume_text.setWordWrap(True)
-        self.resume_button = QtWidgets.QPushButton("")
+        self.resume_button = QtWidgets.QPushButton("Continue")
         self.resume_button.setObjectName("primary")
         self._resume_athlete = ""
         self.edit_button = QtWidgets.QPushButton("Edit protocols…")
@@ -197,8 +197,9 @@ class ProtocolPanel(QtWidgets.QGroupBox):
         """Offer to continue ``athlete``'s run interrupted today (``offer``: ``"Continue Jump profile at step 3
         of 7 (2 of 3 trials)"``; ``details`` in the tooltip); an empty ``offer`` takes the offer away."""
         self._resume_athlete = athlete if offer else ""
-        self.resume_text.setText(f"Interrupted today: {athlete}" if offer else "")
-        self.resume_button.setText(offer)
+        # the offer in the (wrapping) label, not on the button: a long protocol name must not widen the column
+        self.resume_text.setText(f"Interrupted today: {athlete}\n{offer}" if offer else "")
+        self.resume_text.setToolTip(details or offer)
         self.resume_button.setToolTip(details or offer)
         for w in (self.resume_text, self.resume_button):
             w.setVisible(bool(offer))
