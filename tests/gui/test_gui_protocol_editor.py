@@ -132,6 +132,7 @@ def test_a_new_protocol_needs_a_name_of_its_own(qtbot, archive: Path) -> None:  
     library.save(protocol_from_dict({"name": "Mine", "steps": [{"test": "sj"}]}))
     editor = ProtocolEditor()
     qtbot.addWidget(editor)
+    editor.show()
     qtbot.mouseClick(editor.new_button, LEFT)
     assert editor.name.text() == "My protocol" and editor.steps.count() == 1
     _retype(qtbot, editor.name, "Mine")
@@ -140,3 +141,17 @@ def test_a_new_protocol_needs_a_name_of_its_own(qtbot, archive: Path) -> None:  
     _retype(qtbot, editor.name, "Empty")
     assert editor.message.text() == "protocol 'Empty', field 'steps': a protocol needs a list of one or more steps"
     assert not editor.save_button.isEnabled()
+
+    # unsaved changes are not dropped without asking: answered no, the form keeps them
+    asked: list[str] = []
+    editor.confirm = lambda question: bool(asked.append(question))  # type: ignore[method-assign]
+    _pick(editor, "Mine")
+    assert asked == ["Discard the changes to 'Empty'? They are not saved."]
+    assert editor.name.text() == "Empty" and editor.list.currentRow() == -1
+    editor.close()
+    assert len(asked) == 2 and editor.isVisible()  # closing asked too, and stayed open
+    editor.confirm = lambda question: True  # type: ignore[method-assign]
+    _pick(editor, "Mine")
+    assert editor.name.text() == "Mine" and not editor.name.isReadOnly() and not editor.dirty
+    editor.close()
+    assert not editor.isVisible()

@@ -19,7 +19,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from forcelab.analysis import dispatch
 from forcelab.gui.testpanel import TESTS as PANEL_TESTS
@@ -62,6 +62,7 @@ class ProtocolEditor(QtWidgets.QDialog):
         self.read_only = True
         self.dirty = False
         self._loading = False
+        self._row = -1  # the list row whose protocol is in the form (-1: a new one, not saved yet)
 
         self.list = QtWidgets.QListWidget()
         self.list.setObjectName("protocolList")
@@ -212,16 +213,30 @@ class ProtocolEditor(QtWidgets.QDialog):
             item.setData(_ROLE, ("broken", (path, why)))
             item.setToolTip(why)
             self.list.addItem(item)
-        self.list.blockSignals(False)
         names = [p.name for p in self.library.protocols]
         self.list.setCurrentRow(names.index(select) if select in names else 0)
+        self.list.blockSignals(False)
+        self.dirty = False  # what the form held is saved, or was given up when asked
         self._on_pick(self.list.currentRow())
 
     def _current(self) -> tuple[str, Any]:
         item = self.list.currentItem()
         return item.data(_ROLE) if item is not None else ("", None)
 
+    def _may_leave(self) -> bool:
+        """True when the form holds nothing unsaved, or the tester gives it up."""
+        if not self.dirty or self.read_only:
+            return True
+        name = str(self.raw.get("name") or "this protocol")
+        return self.confirm(f"Discard the changes to {name!r}? They are not saved.")
+
     def _on_pick(self, row: int) -> None:
+        if row != self._row and not self._may_leave():
+            self.list.blockSignals(True)
+            self.list.setCurrentRow(self._row)  # stay on the protocol being edited
+            self.list.blockSignals(False)
+            return
+        self._row = row
         kind, what = self._current()
         if kind == "broken":
             path, why = what
@@ -264,6 +279,7 @@ class ProtocolEditor(QtWidgets.QDialog):
 
     def _unlisted(self) -> None:
         """A protocol not saved yet is none of the listed ones: nothing in the list is chosen."""
+        self._row = -1
         self.list.blockSignals(True)
         self.list.setCurrentRow(-1)
         self.list.blockSignals(False)
@@ -272,6 +288,8 @@ class ProtocolEditor(QtWidgets.QDialog):
 
     def new(self) -> None:
         """Start a new protocol of one CMJ step (not saved until *Save*)."""
+        if not self._may_leave():
+            return
         self._unlisted()
         self._load({"name": self._free_name("My protocol"), "description": "",
                     "steps": [{"test": STEP_TESTS[0][0], "trials": 3, "rest": 60.0, "rest_after": 60.0,
@@ -282,7 +300,7 @@ class ProtocolEditor(QtWidgets.QDialog):
     def duplicate(self) -> None:
         """A copy of the chosen protocol as one of the user's, named ``<name> (copy)`` (not saved until *Save*)."""
         kind, what = self._current()
-        if kind not in ("mine", "shipped"):
+        if kind not in ("mine", "shipped") or not self._may_leave():
             return
         raw = what.to_dict()
         raw["name"] = self._free_name(f"{what.name} (copy)")
@@ -307,6 +325,18 @@ class ProtocolEditor(QtWidgets.QDialog):
             return
         self.reload()
         self.saved.emit("")
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        """Closing with unsaved changes asks first."""
+        if self._may_leave():
+            self.dirty = False
+            event.accept()
+        else:
+            event.ignore()
+
+    def reject(self) -> None:
+        """Escape: as closing (asks about unsaved changes)."""
+        self.close()
 
     def confirm(self, question: str) -> bool:
         """Ask the tester (a modal yes/no; the editor is not the hot path)."""
