@@ -155,3 +155,33 @@ def test_a_new_protocol_needs_a_name_of_its_own(qtbot, archive: Path) -> None:  
     assert editor.name.text() == "Mine" and not editor.name.isReadOnly() and not editor.dirty
     editor.close()
     assert not editor.isVisible()
+
+
+def test_a_protocol_made_in_the_editor_runs_in_the_app(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, "Ada Jumper", 75.0)
+    panel = window.protocol_panel
+    qtbot.mouseClick(panel.edit_button, LEFT)
+    editor = window.protocol.editor
+    qtbot.mouseClick(editor.new_button, LEFT)
+    _retype(qtbot, editor.name, "Two jumps")
+    editor.trials.setValue(1)
+    qtbot.mouseClick(editor.add_step_button, LEFT)
+    editor.test.setCurrentIndex(editor.test.findData("sj"))
+    qtbot.mouseClick(editor.save_button, LEFT)
+    editor.close()
+    window.activateWindow()  # the window has the keyboard again (J, Space)
+    window.setFocus()
+    panel.picker.setCurrentText("Two jumps")
+    assert panel.preview.text() == "1 × Countermovement jump · 1 × Squat jump"  # a step added copies trials
+
+    assert window.start_simulated("forcelab dual plate (8 cells)", 1000.0, noise=2.0, seed=8)
+    link = window.session.link
+    assert link is not None
+    qtbot.waitUntil(lambda: link.feed.ring.total_written > 2500, timeout=10_000)
+    qtbot.mouseClick(panel.start_button, LEFT)
+    assert panel.step_title.text() == "Step 1 of 2 · Countermovement jump"
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_J)
+    qtbot.waitUntil(lambda: len(window.session.trials) == 1, timeout=20_000)
+    assert window.session.trials[1].meta["protocol"] == "Two jumps"
+    assert panel.step_title.text() == "Step 2 of 2 · Squat jump" and window.tests.current_test() == "sj"
+    window.close()
