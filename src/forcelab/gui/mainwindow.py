@@ -410,6 +410,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.review.show_trial(last.number, last.trace, last.result)
         else:
             self.review_latest_archived()
+        self.protocol.offer_resume()  # a protocol the app was closed in: offer to continue it
 
     def review_latest_archived(self) -> None:
         """Open the archive's newest trial in the review tab (so it never opens blank) when this session has

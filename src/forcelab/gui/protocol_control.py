@@ -10,6 +10,12 @@ steady weighing sounds *go* (:mod:`forcelab.gui.cues`, off unless the tester tur
 Everything is recorded in one session file per athlete: starting the protocol starts recording (the file
 lists the protocol's tests), and the session goes on across steps. For a team, the athletes follow one
 another: when one has finished, *Next athlete* closes that session and starts the protocol for the next.
+
+The choice (protocol, team, run id) is saved with each session file (attribute ``protocol``), and every trial
+carries its step and limb: when the app is opened again after it was closed or crashed mid-protocol,
+:meth:`ProtocolController.offer_resume` finds today's unfinished runs in the reopened sessions
+(:mod:`forcelab.protocols.resume`) and the panel offers to continue ("Continue Jump profile at step 3 of 7 (2
+of 3 trials)"); continuing records a new session file of the same run from that step on.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6 import QtCore
@@ -27,6 +34,7 @@ from forcelab.gui.protocol_panel import ProtocolPanel
 from forcelab.protocols import library
 from forcelab.protocols.model import Protocol, ProtocolStep
 from forcelab.protocols.progress import ProtocolRun
+from forcelab.protocols.resume import Choice, Resumable, SavedSession, choice_to_json, resumable
 from forcelab.protocols.targets import ResolvedTarget, best_of, resolve
 
 log = logging.getLogger(__name__)
@@ -94,6 +102,9 @@ class ProtocolController(QtCore.QObject):
         self.library = library.Library()
         self.run: ProtocolRun | None = None
         self._protocol: Protocol | None = None
+        self._group = ""
+        #: runs interrupted today that can be continued, per athlete (:meth:`offer_resume`)
+        self.offers: dict[str, Resumable] = {}
         self.queue: list[str] = []
         self.position = 0
         self.target: ResolvedTarget | None = None
@@ -110,6 +121,9 @@ class ProtocolController(QtCore.QObject):
         panel.end_rest_requested.connect(self.end_rest)
         panel.next_athlete_requested.connect(self.next_athlete)
         panel.cues_toggled.connect(self._on_cues)
+        panel.resume_requested.connect(self.resume)
+        panel.edit_requested.connect(self.open_editor)
+        self.editor: Any = None
         window.session.trial_added.connect(self._on_trial_added)
         window.session.weighing_changed.connect(self._on_weighing)
         window.session.athlete_changed.connect(self._on_athlete)
@@ -123,6 +137,19 @@ class ProtocolController(QtCore.QObject):
         self.library = library.available(self.directory)
         self.panel.set_protocols(self.library.protocols, self.library.problems)
         self.panel.set_groups(self._teams())
+
+    def open_editor(self) -> Any:
+        """Open the protocol editor (:mod:`forcelab.gui.protocol_editor`); what it saves is offered at once."""
+        from forcelab.gui.protocol_editor import ProtocolEditor
+
+        if self.editor is None:
+            self.editor = ProtocolEditor(self.directory, self.w)
+            self.editor.saved.connect(lambda _name: self.reload())
+        else:
+            self.editor.reload(select=self.panel.picker.currentText())
+        self.editor.show()
+        self.editor.raise_()
+        return self.editor
 
     def _athletes(self) -> list[dict[str, Any]]:
         archive = self.w.session.archive
@@ -154,10 +181,56 @@ class ProtocolController(QtCore.QObject):
                               else f"team {group} has no athletes in the roster")
             return False
         self.queue, self.position = names, 0
-        self._protocol = protocol
+        self._protocol, self._group = protocol, group
         return self._begin_athlete()
 
-    def _begin_athlete(self) -> bool:
+    # ------------------------------------------------------------------ after a restart
+    def offer_resume(self) -> None:
+        """Find the runs today's reopened sessions left unfinished (the window calls it after reopening them) and
+        offer the selected athlete's, else the latest one."""
+        session = self.w.session
+        by_path: dict[Any, list[Any]] = {}
+        for entry in session.trials.values():
+            if entry.session_path in session.reopened:
+                by_path.setdefault(entry.session_path, []).append(entry)
+        saved = [SavedSession(athlete, protocol, sorted(by_path.get(path, []), key=lambda e: e.number), str(path))
+                 for path, (athlete, protocol) in session.reopened.items()]
+        found, problems = resumable(saved)
+        for message in problems:
+            log.warning("protocol run not offered: %s", message)
+        for r in found:
+            for why in r.ignored:
+                log.info("%s, %s: %s", r.athlete, r.run.protocol.name, why)
+        self.offers = {r.athlete: r for r in found}
+        self._show_offer()
+
+    def _show_offer(self) -> None:
+        athlete = (self.w.session.athlete or {}).get("name", "")
+        offer = self.offers.get(athlete) or (next(reversed(self.offers.values())) if self.offers else None)
+        if offer is None or self.run is not None:
+            self.panel.offer_resume("", "")
+            return
+        details = "\n".join((f"{offer.run.protocol.name} for {offer.athlete}, from the trials recorded today",
+                              *offer.ignored))
+        self.panel.offer_resume(offer.athlete, offer.offer(), details)
+
+    def resume(self, athlete: str) -> bool:
+        """Continue ``athlete``'s run interrupted today where its trials left it: the same protocol (as it was
+        saved), the same team order, a new session file of the same run. False (and why shown) if it cannot."""
+        offer = self.offers.get(athlete)
+        if offer is None:
+            self.w.show_error(f"no interrupted protocol of {athlete or 'anyone'} to continue today")
+            return False
+        choice = offer.choice
+        self._protocol, self._group = choice.protocol, choice.group
+        self.queue = list(choice.queue) or [athlete]
+        self.position = self.queue.index(athlete) if athlete in self.queue else 0
+        if not self._begin_athlete(run=offer.run, run_id=choice.run):
+            return False
+        self.w.statusBar().showMessage(f"{offer.offer()}: {athlete}", 8000)
+        return True
+
+    def _begin_athlete(self, run: ProtocolRun | None = None, run_id: str = "") -> bool:
         assert self._protocol is not None
         name = self.queue[self.position]
         tests, session = self.w.tests, self.w.session
@@ -166,7 +239,9 @@ class ProtocolController(QtCore.QObject):
         if roster is not None and (session.athlete or {}).get("name") != name and not roster.select(name):
             self.w.show_error(f"{name} is not in the roster")
             return False
-        self.run = ProtocolRun(self._protocol, name)
+        self.run = run if run is not None else ProtocolRun(self._protocol, name)
+        choice = Choice(self._protocol, group=self._group, queue=tuple(self.queue), position=self.position)
+        session.protocol_choice = choice_to_json(replace(choice, run=run_id) if run_id else choice)
         session.planned_tests = self._protocol.tests
         if not self._enter_step():
             self._clear()
@@ -175,7 +250,9 @@ class ProtocolController(QtCore.QObject):
         if not session.is_recording:
             self._clear()
             self.panel.show_idle()
+            self._show_offer()
             return False  # the session said why (no device, no athlete, no archive)
+        self.offers.pop(name, None)  # a new run (or this one continued) replaces what was interrupted
         self._timer.start()
         self._show()
         return True
@@ -252,6 +329,7 @@ class ProtocolController(QtCore.QObject):
     def _clear(self) -> None:
         session = self.w.session
         session.trial_meta, session.step_settings, session.planned_tests = {}, {}, []
+        session.protocol_choice = ""
         self.run = None
         self.target = None
         self._timer.stop()
@@ -261,6 +339,7 @@ class ProtocolController(QtCore.QObject):
         self._clear()
         self.w.live.set_target(None)
         self.panel.show_idle()
+        self._show_offer()
 
     def next_athlete(self) -> None:
         """Close this athlete's session and start the protocol for the next athlete of the team."""
@@ -312,6 +391,7 @@ class ProtocolController(QtCore.QObject):
         run = self.run
         if run is None:
             self.panel.set_groups(self._teams())  # the roster may have gained a team since
+            self._show_offer()
         elif athlete.get("name") != run.athlete:
             self.stop()
             self.w.statusBar().showMessage(f"{run.protocol.name} ended: {athlete.get('name')} is on the plate now",

@@ -9,7 +9,9 @@ leg``), the step's instructions and target, and the rest countdown; under it eve
 The panel only shows and asks: :class:`forcelab.gui.protocol_control.ProtocolController` owns the run and
 tells the window what to switch. Signals: ``start_requested(str protocol, str group)`` (``group`` is ``""``
 for the selected athlete, else a team name), ``stop_requested()``, ``goto_requested(int step)`` (0-based),
-``skip_requested()``, ``end_rest_requested()``, ``next_athlete_requested()``, ``cues_toggled(bool)``.
+``skip_requested()``, ``end_rest_requested()``, ``next_athlete_requested()``, ``cues_toggled(bool)``,
+``resume_requested(str athlete)`` (continue a run the app was closed in, :meth:`ProtocolPanel.offer_resume`),
+``edit_requested()`` (open the protocol editor).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class ProtocolPanel(QtWidgets.QGroupBox):
     end_rest_requested = QtCore.Signal()
     next_athlete_requested = QtCore.Signal()
     cues_toggled = QtCore.Signal(bool)
+    resume_requested = QtCore.Signal(str)
+    edit_requested = QtCore.Signal()
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("Protocol", parent)
@@ -57,6 +61,15 @@ class ProtocolPanel(QtWidgets.QGroupBox):
         self.problems.setObjectName("protocolProblems")
         self.problems.setWordWrap(True)
         self.problems.setVisible(False)
+        #: a run interrupted today (the app was closed or crashed): who, and "Continue X at step 3 of 7 ..."
+        self.resume_text = QtWidgets.QLabel("")
+        self.resume_text.setObjectName("protocolResume")
+        self.resume_text.setWordWrap(True)
+        self.resume_button = QtWidgets.QPushButton("Continue")
+        self.resume_button.setObjectName("primary")
+        self._resume_athlete = ""
+        self.edit_button = QtWidgets.QPushButton("Edit protocols…")
+        self.edit_button.setToolTip("Make your own protocols, or change a copy of a shipped one")
 
         self.athlete = QtWidgets.QLabel("")
         self.athlete.setObjectName("protocolAthlete")
@@ -95,11 +108,14 @@ class ProtocolPanel(QtWidgets.QGroupBox):
         pick = QtWidgets.QWidget()
         pl = QtWidgets.QGridLayout(pick)
         pl.setContentsMargins(0, 0, 0, 0)
-        pl.addWidget(self.picker, 0, 0, 1, 2)
-        pl.addWidget(self.preview, 1, 0, 1, 2)
-        pl.addWidget(QtWidgets.QLabel("for"), 2, 0)
-        pl.addWidget(self.group, 2, 1)
-        pl.addWidget(self.start_button, 3, 0, 1, 2)
+        pl.addWidget(self.resume_text, 0, 0, 1, 2)
+        pl.addWidget(self.resume_button, 1, 0, 1, 2)
+        pl.addWidget(self.picker, 2, 0, 1, 2)
+        pl.addWidget(self.preview, 3, 0, 1, 2)
+        pl.addWidget(QtWidgets.QLabel("for"), 4, 0)
+        pl.addWidget(self.group, 4, 1)
+        pl.addWidget(self.start_button, 5, 0, 1, 2)
+        pl.addWidget(self.edit_button, 6, 0, 1, 2)
         pl.setColumnStretch(1, 1)
         self._pick = pick
 
@@ -135,6 +151,9 @@ class ProtocolPanel(QtWidgets.QGroupBox):
         self.next_athlete_button.clicked.connect(self.next_athlete_requested)
         self.steps.itemDoubleClicked.connect(lambda item: self.goto_requested.emit(self.steps.row(item)))
         self.cues.toggled.connect(self.cues_toggled)
+        self.resume_button.clicked.connect(lambda: self.resume_requested.emit(self._resume_athlete))
+        self.edit_button.clicked.connect(self.edit_requested)
+        self.offer_resume("", "")
         self.picker.currentTextChanged.connect(self._show_preview)
 
     # ------------------------------------------------------------------ choices
@@ -173,6 +192,17 @@ class ProtocolPanel(QtWidgets.QGroupBox):
             self.group.addItem(f"team {team} ({n} athletes)", team)
         i = self.group.findData(keep)
         self.group.setCurrentIndex(max(0, i))
+
+    def offer_resume(self, athlete: str, offer: str, details: str = "") -> None:
+        """Offer to continue ``athlete``'s run interrupted today (``offer``: ``"Continue Jump profile at step 3
+        of 7 (2 of 3 trials)"``; ``details`` in the tooltip); an empty ``offer`` takes the offer away."""
+        self._resume_athlete = athlete if offer else ""
+        # the offer in the (wrapping) label, not on the button: a long protocol name must not widen the column
+        self.resume_text.setText(f"Interrupted today: {athlete}\n{offer}" if offer else "")
+        self.resume_text.setToolTip(details or offer)
+        self.resume_button.setToolTip(details or offer)
+        for w in (self.resume_text, self.resume_button):
+            w.setVisible(bool(offer))
 
     # ------------------------------------------------------------------ a run
     def show_idle(self) -> None:

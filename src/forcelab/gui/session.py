@@ -132,6 +132,10 @@ class LiveSession(QtCore.QObject):
         self.trial_meta: dict[str, str | int] = {}
         #: the tests the next session file is for (a protocol's); empty: the chosen test
         self.planned_tests: list[str] = []
+        #: the protocol the next session file is recorded for (session attribute ``protocol``); "" for none
+        self.protocol_choice = ""
+        #: today's sessions reopened by :meth:`load_today`: ``{path: (athlete, protocol attribute)}``
+        self.reopened: dict[Path, tuple[str, str]] = {}
         #: the Weigh step's steady body weight and its SD (N): used for trials that cannot weigh themselves
         self.body_weight: float | None = None
         self.body_weight_sd: float | None = None
@@ -334,6 +338,7 @@ class LiveSession(QtCore.QObject):
         engine = self.link.engine
         tests = list(self.planned_tests) or [self.test]
         info = session_info_from(engine, athlete=self.athlete["name"], tests=tests, source="forcelab app")
+        info.protocol = self.protocol_choice
         assert info.started is not None
         path = self.archive.new_session_path(info.athlete, tests, info.started)
         try:
@@ -583,6 +588,7 @@ class LiveSession(QtCore.QObject):
             except SessionFileError as exc:
                 self.error.emit(str(exc))
                 continue
+            self.reopened[path] = (sess.athlete, sess.protocol)
             for t in sess.trials:
                 number = self._next_number
                 self._next_number += 1
@@ -593,7 +599,7 @@ class LiveSession(QtCore.QObject):
                     result=result_from_stored(t.test, t.rate, t.result),
                     accepted=t.accepted, note=t.note, session_path=path, file_number=t.number,
                     session_version=version,
-                    meta=dict(t.meta),
+                    meta=dict(t.meta), params=dict((t.result or {}).get("params") or {}),
                 )
                 self.trials[number] = entry
                 loaded.append(entry)

@@ -78,6 +78,8 @@ class Library:
 
     protocols: list[Protocol] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: the user's files that could not be read, with why (the editor lists them so they can be deleted)
+    broken: list[tuple[Path, str]] = field(default_factory=list)
 
     def names(self) -> list[str]:
         """Protocol names in list order."""
@@ -95,6 +97,7 @@ def available(directory: str | os.PathLike[str] | None = None) -> Library:
     """Shipped protocols and the user's (``directory``, default :func:`user_directory`); a user protocol with
     a shipped one's name replaces it. Unreadable files are listed in ``problems``, never raised."""
     protocols, problems = shipped()
+    broken: list[tuple[Path, str]] = []
     folder = Path(directory) if directory is not None else user_directory()
     if folder.is_dir():
         for path in sorted(folder.glob("*.json")):
@@ -102,11 +105,12 @@ def available(directory: str | os.PathLike[str] | None = None) -> Library:
                 mine = load_file(path)
             except ProtocolError as exc:
                 problems.append(str(exc))
+                broken.append((path, str(exc)))
                 continue
             protocols = [p for p in protocols if p.name != mine.name] + [mine]
     for message in problems:
         log.info("protocol not offered: %s", message)
-    return Library(protocols, problems)
+    return Library(protocols, problems, broken)
 
 
 def file_name(name: str) -> str:
@@ -115,13 +119,29 @@ def file_name(name: str) -> str:
     return f"{stem}.json"
 
 
-def save(protocol: Protocol, directory: str | os.PathLike[str] | None = None) -> Path:
-    """Write ``protocol`` into the user's folder (atomically) and return the file. It is read back and
-    checked first, so a file saved here always loads again."""
+def is_users(protocol: Protocol, directory: str | os.PathLike[str] | None = None) -> bool:
+    """True for a protocol read from a file in the user's folder (one the app may change or delete); shipped
+    ones are read-only."""
+    folder = Path(directory) if directory is not None else user_directory()
+    return bool(protocol.source) and Path(protocol.source).parent == folder
+
+
+def save(protocol: Protocol, directory: str | os.PathLike[str] | None = None, *,
+         replaces: str | os.PathLike[str] | None = None) -> Path:
+    """Write ``protocol`` into the user's folder (atomically) and return the file: the one writer of the format
+    (docs/protocols.md). It is read back through the same checks as loading first, so a file saved here
+    always loads again, as the same protocol.
+
+    ``replaces`` is the file of the protocol being edited: renamed, the old file is removed once the new one is
+    in place. A file of the new name that holds another protocol is never overwritten (:class:`ProtocolError`
+    saying which)."""
     text = json.dumps(protocol.to_dict(), indent=2, ensure_ascii=False) + "\n"
     folder = Path(directory) if directory is not None else user_directory()
     path = folder / file_name(protocol.name)
     read_text(text, source=str(path))  # the same checks as loading: never write a file that will not load
+    old = Path(replaces) if replaces is not None else None
+    if path.exists() and (old is None or old.resolve() != path.resolve()):
+        raise ProtocolError(f"{path}: already holds another protocol; choose another name for {protocol.name!r}")
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".protocol-", suffix=".json", dir=folder)
     try:
@@ -131,4 +151,16 @@ def save(protocol: Protocol, directory: str | os.PathLike[str] | None = None) ->
     except OSError:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if old is not None and old.resolve() != path.resolve():
+        old.unlink(missing_ok=True)
     return path
+
+
+def delete(path: str | os.PathLike[str], directory: str | os.PathLike[str] | None = None) -> None:
+    """Remove the user's protocol file ``path``; :class:`ProtocolError` for a file outside the user's folder (a
+    shipped protocol is read-only)."""
+    folder = Path(directory) if directory is not None else user_directory()
+    p = Path(path)
+    if p.parent.resolve() != folder.resolve() or p.suffix != ".json":
+        raise ProtocolError(f"{p}: not one of your protocol files (in {folder}); shipped protocols are read-only")
+    p.unlink(missing_ok=True)

@@ -181,6 +181,19 @@ class ProtocolRun:
         if not self.finished:
             self.goto(self.step_index + 1)
 
+    def restore(self, marks: list[TrialMark]) -> None:
+        """Take up the run again from trials recorded earlier (after a restart, :mod:`forcelab.protocols.resume`):
+        ``marks`` in the order they were recorded. The run goes where it would have been after the last of them:
+        that trial's step while it wants trials, else the next step that does; no rest is running."""
+        self.marks = list(marks)
+        self.rest_until = None
+        self._visited = {m.step for m in self.marks} | {0}
+        if not self.marks:
+            self._enter(0)
+            return
+        last = self.marks[-1].step
+        self._enter(last if not self.complete(last) else self._next_incomplete(last + 1))
+
     def end_rest(self) -> None:
         """Cut the rest short (the athlete is ready)."""
         self.rest_until = None

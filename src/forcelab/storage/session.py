@@ -72,6 +72,7 @@ def _session_header(p: Path, f: h5py.File) -> Session:
         source=attr_str(f, "source"),
         station=attr_str(f, "station"),
         notes=attr_str(f, "notes"),
+        protocol=attr_str(f, "protocol"),
         recovered="recovered" in f.attrs,
     )
 

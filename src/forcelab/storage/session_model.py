@@ -179,6 +179,8 @@ class Session:
     source: str = ""
     station: str = ""  # the station that recorded it ("" in files written before stations existed)
     notes: str = ""
+    #: the test protocol the session was recorded for (JSON, forcelab.protocols.resume); "" for none
+    protocol: str = ""
     recovered: bool = False
     stream_rows: int = 0
     trials: list[Trial] = field(default_factory=list)

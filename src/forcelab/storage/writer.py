@@ -61,6 +61,8 @@ class SessionInfo:
     source: str = ""
     notes: str = ""
     station: str = field(default_factory=station_id)  # who recorded it (``$FORCELAB_STATION`` or host name)
+    #: the test protocol the session was recorded for, as JSON (forcelab.protocols.resume); "" for none
+    protocol: str = ""
 
     def __post_init__(self) -> None:
         if not self.athlete.strip():
@@ -174,6 +176,8 @@ class SessionWriter:
         f.attrs["source"] = info.source
         f.attrs["station"] = info.station
         f.attrs["notes"] = info.notes
+        if info.protocol:  # set before SWMR starts: no attribute can be added afterwards
+            f.attrs["protocol"] = info.protocol
         f.attrs["complete"] = np.int8(0)
         rows = _stream_chunk_rows(info.rate)
         comp: dict[str, Any] = {}
