@@ -232,5 +232,5 @@ def limb_trend(
         test=next(iter(tests), "sl_cmj"), metric=metric, formula=formula, statistic=statistic, limb_unit=unit,
         points=tuple(out), limb_cv=cv, typical_error=te, swc=t.swc, swc_source=t.swc_source,
         thresholds=(float(thresholds[0]), float(thresholds[1])),
-        params={**t.params, "formula": formula, "statistic": statistic},
+        params={"swc_factor": swc_factor, "te_multiplier": te_multiplier, "formula": formula, "statistic": statistic},
     )
