@@ -46,6 +46,12 @@ LOWER_IS_BETTER = frozenset(
         "braking_time",
         "propulsive_time",
         "peak_landing_force",
+        # a landing is better softer: a lower peak and loading rate, stable sooner
+        "peak_landing_force_bw",
+        "relative_peak_landing_force",
+        "loading_rate",
+        "relative_loading_rate",
+        "time_to_stabilisation_sequential",
     }
 )
 
@@ -56,7 +62,10 @@ KEY_METRICS: dict[str, tuple[str, ...]] = {
     "dj": ("rsi", "jump_height_flight_time", "contact_time"),
     "imtp": ("peak_force", "rfd_0_100ms", "rfd_0_200ms", "peak_force_asymmetry"),
     "rebound": ("rsi_best5_mean", "contact_time_best5_mean", "jump_height_best5_mean", "rsi_max"),
+    "landing": ("peak_landing_force_bw", "loading_rate", "time_to_stabilisation", "peak_landing_force_asymmetry"),
 }
+#: The tests the comparison views offer (per-trial metrics; the single-leg tests' limb asymmetry has its own view).
+TREND_TESTS = tuple(KEY_METRICS)
 
 _EPOCH = datetime(1970, 1, 1)
 
