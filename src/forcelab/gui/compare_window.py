@@ -65,8 +65,9 @@ STATUS_WORDS = {"insufficient": "too few sessions"}
 RAW_ROLE = QtCore.Qt.ItemDataRole.UserRole
 #: The plots' background: the theme's dark (one look with the review and live plots).
 PLOT_BACKGROUND = "#1b1e24"
-#: date labels under a chart: seven fit the half-window charts (the trend, the limb asymmetry beside it)
-MAX_DATE_TICKS = 7
+#: date labels under a full-width chart; a half-window one (the trend beside the limb asymmetry) takes seven
+MAX_DATE_TICKS = 12
+HALF_DATE_TICKS = 7
 ASYMMETRY_THRESHOLDS = (10.0, 15.0)
 #: An asymmetry level as a readiness tone (the team table colours asymmetry cells the same way).
 LEVEL_STATUS = {"ok": "green", "monitor": "amber", "high": "red"}
@@ -240,12 +241,12 @@ def side_labels(plot: pg.PlotWidget, x: np.ndarray, y: np.ndarray,
     return out
 
 
-def date_ticks(plot: pg.PlotWidget, dates: list[object]) -> None:
-    """Session dates under the session numbers of ``plot``'s x axis, at most :data:`MAX_DATE_TICKS` of them,
-    with half a session of room either side so the first and last dates are not cut at the edges."""
+def date_ticks(plot: pg.PlotWidget, dates: list[object], most: int = MAX_DATE_TICKS) -> None:
+    """Session dates under the session numbers of ``plot``'s x axis, at most ``most`` of them, with half a
+    session of room either side so the first and last dates are not cut at the edges."""
     if dates:
         plot.setXRange(-0.5, len(dates) - 0.5, padding=0.0)
-    every = max(1, -(-len(dates) // MAX_DATE_TICKS))
+    every = max(1, -(-len(dates) // most))
     plot.getAxis("bottom").setTicks([[(float(i), f"{d:%d %b %y}") for i, d in enumerate(dates) if i % every == 0]])
 
 
@@ -368,10 +369,10 @@ class AthleteTrendView(QtWidgets.QWidget):
                 self.metric_box.addItem(metric_label(key), key)
         self.metric_box.blockSignals(False)
         self._select_metric(current)
-        self.refresh()
         self.limb_panel.show_athlete(name)
         # beside the trend when the athlete has single-leg sessions; else the trend has the whole width
         self.limb_panel.setVisible(self.limb_panel.available)
+        self.refresh()
 
     def refresh(self) -> None:
         """Recompute the trend for the current choices and redraw."""
@@ -408,7 +409,8 @@ class AthleteTrendView(QtWidgets.QWidget):
         if is_asym:
             self.side_labels = side_labels(self.plot, x, y,
                                            asymmetry_levels(t.points, thresholds=ASYMMETRY_THRESHOLDS))
-        date_ticks(self.plot, [p.when for p in t.points])
+        date_ticks(self.plot, [p.when for p in t.points],
+                   HALF_DATE_TICKS if self.limb_panel.available else MAX_DATE_TICKS)
         self.plot.setLabel("left", metric_label(metric, shown_unit))
         self.plot.setLabel("bottom", "session date")
         te = "—" if t.typical_error_cv is None else f"{t.typical_error_cv:.1f} %"
@@ -597,7 +599,7 @@ class LimbAsymmetryPanel(QtWidgets.QWidget):
             self.plot.addItem(note)
             self.marks.extend((line, note))
             self.missing_notes.append(note)
-        date_ticks(self.plot, [p.when for p in t.points])
+        date_ticks(self.plot, [p.when for p in t.points], HALF_DATE_TICKS)
         self.plot.setLabel("left", "limb asymmetry (%)")  # the metric is named in its box above
         te = "—" if t.typical_error is None else f"{t.typical_error:.1f} pp"
         cv = " / ".join("—" if t.limb_cv[k] is None else f"{t.limb_cv[k]:.1f} %" for k in ("left", "right"))
