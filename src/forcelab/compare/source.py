@@ -121,11 +121,13 @@ def asymmetry_trend(
     return t, asymmetry_levels(t.points, thresholds=thresholds)
 
 
-def _stored_result(test: str, stored: Mapping[str, Any]) -> TrialResult:
+def _stored_result(test: str, stored: Mapping[str, Any], metric: str) -> TrialResult:
     """The parts of a stored analysis (``TrialResult.to_dict()`` as the archive keeps it) the limb asymmetry
-    reads: the metrics (a stored NaN is a not-found value) and the parameters (``stance_limb``)."""
+    of ``metric`` reads: that metric (a stored NaN is a not-found value) and the parameters (``stance_limb``).
+    Only the one metric: a trial stores some eighty, and building them all made a 100-session trend 1.4 s."""
     res = TrialResult(test=test, rate=float(stored.get("rate") or 0.0), params=dict(stored.get("params") or {}))
-    for name, m in (stored.get("metrics") or {}).items():
+    metrics = stored.get("metrics") or {}
+    for name, m in ((metric, metrics[metric]),) if metric in metrics else ():
         value = m.get("value")
         value = float(value) if value is not None and math.isfinite(float(value)) else None
         res.metrics[name] = Metric(name, value, str(m.get("unit", "")), str(m.get("method", "")),
@@ -150,11 +152,17 @@ def _single_leg_trials(path: str, mtime_ns: int, size: int) -> tuple[datetime | 
 
 def single_leg_sessions(index: ArchiveIndex, athlete: str, test: str, metric: str | None = None) -> list[SingleLegSession]:
     """Every session of ``athlete`` with a ``test`` trial (a single-leg test) holding ``metric`` (default: the
-    test's first limb metric), oldest first, with its accepted and undecided trials read from the file. A file
-    that cannot be read gives a session with the ``problem`` (logged), not an error."""
+    test's first limb metric), oldest first, with its accepted and undecided trials read from the file (each
+    result holding ``metric`` and the analysis parameters only). A file that cannot be read gives a session with
+    the ``problem`` (logged), not an error.
+
+    The first read of a file costs what :func:`~forcelab.storage.session.open_session` with its analyses costs
+    (bench/limb_trend.py: about 0.1 s a session on a loaded 2-core machine); later ones, for any metric, come
+    from the cache while the file is unchanged."""
     if test not in SINGLE_LEG_TESTS:
         raise ValueError(f"limb asymmetry is for the single-leg tests ({', '.join(SINGLE_LEG_TESTS)}), not {test!r}")
-    rows = index.metric_values(athlete, metric or LIMB_METRICS[test][0], test=test)
+    metric = metric or LIMB_METRICS[test][0]
+    rows = index.metric_values(athlete, metric, test=test)
     out: list[SingleLegSession] = []
     for sid in dict.fromkeys(v.session_id for v in rows):
         when = next(v.when for v in rows if v.session_id == sid)
@@ -166,7 +174,7 @@ def single_leg_sessions(index: ArchiveIndex, athlete: str, test: str, metric: st
             log.warning("limb asymmetry: cannot read %s: %s", path, exc)
             out.append(SingleLegSession(sid, when, test, problem=f"cannot read {path}: {exc}"))
             continue
-        results = tuple(_stored_result(t, stored) for t, stored in trials if t == test)
+        results = tuple(_stored_result(t, stored, metric) for t, stored in trials if t == test)
         out.append(SingleLegSession(sid, started or when, test, results))
     return out
 
