@@ -45,7 +45,8 @@ def test_limb_asymmetry_is_drawn_beside_the_trend(qtbot, archive: Path, shots: P
     heads = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
     assert heads[:4] == ["date", "left (cm)", "right (cm)", "asymmetry (%)"]
     assert table.item(4, 3).text() == "missing" and table.item(4, 5).text() == "R only"
-    assert "no left-leg trial" in table.item(4, 3).toolTip() and table.item(4, 1).text() == ""
+    assert table.item(4, 3).toolTip() == "no left-leg trial with jump height (take-off velocity)"
+    assert table.item(4, 1).text() == ""
     assert table.item(5, 3).text().endswith(" · high") and table.item(5, 5).text() == "meaningful, worse"
     assert table.item(7, 6).text() == "right ⇄" and table.item(7, 3).text().endswith(" · monitor")
     assert float(table.item(0, 3).text().split(" ")[0]) == pytest.approx(t.points[0].value, abs=0.05)
@@ -55,6 +56,9 @@ def test_limb_asymmetry_is_drawn_beside_the_trend(qtbot, archive: Path, shots: P
     rows = export_table_csv(table, tmp_path / "limbs.csv").read_text().splitlines()
     assert rows[0].startswith("date,left,right,asymmetry") and len(rows) == 9
     assert 0.1 < float(rows[1].split(",")[1]) < 0.3  # metres, as stored
+    view.aggregate.setCurrentText("mean")  # each limb's session value follows the trend's "Session value"
+    assert panel.trend is not None and panel.trend.statistic == "mean" and "mean left-leg" in panel.method.text()
+    view.aggregate.setCurrentText("best")
     # the bilateral asymmetry of the drop landings, in the trend next to it
     view.test.setCurrentText("landing")
     view._select_metric("peak_landing_force_asymmetry")

@@ -594,7 +594,7 @@ class LimbAsymmetryPanel(QtWidgets.QWidget):
                                    pen=pg.mkPen(MISSING_COLOUR, style=QtCore.Qt.PenStyle.DotLine))
             note = pg.TextItem(_missing_words(p), color=MISSING_COLOUR, anchor=(0.5, 0.0))
             note.setPos(float(i), top)
-            note.setToolTip(p.reason or "")
+            note.setToolTip(_reason_words(p, t.metric))
             self.plot.addItem(line)
             self.plot.addItem(note)
             self.marks.extend((line, note))
@@ -619,10 +619,11 @@ class LimbAsymmetryPanel(QtWidgets.QWidget):
             status = LEVEL_STATUS.get(p.level or "")
             limb = [_item("" if v is None else display_number(t.metric, v, t.limb_unit), raw=v) for v in (p.left, p.right)]
             if p.missing:
+                why = _reason_words(p, t.metric)
                 value = _item("missing", raw="")
-                value.setToolTip(p.reason or "")
+                value.setToolTip(why)
                 flag = _item(_missing_words(p), raw="missing")
-                flag.setToolTip(p.reason or "")
+                flag.setToolTip(why)
             else:
                 value = _item(f"{p.value:.1f} · {p.level}", status=status, raw=p.value)
                 value.setToolTip(f"level {p.level}: ok below {ASYMMETRY_THRESHOLDS[0]:g} %, high from "
@@ -637,6 +638,11 @@ class LimbAsymmetryPanel(QtWidgets.QWidget):
             for c, cell in enumerate(cells):
                 self.table.setItem(r, c, cell)
         self.table.resizeColumnsToContents()
+
+
+def _reason_words(p: LimbPoint, metric: str) -> str:
+    """Why a session is missing, the metric named in words ("no left-leg trial with jump height (...)")."""
+    return (p.reason or "").replace(metric, metric_name(metric).lower())
 
 
 def _missing_words(p: LimbPoint) -> str:
