@@ -121,32 +121,44 @@ def asymmetry_trend(
     return t, asymmetry_levels(t.points, thresholds=thresholds)
 
 
-def _stored_result(test: str, stored: Mapping[str, Any], metric: str) -> TrialResult:
-    """The parts of a stored analysis (``TrialResult.to_dict()`` as the archive keeps it) the limb asymmetry
-    of ``metric`` reads: that metric (a stored NaN is a not-found value) and the parameters (``stance_limb``).
-    Only the one metric: a trial stores some eighty, and building them all made a 100-session trend 1.4 s."""
-    res = TrialResult(test=test, rate=float(stored.get("rate") or 0.0), params=dict(stored.get("params") or {}))
-    metrics = stored.get("metrics") or {}
-    for name, m in ((metric, metrics[metric]),) if metric in metrics else ():
+#: A stored trial as the limb trend keeps it: its test, its analysis parameters (``stance_limb``) and each
+#: metric's ``(value, unit, reason)`` (the method, parameters and reference of some eighty metrics a trial would
+#: hold hundreds of megabytes in a full cache).
+StoredTrial = tuple[str, dict[str, Any], dict[str, tuple[float | None, str, str | None]]]
+
+
+def _compact(test: str, stored: Mapping[str, Any]) -> StoredTrial:
+    """A stored analysis (``TrialResult.to_dict()`` as the archive keeps it) as a :data:`StoredTrial`; a stored
+    NaN is a not-found value."""
+    metrics: dict[str, tuple[float | None, str, str | None]] = {}
+    for name, m in (stored.get("metrics") or {}).items():
         value = m.get("value")
         value = float(value) if value is not None and math.isfinite(float(value)) else None
-        res.metrics[name] = Metric(name, value, str(m.get("unit", "")), str(m.get("method", "")),
-                                   dict(m.get("params") or {}), str(m.get("reference", "")),
-                                   m.get("reason") or (None if value is not None else "not found"))
+        metrics[name] = (value, str(m.get("unit", "")), m.get("reason") or (None if value is not None else "not found"))
+    return test, dict(stored.get("params") or {}), metrics
+
+
+def _result(trial: StoredTrial, metric: str) -> TrialResult:
+    """A trial as the limb asymmetry of ``metric`` reads it: that metric and the analysis parameters."""
+    test, params, metrics = trial
+    res = TrialResult(test=test, rate=0.0, params=dict(params))
+    if metric in metrics:
+        value, unit, reason = metrics[metric]
+        res.metrics[metric] = Metric(metric, value, unit, "", {}, "", reason)
     return res
 
 
-@functools.lru_cache(maxsize=512)
-def _single_leg_trials(path: str, mtime_ns: int, size: int) -> tuple[datetime | None, tuple[tuple[str, Any], ...]]:
-    """``(started, ((test, stored analysis), ...))`` of the session file at ``path``: its single-leg trials that
-    were not rejected. Cached by the file's modification time and size, so an edited file is read again."""
+@functools.lru_cache(maxsize=256)
+def _single_leg_trials(path: str, mtime_ns: int, size: int) -> tuple[datetime | None, tuple[StoredTrial, ...]]:
+    """``(started, trials)`` of the session file at ``path``: its single-leg trials that were not rejected.
+    Cached by the file's modification time and size, so an edited file is read again."""
     session = open_session(path, load_analysis=True)
     trials = []
     for t in session.trials:
         stored = t.result
         test = (stored or {}).get("test") or t.test
         if stored and test in SINGLE_LEG_TESTS and t.accepted is not False:
-            trials.append((test, stored))
+            trials.append(_compact(test, stored))
     return session.started, tuple(trials)
 
 
@@ -174,7 +186,7 @@ def single_leg_sessions(index: ArchiveIndex, athlete: str, test: str, metric: st
             log.warning("limb asymmetry: cannot read %s: %s", path, exc)
             out.append(SingleLegSession(sid, when, test, problem=f"cannot read {path}: {exc}"))
             continue
-        results = tuple(_stored_result(t, stored, metric) for t, stored in trials if t == test)
+        results = tuple(_result(t, metric) for t in trials if t[0] == test)
         out.append(SingleLegSession(sid, started or when, test, results))
     return out
 
