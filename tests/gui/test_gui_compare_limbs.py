@@ -15,6 +15,17 @@ from support.limb_archive import ATHLETE
 from support.screens import save_shot
 
 
+@pytest.fixture
+def themed(qapp):  # type: ignore[no-untyped-def]
+    """The app's own theme (as forcelab's window applies it), put back afterwards."""
+    from forcelab.gui.theme import apply_theme
+
+    before = qapp.styleSheet()
+    apply_theme(qapp)
+    yield qapp
+    qapp.setStyleSheet(before)
+
+
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("gui-limbs")
@@ -22,7 +33,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_limb_asymmetry_is_drawn_beside_the_trend(qtbot, archive: Path, shots: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_limb_asymmetry_is_drawn_beside_the_trend(qtbot, themed, archive: Path, shots: Path,  # type: ignore[no-untyped-def]
+                                                  tmp_path: Path) -> None:
     win = CompareWindow(archive)
     qtbot.addWidget(win)
     win.show()
@@ -43,7 +55,7 @@ def test_limb_asymmetry_is_drawn_beside_the_trend(qtbot, archive: Path, shots: P
     assert sorted(line.value() for line in panel.threshold_lines) == [10.0, 15.0]
     table = panel.table
     heads = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    assert heads[:4] == ["date", "left (cm)", "right (cm)", "asymmetry (%)"]
+    assert heads[:4] == ["date", "L (cm)", "R (cm)", "asymmetry (%)"]
     assert table.item(4, 3).text() == "missing" and table.item(4, 5).text() == "R only"
     assert table.item(4, 3).toolTip() == "no left-leg trial with jump height (take-off velocity)"
     assert table.item(4, 1).text() == ""
@@ -51,7 +63,9 @@ def test_limb_asymmetry_is_drawn_beside_the_trend(qtbot, archive: Path, shots: P
     assert table.item(7, 6).text() == "right ⇄" and table.item(7, 3).text().endswith(" · monitor")
     assert float(table.item(0, 3).text().split(" ")[0]) == pytest.approx(t.points[0].value, abs=0.05)
     save_shot(win, shots / "compare-limb-asymmetry-table.png")
-    assert table.horizontalScrollBar().maximum() == 0  # every column fits beside the trend
+    assert table.horizontalScrollBar().maximum() == 0  # every column fits beside the trend ...
+    flag = table.item(5, 5)  # ... the flags whole too
+    assert table.fontMetrics().horizontalAdvance(flag.text()) < table.columnWidth(5) - 6
     assert "Typical error" in panel.method.text() and "missing, not zero" in panel.method.text()
     rows = export_table_csv(table, tmp_path / "limbs.csv").read_text().splitlines()
     assert rows[0].startswith("date,left,right,asymmetry") and len(rows) == 9

@@ -438,8 +438,9 @@ class LimbAsymmetryPanel(QtWidgets.QWidget):
     table's CSV keeps the keys and stored numbers."""
 
     #: the asymmetry cell reads "19.2 · high", toned by the level; the CSV keeps the number
-    HEADERS = ("date", "left", "right", "asymmetry (%)", "change", "flag", "stronger")
-    TIPS = {"change": "from the last session with a value, in percentage points",
+    HEADERS = ("date", "L", "R", "asymmetry (%)", "change", "flag", "stronger")
+    TIPS = {"L": "the left leg's session value", "R": "the right leg's session value",
+            "change": "from the last session with a value, in percentage points",
             "stronger": "the stronger limb; ⇄: flipped since the last session with a value"}
     KEYS = ("date", "left", "right", "asymmetry", "change", "flag", "stronger_side")
 
@@ -485,7 +486,11 @@ class LimbAsymmetryPanel(QtWidgets.QWidget):
         self.method = QtWidgets.QLabel()
         self.method.setWordWrap(True)
         self.table = QtWidgets.QTableWidget(0, len(self.HEADERS))
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        # the flag column takes what is left (its text elided, whole in the tooltip): every column stays in view
+        header.setSectionResizeMode(self.HEADERS.index("flag"), QtWidgets.QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(30)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setWordWrap(False)
@@ -611,10 +616,10 @@ class LimbAsymmetryPanel(QtWidgets.QWidget):
 
     def _fill_table(self, t: LimbTrend) -> None:
         unit = display_unit(t.metric, t.limb_unit)
-        heads = [f"{h} ({unit})" if h in ("left", "right") and unit else h for h in self.HEADERS]
+        heads = [f"{h} ({unit})" if h in ("L", "R") and unit else h for h in self.HEADERS]
         self.table.setRowCount(len(t.points))
         for c, (head, key) in enumerate(zip(heads, self.KEYS, strict=True)):
-            self.table.setHorizontalHeaderItem(c, _header(head, key, self.TIPS.get(head, "")))
+            self.table.setHorizontalHeaderItem(c, _header(head, key, self.TIPS.get(self.HEADERS[c], "")))
         for r, p in enumerate(t.points):
             status = LEVEL_STATUS.get(p.level or "")
             limb = [_item("" if v is None else display_number(t.metric, v, t.limb_unit), raw=v) for v in (p.left, p.right)]
@@ -630,6 +635,7 @@ class LimbAsymmetryPanel(QtWidgets.QWidget):
                                  f"{ASYMMETRY_THRESHOLDS[1]:g} %")
                 flag = _item(f"meaningful, {p.direction}" if p.meaningful else "",
                              raw=f"meaningful_{p.direction}" if p.meaningful else "")
+                flag.setToolTip(flag.text())
             change = _item("" if p.change is None else f"{p.change:+.1f}", raw=p.change)
             side = _item((p.stronger_side or "") + (" ⇄" if p.flipped else ""), raw=p.stronger_side or "")
             if p.flipped:
@@ -637,7 +643,6 @@ class LimbAsymmetryPanel(QtWidgets.QWidget):
             cells = [_item(f"{p.when:%d %b %y}", raw=p.when.isoformat()), *limb, value, change, flag, side]
             for c, cell in enumerate(cells):
                 self.table.setItem(r, c, cell)
-        self.table.resizeColumnsToContents()
 
 
 def _reason_words(p: LimbPoint, metric: str) -> str:
