@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="the single-leg tests' limb asymmetry (left-leg vs right-leg trials) across sessions")
     p.add_argument("--formula", choices=FORMULAS, default="percent_difference",
                    help="--limb-asymmetry: the asymmetry formula (default percent_difference)")
-    p.add_argument("--swc", type=float, help="smallest worthwhile change in the metric's unit (default: from data)")
+    p.add_argument("--swc", type=float, help="smallest worthwhile change in the metric's unit, percentage points with "
+                   "--limb-asymmetry (default: from data)")
     p.add_argument("--baseline", type=int, default=5, help="sessions in the rolling baseline (default 5)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--archive", help=ARCHIVE_HELP)
