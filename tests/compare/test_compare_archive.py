@@ -122,3 +122,14 @@ def test_report_of_a_damaged_file_is_a_clear_error(tmp_path: Path, capsys: pytes
     bad.write_bytes(b"not an hdf5 file at all")
     assert main(["report", str(bad), "--out", str(tmp_path / "x.pdf")]) == 2
     assert "broken.h5" in capsys.readouterr().err
+
+
+def test_team_rows_carry_each_metrics_stored_unit(archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with ArchiveIndex(archive) as index:
+        rows = team_table(index, test="cmj")
+    for r in rows:
+        assert r.units == {"jump_height_takeoff_velocity": "m", "rsi_modified": "m/s", "peak_force": "N",
+                           "peak_force_asymmetry": "%"}
+    assert main(["team", "--json", "--archive", str(archive)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc[0]["units"]["peak_force"] == "N" and doc[0]["units"]["jump_height_takeoff_velocity"] == "m"

@@ -105,3 +105,17 @@ def test_bad_parameters_are_clear_errors() -> None:
         trend([], metric="x", amber_z=3, red_z=2)
     with pytest.raises(ValueError, match="thresholds"):
         asymmetry_levels([], thresholds=(15, 10))
+
+
+def test_a_given_typical_error_replaces_the_trials_cv() -> None:
+    """One value a session (no within-session CV): nothing is meaningful until the caller gives the TE."""
+    one = [TrialValue(f"s{w}", START + timedelta(weeks=w), 0, v) for w, v in enumerate([5.0, 5.2, 4.9, 5.1, 20.0])]
+    assert trend(one, metric="x_asymmetry", better="lower").typical_error is None
+    assert not any(p.meaningful for p in trend(one, metric="x_asymmetry", better="lower").points)
+    t = trend(one, metric="x_asymmetry", better="lower", typical_error=2.5)
+    assert t.typical_error == 2.5 and t.typical_error_cv == pytest.approx(2.5 / (40.2 / 5) * 100)
+    assert [i for i, p in enumerate(t.points) if p.meaningful] == [4] and t.points[4].direction == "worse"
+    big = trend(one, metric="x_asymmetry", better="lower", typical_error=6.0)  # 2.77 x 6 > the 14.9 pp rise
+    assert not any(p.meaningful for p in big.points)
+    with pytest.raises(ValueError, match="typical_error"):
+        trend(one, metric="x_asymmetry", typical_error=-1.0)

@@ -22,6 +22,10 @@ Definitions (all parameters keyword-only with defaults; every result names the m
   baseline, ``amber`` up to ``red_z`` SDs, ``red`` beyond; ``insufficient`` before there is a baseline.
   The SD has a floor of the typical error, so that three near-identical sessions do not turn every
   later wobble red.
+* **Typical error given** — a session value that is not a mean of trials of its own (a limb asymmetry: one
+  number from the best left-leg and best right-leg trials) has no within-session CV; its caller works the TE
+  out another way (:mod:`forcelab.compare.limb_trend` propagates each limb's TE) and passes it as
+  ``typical_error`` (in the metric's unit), and every rule above uses it unchanged.
 """
 
 from __future__ import annotations
@@ -180,16 +184,25 @@ def trend(
     min_baseline: int = 3,
     amber_z: float = 1.0,
     red_z: float = 2.0,
+    typical_error: float | None = None,
 ) -> Trend:
-    """Session values of ``metric`` with typical error, SWC, meaningful-change and readiness flags."""
+    """Session values of ``metric`` with typical error, SWC, meaningful-change and readiness flags.
+
+    ``typical_error`` (metric unit) replaces the TE from the trials' CV when given (see the module docstring)."""
     if baseline_sessions < 1 or min_baseline < 1 or min_baseline > baseline_sessions:
         raise ValueError("need 1 <= min_baseline <= baseline_sessions")
     if not 0 < amber_z < red_z:
         raise ValueError("need 0 < amber_z < red_z")
+    if typical_error is not None and not (math.isfinite(typical_error) and typical_error >= 0):
+        raise ValueError(f"typical_error must be a non-negative number, got {typical_error!r}")
     raw = session_points(trials, aggregate=aggregate, better=better)
-    te_cv = typical_error_cv(raw)
     mean_value = math.fsum(abs(p.value) for p in raw) / len(raw) if raw else 0.0
-    te = None if te_cv is None else te_cv / 100.0 * mean_value
+    if typical_error is None:
+        te_cv = typical_error_cv(raw)
+        te = None if te_cv is None else te_cv / 100.0 * mean_value
+    else:
+        te = float(typical_error)
+        te_cv = te / mean_value * 100.0 if mean_value > 0 else None
     if swc is None:
         swc_value = smallest_worthwhile_change(raw, factor=swc_factor)
         swc_source = f"{swc_factor:g} x between-session SD"

@@ -1,5 +1,10 @@
 """The comparison views: one athlete over time, the team at a glance, and trials overlaid.
 
+Beside the athlete's trend, :class:`LimbAsymmetryPanel` shows the single-leg tests' limb asymmetry across
+sessions (:mod:`forcelab.compare.limb_trend`): dots coloured by level, the 10 % / 15 % lines, the stronger limb
+and its flips marked as on a bilateral asymmetry, and a session with one limb only drawn as missing (a dotted
+line and a note), never as zero.
+
 The numbers come from :mod:`forcelab.compare.source` (Qt-free, shared with ``forcelab trends``), so a
 chart and the command line always agree. Tables read as words and units (:mod:`forcelab.analysis.labels`),
 cells toned by readiness status in the dark theme; every table can be exported to CSV, whose headers and
@@ -16,6 +21,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from forcelab.analysis.asymmetry import FORMULAS
 from forcelab.analysis.labels import (
     display_number,
     display_unit,
@@ -24,8 +30,19 @@ from forcelab.analysis.labels import (
     metric_text,
     readable,
 )
-from forcelab.compare.asymmetry_watch import asymmetry_levels
-from forcelab.compare.source import KEY_METRICS, athlete_trend, better_direction, team_table
+from forcelab.analysis.single_leg import NAMES as SINGLE_LEG_NAMES
+from forcelab.analysis.single_leg import SINGLE_LEG_TESTS
+from forcelab.compare.asymmetry_watch import AsymmetryPoint, asymmetry_levels
+from forcelab.compare.limb_trend import LimbPoint, LimbTrend
+from forcelab.compare.source import (
+    KEY_METRICS,
+    TREND_TESTS,
+    athlete_trend,
+    better_direction,
+    limb_asymmetry_trend,
+    limb_metrics,
+    team_table,
+)
 from forcelab.compare.trends import Trend
 from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import open_session
@@ -48,8 +65,14 @@ STATUS_WORDS = {"insufficient": "too few sessions"}
 RAW_ROLE = QtCore.Qt.ItemDataRole.UserRole
 #: The plots' background: the theme's dark (one look with the review and live plots).
 PLOT_BACKGROUND = "#1b1e24"
+#: date labels under a full-width chart; a half-window one (the trend beside the limb asymmetry) takes seven
 MAX_DATE_TICKS = 12
+HALF_DATE_TICKS = 7
 ASYMMETRY_THRESHOLDS = (10.0, 15.0)
+#: An asymmetry level as a readiness tone (the team table colours asymmetry cells the same way).
+LEVEL_STATUS = {"ok": "green", "monitor": "amber", "high": "red"}
+#: The colour of a missing session's mark (one limb only): the theme's muted text.
+MISSING_COLOUR = "#9aa4b2"
 
 
 def status_words(status: str) -> str:
@@ -192,15 +215,6 @@ def _header(text: str, key: str, tip: str = "") -> QtWidgets.QTableWidgetItem:
     return it
 
 
-def metric_unit(index: ArchiveIndex, athletes: list[str], metric: str, test: str) -> str:
-    """The stored unit of ``metric`` (from the first of ``athletes`` who has a value of it), or ``""``."""
-    for name in athletes:
-        values = index.metric_values(name, metric, test=test)
-        if values:
-            return values[0].unit
-    return ""
-
-
 def _export_button(parent: QtWidgets.QWidget, table: QtWidgets.QTableView, name: str) -> QtWidgets.QPushButton:
     button = QtWidgets.QPushButton("Export CSV…", parent)
 
@@ -213,6 +227,29 @@ def _export_button(parent: QtWidgets.QWidget, table: QtWidgets.QTableView, name:
     return button
 
 
+def side_labels(plot: pg.PlotWidget, x: np.ndarray, y: np.ndarray,
+                levels: list[AsymmetryPoint]) -> list[pg.TextItem]:
+    """Mark each session's stronger side above its dot (``L``/``R``, ``⇄`` where it flipped); returns the labels
+    added to ``plot`` (for removing them on the next draw)."""
+    out = []
+    for xi, yi, lv in zip(x, y, levels, strict=True):
+        side = {"left": "L", "right": "R"}.get(lv.stronger_side or "", "")
+        label = pg.TextItem(side + (" ⇄" if lv.flipped else ""), color="#e6e6e6", anchor=(0.5, 1.4))
+        label.setPos(float(xi), float(yi))
+        plot.addItem(label)
+        out.append(label)
+    return out
+
+
+def date_ticks(plot: pg.PlotWidget, dates: list[object], most: int = MAX_DATE_TICKS) -> None:
+    """Session dates under the session numbers of ``plot``'s x axis, at most ``most`` of them, with half a
+    session of room either side so the first and last dates are not cut at the edges."""
+    if dates:
+        plot.setXRange(-0.5, len(dates) - 0.5, padding=0.0)
+    every = max(1, -(-len(dates) // most))
+    plot.getAxis("bottom").setTicks([[(float(i), f"{d:%d %b %y}") for i, d in enumerate(dates) if i % every == 0]])
+
+
 class AthleteTrendView(QtWidgets.QWidget):
     """An athlete's metric across sessions with baseline band, meaningful changes and readiness colours."""
 
@@ -222,7 +259,7 @@ class AthleteTrendView(QtWidgets.QWidget):
         self.trend: Trend | None = None
         self.athlete = QtWidgets.QComboBox()
         self.test = QtWidgets.QComboBox()
-        self.test.addItems(["cmj", "sj", "dj", "imtp", "rebound"])
+        self.test.addItems(list(TREND_TESTS))
         self.metric_box = QtWidgets.QComboBox()
         self.aggregate = QtWidgets.QComboBox()
         self.aggregate.addItems(["best", "mean"])
@@ -268,18 +305,31 @@ class AthleteTrendView(QtWidgets.QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         for col, width in enumerate((130, 70, 50, 80, 130, 70, 90)):
             self.table.setColumnWidth(col, width)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.plot, 3)
-        layout.addWidget(self.method)
+        #: the single-leg tests' limb asymmetry of the same athlete, beside the trend
+        self.limb_panel = LimbAsymmetryPanel(index)
+        trend_side = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(trend_side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.plot, 3)
+        column.addWidget(self.method)
         bottom = QtWidgets.QHBoxLayout()
         bottom.addStretch(1)
         bottom.addWidget(_export_button(self, self.table, "trend"))
-        layout.addWidget(self.table, 2)
-        layout.addLayout(bottom)
+        column.addWidget(self.table, 2)
+        column.addLayout(bottom)
+        self.split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.split.addWidget(trend_side)
+        self.split.addWidget(self.limb_panel)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([640, 620])  # of a 1280 px window; the splitter keeps the ratio when resized
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.split, 1)
         self.athlete.currentTextChanged.connect(self._athlete_changed)
         for w in (self.test, self.metric_box, self.aggregate):
             w.currentTextChanged.connect(self.refresh)
+        self.aggregate.currentTextChanged.connect(lambda text: self.limb_panel.set_statistic(text))
         self.baseline.valueChanged.connect(self.refresh)
         self.swc.valueChanged.connect(self.refresh)
         self.reload_athletes()
@@ -319,6 +369,9 @@ class AthleteTrendView(QtWidgets.QWidget):
                 self.metric_box.addItem(metric_label(key), key)
         self.metric_box.blockSignals(False)
         self._select_metric(current)
+        self.limb_panel.show_athlete(name)
+        # beside the trend when the athlete has single-leg sessions; else the trend has the whole width
+        self.limb_panel.setVisible(self.limb_panel.available)
         self.refresh()
 
     def refresh(self) -> None:
@@ -354,15 +407,10 @@ class AthleteTrendView(QtWidgets.QWidget):
             self.plot.removeItem(label)
         self.side_labels = []
         if is_asym:
-            for i, lv in enumerate(asymmetry_levels(t.points, thresholds=ASYMMETRY_THRESHOLDS)):
-                side = {"left": "L", "right": "R"}.get(lv.stronger_side or "", "")
-                label = pg.TextItem(side + (" ⇄" if lv.flipped else ""), color="#e6e6e6", anchor=(0.5, 1.4))
-                label.setPos(float(x[i]), float(y[i]))
-                self.plot.addItem(label)
-                self.side_labels.append(label)
-        axis = self.plot.getAxis("bottom")
-        every = max(1, -(-len(t.points) // MAX_DATE_TICKS))  # at most a dozen date labels
-        axis.setTicks([[(float(i), f"{p.when:%d %b %y}") for i, p in enumerate(t.points) if i % every == 0]])
+            self.side_labels = side_labels(self.plot, x, y,
+                                           asymmetry_levels(t.points, thresholds=ASYMMETRY_THRESHOLDS))
+        date_ticks(self.plot, [p.when for p in t.points],
+                   HALF_DATE_TICKS if self.limb_panel.available else MAX_DATE_TICKS)
         self.plot.setLabel("left", metric_label(metric, shown_unit))
         self.plot.setLabel("bottom", "session date")
         te = "—" if t.typical_error_cv is None else f"{t.typical_error_cv:.1f} %"
@@ -381,6 +429,236 @@ class AthleteTrendView(QtWidgets.QWidget):
         self.table.resizeColumnsToContents()  # headers carry units now ("baseline (cm)"): never cut one
 
 
+class LimbAsymmetryPanel(QtWidgets.QWidget):
+    """One athlete's limb asymmetry of a single-leg test across sessions: chart and table.
+
+    The chart is drawn as a bilateral asymmetry is in :class:`AthleteTrendView` (dots toned by level, dashed
+    10 % / 15 % lines, the stronger limb above each dot, ``⇄`` where it flipped, a ring on a meaningful change);
+    a session with one limb only is a dotted vertical line with a note ("R only"), not a point at zero. The
+    table's CSV keeps the keys and stored numbers."""
+
+    #: the asymmetry cell reads "19.2 · high", toned by the level; the CSV keeps the number
+    HEADERS = ("date", "L", "R", "asymmetry (%)", "change", "flag", "stronger")
+    TIPS = {"L": "the left leg's session value", "R": "the right leg's session value",
+            "change": "from the last session with a value, in percentage points",
+            "stronger": "the stronger limb; ⇄: flipped since the last session with a value"}
+    KEYS = ("date", "left", "right", "asymmetry", "change", "flag", "stronger_side")
+
+    def __init__(self, index: ArchiveIndex, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = index
+        self.athlete = ""
+        self.available = False
+        self.statistic = "best"
+        self.trend: LimbTrend | None = None
+        self.title = QtWidgets.QLabel("<b>Limb asymmetry</b> · single-leg trials, left leg against right leg")
+        self.test = QtWidgets.QComboBox()
+        for key in SINGLE_LEG_TESTS:
+            self.test.addItem(SINGLE_LEG_NAMES.get(key, key), key)
+        self.metric_box = QtWidgets.QComboBox()
+        self.metric_box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.formula = QtWidgets.QComboBox()
+        for key in FORMULAS:
+            self.formula.addItem(key.replace("_", " "), key)
+        form = QtWidgets.QGridLayout()  # two rows: a metric's whole name fits beside a 600 px wide chart
+        for row, pairs in enumerate(((("Test", self.test), ("Formula", self.formula)),
+                                     (("Metric", self.metric_box),))):
+            for k, (label, w) in enumerate(pairs):
+                form.addWidget(QtWidgets.QLabel(label), row, 2 * k)
+                form.addWidget(w, row, 2 * k + 1, 1, 3 if len(pairs) == 1 else 1)
+        form.setColumnStretch(4, 1)
+        self.plot = pg.PlotWidget()
+        self.plot.setBackground(PLOT_BACKGROUND)
+        self.plot.showGrid(x=False, y=True, alpha=0.3)
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        self.plot.setLabel("bottom", "session date")
+        self.curve = self.plot.plot([], [], pen=pg.mkPen("#9aa4b2", width=1), connect="finite")
+        self.dots = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#e6e6e6"))
+        self._brushes = {k: pg.mkBrush(STATUS_BRUSH[v]) for k, v in LEVEL_STATUS.items()}
+        self.rings = pg.ScatterPlotItem(size=20, pen=pg.mkPen("#d62728", width=2), brush=None)
+        self.plot.addItem(self.dots)
+        self.plot.addItem(self.rings)
+        self.threshold_lines: list[pg.InfiniteLine] = []
+        self.marks: list[pg.GraphicsObject] = []  # side labels, missing-session lines and notes (redrawn each time)
+        self.side_labels: list[pg.TextItem] = []
+        self.missing_notes: list[pg.TextItem] = []
+        self.method = QtWidgets.QLabel()
+        self.method.setWordWrap(True)
+        self.table = QtWidgets.QTableWidget(0, len(self.HEADERS))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        # the flag column takes what is left (its text elided, whole in the tooltip): every column stays in view
+        header.setSectionResizeMode(self.HEADERS.index("flag"), QtWidgets.QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(30)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.table.setWordWrap(False)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addLayout(form)
+        layout.addWidget(self.plot, 3)
+        layout.addWidget(self.method)
+        layout.addWidget(self.table, 2)
+        bottom = QtWidgets.QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(_export_button(self, self.table, "limb-asymmetry"))
+        layout.addLayout(bottom)
+        self.test.currentIndexChanged.connect(lambda _i: self._fill_metrics())
+        self.metric_box.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.formula.currentIndexChanged.connect(lambda _i: self.refresh())
+
+    def test_key(self) -> str:
+        """The chosen single-leg test's key."""
+        return str(self.test.currentData())
+
+    def metric_key(self) -> str:
+        """The chosen limb metric's key (the box shows its label)."""
+        return str(self.metric_box.currentData() or "")
+
+    def show_athlete(self, name: str) -> None:
+        """Show ``name``'s limb asymmetry (the first single-leg test the athlete has, when the chosen has none)."""
+        self.athlete = name
+        have = [i for i in range(self.test.count()) if name and limb_metrics(self.index, name, str(self.test.itemData(i)))]
+        #: whether the athlete has any single-leg session (the trend view shows the panel only then)
+        self.available = bool(have)
+        if have and self.test.currentIndex() not in have:
+            self.test.blockSignals(True)
+            self.test.setCurrentIndex(have[0])
+            self.test.blockSignals(False)
+        self._fill_metrics()
+
+    def set_statistic(self, statistic: str) -> None:
+        """Each limb's session value: ``best`` or ``mean`` of its trials (the trend's "Session value")."""
+        self.statistic = "mean" if statistic == "mean" else "best"
+        self.refresh()
+
+    def _fill_metrics(self) -> None:
+        current = self.metric_key()
+        self.metric_box.blockSignals(True)
+        self.metric_box.clear()
+        for key in limb_metrics(self.index, self.athlete, self.test_key()) if self.athlete else []:
+            self.metric_box.addItem(metric_name(key), key)
+        at = self.metric_box.findData(current)
+        self.metric_box.setCurrentIndex(max(at, 0) if self.metric_box.count() else -1)
+        self.metric_box.blockSignals(False)
+        self.refresh()
+
+    def _clear_marks(self) -> None:
+        for item in (*self.marks, *self.threshold_lines):
+            self.plot.removeItem(item)
+        self.marks, self.threshold_lines, self.side_labels, self.missing_notes = [], [], [], []
+
+    def refresh(self) -> None:
+        """Recompute the limb trend for the current choices and redraw (an empty chart saying why when the athlete
+        has no session of the test)."""
+        self._clear_marks()
+        metric = self.metric_key()
+        if not self.athlete or not metric:
+            self.trend = None
+            self.curve.setData([], [])
+            self.dots.setData([], [])
+            self.rings.setData([], [])
+            self.table.setRowCount(0)
+            name = SINGLE_LEG_NAMES.get(self.test_key(), self.test_key())
+            self.method.setText(f"No {name} session of {self.athlete or 'this athlete'} in the archive: the limb "
+                                "asymmetry compares the left-leg and right-leg trials of a single-leg session.")
+            return
+        t = limb_asymmetry_trend(self.index, self.athlete, metric, test=self.test_key(),
+                                 formula=str(self.formula.currentData()), statistic=self.statistic,
+                                 thresholds=ASYMMETRY_THRESHOLDS)
+        self.trend = t
+        self._draw(t)
+        self._fill_table(t)
+
+    def _draw(self, t: LimbTrend) -> None:
+        x = np.arange(len(t.points), dtype=np.float64)
+        y = np.array([np.nan if p.value is None else p.value for p in t.points], dtype=np.float64)
+        have = ~np.isnan(y)
+        self.curve.setData(x, y)
+        valued = [p for p in t.points if p.value is not None]
+        self.dots.setData(x=x[have], y=y[have], brush=[self._brushes.get(p.level or "ok") for p in valued])
+        ringed = [i for i, p in enumerate(t.points) if p.meaningful]
+        self.rings.setData(x=x[ringed], y=y[ringed])
+        signed = bool(have.any() and np.nanmin(y) < 0)
+        for level, colour in zip(ASYMMETRY_THRESHOLDS, ("#ff9f1c", "#d62728"), strict=True):
+            for sign in (1.0, -1.0) if signed else (1.0,):
+                line = pg.InfiniteLine(pos=sign * level, angle=0, pen=pg.mkPen(colour, style=QtCore.Qt.PenStyle.DashLine))
+                self.plot.addItem(line)
+                self.threshold_lines.append(line)
+        levels = [AsymmetryPoint(p.session_id, abs(p.value or 0.0), p.stronger_side, p.level or "ok", p.flipped)
+                  for p in valued]
+        self.side_labels = side_labels(self.plot, x[have], y[have], levels)
+        self.marks.extend(self.side_labels)
+        top = max([float(np.nanmax(y)) if have.any() else 0.0, ASYMMETRY_THRESHOLDS[1]]) * 1.1
+        for i, p in enumerate(t.points):
+            if not p.missing:
+                continue
+            line = pg.InfiniteLine(pos=float(i), angle=90,
+                                   pen=pg.mkPen(MISSING_COLOUR, style=QtCore.Qt.PenStyle.DotLine))
+            note = pg.TextItem(_missing_words(p), color=MISSING_COLOUR, anchor=(0.5, 0.0))
+            note.setPos(float(i), top)
+            note.setToolTip(_reason_words(p, t.metric))
+            self.plot.addItem(line)
+            self.plot.addItem(note)
+            self.marks.extend((line, note))
+            self.missing_notes.append(note)
+        date_ticks(self.plot, [p.when for p in t.points], HALF_DATE_TICKS)
+        self.plot.setLabel("left", "limb asymmetry (%)")  # the metric is named in its box above
+        te = "—" if t.typical_error is None else f"{t.typical_error:.1f} pp"
+        cv = " / ".join("—" if t.limb_cv[k] is None else f"{t.limb_cv[k]:.1f} %" for k in ("left", "right"))
+        swc = "—" if t.swc is None else f"{t.swc:.1f} pp"
+        self.method.setText(f"{t.method}. Typical error {te} (each limb's trial CV, left / right: {cv}); smallest "
+                            f"worthwhile change {swc}; lower is better. Dots: green / amber / red below 10 %, to "
+                            "15 %, above; ringed: meaningful change; dotted: a session with one limb only (missing, "
+                            "not zero).")
+
+    def _fill_table(self, t: LimbTrend) -> None:
+        unit = display_unit(t.metric, t.limb_unit)
+        heads = [f"{h} ({unit})" if h in ("L", "R") and unit else h for h in self.HEADERS]
+        self.table.setRowCount(len(t.points))
+        for c, (head, key) in enumerate(zip(heads, self.KEYS, strict=True)):
+            self.table.setHorizontalHeaderItem(c, _header(head, key, self.TIPS.get(self.HEADERS[c], "")))
+        for r, p in enumerate(t.points):
+            status = LEVEL_STATUS.get(p.level or "")
+            limb = [_item("" if v is None else display_number(t.metric, v, t.limb_unit), raw=v) for v in (p.left, p.right)]
+            if p.missing:
+                why = _reason_words(p, t.metric)
+                value = _item("missing", raw="")
+                value.setToolTip(why)
+                flag = _item(_missing_words(p), raw="missing")
+                flag.setToolTip(why)
+            else:
+                value = _item(f"{p.value:.1f} · {p.level}", status=status, raw=p.value)
+                value.setToolTip(f"level {p.level}: ok below {ASYMMETRY_THRESHOLDS[0]:g} %, high from "
+                                 f"{ASYMMETRY_THRESHOLDS[1]:g} %")
+                flag = _item(f"meaningful, {p.direction}" if p.meaningful else "",
+                             raw=f"meaningful_{p.direction}" if p.meaningful else "")
+                flag.setToolTip(flag.text())
+            change = _item("" if p.change is None else f"{p.change:+.1f}", raw=p.change)
+            side = _item((p.stronger_side or "") + (" ⇄" if p.flipped else ""), raw=p.stronger_side or "")
+            if p.flipped:
+                side.setToolTip("the stronger limb flipped since the last session with a value")
+            cells = [_item(f"{p.when:%d %b %y}", raw=p.when.isoformat()), *limb, value, change, flag, side]
+            for c, cell in enumerate(cells):
+                self.table.setItem(r, c, cell)
+
+
+def _reason_words(p: LimbPoint, metric: str) -> str:
+    """Why a session is missing, the metric named in words ("no left-leg trial with jump height (...)")."""
+    return (p.reason or "").replace(metric, metric_name(metric).lower())
+
+
+def _missing_words(p: LimbPoint) -> str:
+    """A missing session in a few words: which limb it has."""
+    if p.left is not None and p.right is None:
+        return "L only"
+    if p.right is not None and p.left is None:
+        return "R only"
+    return "no value"
+
+
 class TeamView(QtWidgets.QWidget):
     """Athletes x latest key metrics and flags, sortable; a double click opens the athlete."""
 
@@ -390,7 +668,7 @@ class TeamView(QtWidgets.QWidget):
         super().__init__(parent)
         self.index = index
         self.test = QtWidgets.QComboBox()
-        self.test.addItems(["cmj", "sj", "dj", "imtp", "rebound"])
+        self.test.addItems(list(TREND_TESTS))
         self.table = QtWidgets.QTableWidget()
         self.table.setSortingEnabled(True)
         self.table.setWordWrap(True)  # a long flags cell wraps (rows follow their text), rather than being cut
@@ -413,7 +691,8 @@ class TeamView(QtWidgets.QWidget):
         test = self.test.currentText()
         metrics = KEY_METRICS.get(test, KEY_METRICS["cmj"])
         rows = team_table(self.index, test=test, metrics=metrics)
-        units = {m: metric_unit(self.index, [r.athlete for r in rows], m, test) for m in metrics}
+        # the header's unit: the one the metric is stored in (each row carries it, TeamRow.units)
+        units = {m: next((u for r in rows if (u := r.units.get(m))), "") for m in metrics}
         self.table.setSortingEnabled(False)
         self.table.clear()
         self.table.setColumnCount(4 + len(metrics))
@@ -433,7 +712,8 @@ class TeamView(QtWidgets.QWidget):
             self.table.setItem(r, 2, _item(status_words(row.worst), status=row.worst, raw=row.worst))
             for c, m in enumerate(metrics):
                 v = row.values.get(m)
-                cell = _item(metric_text(m, v, units[m]), status=row.status.get(m) if v is not None else None, raw=v)
+                cell = _item(metric_text(m, v, row.units.get(m) or units[m]),
+                             status=row.status.get(m) if v is not None else None, raw=v)
                 if v is not None:
                     cell.setToolTip(f"{metric_label(m)}: {status_words(row.status.get(m, 'insufficient'))}")
                 self.table.setItem(r, 3 + c, cell)
