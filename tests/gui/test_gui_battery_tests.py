@@ -126,3 +126,24 @@ def test_no_suggestion_within_a_battery_tests_family() -> None:
     assert services.suggest_test(synthetic.drop_landing().trace, "landing") is None
     hint = services.suggest_test(synthetic.isometric_pull().trace, "sl_cmj")
     assert hint is not None and hint[0] == "imtp"
+
+
+def test_the_test_list_is_the_catalogue(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The panel offers every test the app finds live (forcelab.analysis.catalog), by its label, in its order;
+    each shows the fields of what its tester enters."""
+    from forcelab.analysis import catalog
+    from forcelab.gui.testpanel import TestPanel
+
+    panel = TestPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    offered = [(panel.test.itemData(i), panel.test.itemText(i)) for i in range(panel.test.count())]
+    assert offered == [(k, e.panel_label) for k, e in catalog.CATALOG.items() if e.in_app]
+    assert offered[-1] == ("free", "Free recording") and ("rebound", "Repeated hops (10/5)") in offered
+    for key, _label in offered:
+        panel.set_test(key)
+        e = catalog.entry(key)
+        assert panel.drop_height.isVisible() == ("drop_height" in e.inputs), key
+        assert panel.limb.isVisible() == ("limb" in e.inputs), key
+        assert panel.load.isVisible() == ("load_mass" in e.inputs), key
+        assert panel.target.isVisible() == e.isometric, key

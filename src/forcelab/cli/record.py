@@ -13,8 +13,13 @@ import sys
 import time
 from typing import Any
 
+from forcelab.analysis import catalog
 from forcelab.cli import CliError, out
 from forcelab.storage import bridge
+
+#: The tests ``--test`` takes: those the archive knows (forcelab.storage.bridge); the ones among them the
+#: recorder cannot find online yet (no ``record`` detection in forcelab.analysis.catalog) are refused with why.
+TESTS = bridge.TESTS
 
 KEY_METRICS = {
     "cmj": ("jump_height_takeoff_velocity", "jump_height_flight_time", "rsi_modified", "peak_force",
@@ -33,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     src.add_argument("--port", help="serial port of the plates (e.g. /dev/ttyACM0)")
     src.add_argument("--simulate", action="store_true", help="record from built-in simulated plates")
     p.add_argument("--athlete", required=True, help="athlete name")
-    p.add_argument("--test", required=True, choices=bridge.TESTS)
+    p.add_argument("--test", required=True, choices=TESTS)
     stop = p.add_mutually_exclusive_group()
     stop.add_argument("--seconds", type=float, help="stop after this many seconds")
     stop.add_argument("--trials", type=int, help="stop after this many trials")
@@ -82,10 +87,11 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
         raise CliError("--seconds must be positive and --trials at least 1")
     from functools import partial
 
-    if args.test == "landing":
-        raise CliError("drop landings are not detected live yet: record them with another recorder (or the app's "
-                       "free recording) and analyse with `forcelab analyze FILE --test landing` or `forcelab import "
-                       "FILE --test landing`")
+    test = catalog.entry(args.test)
+    if test.record is None:
+        raise CliError(f"{test.name} trials are not detected live yet: record them with another recorder (or the "
+                       f"app's free recording) and analyse with `forcelab analyze FILE --test {test.key}` or "
+                       f"`forcelab import FILE --test {test.key}`")
 
     inputs: dict[str, Any] = {}  # the tester's trial inputs, kept with every trial
     load = None
@@ -101,9 +107,7 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
                            f"{args.test}")
         inputs["limb"] = args.limb
     analyze: Any = partial(bridge.analyze, **inputs) if inputs else bridge.analyze
-    from forcelab.analysis.isometric_tests import segmentation
-
-    kind, thresholds = segmentation(args.test)
+    kind, thresholds = test.record.setup()
     detector = trial_detector(kind, **thresholds)
     archive = archive_dir(args.archive)
     out(f"archive: {archive}")

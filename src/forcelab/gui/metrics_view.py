@@ -10,19 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forcelab.analysis.isometric_tests import DEFINITIONS as ISOMETRIC_DEFINITIONS
+from forcelab.analysis import catalog
 from forcelab.analysis.isometric_tests import is_isometric
 from forcelab.analysis.labels import flag_message, flag_text, metric_text, unit_text
 from forcelab.analysis.types import Metric, TrialResult
 
-#: How each test is named on screen (the keys are the analysis's test codes).
-TEST_NAMES = {"cmj": "Countermovement jump", "sj": "Squat jump", "dj": "Drop jump", "imtp": "Isometric pull",
-              "rebound": "Repeated hops", "free": "Free recording"}
-#: ... and the isometric test definitions (forcelab.analysis.isometric_tests).
-TEST_NAMES.update({k: d.name[:1].upper() + d.name[1:] for k, d in ISOMETRIC_DEFINITIONS.items() if k not in TEST_NAMES})
-#: ... and the single-leg jumps (forcelab.analysis.single_leg).
-TEST_NAMES.update({"sl_cmj": "Single-leg CMJ", "sl_dj": "Single-leg drop jump"})
-
+#: How each test is named on screen (the keys are the analysis's test codes; forcelab.analysis.catalog).
+TEST_NAMES = {k: e.label for k, e in catalog.CATALOG.items()}
 
 @dataclass(frozen=True)
 class Slot:

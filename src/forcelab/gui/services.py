@@ -16,9 +16,7 @@ from forcelab.acquisition.calibration import Calibration
 from forcelab.acquisition.connect import open_device
 from forcelab.acquisition.engine import AcquisitionEngine
 from forcelab.acquisition.plates import PlateLayout, PlateMap
-from forcelab.analysis import dispatch
-from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS
-from forcelab.analysis.isometric_tests import segmentation as isometric_segmentation
+from forcelab.analysis import catalog, dispatch
 from forcelab.analysis.segmentation import OnlineTrialDetector
 from forcelab.analysis.types import ForceTrace, TrialResult
 from forcelab.devices.profiles import ProfileError, available_profiles, load_profile
@@ -142,25 +140,14 @@ class SwitchableDetector:
                         events=tuple((k, i + off) for k, i in seg.events)) for seg in segs]
 
 
-#: How the app sets up online detection per test: the trial kind, and thresholds changed from the
-#: segmentation defaults. A trial closes ``post`` s after its landing (or release) has settled; the default
-#: 1 s put the card on screen ~1.9 s after landing, 0.2 s brings it to ~1.05 s and still leaves the CMJ/SJ
-#: analysis its landing window (only time_to_stabilisation then says "not found"). The drop jump weighs
-#: the athlete on the stance AFTER the landing, so it keeps the default.
+#: How the app sets up online detection per test (the catalogue's ``live`` detection, forcelab.analysis.catalog):
+#: the trial kind, and thresholds changed from the segmentation defaults. A trial closes ``post`` s after its
+#: landing (or release) has settled; the default 1 s put the card on screen ~1.9 s after landing, 0.2 s brings
+#: it to ~1.05 s and still leaves the CMJ/SJ analysis its landing window (only time_to_stabilisation then says
+#: "not found"). The drop jump weighs the athlete on the stance AFTER the landing, so it keeps the default.
+#: The tests the app offers are the keys, in the test panel's order.
 LIVE_DETECTION: dict[str, tuple[str, dict[str, float]]] = {
-    "cmj": ("jump", {"post": 0.2}),
-    "sj": ("jump", {"post": 0.2}),
-    "dj": ("jump", {}),
-    "imtp": ("pull", {"post": 0.2}),
-    "rebound": ("jump", {"post": 0.2}),
-    "free": ("jump", {}),
-}
-#: The other isometric tests (forcelab.analysis.isometric_tests): the pull's live detection with each test's
-#: segmentation thresholds (a load cell's resting 0 N is not "nobody there").
-LIVE_DETECTION.update({k: ("pull", {"post": 0.2, **isometric_segmentation(k)[1]})
-                       for k in ISOMETRIC_TESTS if k not in LIVE_DETECTION})
-#: Single-leg jumps are found as their two-leg test is.
-LIVE_DETECTION.update({"sl_cmj": LIVE_DETECTION["cmj"], "sl_dj": LIVE_DETECTION["dj"]})
+    k: e.live.setup() for k, e in catalog.CATALOG.items() if e.live is not None}
 
 
 def detector_setup(test: str) -> tuple[str, dict[str, float]]:
@@ -310,13 +297,12 @@ def analyze_trial(trace: ForceTrace, test: str, *, session_body_weight: float | 
                                                 session_sd=session_sd, **params)
 
 
-#: Families of tests a suggestion tells apart: a single jump from standing (CMJ or squat jump, whose own
-#: analyses check the countermovement), a drop jump, a hop series, a pull.
-_FAMILIES = {"cmj": "jump", "sj": "jump", "dj": "drop", "rebound": "hops", "imtp": "pull"}
-#: The battery's other tests belong to the family detection sees them as: a single-leg jump is a jump, a drop
-#: landing starts in the air as a drop jump does, every isometric definition is a pull; no suggestion within one.
-_FAMILIES.update({"sl_cmj": "jump", "sl_dj": "drop", "landing": "drop", "balance": "stance",
-                  **dict.fromkeys(ISOMETRIC_TESTS, "pull")})
+def _family(test: str) -> str | None:
+    """The catalogue family of ``test`` (jump, drop, hops, pull, stance; ``None`` for a free recording or an
+    unknown test): a suggestion tells families apart, never tests within one (a single-leg jump is a jump, a
+    drop landing starts in the air as a drop jump does, every isometric definition is a pull)."""
+    e = catalog.CATALOG.get(test)
+    return None if e is None else e.family
 
 
 def suggest_test(trace: ForceTrace, chosen: str) -> tuple[str, str] | None:
@@ -331,7 +317,7 @@ def suggest_test(trace: ForceTrace, chosen: str) -> tuple[str, str] | None:
         detected, why = detect_test_type(trace)
     except ValueError:
         return None
-    if detected not in dispatch.TESTS or _FAMILIES.get(detected) == _FAMILIES.get(chosen):
+    if detected not in dispatch.TESTS or _family(detected) == _family(chosen):
         return None
     return detected, why
 

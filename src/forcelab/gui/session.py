@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore
 
-from forcelab.analysis import dispatch
+from forcelab.analysis import catalog, dispatch
 from forcelab.analysis.types import Event, Flag, ForceTrace, Metric, Table, TrialResult
 from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.gui import services
@@ -276,8 +276,9 @@ class LiveSession(QtCore.QObject):
         if link is None or link.simulator is None:
             return
         test = "cmj" if self.test == "free" else self.test
-        if test in ("sl_cmj", "sl_dj"):  # the simulated athlete on one plate: the named one, else the left
-            test = "cmj" if test == "sl_cmj" else "dj"
+        base = catalog.CATALOG[test].single_leg_of if test in catalog.CATALOG else None
+        if base is not None:  # the simulated athlete on one plate: the named one, else the left
+            test = base
             params.setdefault("asymmetry", -1.0 if self.test_params.get("limb") == "right" else 1.0)
             params.setdefault("jump_height", 0.15)
         if test == "dj" and "drop_height" in self.test_params:

@@ -13,23 +13,14 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtWidgets
 
-from forcelab.analysis.isometric_tests import DEFINITIONS as ISOMETRIC_DEFINITIONS
+from forcelab.analysis import catalog
 from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.analysis.weighing import weigh
 from forcelab.gui.feed import LiveFeed
 
-TESTS: tuple[tuple[str, str], ...] = (
-    ("cmj", "Countermovement jump"),
-    ("sj", "Squat jump"),
-    ("dj", "Drop jump"),
-    ("imtp", "Isometric pull"),
-    ("rebound", "Repeated hops (10/5)"),
-    ("free", "Free recording"),
-)
-#: The other isometric tests of the definition table (forcelab.analysis.isometric_tests) and the single-leg
-#: jumps, before "free".
-TESTS = TESTS[:-1] + tuple((k, d.name[:1].upper() + d.name[1:]) for k, d in ISOMETRIC_DEFINITIONS.items()
-                           if k != "imtp") + (("sl_cmj", "Single-leg CMJ"), ("sl_dj", "Single-leg drop jump")) + TESTS[-1:]
+#: The test list: ``(key, label)`` of every test the app finds live (forcelab.analysis.catalog), in its order:
+#: the jumps, the pull, repeated hops, the other isometric tests, the single-leg jumps ..., free recording last.
+TESTS: tuple[tuple[str, str], ...] = tuple((k, e.panel_label) for k, e in catalog.CATALOG.items() if e.in_app)
 #: The limb choices of a single-leg test: detected from the plates (the loaded one), or named.
 LIMB_CHOICES = (("", "limb from the plates"), ("left", "left leg"), ("right", "right leg"))
 
@@ -235,10 +226,11 @@ class TestPanel(QtWidgets.QGroupBox):
     def _on_test(self) -> None:
         key = self.current_test()
         # whole rows, so that a hidden one leaves no gap in the form
-        self._form.setRowVisible(self.drop_height, key in ("dj", "sl_dj"))
-        self._form.setRowVisible(self.limb, key in ("sl_cmj", "sl_dj"))
-        self._form.setRowVisible(self.load, key in ("cmj", "sj"))
-        self._form.setRowVisible(self.target, key == "imtp" or key in ISOMETRIC_DEFINITIONS)
+        test = catalog.entry(key)
+        self._form.setRowVisible(self.drop_height, "drop_height" in test.inputs)
+        self._form.setRowVisible(self.limb, "limb" in test.inputs)
+        self._form.setRowVisible(self.load, "load_mass" in test.inputs)
+        self._form.setRowVisible(self.target, test.isometric)
         self.test_changed.emit(key)
 
     def _show_record_state(self, on: bool) -> None:
