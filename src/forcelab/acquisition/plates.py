@@ -147,6 +147,16 @@ class PlateMap:
             y = np.where(total > 0, np.nansum(w * c[:, :, 1], axis=1) / total, np.nan)
         return x, y
 
+    def combined_cop_of_rows(self, rows: np.ndarray, plate_cols: Sequence[int],
+                             cop_cols: Sequence[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`combined_cop` of rows of an acquisition ring buffer: ``plate_cols`` are the per-plate force
+        columns (one per plate, in order), ``cop_cols`` each CoP plate's ``(plate index, x column, y column)``."""
+        per_plate = rows[:, list(plate_cols)]
+        cop = np.full((rows.shape[0], len(self.plates), 2), np.nan)
+        for i, cx, cy in cop_cols:
+            cop[:, i, 0], cop[:, i, 1] = rows[:, cx], rows[:, cy]
+        return self.combined_cop(per_plate, cop)
+
     def _weights(self) -> tuple[np.ndarray, list[int]]:
         cached = self.__dict__.get("_w")
         if cached is not None:
