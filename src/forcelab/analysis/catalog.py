@@ -118,6 +118,12 @@ def _capitalised(name: str) -> str:
 
 
 _JUMP = Detection("jump")
+#: A drop landing: arrival after air, held (the detector's defaults: the card follows the 3 s hold it needs).
+_LANDING = Detection("landing")
+#: Quiet stance: ``duration`` s from the settled start, which the tester sets (the app's test panel, ``forcelab
+#: record --duration``); the analysis measures the same window.
+BALANCE_DURATION = 30.0
+_STANCE = Detection("stance", {"duration": BALANCE_DURATION})
 _QUICK_JUMP = Detection("jump", {"post": 0.2})
 
 
@@ -151,8 +157,9 @@ def _build() -> dict[str, TestEntry]:
                                  segment=two_leg.segment, record=two_leg.record, live=two_leg.live))
     entries += [
         TestEntry("landing", "drop landing (land and hold)", "Drop landing", "drop", weighed=True,
-                  inputs=("drop_height",), segment=Detection("landing")),
-        TestEntry("balance", "balance (quiet stance)", "Balance", "stance"),
+                  inputs=("drop_height",), segment=Detection("landing"), record=_LANDING, live=_LANDING),
+        TestEntry("balance", "balance (quiet stance)", "Balance", "stance", inputs=("condition", "stance", "duration"),
+                  record=_STANCE, live=_STANCE),
         TestEntry("free", "free recording", "Free recording", None, analysable=False, live=_JUMP),
     ]
     return {e.key: e for e in entries}
