@@ -98,27 +98,28 @@ class SwitchableDetector:
     detector of the new kind and thresholds, so a half-seen jump is never judged as a pull.
     """
 
-    def __init__(self, rate: float, test: str = "cmj") -> None:
+    def __init__(self, rate: float, test: str = "cmj", **overrides: float) -> None:
         self.rate = rate
-        self._test = test
-        self._wanted = test
-        self._inner = self._make(test)
+        self._test: tuple[str, dict[str, float]] = (test, dict(overrides))
+        self._wanted = self._test
+        self._inner = self._make(*self._test)
         self._offset = 0
         self._fed = 0
 
-    def _make(self, test: str) -> OnlineTrialDetector:
-        kind, thresholds = detector_setup(test)
+    def _make(self, test: str, overrides: dict[str, float]) -> OnlineTrialDetector:
+        kind, thresholds = detector_setup(test, **overrides)
         return OnlineTrialDetector(self.rate, kind=kind, **thresholds)
 
     @property
     def test(self) -> str:
         """The test whose trials are looked for."""
-        return self._wanted
+        return self._wanted[0]
 
-    def set_test(self, test: str) -> None:
-        """Look for trials of ``test`` from the next block on."""
-        detector_setup(test)  # unknown tests fail here, on the caller's thread
-        self._wanted = test
+    def set_test(self, test: str, **overrides: float) -> None:
+        """Look for trials of ``test`` from the next block on, with ``overrides`` of its thresholds that the tester
+        sets (a balance trial's ``duration``); a change of either starts a fresh detector."""
+        detector_setup(test, **overrides)  # unknown tests and thresholds fail here, on the caller's thread
+        self._wanted = (test, dict(overrides))
 
     @property
     def state(self) -> str:
@@ -129,7 +130,7 @@ class SwitchableDetector:
         """Blocks of total force in; finished trials (stream numbering) out."""
         if self._wanted != self._test:
             self._test = self._wanted
-            self._inner = self._make(self._test)
+            self._inner = self._make(*self._test)
             self._offset = self._fed
         self._fed += len(total)
         segs = self._inner.feed(total)
@@ -150,13 +151,21 @@ LIVE_DETECTION: dict[str, tuple[str, dict[str, float]]] = {
     k: e.live.setup() for k, e in catalog.CATALOG.items() if e.live is not None}
 
 
-def detector_setup(test: str) -> tuple[str, dict[str, float]]:
-    """``(kind, thresholds)`` of the online detector for ``test``."""
+def detector_setup(test: str, **overrides: float) -> tuple[str, dict[str, float]]:
+    """``(kind, thresholds)`` of the online detector for ``test``, with ``overrides`` of thresholds the tester
+    sets (only those the test's detection has: a balance trial's ``duration``, s)."""
     try:
         kind, thresholds = LIVE_DETECTION[test]
     except KeyError:
         raise ValueError(f"unknown test {test!r}; choose one of {', '.join(LIVE_DETECTION)}") from None
-    return kind, dict(thresholds)
+    unknown = sorted(set(overrides) - set(thresholds))
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)} cannot be set for the live detection of {test}; it has "
+                         f"{', '.join(thresholds) or 'no settings'}")
+    for name, value in overrides.items():
+        if not (isinstance(value, int | float) and value > 0 and value < float("inf")):
+            raise ValueError(f"{name} of the live detection of {test} must be a positive number, got {value!r}")
+    return kind, {**thresholds, **overrides}
 
 
 class DetectorHub:
@@ -164,20 +173,22 @@ class DetectorHub:
 
     def __init__(self, test: str = "cmj") -> None:
         self.test = test
+        self.overrides: dict[str, float] = {}
         self.detectors: list[SwitchableDetector] = []
 
     def factory(self, rate: float) -> SwitchableDetector:
         """What the engine calls at start and after each reconnect."""
-        det = SwitchableDetector(rate, self.test)
+        det = SwitchableDetector(rate, self.test, **self.overrides)
         self.detectors.append(det)
         del self.detectors[:-1]
         return det
 
-    def set_test(self, test: str) -> None:
-        """Detect ``test`` trials from the next block on."""
+    def set_test(self, test: str, **overrides: float) -> None:
+        """Detect ``test`` trials from the next block on (``overrides``: see :meth:`SwitchableDetector.set_test`)."""
         self.test = test
+        self.overrides = dict(overrides)
         for det in self.detectors:
-            det.set_test(test)
+            det.set_test(test, **overrides)
 
 
 class DeviceLink:
@@ -199,9 +210,10 @@ class DeviceLink:
         self.feed = LiveFeed(engine.ring, engine.rate, columns)
         self.hub = hub
 
-    def set_test(self, test: str) -> None:
-        """Look for trials of ``test`` (cmj, sj, dj, imtp, free) from now on."""
-        self.hub.set_test(test)
+    def set_test(self, test: str, **overrides: float) -> None:
+        """Look for trials of ``test`` (cmj, sj, dj, imtp, free ...) from now on, with the tester's ``overrides``
+        of its detection thresholds (a balance trial's ``duration``)."""
+        self.hub.set_test(test, **overrides)
 
     @property
     def rate(self) -> float:
@@ -286,12 +298,13 @@ def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
 
 def analyze_trial(trace: ForceTrace, test: str, *, session_body_weight: float | None = None,
                   session_sd: float | None = None, **params: Any) -> TrialResult:
-    """Analyse one live trial, using the session weighing (the Weigh step: body weight and SD, N) for a jump
-    whose own weighing is unsteady or impossible, by the analysis' one rule
+    """Analyse one live trial, using the session weighing (the Weigh step: body weight and SD, N) for a test that
+    takes a known body weight (the catalogue's ``weighed``: jumps, single-leg jumps, the drop landing) whose own
+    weighing is unsteady or impossible, by the analysis' one rule
     (:func:`forcelab.analysis.dispatch.analyze_with_session_weight`); the result then carries the flags
     ``unsteady_weighing`` and ``body_weight_given``, shown in words on the card. Without a session weighing
     this is :func:`analyze`."""
-    if session_body_weight is None or test not in ("cmj", "sj", "dj"):
+    if session_body_weight is None or test not in dispatch.WEIGHED_TESTS:
         return analyze(trace, test, **params)
     return dispatch.analyze_with_session_weight(trace, test, session_body_weight=session_body_weight,
                                                 session_sd=session_sd, **params)
