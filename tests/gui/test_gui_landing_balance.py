@@ -157,3 +157,24 @@ def test_balance_condition_cop_view_card_and_archive(qtbot, archive: Path, shots
     with ArchiveIndex(archive) as index:
         (value,) = index.metric_values("Stander", "cop_ellipse_area", test="balance")
         assert value.value == pytest.approx(r.value("cop_ellipse_area"))
+
+
+def test_the_simulated_athlete_does_a_balance_trial_on_request(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]
+    """J (the simulated athlete's trial) on Balance: the athlete steps off, back on and stands the set duration."""
+    window = open_window(qtbot, "Stander", 70.0)
+    window.tests.set_test("balance")
+    window.tests.duration.setValue(5.0)
+    assert window.start_simulated(PROFILE, 1000.0, noise=2.0, seed=5)
+    link = window.session.link
+    assert link is not None
+    qtbot.waitUntil(lambda: link.engine.ring.total_written > 800, timeout=8000)
+    window.activateWindow()
+    window.setFocus()
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_J)
+    qtbot.waitUntil(lambda: any(e.result is not None or e.error for e in window.session.trials.values()),
+                    timeout=60_000)
+    (entry,) = window.session.trials.values()
+    assert entry.result is not None, entry.error
+    assert entry.trace.n == 5000 and entry.result.value("balance_duration") == pytest.approx(5.0, abs=0.01)
+    _stop(qtbot, window, archive)

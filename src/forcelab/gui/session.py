@@ -328,8 +328,11 @@ class LiveSession(QtCore.QObject):
             test = base
             params.setdefault("asymmetry", -1.0 if self.test_params.get("limb") == "right" else 1.0)
             params.setdefault("jump_height", 0.15)
-        if test == "dj" and "drop_height" in self.test_params:
+        inputs = catalog.CATALOG[test].inputs if test in catalog.CATALOG else ()
+        if "drop_height" in inputs and "drop_height" in self.test_params:  # a drop jump's or landing's box
             params.setdefault("drop_height", self.test_params["drop_height"])
+        if "duration" in inputs:  # a balance trial: step off, on again, and stand as long as the trial lasts
+            params.setdefault("duration", self.detection_overrides(test).get("duration", catalog.BALANCE_DURATION))
         try:
             link.simulator.trigger(test, **params)
         except ValueError as exc:
