@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from forcelab.cli import main
+from forcelab.storage.reanalyze import reanalyze_session
 from forcelab.storage.session import open_session
 from support.record_cli import record_command
 from support.simulate_cli import simulate_and_read
@@ -84,6 +85,16 @@ def test_record_a_balance_trial_from_the_simulator(capsys: pytest.CaptureFixture
     params = trial.result["params"]
     assert (params["condition"], params["stance"], params["duration"]) == ("eyes_closed", "bipedal", 5.0)
     assert trial.result["events"]["balance_end"]["index"] - trial.result["events"]["balance_start"]["index"] == 5000
+    # the session keeps the plates' geometry: re-analysis recomputes the CoP from the raw counts, to the same sway
+    path = _session(proc.stdout)
+    assert open_session(path).device["plate_geometry"]["plates"][0]["cell_positions"]
+    report = reanalyze_session(path, force=True)
+    assert not report.failures and report.changes
+    (again,) = open_session(path, load_analysis=True).trials
+    assert again.result is not None and again.result["params"]["condition"] == "eyes_closed"
+    assert again.result["params"]["duration"] == 5.0
+    for name in ("cop_path_length", "cop_mean_velocity", "cop_ellipse_area"):
+        assert again.metrics[name]["value"] == pytest.approx(trial.metrics[name]["value"], rel=1e-9), name
 
 
 def test_balance_options_are_for_balance(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

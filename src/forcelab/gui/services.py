@@ -425,7 +425,7 @@ class Archive:
                 if not trials:
                     continue
                 trial = trials[-1]
-                trace = trial.trace()
+                trace = trial.trace(session.device.get("plate_geometry"))  # with the CoP a balance trial needs
                 result = analyze(trace, trial.test)
             except (OSError, ValueError, KeyError, ServiceError) as exc:
                 log.warning("review: cannot show the latest trial of %s: %s", path, exc)

@@ -29,10 +29,11 @@ def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
 
 #: Trial inputs the tester entered, not analysis settings: a loaded jump's load (kg), a drop jump's box height
 #: (m), a single-leg trial's limb when the tester named it (``None`` when it was detected from the plates), a
-#: balance trial's condition (eyes open / closed) and stance. Stored in the trial's analysis ``params``; a
-#: re-analysis passes them again (without them a loaded jump would be analysed as an unloaded one, and its body
-#: mass would become the system's; a balance trial would lose its condition).
-TESTER_INPUTS = ("load_mass", "drop_height", "limb", "condition", "stance")
+#: balance trial's condition (eyes open / closed), stance and duration (s, which the tester sets as the trial's
+#: length). Stored in the trial's analysis ``params``; a re-analysis passes them again (without them a loaded
+#: jump would be analysed as an unloaded one, and its body mass would become the system's; a balance trial would
+#: lose its condition, and a stance cut short by a step-off its ``short_trial`` flag).
+TESTER_INPUTS = ("load_mass", "drop_height", "limb", "condition", "stance", "duration")
 
 
 def tester_inputs(result: Mapping[str, Any] | None) -> dict[str, Any]:
