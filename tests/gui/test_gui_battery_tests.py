@@ -126,3 +126,54 @@ def test_no_suggestion_within_a_battery_tests_family() -> None:
     assert services.suggest_test(synthetic.drop_landing().trace, "landing") is None
     hint = services.suggest_test(synthetic.isometric_pull().trace, "sl_cmj")
     assert hint is not None and hint[0] == "imtp"
+
+
+def test_the_test_list_is_the_catalogue(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The panel offers every test the app finds live (forcelab.analysis.catalog), by its label, in its order;
+    each shows the fields of what its tester enters."""
+    from forcelab.analysis import catalog
+    from forcelab.gui.testpanel import TestPanel
+
+    panel = TestPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    offered = [(panel.test.itemData(i), panel.test.itemText(i)) for i in range(panel.test.count())]
+    assert offered == [(k, e.panel_label) for k, e in catalog.CATALOG.items() if e.in_app]
+    assert offered[-1] == ("free", "Free recording") and ("rebound", "Repeated hops (10/5)") in offered
+    for key, _label in offered:
+        panel.set_test(key)
+        e = catalog.entry(key)
+        assert panel.drop_height.isVisible() == ("drop_height" in e.inputs), key
+        assert panel.limb.isVisible() == ("limb" in e.inputs), key
+        assert panel.load.isVisible() == ("load_mass" in e.inputs), key
+        assert panel.target.isVisible() == e.isometric, key
+
+
+def test_balance_duration_reaches_the_live_detector() -> None:
+    """The tester's (or a protocol step's) balance duration is a threshold of the stance detector; other tests
+    take no such setting, and a bad one is refused before anything changes."""
+    import numpy as np
+
+    from forcelab.gui import services
+
+    session = LiveSession(None)
+    try:
+        session.set_test("balance")
+        assert session.detection_overrides() == {}
+        session.set_duration(8.0)
+        assert session.detection_overrides() == {"duration": 8.0}
+        session.step_settings = {"duration": 12.0}  # a protocol step's setting wins, as for the analysis
+        assert session.detection_overrides() == {"duration": 12.0}
+        assert session.params_for("balance")["duration"] == 12.0
+        session.set_test("cmj")
+        assert session.detection_overrides() == {}
+        with pytest.raises(ValueError, match="positive"):
+            session.set_duration(0.0)
+    finally:
+        session.shutdown()
+    det = services.SwitchableDetector(1000.0, "balance", duration=5.0)
+    stance = synthetic.quiet_stance(duration=9.0, rate=1000.0).trace.total
+    (seg,) = det.feed(np.concatenate([np.zeros(500), stance, np.zeros(500)]))
+    assert seg.end - seg.start == 5000
+    with pytest.raises(ValueError, match="duration cannot be set for the live detection of cmj"):
+        services.detector_setup("cmj", duration=5.0)

@@ -20,7 +20,8 @@ def test_round_trip_samples_metrics_and_decisions(tmp_path: Path) -> None:
     s = open_session(path)
     assert s.complete and s.athlete == "Ada Example" and s.tests == ["cmj"]
     assert s.rate == RATE and s.plates == 2 and s.schema_version == schema.SCHEMA_VERSION
-    assert s.device == {"model": "forcelab-dual", "serial": "SN42", "firmware": "1.0.0", "channel_map": CHANNEL_MAP}
+    assert s.device == {"model": "forcelab-dual", "serial": "SN42", "firmware": "1.0.0", "channel_map": CHANNEL_MAP,
+                        "plate_geometry": {}}  # none given (a recorder gives its plate map's)
     assert s.started is not None and s.started.tzinfo is not None
     assert [t.number for t in s.trials] == [1, 2, 3]
     assert s.stream_rows == 4 * 1000 + 3 * 3000

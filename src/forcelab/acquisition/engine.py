@@ -538,9 +538,12 @@ class AcquisitionEngine:
             left, right = rows[:, self._index["left"]], rows[:, self._index["right"]]
         elif len(names) == 2:
             left, right = rows[:, self._plate_cols[0]], rows[:, self._plate_cols[1]]
+        cop_x = cop_y = None
+        if self._cop_cols:  # plates with four positioned cells: the combined CoP, for the balance tests
+            cop_x, cop_y = self.plate_map.combined_cop_of_rows(rows, self._plate_cols, self._cop_cols)
         trace = ForceTrace(rate=self.rate, total=rows[:, 2].copy(),
                            left=None if left is None else left.copy(),
-                           right=None if right is None else right.copy())
+                           right=None if right is None else right.copy(), cop_x=cop_x, cop_y=cop_y)
         with self._lock:
             inside = tuple(g for g in self._gaps if start < g.row < stop)
         trial = AcquiredTrial(

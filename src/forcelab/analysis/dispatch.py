@@ -24,37 +24,25 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from forcelab.analysis import catalog
 from forcelab.analysis.artefacts import flag_artefacts
-from forcelab.analysis.isometric_tests import DEFINITIONS as ISOMETRIC_DEFINITIONS
-from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS
-from forcelab.analysis.single_leg import NAMES as SINGLE_LEG_NAMES
 from forcelab.analysis.single_leg import SINGLE_LEG_TESTS
 from forcelab.analysis.types import ForceTrace, TrialResult
 
-TESTS: tuple[str, ...] = ("cmj", "sj", "dj", "imtp", "rebound")
-#: The isometric tests beyond the pull: rows of the definition table (forcelab.analysis.isometric_tests).
-TESTS += tuple(k for k in ISOMETRIC_TESTS if k not in TESTS)
-#: The single-leg jumps (forcelab.analysis.single_leg): the two-leg analysis on the stance leg's force.
-TESTS += SINGLE_LEG_TESTS
+#: The tests this entry point takes, in display order: every analysable entry of the battery's catalogue
+#: (forcelab.analysis.catalog: cmj, sj, dj, imtp, rebound, the other isometric tests, the single-leg jumps,
+#: the drop landing, balance).
+TESTS: tuple[str, ...] = catalog.ANALYSABLE
 #: Artefact flags a single-leg trial raises by design (the other plate carries nothing): not reported for them.
 SINGLE_LEG_EXPECTED = ("plate_unloaded", "plate_disconnected")
-#: The drop landing held still (forcelab.analysis.landing).
-TESTS += ("landing",)
-#: Quiet stance / single-leg balance on plates with four cells (forcelab.analysis.balance).
-TESTS += ("balance",)
 #: The tests whose analysis takes a known body weight (``body_weight=``).
-WEIGHED_TESTS = ("cmj", "sj", "dj", *SINGLE_LEG_TESTS, "landing")
+WEIGHED_TESTS = catalog.keys(lambda e: e.weighed)
 #: Default largest relative difference between a trial's own (unsteady) body weight and the session weighing
 #: for the session weighing to be used: 10 % (7 kg at 70 kg). An unsteady window that holds part of a landing
 #: or of the countermovement is typically a few percent off; another athlete's weighing is usually further.
 SESSION_WEIGHT_TOLERANCE = 0.10
 
-_NAMES = {"cmj": "countermovement jump", "sj": "squat jump", "dj": "drop jump", "imtp": "isometric pull",
-          "rebound": "repeated-hop test"}
-_NAMES.update({k: d.name for k, d in ISOMETRIC_DEFINITIONS.items() if k not in _NAMES})
-_NAMES.update(SINGLE_LEG_NAMES)
-_NAMES["landing"] = "drop landing (land and hold)"
-_NAMES["balance"] = "balance (quiet stance)"
+_NAMES = {k: catalog.entry(k).name for k in TESTS}
 
 
 def _function(test: str) -> Callable[..., TrialResult]:

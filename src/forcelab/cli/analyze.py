@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from forcelab.analysis.catalog import ANALYSABLE
 from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS, is_isometric, segmentation
 from forcelab.analysis.single_leg import SINGLE_LEG_TESTS
 from forcelab.analysis.types import ForceTrace
@@ -26,16 +27,10 @@ from forcelab.storage.readers import LAYOUT_HELP, LAYOUTS, ForceFileError, Recor
 
 log = logging.getLogger(__name__)
 
-#: Test types the command accepts; ``auto`` lets the analysis tell a countermovement from a squat jump etc.
-TESTS: tuple[str, ...] = ("auto", "cmj", "sj", "dj", "imtp", "rebound")
-#: ... and the other isometric test definitions (forcelab.analysis.isometric_tests: iso_squat, hip_adduction ...).
-TESTS += tuple(k for k in ISOMETRIC_TESTS if k not in TESTS)
-#: ... and the single-leg jumps (forcelab.analysis.single_leg).
-TESTS += SINGLE_LEG_TESTS
-#: ... and the drop landing held still (forcelab.analysis.landing).
-TESTS += ("landing",)
-#: ... and quiet stance / single-leg balance (forcelab.analysis.balance; needs cop_x, cop_y columns).
-TESTS += ("balance",)
+#: Test types the command accepts: every test the analysis takes (forcelab.analysis.catalog: the jumps, the
+#: isometric definitions, the single-leg jumps, the drop landing, balance, which needs cop_x, cop_y columns);
+#: ``auto`` lets the analysis tell a countermovement from a squat jump etc.
+TESTS: tuple[str, ...] = ("auto", *ANALYSABLE)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

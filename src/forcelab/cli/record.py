@@ -13,8 +13,14 @@ import sys
 import time
 from typing import Any
 
+from forcelab.analysis import catalog
+from forcelab.analysis.balance import CONDITIONS, STANCES
 from forcelab.cli import CliError, out
 from forcelab.storage import bridge
+
+#: The tests ``--test`` takes: those whose trials the recorder finds online (a ``record`` detection in
+#: forcelab.analysis.catalog).
+TESTS = catalog.keys(lambda e: e.recordable)
 
 KEY_METRICS = {
     "cmj": ("jump_height_takeoff_velocity", "jump_height_flight_time", "rsi_modified", "peak_force",
@@ -23,6 +29,8 @@ KEY_METRICS = {
     "dj": ("jump_height_flight_time", "rsi", "contact_time", "peak_force"),
     "imtp": ("peak_force", "rfd_0_100ms", "force_at_200ms", "peak_force_asymmetry"),
     "rebound": ("hop_count", "rsi_best5_mean", "contact_time_best5_mean", "jump_height_best5_mean"),
+    "landing": ("peak_landing_force_bw", "time_to_stabilisation", "loading_rate", "peak_landing_force"),
+    "balance": ("cop_path_length", "cop_mean_velocity", "cop_ellipse_area", "balance_duration"),
 }
 
 
@@ -33,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     src.add_argument("--port", help="serial port of the plates (e.g. /dev/ttyACM0)")
     src.add_argument("--simulate", action="store_true", help="record from built-in simulated plates")
     p.add_argument("--athlete", required=True, help="athlete name")
-    p.add_argument("--test", required=True, choices=bridge.TESTS)
+    p.add_argument("--test", required=True, choices=TESTS)
     stop = p.add_mutually_exclusive_group()
     stop.add_argument("--seconds", type=float, help="stop after this many seconds")
     stop.add_argument("--trials", type=int, help="stop after this many trials")
@@ -44,6 +52,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="external load of a loaded CMJ or squat jump (barbell, vest), kg; kept with every trial")
     p.add_argument("--limb", choices=("left", "right"),
                    help="single-leg tests: the leg that jumps (default: the loaded plate of two)")
+    p.add_argument("--drop-height", type=float, metavar="M", dest="drop_height",
+                   help="drop jumps and drop landings: the box height in metres; kept with every trial")
+    p.add_argument("--condition", choices=CONDITIONS, help="balance: eyes open or closed; kept with every trial")
+    p.add_argument("--stance", choices=STANCES, help="balance: two-leg (bipedal), one leg, tandem; kept with every "
+                   "trial")
+    p.add_argument("--duration", type=float, metavar="S",
+                   help=f"balance: how long each trial lasts from the settled start, s (default "
+                   f"{catalog.BALANCE_DURATION:g})")
     p.add_argument("--tester", default="", help="who ran the session")
     p.add_argument("--archive", help="archive folder (default: $FORCELAB_ARCHIVE, else the user data directory)")
     p.set_defaults(func=run)
@@ -61,6 +77,27 @@ def key_metrics(test: str, metrics: dict[str, dict[str, Any]], limit: int = 4) -
     """The few metrics worth a line for ``test`` (the first found of the preferred list, else the first ones)."""
     names = [n for n in KEY_METRICS.get(test, ()) if n in metrics][:limit] or list(metrics)[:limit]
     return [_fmt(n, metrics[n]) for n in names]
+
+
+def _tester_inputs(args: argparse.Namespace, test: catalog.TestEntry) -> dict[str, Any]:
+    """``--drop-height``, ``--condition``, ``--stance``, ``--duration`` as the analysis' keywords, each checked
+    against the tests it applies to (the catalogue entry's ``inputs``)."""
+    given = {"drop_height": args.drop_height, "condition": args.condition, "stance": args.stance,
+             "duration": args.duration}
+    inputs: dict[str, Any] = {}
+    for name, value in given.items():
+        if value is None:
+            continue
+        option = "--" + name.replace("_", "-")
+        if name not in test.inputs:
+            which = ", ".join(k for k, e in catalog.CATALOG.items() if name in e.inputs)
+            raise CliError(f"{option} applies to --test {which}, not to --test {test.key}")
+        if isinstance(value, float) and not (0 < value < float("inf")):
+            raise CliError(f"{option} must be a positive number, got {value:g}")
+        inputs[name] = value
+    if "duration" in test.inputs and "duration" not in inputs and test.record is not None:
+        inputs["duration"] = test.record.thresholds["duration"]  # measured as long as the trial is cut
+    return inputs
 
 
 def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: connect, record, close
@@ -82,11 +119,8 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
         raise CliError("--seconds must be positive and --trials at least 1")
     from functools import partial
 
-    if args.test == "landing":
-        raise CliError("drop landings are not detected live yet: record them with another recorder (or the app's "
-                       "free recording) and analyse with `forcelab analyze FILE --test landing` or `forcelab import "
-                       "FILE --test landing`")
-
+    test = catalog.entry(args.test)
+    assert test.record is not None  # the --test choices are the recordable tests
     inputs: dict[str, Any] = {}  # the tester's trial inputs, kept with every trial
     load = None
     if args.load_kg is not None:
@@ -100,10 +134,11 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
             raise CliError(f"--limb applies to single-leg tests ({', '.join(SINGLE_LEG_TESTS)}), not to --test "
                            f"{args.test}")
         inputs["limb"] = args.limb
+    inputs.update(_tester_inputs(args, test))
     analyze: Any = partial(bridge.analyze, **inputs) if inputs else bridge.analyze
-    from forcelab.analysis.isometric_tests import segmentation
-
-    kind, thresholds = segmentation(args.test)
+    kind, thresholds = test.record.setup()
+    if "duration" in inputs:  # the stance lasts what the tester asked: the detector cuts it, the analysis measures it
+        thresholds["duration"] = inputs["duration"]
     detector = trial_detector(kind, **thresholds)
     archive = archive_dir(args.archive)
     out(f"archive: {archive}")
@@ -137,6 +172,8 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
 
         n = args.trials if args.trials is not None else max(1, int((args.seconds or 10) // 8))
         sim_test, load_cell = simulated_test(args.test)
+        if sim_test == "balance":  # quiet stance: step on, stand (swaying) a little longer than a trial, step off
+            n = 0
         # the simulated athlete (75 kg) holds the load: the plates see the system; a load cell rests at 4.9 N
         mass = LOAD_CELL_REST_KG if load_cell else 75.0 + (load or 0.0)
         steps: list[tuple[str, dict[str, float]]] = [
@@ -145,8 +182,12 @@ def run(args: argparse.Namespace) -> int:  # noqa: C901 - one linear story: conn
             for k, (_, step_params) in enumerate(steps):
                 step_params.update(jump_height=SINGLE_LEG_JUMP_M, asymmetry=single_leg_asymmetry(
                     args.limb or ("left" if k % 2 == 0 else "right")))
+        if "drop_height" in inputs:  # the simulated athlete drops from the box the tester named
+            for _, step_params in steps:
+                step_params["drop_height"] = inputs["drop_height"]
+        stand = thresholds["duration"] + 4.0 if sim_test == "balance" else 2.0  # settling (2 s) and a margin
         sim = SimulatedPlates(rate=args.rate, channels=8, noise=2.0, seed=1, body_mass=mass,
-                              script=Script(trials=tuple(steps), pause=4.0, repeat=True))
+                              script=Script(trials=tuple(steps), stand=stand, pause=4.0, repeat=True))
         sim.start()
         port = sim.port
     try:

@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Any
 
+from forcelab.analysis import catalog
 from forcelab.cli import CliError
 
 #: A simulated load-cell isometric (hip squeeze, belly press ...): the cell's resting contact (kg: 0.5 kg reads
@@ -20,7 +21,7 @@ from forcelab.cli import CliError
 LOAD_CELL_REST_KG = 0.5
 LOAD_CELL_PEAK_N = 400.0
 #: Single-leg tests: the two-leg movement, the whole force on one plate (``--limb``), a lower default jump (m).
-SINGLE_LEG = {"sl_cmj": "cmj", "sl_dj": "dj"}
+SINGLE_LEG = {k: e.single_leg_of for k, e in catalog.CATALOG.items() if e.single_leg_of is not None}
 SINGLE_LEG_JUMP_M = 0.15
 #: Repeated hops: the 10/5 test's ten hops by default; the plausible range of the options (a contact longer than
 #: 1 s is a pause to the analysis; a flight under 100 ms is not a flight to it) and what is injected.
@@ -57,8 +58,7 @@ def simulated_test(name: str) -> tuple[str, bool]:
         return "imtp", True
     test = TESTS.get(key)
     if test is None:
-        raise CliError(f"--test {name!r}: choose one of cmj, sj, dj, imtp, rebound, "
-                       + ", ".join([k for k in DEFINITIONS if k != "imtp"] + list(SINGLE_LEG) + ["landing", "balance"]))
+        raise CliError(f"--test {name!r}: choose one of {', '.join(catalog.ANALYSABLE)}")
     return test, False
 
 

@@ -45,13 +45,12 @@ class CopSource:
     def latest(self, seconds: float) -> tuple[np.ndarray, np.ndarray]:
         """The combined CoP (x, y in metres; NaN where no plate is loaded) of the newest ``seconds``."""
         rows = self.ring.latest(max(1, int(round(seconds * self.rate))))
-        per_plate = rows[:, list(self.plate_cols)]
-        cop = np.full((rows.shape[0], len(self.plate_cols), 2), np.nan)
-        for i, cx, cy in self.cop_cols:
-            cop[:, i, 0], cop[:, i, 1] = rows[:, cx], rows[:, cy]
-        return self.plate_map.combined_cop(per_plate, cop)
+        return self.plate_map.combined_cop_of_rows(rows, self.plate_cols, self.cop_cols)
 
 
+#: The smallest span (mm) of the view while it follows a balance trial's trail: 60 mm shows a quiet stance's
+#: few millimetres of sway as a figure, not a dot, and a single-leg stance's larger sway whole.
+FOLLOW_SPAN_MM = 60.0
 #: The trail is drawn (and its velocity read) at this rate: means of blocks of samples, which average out the
 #: cells' noise (unaveraged, the path of a 1 kHz CoP is mostly noise) and keep the curve short.
 TRAIL_RATE = 50.0
@@ -82,6 +81,7 @@ class CopView(QtWidgets.QWidget):
         super().__init__(parent)
         self._source: CopSource | None = None
         self._window = float(window)
+        self._follow = False
         self.frames = 0
         self.view = pg.PlotWidget(background="#1b1e24")
         self.view.setObjectName("copView")
@@ -132,6 +132,35 @@ class CopView(QtWidgets.QWidget):
         self._timer.start()
 
     @property
+    def trail_seconds(self) -> float:
+        """Seconds of trail drawn (and of the readout's mean velocity)."""
+        return self._window
+
+    def set_window(self, seconds: float, *, follow: bool = False) -> None:
+        """Draw the last ``seconds`` of trail: a few seconds to watch the athlete, a balance trial's whole duration
+        while one is recorded. ``follow``: zoom onto the trail (at least :data:`FOLLOW_SPAN_MM` across), as a
+        balance test needs (its sway is millimetres on plates of hundreds); else show the whole plates."""
+        if not seconds > 0:
+            raise ValueError(f"the CoP trail needs a positive window, got {seconds!r} s")
+        self._window = float(seconds)
+        if self._follow and not follow:
+            self.view.getPlotItem().enableAutoRange()
+        self._follow = bool(follow)
+
+    @property
+    def following(self) -> bool:
+        """True while the view zooms onto the trail (a balance test)."""
+        return self._follow
+
+    def _zoom_to(self, xm: np.ndarray, ym: np.ndarray, ok: np.ndarray) -> None:
+        """Centre the view on the trail, at least FOLLOW_SPAN_MM across, with a margin."""
+        x0, x1 = float(xm[ok].min()), float(xm[ok].max())
+        y0, y1 = float(ym[ok].min()), float(ym[ok].max())
+        half = max(FOLLOW_SPAN_MM, 1.2 * (x1 - x0), 1.2 * (y1 - y0)) / 2.0
+        cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+        self.view.getPlotItem().setRange(xRange=(cx - half, cx + half), yRange=(cy - half, cy + half), padding=0)
+
+    @property
     def running(self) -> bool:
         """True while the refresh timer runs."""
         return self._timer.isActive()
@@ -151,6 +180,8 @@ class CopView(QtWidgets.QWidget):
             return
         last = int(np.flatnonzero(ok)[-1])
         self._dot.setData([float(xm[last])], [float(ym[last])])
+        if self._follow:
+            self._zoom_to(xm, ym, ok)
         seg = ok[1:] & ok[:-1]
         n = int(ok.sum())
         speed = float(np.hypot(np.diff(xm), np.diff(ym))[seg].sum()) / (n * step) if n > 1 else 0.0

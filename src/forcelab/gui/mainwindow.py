@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from forcelab.analysis import catalog
 from forcelab.analysis.isometric_tests import is_isometric
 from forcelab.analysis.types import TrialResult
 from forcelab.analysis.units import STANDARD_GRAVITY
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 #: Zeroing with at least this total force (N) on the plates is probably zeroing with someone on them.
 ZERO_LOAD_WARNING = 200.0
+#: Seconds of centre-of-pressure trail the CoP view draws outside a balance trial.
+COP_WINDOW = 5.0
 SHORTCUTS = {"start_stop": "Space", "tare": "T", "weigh": "W", "accept": "A", "reject": "X",
              "next_athlete": "N", "reset_peak": "P", "simulate_trial": "J"}
 
@@ -94,7 +97,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(self.live, "Live")
         self.tabs.addTab(self.review, "Review")
-        self.cop = CopView()  # the live centre of pressure (plates with four cells): balance tests
+        self.cop = CopView(window=COP_WINDOW)  # the live centre of pressure (plates with four cells): balance tests
         self.tabs.addTab(self.cop, "CoP")
         self.table = TrialTable()
         self.card = TrialCard()
@@ -105,6 +108,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tests = TestPanel()
         self.weigher = WeighMonitor(self)
         session.set_drop_height(self.tests.drop_height_value())
+        session.set_condition(self.tests.condition_value())
+        session.set_stance(self.tests.stance_value())
+        session.set_duration(self.tests.duration_value())
         archive = session.archive
         self.roster: RosterPanel | None = RosterPanel(archive.index) if archive is not None else None
 
@@ -195,6 +201,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tests.drop_height_changed.connect(s.set_drop_height)
         self.tests.load_changed.connect(s.set_load)
         self.tests.limb_changed.connect(s.set_limb)
+        self.tests.condition_changed.connect(s.set_condition)
+        self.tests.stance_changed.connect(s.set_stance)
+        self.tests.duration_changed.connect(s.set_duration)
+        self.tests.duration_changed.connect(lambda _v: self._show_cop_for(self.tests.current_test()))
         self.weigher.finished.connect(self._on_weighed)
         s.athlete_changed.connect(self._on_athlete)
         s.weighing_changed.connect(self._on_weighing)
@@ -341,11 +351,21 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_test_changed(self, test: str) -> None:
         self.session.set_test(test)
+        self._show_cop_for(test)
         pull = is_isometric(test)
         if pull:  # count the peak from now: a drop jump's impact before is not a pull's peak
             self.live.reset_peak(keep_last=False)
         self.live.show_peak(pull)
         self.live.set_target(self.tests.target_value() if pull else None)
+
+    def _show_cop_for(self, test: str) -> None:
+        """A balance test is watched on the CoP view, its trail as long as the trial; the others on the force."""
+        stance = catalog.entry(test).family == "stance"
+        self.cop.set_window(self.tests.duration_value() if stance else COP_WINDOW, follow=stance)
+        if stance:
+            self.tabs.setCurrentWidget(self.cop)
+        elif self.tabs.currentWidget() is self.cop:
+            self.tabs.setCurrentWidget(self.live)
 
     def weigh(self) -> None:
         """Wait for a steady second and take the body weight."""

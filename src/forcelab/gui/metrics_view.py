@@ -10,19 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forcelab.analysis.isometric_tests import DEFINITIONS as ISOMETRIC_DEFINITIONS
+from forcelab.analysis import catalog
 from forcelab.analysis.isometric_tests import is_isometric
 from forcelab.analysis.labels import flag_message, flag_text, metric_text, unit_text
 from forcelab.analysis.types import Metric, TrialResult
 
-#: How each test is named on screen (the keys are the analysis's test codes).
-TEST_NAMES = {"cmj": "Countermovement jump", "sj": "Squat jump", "dj": "Drop jump", "imtp": "Isometric pull",
-              "rebound": "Repeated hops", "free": "Free recording"}
-#: ... and the isometric test definitions (forcelab.analysis.isometric_tests).
-TEST_NAMES.update({k: d.name[:1].upper() + d.name[1:] for k, d in ISOMETRIC_DEFINITIONS.items() if k not in TEST_NAMES})
-#: ... and the single-leg jumps (forcelab.analysis.single_leg).
-TEST_NAMES.update({"sl_cmj": "Single-leg CMJ", "sl_dj": "Single-leg drop jump"})
-
+#: How each test is named on screen (the keys are the analysis's test codes; forcelab.analysis.catalog).
+TEST_NAMES = {k: e.label for k, e in catalog.CATALOG.items()}
 
 @dataclass(frozen=True)
 class Slot:
@@ -63,16 +57,49 @@ REBOUND_SLOTS: tuple[Slot, ...] = (
     Slot("Contact time (mean of hops)", ("contact_time_mean",), 0, 1000.0, "ms", "CT"),
     Slot("Peak force", ("peak_force",), 0, short="Fpeak"),
 )
+#: The drop landing held still (forcelab.analysis.landing): how hard it landed and how soon it was still.
+LANDING_SLOTS: tuple[Slot, ...] = (
+    Slot("Peak landing force", ("peak_landing_force_bw",), 2, unit="× BW", short="PLF"),
+    Slot("Time to stabilisation", ("time_to_stabilisation", "time_to_stabilisation_sequential"), 2, short="TTS"),
+    Slot("Loading rate", ("loading_rate",), 1, 0.001, "kN/s", "LR"),
+    Slot("Relative loading rate", ("relative_loading_rate",), 1, unit="BW/s", short="LR/BW"),
+    Slot("Peak landing force (N)", ("peak_landing_force",), 0, short="Fland"),
+    Slot("Time to peak landing force", ("time_to_peak_landing_force",), 0, 1000.0, "ms", "TTPLF"),
+)
+#: Quiet stance / single-leg balance (forcelab.analysis.balance): the CoP sway measures, in mm.
+BALANCE_SLOTS: tuple[Slot, ...] = (
+    Slot("CoP path length", ("cop_path_length",), 0, 1000.0, "mm", "Path"),
+    Slot("CoP mean velocity", ("cop_mean_velocity",), 1, 1000.0, "mm/s", "Vel"),
+    Slot("95 % ellipse area", ("cop_ellipse_area",), 0, 1e6, "mm²", "Area"),
+    Slot("CoP RMS (AP)", ("cop_rms_ap",), 1, 1000.0, "mm", "RMS AP"),
+    Slot("CoP RMS (ML)", ("cop_rms_ml",), 1, 1000.0, "mm", "RMS ML"),
+    Slot("Stance analysed", ("balance_duration",), 1, short="Dur"),
+)
 ASYMMETRY_NAMES = ("peak_force_asymmetry", "asymmetry_peak_force", "propulsive_impulse_asymmetry",
-                   "asymmetry", "peak_force_asymmetry_index")
+                   "asymmetry", "peak_force_asymmetry_index", "peak_landing_force_asymmetry")
 
 
 def slots_for(test: str) -> tuple[Slot, ...]:
     """The card's slots for a test (``cmj``, ``sj``, ``dj``, ``imtp`` and the other isometric tests, ``rebound``,
-    ``free``)."""
+    ``landing``, ``balance``, ``free``)."""
     if test == "rebound":
         return REBOUND_SLOTS
+    if test == "landing":
+        return LANDING_SLOTS
+    if test == "balance":
+        return BALANCE_SLOTS
     return PULL_SLOTS if test in ("isometric", "pull") or is_isometric(test) else JUMP_SLOTS
+
+
+#: How a balance trial's noted condition and stance are written (forcelab.analysis.balance CONDITIONS, STANCES).
+CONDITION_WORDS = {"eyes_open": "eyes open", "eyes_closed": "eyes closed", "bipedal": "two-leg",
+                   "single_leg_left": "left leg", "single_leg_right": "right leg", "tandem": "tandem"}
+
+
+def condition_text(result: TrialResult) -> str:
+    """A balance trial's condition as the tester noted it, ``"eyes closed · left leg"`` (empty when none)."""
+    noted = [result.params.get(k) for k in ("condition", "stance")]
+    return " · ".join(CONDITION_WORDS.get(str(v), str(v)) for v in noted if v)
 
 
 def pick(result: TrialResult, names: tuple[str, ...]) -> Metric | None:

@@ -16,9 +16,7 @@ from forcelab.acquisition.calibration import Calibration
 from forcelab.acquisition.connect import open_device
 from forcelab.acquisition.engine import AcquisitionEngine
 from forcelab.acquisition.plates import PlateLayout, PlateMap
-from forcelab.analysis import dispatch
-from forcelab.analysis.isometric_tests import ISOMETRIC_TESTS
-from forcelab.analysis.isometric_tests import segmentation as isometric_segmentation
+from forcelab.analysis import catalog, dispatch
 from forcelab.analysis.segmentation import OnlineTrialDetector
 from forcelab.analysis.types import ForceTrace, TrialResult
 from forcelab.devices.profiles import ProfileError, available_profiles, load_profile
@@ -100,27 +98,28 @@ class SwitchableDetector:
     detector of the new kind and thresholds, so a half-seen jump is never judged as a pull.
     """
 
-    def __init__(self, rate: float, test: str = "cmj") -> None:
+    def __init__(self, rate: float, test: str = "cmj", **overrides: float) -> None:
         self.rate = rate
-        self._test = test
-        self._wanted = test
-        self._inner = self._make(test)
+        self._test: tuple[str, dict[str, float]] = (test, dict(overrides))
+        self._wanted = self._test
+        self._inner = self._make(*self._test)
         self._offset = 0
         self._fed = 0
 
-    def _make(self, test: str) -> OnlineTrialDetector:
-        kind, thresholds = detector_setup(test)
+    def _make(self, test: str, overrides: dict[str, float]) -> OnlineTrialDetector:
+        kind, thresholds = detector_setup(test, **overrides)
         return OnlineTrialDetector(self.rate, kind=kind, **thresholds)
 
     @property
     def test(self) -> str:
         """The test whose trials are looked for."""
-        return self._wanted
+        return self._wanted[0]
 
-    def set_test(self, test: str) -> None:
-        """Look for trials of ``test`` from the next block on."""
-        detector_setup(test)  # unknown tests fail here, on the caller's thread
-        self._wanted = test
+    def set_test(self, test: str, **overrides: float) -> None:
+        """Look for trials of ``test`` from the next block on, with ``overrides`` of its thresholds that the tester
+        sets (a balance trial's ``duration``); a change of either starts a fresh detector."""
+        detector_setup(test, **overrides)  # unknown tests and thresholds fail here, on the caller's thread
+        self._wanted = (test, dict(overrides))
 
     @property
     def state(self) -> str:
@@ -131,7 +130,7 @@ class SwitchableDetector:
         """Blocks of total force in; finished trials (stream numbering) out."""
         if self._wanted != self._test:
             self._test = self._wanted
-            self._inner = self._make(self._test)
+            self._inner = self._make(*self._test)
             self._offset = self._fed
         self._fed += len(total)
         segs = self._inner.feed(total)
@@ -142,34 +141,31 @@ class SwitchableDetector:
                         events=tuple((k, i + off) for k, i in seg.events)) for seg in segs]
 
 
-#: How the app sets up online detection per test: the trial kind, and thresholds changed from the
-#: segmentation defaults. A trial closes ``post`` s after its landing (or release) has settled; the default
-#: 1 s put the card on screen ~1.9 s after landing, 0.2 s brings it to ~1.05 s and still leaves the CMJ/SJ
-#: analysis its landing window (only time_to_stabilisation then says "not found"). The drop jump weighs
-#: the athlete on the stance AFTER the landing, so it keeps the default.
+#: How the app sets up online detection per test (the catalogue's ``live`` detection, forcelab.analysis.catalog):
+#: the trial kind, and thresholds changed from the segmentation defaults. A trial closes ``post`` s after its
+#: landing (or release) has settled; the default 1 s put the card on screen ~1.9 s after landing, 0.2 s brings
+#: it to ~1.05 s and still leaves the CMJ/SJ analysis its landing window (only time_to_stabilisation then says
+#: "not found"). The drop jump weighs the athlete on the stance AFTER the landing, so it keeps the default.
+#: The tests the app offers are the keys, in the test panel's order.
 LIVE_DETECTION: dict[str, tuple[str, dict[str, float]]] = {
-    "cmj": ("jump", {"post": 0.2}),
-    "sj": ("jump", {"post": 0.2}),
-    "dj": ("jump", {}),
-    "imtp": ("pull", {"post": 0.2}),
-    "rebound": ("jump", {"post": 0.2}),
-    "free": ("jump", {}),
-}
-#: The other isometric tests (forcelab.analysis.isometric_tests): the pull's live detection with each test's
-#: segmentation thresholds (a load cell's resting 0 N is not "nobody there").
-LIVE_DETECTION.update({k: ("pull", {"post": 0.2, **isometric_segmentation(k)[1]})
-                       for k in ISOMETRIC_TESTS if k not in LIVE_DETECTION})
-#: Single-leg jumps are found as their two-leg test is.
-LIVE_DETECTION.update({"sl_cmj": LIVE_DETECTION["cmj"], "sl_dj": LIVE_DETECTION["dj"]})
+    k: e.live.setup() for k, e in catalog.CATALOG.items() if e.live is not None}
 
 
-def detector_setup(test: str) -> tuple[str, dict[str, float]]:
-    """``(kind, thresholds)`` of the online detector for ``test``."""
+def detector_setup(test: str, **overrides: float) -> tuple[str, dict[str, float]]:
+    """``(kind, thresholds)`` of the online detector for ``test``, with ``overrides`` of thresholds the tester
+    sets (only those the test's detection has: a balance trial's ``duration``, s)."""
     try:
         kind, thresholds = LIVE_DETECTION[test]
     except KeyError:
         raise ValueError(f"unknown test {test!r}; choose one of {', '.join(LIVE_DETECTION)}") from None
-    return kind, dict(thresholds)
+    unknown = sorted(set(overrides) - set(thresholds))
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)} cannot be set for the live detection of {test}; it has "
+                         f"{', '.join(thresholds) or 'no settings'}")
+    for name, value in overrides.items():
+        if not (isinstance(value, int | float) and value > 0 and value < float("inf")):
+            raise ValueError(f"{name} of the live detection of {test} must be a positive number, got {value!r}")
+    return kind, {**thresholds, **overrides}
 
 
 class DetectorHub:
@@ -177,20 +173,22 @@ class DetectorHub:
 
     def __init__(self, test: str = "cmj") -> None:
         self.test = test
+        self.overrides: dict[str, float] = {}
         self.detectors: list[SwitchableDetector] = []
 
     def factory(self, rate: float) -> SwitchableDetector:
         """What the engine calls at start and after each reconnect."""
-        det = SwitchableDetector(rate, self.test)
+        det = SwitchableDetector(rate, self.test, **self.overrides)
         self.detectors.append(det)
         del self.detectors[:-1]
         return det
 
-    def set_test(self, test: str) -> None:
-        """Detect ``test`` trials from the next block on."""
+    def set_test(self, test: str, **overrides: float) -> None:
+        """Detect ``test`` trials from the next block on (``overrides``: see :meth:`SwitchableDetector.set_test`)."""
         self.test = test
+        self.overrides = dict(overrides)
         for det in self.detectors:
-            det.set_test(test)
+            det.set_test(test, **overrides)
 
 
 class DeviceLink:
@@ -212,9 +210,10 @@ class DeviceLink:
         self.feed = LiveFeed(engine.ring, engine.rate, columns)
         self.hub = hub
 
-    def set_test(self, test: str) -> None:
-        """Look for trials of ``test`` (cmj, sj, dj, imtp, free) from now on."""
-        self.hub.set_test(test)
+    def set_test(self, test: str, **overrides: float) -> None:
+        """Look for trials of ``test`` (cmj, sj, dj, imtp, free ...) from now on, with the tester's ``overrides``
+        of its detection thresholds (a balance trial's ``duration``)."""
+        self.hub.set_test(test, **overrides)
 
     @property
     def rate(self) -> float:
@@ -299,24 +298,24 @@ def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
 
 def analyze_trial(trace: ForceTrace, test: str, *, session_body_weight: float | None = None,
                   session_sd: float | None = None, **params: Any) -> TrialResult:
-    """Analyse one live trial, using the session weighing (the Weigh step: body weight and SD, N) for a jump
-    whose own weighing is unsteady or impossible, by the analysis' one rule
+    """Analyse one live trial, using the session weighing (the Weigh step: body weight and SD, N) for a test that
+    takes a known body weight (the catalogue's ``weighed``: jumps, single-leg jumps, the drop landing) whose own
+    weighing is unsteady or impossible, by the analysis' one rule
     (:func:`forcelab.analysis.dispatch.analyze_with_session_weight`); the result then carries the flags
     ``unsteady_weighing`` and ``body_weight_given``, shown in words on the card. Without a session weighing
     this is :func:`analyze`."""
-    if session_body_weight is None or test not in ("cmj", "sj", "dj"):
+    if session_body_weight is None or test not in dispatch.WEIGHED_TESTS:
         return analyze(trace, test, **params)
     return dispatch.analyze_with_session_weight(trace, test, session_body_weight=session_body_weight,
                                                 session_sd=session_sd, **params)
 
 
-#: Families of tests a suggestion tells apart: a single jump from standing (CMJ or squat jump, whose own
-#: analyses check the countermovement), a drop jump, a hop series, a pull.
-_FAMILIES = {"cmj": "jump", "sj": "jump", "dj": "drop", "rebound": "hops", "imtp": "pull"}
-#: The battery's other tests belong to the family detection sees them as: a single-leg jump is a jump, a drop
-#: landing starts in the air as a drop jump does, every isometric definition is a pull; no suggestion within one.
-_FAMILIES.update({"sl_cmj": "jump", "sl_dj": "drop", "landing": "drop", "balance": "stance",
-                  **dict.fromkeys(ISOMETRIC_TESTS, "pull")})
+def _family(test: str) -> str | None:
+    """The catalogue family of ``test`` (jump, drop, hops, pull, stance; ``None`` for a free recording or an
+    unknown test): a suggestion tells families apart, never tests within one (a single-leg jump is a jump, a
+    drop landing starts in the air as a drop jump does, every isometric definition is a pull)."""
+    e = catalog.CATALOG.get(test)
+    return None if e is None else e.family
 
 
 def suggest_test(trace: ForceTrace, chosen: str) -> tuple[str, str] | None:
@@ -331,7 +330,7 @@ def suggest_test(trace: ForceTrace, chosen: str) -> tuple[str, str] | None:
         detected, why = detect_test_type(trace)
     except ValueError:
         return None
-    if detected not in dispatch.TESTS or _FAMILIES.get(detected) == _FAMILIES.get(chosen):
+    if detected not in dispatch.TESTS or _family(detected) == _family(chosen):
         return None
     return detected, why
 
@@ -426,7 +425,7 @@ class Archive:
                 if not trials:
                     continue
                 trial = trials[-1]
-                trace = trial.trace()
+                trace = trial.trace(session.device.get("plate_geometry"))  # with the CoP a balance trial needs
                 result = analyze(trace, trial.test)
             except (OSError, ValueError, KeyError, ServiceError) as exc:
                 log.warning("review: cannot show the latest trial of %s: %s", path, exc)

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore
 
-from forcelab.analysis import dispatch
+from forcelab.analysis import catalog, dispatch
 from forcelab.analysis.types import Event, Flag, ForceTrace, Metric, Table, TrialResult
 from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.gui import services
@@ -126,8 +126,7 @@ class LiveSession(QtCore.QObject):
         self.test = "cmj"
         #: settings of the chosen test passed to its analysis (the drop jump's ``drop_height``, m)
         self.test_params: dict[str, Any] = {}
-        #: a protocol step's analysis settings (forcelab.protocols), on top of ``test_params``
-        self.step_settings: dict[str, Any] = {}
+        self._step_settings: dict[str, Any] = {}
         #: what each trial found from now on carries into the archive (a protocol's step and limb)
         self.trial_meta: dict[str, str | int] = {}
         #: the tests the next session file is for (a protocol's); empty: the chosen test
@@ -171,7 +170,7 @@ class LiveSession(QtCore.QObject):
         link.engine.add_status_listener(self._status_in.emit)
         link.engine.add_trial_listener(self._trial_in.emit)
         link.engine.add_block_listener(self._on_block_engine_thread)
-        link.set_test(self.test)
+        link.set_test(self.test, **self.detection_overrides())
         self._lost = False
         self.connection.emit(True, link.description)
 
@@ -239,8 +238,32 @@ class LiveSession(QtCore.QObject):
         """Look for, record and analyse trials of ``test`` (cmj, sj, dj, imtp, free) from now on."""
         services.detector_setup(test)  # an unknown test fails here, before anything changed
         self.test = test
+        self._update_detection()
+
+    @property
+    def step_settings(self) -> dict[str, Any]:
+        """A protocol step's analysis settings (forcelab.protocols), on top of ``test_params``; setting them also
+        sets the live detection's thresholds among them (a balance step's ``duration``)."""
+        return self._step_settings
+
+    @step_settings.setter
+    def step_settings(self, settings: dict[str, Any]) -> None:
+        self._step_settings = dict(settings)
+        self._update_detection()
+
+    def detection_overrides(self, test: str | None = None) -> dict[str, float]:
+        """The tester's settings (and a protocol step's) that are thresholds of ``test``'s live detection (a
+        balance trial's ``duration``; catalogue entries' ``inputs`` that their ``live`` detection has)."""
+        e = catalog.CATALOG.get(test or self.test)
+        if e is None or e.live is None:
+            return {}
+        given = {**self.test_params, **self._step_settings}
+        return {k: float(v) for k in e.inputs if k in e.live.thresholds
+                and isinstance(v := given.get(k), int | float) and not isinstance(v, bool)}
+
+    def _update_detection(self) -> None:
         if self.link is not None:
-            self.link.set_test(test)
+            self.link.set_test(self.test, **self.detection_overrides())
 
     def set_drop_height(self, metres: float) -> None:
         """The box height (m) drop jumps are done from (their analysis needs it)."""
@@ -262,6 +285,30 @@ class LiveSession(QtCore.QObject):
         else:
             self.test_params.pop("limb", None)
 
+    def set_condition(self, condition: str) -> None:
+        """A balance trial's visual condition as the tester notes it (``"eyes_open"``/``"eyes_closed"``; ``""``:
+        not noted), kept with every trial (its analysis' ``condition``)."""
+        self._set_input("condition", condition)
+
+    def set_stance(self, stance: str) -> None:
+        """A balance trial's stance as the tester notes it (``"bipedal"``, ``"single_leg_left"``,
+        ``"single_leg_right"``; ``""``: not noted), kept with every trial (its analysis' ``stance``)."""
+        self._set_input("stance", stance)
+
+    def set_duration(self, seconds: float) -> None:
+        """How long a balance trial lasts (s): the live detection closes it after this much stance, and its
+        analysis measures this long (a shorter stance is flagged)."""
+        if not seconds > 0:
+            raise ValueError(f"a balance trial's duration must be positive, got {seconds!r} s")
+        self.test_params["duration"] = float(seconds)
+        self._update_detection()
+
+    def _set_input(self, name: str, value: str) -> None:
+        if value:
+            self.test_params[name] = value
+        else:
+            self.test_params.pop(name, None)
+
     def session_body_weight(self) -> float | None:
         """The athlete's body weight from the Weigh step (N), without the load that was entered when they were
         weighed (a loaded trial adds its own load back); ``None`` before weighing."""
@@ -276,12 +323,16 @@ class LiveSession(QtCore.QObject):
         if link is None or link.simulator is None:
             return
         test = "cmj" if self.test == "free" else self.test
-        if test in ("sl_cmj", "sl_dj"):  # the simulated athlete on one plate: the named one, else the left
-            test = "cmj" if test == "sl_cmj" else "dj"
+        base = catalog.CATALOG[test].single_leg_of if test in catalog.CATALOG else None
+        if base is not None:  # the simulated athlete on one plate: the named one, else the left
+            test = base
             params.setdefault("asymmetry", -1.0 if self.test_params.get("limb") == "right" else 1.0)
             params.setdefault("jump_height", 0.15)
-        if test == "dj" and "drop_height" in self.test_params:
+        inputs = catalog.CATALOG[test].inputs if test in catalog.CATALOG else ()
+        if "drop_height" in inputs and "drop_height" in self.test_params:  # a drop jump's or landing's box
             params.setdefault("drop_height", self.test_params["drop_height"])
+        if "duration" in inputs:  # a balance trial: step off, on again, and stand as long as the trial lasts
+            params.setdefault("duration", self.detection_overrides(test).get("duration", catalog.BALANCE_DURATION))
         try:
             link.simulator.trigger(test, **params)
         except ValueError as exc:

@@ -13,25 +13,19 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtWidgets
 
-from forcelab.analysis.isometric_tests import DEFINITIONS as ISOMETRIC_DEFINITIONS
+from forcelab.analysis import catalog
 from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.analysis.weighing import weigh
 from forcelab.gui.feed import LiveFeed
 
-TESTS: tuple[tuple[str, str], ...] = (
-    ("cmj", "Countermovement jump"),
-    ("sj", "Squat jump"),
-    ("dj", "Drop jump"),
-    ("imtp", "Isometric pull"),
-    ("rebound", "Repeated hops (10/5)"),
-    ("free", "Free recording"),
-)
-#: The other isometric tests of the definition table (forcelab.analysis.isometric_tests) and the single-leg
-#: jumps, before "free".
-TESTS = TESTS[:-1] + tuple((k, d.name[:1].upper() + d.name[1:]) for k, d in ISOMETRIC_DEFINITIONS.items()
-                           if k != "imtp") + (("sl_cmj", "Single-leg CMJ"), ("sl_dj", "Single-leg drop jump")) + TESTS[-1:]
+#: The test list: ``(key, label)`` of every test the app finds live (forcelab.analysis.catalog), in its order:
+#: the jumps, the pull, repeated hops, the other isometric tests, the single-leg jumps ..., free recording last.
+TESTS: tuple[tuple[str, str], ...] = tuple((k, e.panel_label) for k, e in catalog.CATALOG.items() if e.in_app)
 #: The limb choices of a single-leg test: detected from the plates (the loaded one), or named.
 LIMB_CHOICES = (("", "limb from the plates"), ("left", "left leg"), ("right", "right leg"))
+#: A balance trial's conditions as the tester notes them (forcelab.analysis.balance ``condition`` and ``stance``).
+CONDITION_CHOICES = (("eyes_open", "eyes open"), ("eyes_closed", "eyes closed"))
+STANCE_CHOICES = (("bipedal", "two-leg"), ("single_leg_left", "left leg"), ("single_leg_right", "right leg"))
 
 
 @dataclass(frozen=True)
@@ -114,7 +108,9 @@ class TestPanel(QtWidgets.QGroupBox):
     Signals: ``test_changed(str)``, ``weigh_requested()``, ``record_toggled(bool)``, ``target_changed(float)``
     (0 means no target), ``drop_height_changed(float)`` (m), ``load_changed(float)`` (kg, the external load of
     a loaded CMJ or squat jump; 0 means unloaded), ``limb_changed(str)`` (a single-leg test's limb, ``""``:
-    from the plates).
+    from the plates), ``condition_changed(str)`` and ``stance_changed(str)`` (a balance trial's, as the
+    analysis names them: ``eyes_open``, ``single_leg_left`` ...), ``duration_changed(float)`` (a balance
+    trial's length, s). Which fields show follows the chosen test's ``inputs`` in the catalogue.
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -126,6 +122,9 @@ class TestPanel(QtWidgets.QGroupBox):
     drop_height_changed = QtCore.Signal(float)
     load_changed = QtCore.Signal(float)
     limb_changed = QtCore.Signal(str)
+    condition_changed = QtCore.Signal(str)
+    stance_changed = QtCore.Signal(str)
+    duration_changed = QtCore.Signal(float)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("Test", parent)
@@ -146,6 +145,19 @@ class TestPanel(QtWidgets.QGroupBox):
         self.limb = QtWidgets.QComboBox()
         for key, label in LIMB_CHOICES:
             self.limb.addItem(label, key)
+        self.condition = QtWidgets.QComboBox()
+        for key, label in CONDITION_CHOICES:
+            self.condition.addItem(label, key)
+        self.stance = QtWidgets.QComboBox()
+        for key, label in STANCE_CHOICES:
+            self.stance.addItem(label, key)
+        self.duration = QtWidgets.QDoubleSpinBox()
+        self.duration.setRange(5.0, 300.0)
+        self.duration.setSingleStep(5.0)
+        self.duration.setDecimals(0)
+        self.duration.setValue(catalog.BALANCE_DURATION)
+        self.duration.setSuffix(" s")
+        self.duration.setToolTip("How long the athlete stands: the trial closes after this much stance")
         self.target = QtWidgets.QDoubleSpinBox()
         self.target.setRange(0.0, 10_000.0)
         self.target.setSingleStep(100.0)
@@ -168,6 +180,12 @@ class TestPanel(QtWidgets.QGroupBox):
         form.addRow(self._load_row, self.load)
         self._limb_row = QtWidgets.QLabel("Limb")
         form.addRow(self._limb_row, self.limb)
+        self._condition_row = QtWidgets.QLabel("Vision")
+        form.addRow(self._condition_row, self.condition)
+        self._stance_row = QtWidgets.QLabel("Stance")
+        form.addRow(self._stance_row, self.stance)
+        self._duration_row = QtWidgets.QLabel("Duration")
+        form.addRow(self._duration_row, self.duration)
         self._target_row = QtWidgets.QLabel("Target")
         form.addRow(self._target_row, self.target)
         weigh_row = QtWidgets.QHBoxLayout()
@@ -183,6 +201,9 @@ class TestPanel(QtWidgets.QGroupBox):
         self.drop_height.valueChanged.connect(lambda v: self.drop_height_changed.emit(float(v)))
         self.load.valueChanged.connect(lambda v: self.load_changed.emit(float(v)))
         self.limb.currentIndexChanged.connect(lambda _i: self.limb_changed.emit(self.limb_value()))
+        self.condition.currentIndexChanged.connect(lambda _i: self.condition_changed.emit(self.condition_value()))
+        self.stance.currentIndexChanged.connect(lambda _i: self.stance_changed.emit(self.stance_value()))
+        self.duration.valueChanged.connect(lambda v: self.duration_changed.emit(float(v)))
         self._on_test()
 
     def current_test(self) -> str:
@@ -203,6 +224,18 @@ class TestPanel(QtWidgets.QGroupBox):
     def limb_value(self) -> str:
         """The limb named for single-leg tests (``"left"``, ``"right"``), or ``""``: detect it from the plates."""
         return str(self.limb.currentData())
+
+    def condition_value(self) -> str:
+        """A balance trial's visual condition (``"eyes_open"``/``"eyes_closed"``)."""
+        return str(self.condition.currentData())
+
+    def stance_value(self) -> str:
+        """A balance trial's stance (``"bipedal"``, ``"single_leg_left"``, ``"single_leg_right"``)."""
+        return str(self.stance.currentData())
+
+    def duration_value(self) -> float:
+        """A balance trial's length (s)."""
+        return float(self.duration.value())
 
     def load_value(self) -> float:
         """The external load (kg) of loaded jumps; 0 for an unloaded jump."""
@@ -235,10 +268,13 @@ class TestPanel(QtWidgets.QGroupBox):
     def _on_test(self) -> None:
         key = self.current_test()
         # whole rows, so that a hidden one leaves no gap in the form
-        self._form.setRowVisible(self.drop_height, key in ("dj", "sl_dj"))
-        self._form.setRowVisible(self.limb, key in ("sl_cmj", "sl_dj"))
-        self._form.setRowVisible(self.load, key in ("cmj", "sj"))
-        self._form.setRowVisible(self.target, key == "imtp" or key in ISOMETRIC_DEFINITIONS)
+        test = catalog.entry(key)
+        self._form.setRowVisible(self.drop_height, "drop_height" in test.inputs)
+        self._form.setRowVisible(self.limb, "limb" in test.inputs)
+        self._form.setRowVisible(self.load, "load_mass" in test.inputs)
+        self._form.setRowVisible(self.target, test.isometric)
+        for name in ("condition", "stance", "duration"):
+            self._form.setRowVisible(getattr(self, name), name in test.inputs)
         self.test_changed.emit(key)
 
     def _show_record_state(self, on: bool) -> None:

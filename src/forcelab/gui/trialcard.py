@@ -16,6 +16,7 @@ from forcelab.gui.metrics_view import (
     asymmetry_metric,
     asymmetry_side,
     asymmetry_words,
+    condition_text,
     flag_details,
     flag_lines,
     format_value,
@@ -173,7 +174,8 @@ class TrialCard(QtWidgets.QFrame):
         """Fill the card from ``result`` (trial ``number``)."""
         name = TEST_NAMES.get(result.test, result.test)
         self.hide_suggestion()
-        self.title.setText(f"Trial {number} · {name}" + (f" · {when}" if when else ""))
+        noted = condition_text(result)  # a balance trial's eyes open / closed and stance
+        self.title.setText(f"Trial {number} · {name}" + (f" · {noted}" if noted else "") + (f" · {when}" if when else ""))
         rows: list[tuple[str, str, str]] = []
         shown: list[Metric] = []
         self.values = {}
@@ -195,6 +197,7 @@ class TrialCard(QtWidgets.QFrame):
         asym = asymmetry_metric(result)
         found = asymmetry_side(asym) if asym is not None else None
         self.asym_bar.setVisible(asym is not None)
+        self.asym_label.setVisible(result.test != "balance")  # sway of the common CoP: no left/right measure
         nothing = bool(shown) and all(m.value is None for m in shown)
         if asym is None:
             self.asym_label.setText("Left/right: not measured" if nothing else "Left/right: single plate")

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from forcelab.analysis import dispatch
+from forcelab.analysis import catalog, dispatch
 
 #: The ``format`` value of a protocol file, and the version of the layout this module reads and writes.
 FORMAT = "forcelab-protocol"
@@ -39,8 +39,6 @@ MAX_REST = 3600.0
 SettingValue = float | int | str | bool | tuple[float, ...]
 _STEP_FIELDS = ("test", "trials", "rest", "rest_after", "limb", "label", "instructions", "settings", "target")
 _TOP_FIELDS = ("format", "version", "name", "description", "steps")
-_TEST_LABELS = {"cmj": "Countermovement jump", "sj": "Squat jump", "dj": "Drop jump", "imtp": "Isometric pull",
-                "rebound": "Repeated hops"}
 
 
 class ProtocolError(ValueError):
@@ -107,7 +105,8 @@ class ProtocolStep:
         """The step's label, or one made from the test and its drop height: ``"Drop jump 30 cm"``."""
         if self.label:
             return self.label
-        name = _TEST_LABELS.get(self.test, self.test)
+        known = catalog.CATALOG.get(self.test)
+        name = self.test if known is None else known.label
         drop = self.settings.get("drop_height")
         if isinstance(drop, int | float) and not isinstance(drop, bool):
             name += f" {drop * 100:.0f} cm"

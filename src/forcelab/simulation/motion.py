@@ -199,7 +199,8 @@ class SimMotion:
                 raise ValueError(f"asymmetry must be a fraction between -1 and 1, got {asym!r}")
         key, truth = append_trial(self._tl, test, body_mass=self.body_mass, g=self.g, params=p)
         if asym is not None and asym != self._asym.level:
-            start = truth.get("step_off_time", truth["onset_time"])
+            # a drop steps off the box first (a landing's truth has no onset): the split shifts before that
+            start = truth["step_off_time"] if "step_off_time" in truth else truth["onset_time"]
             if self._asym.end < start - 0.3:
                 self._asym.hold(start - 0.3 - self._asym.end)
             self._asym.ramp(max(1e-3, start - self._asym.end), asym)

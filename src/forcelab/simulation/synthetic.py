@@ -474,6 +474,7 @@ TESTS: dict[str, str] = {
     "rebound": "rebound", "hops": "rebound", "repeated_hops": "rebound", "10/5": "rebound",
     "iso_squat": "imtp", "isometric_squat": "imtp",
     "landing": "landing", "drop_landing": "landing", "land_and_hold": "landing",
+    "balance": "balance", "quiet_stance": "balance",
 }
 
 #: Every generator parameter that is not the trial's own (the session sets these once for all trials).
@@ -485,6 +486,12 @@ _JUMP_DEFAULTS: dict[str, dict[str, float]] = {
     for key, gen in (("cmj", cmj), ("sj", squat_jump), ("dj", drop_jump), ("imtp", isometric_pull),
                      ("rebound", rebound), ("landing", drop_landing))
 }
+#: A balance trial in a session: step off, step back on, stand still ``duration`` s and a few more (the stance
+#: detector needs the athlete settled first), as the app's simulated athlete does it; the sway is the
+#: simulator's CoP, not the timeline's force.
+_JUMP_DEFAULTS["balance"] = {"duration": 30.0}
+#: Seconds a balance trial of a session stands beyond its ``duration``: settling (about 2 s) and a margin.
+BALANCE_MARGIN = 4.0
 #: Sequence-valued rebound parameters that a session step cannot give (only :func:`rebound` takes them).
 for _seq in ("contact_times", "jump_heights", "double_contacts"):
     _JUMP_DEFAULTS["rebound"].pop(_seq)
@@ -547,6 +554,12 @@ def append_trial(tl: Timeline, test: str, *, body_mass: float, g: float = G,
                                       impact_time=p["impact_time"], impact_fraction=p["impact_fraction"]))
     elif key == "rebound":
         truth = _build_rebound_trial(tl, m, g, p)
+    elif key == "balance":  # off the plate, back on, stand: a stance trial starts only from stepping on
+        truth = {"step_off_time": tl.ramp(step_off, 0.0)}
+        tl.hold(box_time, 0.0)
+        truth["step_on_time"] = tl.ramp(step_off, m * g)
+        tl.hold(p["duration"] + BALANCE_MARGIN, m * g)
+        truth["duration"] = p["duration"]
     else:
         truth = build_pull(tl, m=m, g=g, peak_force=p["peak_force"], rise_time=p["rise_time"], hold=p["hold"],
                             pretension=p["pretension"], pretension_time=p["pretension_time"], shape=p["shape"],

@@ -12,20 +12,14 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from forcelab.analysis import dispatch
-from forcelab.analysis.isometric_tests import is_isometric, segmentation
+from forcelab.analysis import catalog, dispatch
 from forcelab.analysis.segmentation import find_trials
-from forcelab.analysis.single_leg import SINGLE_LEG_TESTS
 from forcelab.analysis.types import ForceTrace, TrialResult
 
-TESTS: tuple[str, ...] = ("cmj", "sj", "dj", "imtp", "rebound")
-#: ... and the other isometric tests of the definition table (iso_squat, hip_adduction ...).
-TESTS += tuple(k for k in dispatch.TESTS if is_isometric(k) and k not in TESTS)
-#: ... and the single-leg jumps.
-TESTS += SINGLE_LEG_TESTS
-#: ... and the drop landing held still.
-TESTS += ("landing",)
-
+#: The tests whose long recordings the archive cuts into trials and analyses (import, re-analysis): the
+#: catalogue's entries with an offline segmentation (forcelab.analysis.catalog; not balance, whose trial is
+#: the whole stance).
+TESTS: tuple[str, ...] = catalog.keys(lambda e: e.analysable and e.segment is not None)
 
 def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
     """Today's analysis of one trial of ``test`` (``cmj``, ``sj``, ``dj``, ``imtp``, ``rebound`` ...), with the trial's inputs
@@ -34,9 +28,12 @@ def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
 
 
 #: Trial inputs the tester entered, not analysis settings: a loaded jump's load (kg), a drop jump's box height
-#: (m), a single-leg trial's limb when the tester named it (``None`` when it was detected from the plates). Stored in the trial's analysis ``params``; a re-analysis passes them again (without them a loaded jump
-#: would be analysed as an unloaded one, and its body mass would become the system's).
-TESTER_INPUTS = ("load_mass", "drop_height", "limb")
+#: (m), a single-leg trial's limb when the tester named it (``None`` when it was detected from the plates), a
+#: balance trial's condition (eyes open / closed), stance and duration (s, which the tester sets as the trial's
+#: length). Stored in the trial's analysis ``params``; a re-analysis passes them again (without them a loaded
+#: jump would be analysed as an unloaded one, and its body mass would become the system's; a balance trial would
+#: lose its condition, and a stance cut short by a step-off its ``short_trial`` flag).
+TESTER_INPUTS = ("load_mass", "drop_height", "limb", "condition", "stance", "duration")
 
 
 def tester_inputs(result: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -68,14 +65,17 @@ def method_version() -> str:
 
 def segments(trace: ForceTrace, test: str) -> list[tuple[int, int]]:
     """``[(start, stop)]`` sample ranges of the trials in a long recording (stop exclusive)."""
-    out = []
-    if test == "landing":  # no flight after the contact: found by the air before each landing
+    seg = catalog.entry(test).segment
+    if seg is None:
+        raise ValueError(f"{test} recordings are not cut into trials; archive tests: {', '.join(TESTS)}")
+    if seg.kind == "landing":  # no flight after the contact: found by the air before each landing
         from forcelab.analysis.landing import find_landings
 
         return find_landings(trace)
-    kind, thresholds = segmentation(test)
-    for seg in find_trials(trace, kind=kind, **thresholds):
-        start, stop = int(seg.start), min(int(seg.end), trace.n)
+    thresholds: dict[str, Any] = dict(seg.thresholds)
+    out = []
+    for found in find_trials(trace, kind=seg.kind, **thresholds):
+        start, stop = int(found.start), min(int(found.end), trace.n)
         if stop > start:
             out.append((start, stop))
     return out

@@ -107,6 +107,7 @@ def reanalyze_session(
     version = bridge.method_version() if analyze is None else ""
     stamped = {} if force else _method_versions(p)
     channel_map = session.device.get("channel_map") or {}
+    geometry = session.device.get("plate_geometry") or {}  # the CoP of a balance trial, from the cells
     report = SessionReanalysis(p)
     new: dict[int, TrialResult] = {}
     old: dict[int, dict[str, Any]] = {}
@@ -118,7 +119,8 @@ def reanalyze_session(
             continue
         try:
             old[t.number] = t.metrics  # read now: the file is rewritten below
-            trace = t.trace_from_raw(channel_map if isinstance(channel_map, dict) else None)
+            trace = t.trace_from_raw(channel_map if isinstance(channel_map, dict) else None,
+                                     geometry if isinstance(geometry, dict) else None)
             inputs = bridge.tester_inputs(t.result)  # a loaded jump's load, a drop jump's box height
             new[t.number] = run(trace, t.test, **inputs) if inputs else run(trace, t.test)
         except TRIAL_ERRORS as exc:

@@ -54,6 +54,7 @@ def session_info_from(engine: Any, *, athlete: str, tests: Sequence[str], source
         device_serial=dev.get("serial", "") or engine.calibration.device_serial,
         device_firmware=dev.get("firmware", ""),
         channel_map={p.name: list(p.channels) for p in engine.plate_map.plates},
+        plate_geometry=engine.plate_map.to_dict(),
         started=started or datetime.now().astimezone(), source=source,
     )
 

@@ -68,6 +68,7 @@ def _session_header(p: Path, f: h5py.File) -> Session:
             "serial": attr_str(f, "device_serial"),
             "firmware": attr_str(f, "device_firmware"),
             "channel_map": attr_json(f, "channel_map", {}),
+            "plate_geometry": attr_json(f, "plate_geometry", {}),
         },
         source=attr_str(f, "source"),
         station=attr_str(f, "station"),

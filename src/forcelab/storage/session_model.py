@@ -7,7 +7,7 @@ layout, :mod:`forcelab.storage.migrate` for older ones), so the readers import t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ import numpy as np
 
 from forcelab.analysis.types import ForceTrace
 from forcelab.devices.calibration import Calibration
+from forcelab.devices.plates import PlateMap
 from forcelab.storage import schema
 from forcelab.storage.h5open import SessionFileError, open_h5_read
 
@@ -131,9 +132,11 @@ class Trial:
         """Number of samples."""
         return self.stop - self.start
 
-    def trace(self) -> ForceTrace:
-        """The stored force as a :class:`ForceTrace`."""
-        return ForceTrace(rate=self.rate, total=self.total, left=self.left, right=self.right)
+    def trace(self, plate_geometry: Mapping[str, Any] | None = None) -> ForceTrace:
+        """The stored force as a :class:`ForceTrace`; with the session's ``plate_geometry`` (see
+        :meth:`trace_from_raw`) also the centre of pressure, from the raw counts."""
+        return self._with_cop(ForceTrace(rate=self.rate, total=self.total, left=self.left, right=self.right),
+                              plate_geometry)
 
     @property
     def calibration(self) -> Calibration:
@@ -144,12 +147,29 @@ class Trial:
             return Calibration.identity(channels)
         return Calibration.from_archive(self.gain, self.offset)
 
-    def trace_from_raw(self, channel_map: Mapping[str, Any] | None = None) -> ForceTrace:
+    def trace_from_raw(self, channel_map: Mapping[str, Any] | None = None,
+                       plate_geometry: Mapping[str, Any] | None = None) -> ForceTrace:
         """Force recomputed from the raw data and the stored calibration (for re-analysis).
 
         ``channel_map`` may give ``{"left": [channels], "right": [channels]}``; without it every channel is
-        summed into the total (and two-channel newton data is taken as left, right).
+        summed into the total (and two-channel newton data is taken as left, right). ``plate_geometry`` (the
+        session's, :meth:`forcelab.devices.plates.PlateMap.to_dict`) with plates of four positioned cells adds
+        the combined centre of pressure, as the engine computed it live (the balance test needs it).
         """
+        return self._with_cop(self._force_from_raw(channel_map), plate_geometry)
+
+    def _with_cop(self, trace: ForceTrace, plate_geometry: Mapping[str, Any] | None) -> ForceTrace:
+        """``trace`` with the combined centre of pressure of the raw counts, when the geometry has plates of four
+        positioned cells over the trial's channels (else ``trace`` as it is)."""
+        if not plate_geometry or not plate_geometry.get("plates"):
+            return trace
+        pm = PlateMap.from_profile(dict(plate_geometry))
+        if not pm.has_cop or pm.channels != self.raw.shape[1]:
+            return trace
+        x, y = pm.centre_of_pressure(self.calibration.apply(self.raw))
+        return replace(trace, cop_x=x, cop_y=y)
+
+    def _force_from_raw(self, channel_map: Mapping[str, Any] | None) -> ForceTrace:
         newtons = self.calibration.apply(self.raw)
         plates = dict(channel_map or {})
         if "left" not in plates and self.left is not None and newtons.shape[1] == 2:

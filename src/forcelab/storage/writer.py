@@ -57,6 +57,9 @@ class SessionInfo:
     device_serial: str = ""
     device_firmware: str = ""
     channel_map: Mapping[str, Any] | Sequence[Any] = field(default_factory=dict)
+    #: the plates' geometry (:meth:`forcelab.devices.plates.PlateMap.to_dict`: cells, positions, origins), so a
+    #: trial's centre of pressure can be recomputed from its raw counts; empty when not known
+    plate_geometry: Mapping[str, Any] = field(default_factory=dict)
     started: datetime | None = None
     source: str = ""
     notes: str = ""
@@ -173,6 +176,7 @@ class SessionWriter:
         f.attrs["device_serial"] = info.device_serial
         f.attrs["device_firmware"] = info.device_firmware
         f.attrs["channel_map"] = json.dumps(info.channel_map)
+        f.attrs["plate_geometry"] = json.dumps(dict(info.plate_geometry))
         f.attrs["source"] = info.source
         f.attrs["station"] = info.station
         f.attrs["notes"] = info.notes
