@@ -75,8 +75,9 @@ def _need_qtmultimedia() -> None:
     _need(cues._sound_effect_class()[1] or None)
 
 
-def _child(scenario: str, basetemp: Path, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    done = run_child(f"{SCENARIOS}::{scenario}", basetemp, **kwargs)
+def _child(scenario: str, basetemp: Path, env: dict[str, str] | None = None, block: tuple[str, ...] = ()) -> None:
+    """Run ``scenario`` of tests/gui/cue_scenarios.py in a child process; it must pass."""
+    done = run_child(f"{SCENARIOS}::{scenario}", basetemp, env=env, block=block)
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-6000:]
 
 
