@@ -13,20 +13,15 @@ from PySide6 import QtCore
 
 from forcelab.gui.app import build_window
 from forcelab.gui.mainwindow import MainWindow
+from forcelab.simulation import example_archive
 from forcelab.simulation.motion import Script
+from forcelab.storage.archive import demo_archive_dir, session_files
 from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import open_session
 from support.gui_window import open_window
 
 PROFILE = "forcelab dual plate (8 cells)"
 G = 9.80665
-
-
-@pytest.fixture
-def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "archive"
-    monkeypatch.setenv("FORCELAB_ARCHIVE", str(folder))
-    return folder
 
 
 def _window(qtbot, athlete: str = "Ada Jumper", mass: float = 75.0) -> MainWindow:  # type: ignore[no-untyped-def]
@@ -224,6 +219,16 @@ def test_demo_connects_by_itself_and_a_bad_port_does_not_freeze(qtbot, archive: 
         assert window.device.connect_button.isEnabled()
     finally:
         window.close()
+    # the demo squad was being written beside the window all along (and read by it): closing the window
+    # stopped the build, which then added nothing half-built, or it had finished and every file is whole
+    building = window.demo_build  # type: ignore[attr-defined]
+    failure = building.exception(timeout=120)
+    demo = demo_archive_dir()
+    if isinstance(failure, example_archive.BuildCancelled):
+        assert session_files(demo) == [] and not example_archive.demo_ready(demo)
+    else:
+        assert failure is None and example_archive.demo_ready(demo)
+        assert all(open_session(p).complete for p in session_files(demo))
 
 
 def test_calibration_dialog_fits_each_channel_and_applies(qtbot, archive: Path) -> None:  # type: ignore[no-untyped-def]

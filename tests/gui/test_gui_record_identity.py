@@ -18,7 +18,7 @@ from PySide6 import QtCore
 
 from forcelab.gui.app import build_window
 from forcelab.simulation.motion import default_calibration
-from forcelab.simulation.simulator import FIRMWARE
+from forcelab.simulation.simulator import FIRMWARE, OVERRUN
 from forcelab.storage.session import open_session
 from support.record_cli import record_command
 
@@ -96,11 +96,22 @@ def test_app_and_command_line_sessions_carry_the_same_device_and_calibration(
         # the stored forces are the raw counts through the stored calibration (one convention, both files)
         newtons = data["raw"].astype(np.float64) * app_gain + app_offset
         np.testing.assert_allclose(newtons.sum(axis=1), data["force_total"], rtol=1e-9, atol=1e-6)
-        # /stream/device_time is seconds on the device's clock: steps of 1/rate
-        np.testing.assert_allclose(np.diff(data["device_time"]), 1.0 / RATE, rtol=0, atol=2e-6)
+        # /stream/device_time is seconds on the device's clock: 1/rate per sample counted. A frame the device
+        # had to drop (its transmit buffer full while a loaded machine did not read the port: a real
+        # device's overrun) is a counter step of more than 1, and its time passes too
+        steps = np.diff(data["counter"].astype(np.int64))
+        assert np.all(steps >= 1)
+        np.testing.assert_allclose(np.diff(data["device_time"]), steps / RATE, rtol=0, atol=2e-6)
     # ... and exactly the device's clock, not the engine's re-anchored time: the micros the simulated device
     # put on the wire with each sample of the app's session
     data = open_session(app_path).stream()
     by_counter = dict(zip(sent.counter.tolist(), sent.micros.tolist(), strict=True))
     micros = np.array([by_counter[int(c)] for c in data["counter"]], dtype=np.float64)
     np.testing.assert_allclose(data["device_time"], micros * 1e-6, rtol=0, atol=1e-9)
+    # every sample the device sent intact in the recorded span is in the file; the ones missing are exactly
+    # those it dropped (overrun), none lost on the host's side
+    stored = data["counter"].astype(np.int64)
+    span = (sent.counter >= stored[0]) & (sent.counter <= stored[-1])
+    missing = np.setdiff1d(sent.counter[span].astype(np.int64), stored)
+    dropped = sent.counter[span & (sent.status == OVERRUN)].astype(np.int64)
+    np.testing.assert_array_equal(missing, dropped)

@@ -6,6 +6,7 @@ import concurrent.futures
 import logging
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,14 +44,18 @@ def build_window(*, archive: str | Path | None = None, demo: bool = False) -> Ma
     application()
     arch: services.Archive | None
     building = None
+    cancel = threading.Event()
     if demo and archive is None:  # the demo squad's own archive, never the user's
         from forcelab.simulation import example_archive
         from forcelab.storage.archive import demo_archive_dir
 
         archive = demo_archive_dir()
         if not example_archive.demo_ready(archive):
-            building = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="demo-archive").submit(
-                example_archive.build_demo, archive)
+            # built beside the window, which reads the archive meanwhile: build() only ever adds complete
+            # session files, and stops (adding nothing) when the window is closed first
+            pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="demo-archive")
+            building = pool.submit(example_archive.build_demo, archive, cancel=cancel)
+            pool.shutdown(wait=False)  # its thread ends with the build
     try:
         arch = services.Archive.open(archive)
     except OSError as exc:
@@ -63,21 +68,43 @@ def build_window(*, archive: str | Path | None = None, demo: bool = False) -> Ma
     window = MainWindow(session)
     window.show_entries(session.load_today())
     if building is not None:
-        _when_built(window, building)
+        _when_built(window, building, cancel)
     return window
 
 
-def _when_built(window: MainWindow, building: concurrent.futures.Future[list[Path]]) -> None:
-    """Tell the user the demo squad is being written, and show it (roster, latest trial) once it is."""
+class _CancelOnClose(QtCore.QObject):
+    """Sets ``cancel`` when the window it filters is closed (the demo build then stops)."""
+
+    def __init__(self, window: QtWidgets.QWidget, cancel: threading.Event) -> None:
+        super().__init__(window)
+        self.cancel = cancel
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QtCore.QEvent.Type.Close:
+            self.cancel.set()
+        return False
+
+
+def _when_built(window: MainWindow, building: concurrent.futures.Future[list[Path]],
+                cancel: threading.Event) -> None:
+    """Tell the user the demo squad is being written, and show it (roster, latest trial) once it is; closing
+    the window first cancels the build (the next ``--demo`` starts it again)."""
+    from forcelab.simulation.example_archive import BuildCancelled
+
     window.statusBar().showMessage("Writing the demo squad's ten weeks of sessions…")
     timer = QtCore.QTimer(window)
     window.demo_build = building  # type: ignore[attr-defined]  # for tests and for a person to wait on
+    window.demo_cancel = _CancelOnClose(window, cancel)  # type: ignore[attr-defined]
 
     def check() -> None:
         if not building.done():
             return
         timer.stop()
         exc = building.exception()
+        if isinstance(exc, BuildCancelled):
+            log.info("%s", exc)
+            return
         if exc is not None:
             log.error("demo archive could not be built: %s", exc)
             window.show_error(f"the demo archive could not be built: {exc}")

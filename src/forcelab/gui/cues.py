@@ -5,9 +5,11 @@ Off by default; the tester turns them on with the *Sound cues* box (kept in
 ``<user cache dir>/forcelab/cues/`` (numpy + the ``wave`` module: a sine burst with 5 ms fades so it does not
 click) and played with QtMultimedia's ``QSoundEffect``, which is low latency and made for such sounds.
 
-QtMultimedia is in the PySide6-Addons wheel, not in PySide6-Essentials (``pip install 'forcelab[audio]'``).
-Without it, or without an audio device (a lab PC with no speakers, the offscreen platform of the tests), a
-cue never fails the app: the reason is logged once and kept in :attr:`AudioCues.problem`, and testing goes on.
+QtMultimedia is in the PySide6-Addons wheel, not in PySide6-Essentials (``pip install 'forcelab[audio]'``),
+and it links PulseAudio's client library (``libpulse.so.0``: Debian's ``libpulse0``), which talks to the
+sound server (PulseAudio, or PipeWire's pulse server). Without either, or without an audio device (a lab PC
+with no speakers or no sound server, a CI machine), a cue never fails the app: the reason is logged once and
+kept in :attr:`AudioCues.problem`, and testing goes on.
 """
 
 from __future__ import annotations
@@ -101,8 +103,11 @@ def _sound_effect_class() -> tuple[Any, str]:
     """``(QSoundEffect, "")``, or ``(None, why not)`` when QtMultimedia cannot be loaded here."""
     try:
         from PySide6.QtMultimedia import QSoundEffect
-    except ImportError as exc:  # not installed (PySide6-Addons), or a system library missing (libpulse)
+    except ModuleNotFoundError as exc:  # PySide6-Addons is not installed
         return None, f"audio cues need QtMultimedia (pip install 'forcelab[audio]'): {exc}"
+    except ImportError as exc:  # installed, but a system library it links is missing (libpulse.so.0)
+        return None, (f"audio cues: QtMultimedia is installed but does not load, a system library is missing "
+                      f"(on Debian/Ubuntu: apt-get install libpulse0): {exc}")
     return QSoundEffect, ""
 
 

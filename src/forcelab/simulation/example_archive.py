@@ -11,11 +11,21 @@ The athletes (``ATHLETES``):
 * ``Asymmetric Alex`` — peak-force asymmetry 5 % to week 6, 12 % in week 7, 17 % from week 8, and the
   stronger side flips from left to right in week 10.
 Trial-to-trial jump height varies with a 2 % coefficient of variation.
+
+The sessions are written in a private staging folder inside the archive (``.building-*``, outside
+``sessions/``) and each is moved into ``sessions/`` with one ``os.replace`` once all are complete: the app
+builds the demo squad on a worker thread while its window already reads the archive, and a reader must
+never open a file that is still being written (its ``/stream`` datasets not created yet). A build that is
+cancelled (the window closed first) or fails leaves nothing in ``sessions/``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +40,10 @@ from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.writer import SessionInfo, SessionWriter
 
 log = logging.getLogger(__name__)
+
+
+class BuildCancelled(Exception):
+    """The build was cancelled (its ``cancel`` event was set) before it finished; nothing was added."""
 
 START = datetime(2026, 9, 1, 9, 0).astimezone()
 
@@ -88,22 +102,47 @@ def build(
     reject_every: int = 0,
     start: datetime = START,
     team: str = "Example FC",
+    cancel: threading.Event | None = None,
 ) -> list[Path]:
     """Write ``weeks`` weekly CMJ sessions per athlete into ``archive``, index them, return the files.
 
-    ``reject_every=k`` marks every k-th trial rejected (0: accept all), to exercise the filters.
+    ``reject_every=k`` marks every k-th trial rejected (0: accept all), to exercise the filters. When
+    ``cancel`` is set the build stops after the session it is writing and raises :class:`BuildCancelled`.
     """
     archive.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=archive))
+    try:
+        written = _write_sessions(archive, staging, weeks=weeks, trials=trials, athletes=athletes, rate=rate,
+                                  cv=cv, seed=seed, reject_every=reject_every, start=start, cancel=cancel)
+        for staged, path in written:  # all complete: each appears in sessions/ whole, at once
+            os.replace(staged, path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    paths = [path for _, path in written]
+    with ArchiveIndex(archive) as index:
+        for plan in athletes:
+            index.set_athlete(plan.name, body_mass=plan.body_mass, team=team)
+        index.sync()
+    return paths
+
+
+def _write_sessions(archive: Path, staging: Path, *, weeks: int, trials: int, athletes: Sequence[AthletePlan],
+                    rate: float, cv: float, seed: int, reject_every: int, start: datetime,
+                    cancel: threading.Event | None) -> list[tuple[Path, Path]]:
+    """The sessions of :func:`build`, written in ``staging``: ``(staged file, its path in the archive)``."""
     rng = np.random.default_rng(seed)
-    paths: list[Path] = []
+    paths: list[tuple[Path, Path]] = []
     count = 0
     for plan in athletes:
         for week in range(weeks):
+            if cancel is not None and cancel.is_set():
+                raise BuildCancelled(f"example archive {archive}: cancelled after {len(paths)} sessions")
             when = start + timedelta(weeks=week, minutes=len(paths))
             info = SessionInfo(athlete=plan.name, rate=rate, tests=["cmj"], channels=2, plates=2, raw_unit="N",
                                started=when, source="example_archive", channel_map={"left": [0], "right": [1]})
             path = new_session_path(archive, plan.name, ["cmj"], when)
-            with SessionWriter(path, info, compression="lzf") as writer:
+            staged = staging / path.name
+            with SessionWriter(staged, info, compression="lzf") as writer:
                 for _ in range(trials):
                     height = plan.height(week) * (1.0 + cv * rng.standard_normal())
                     trial = synthetic.cmj(body_mass=plan.body_mass, jump_height=height, rate=rate,
@@ -119,11 +158,7 @@ def build(
                         writer.set_decision(number, False, "rejected by the example generator")
                     else:
                         writer.set_decision(number, True)
-            paths.append(path)
-    with ArchiveIndex(archive) as index:
-        for plan in athletes:
-            index.set_athlete(plan.name, body_mass=plan.body_mass, team=team)
-        index.sync()
+            paths.append((staged, path))
     return paths
 
 
@@ -145,12 +180,13 @@ def demo_ready(archive: Path) -> bool:
     return (archive / DEMO_COMPLETE).is_file()
 
 
-def build_demo(archive: Path, *, now: datetime | None = None) -> list[Path]:
-    """The demo squad's weekly CMJ sessions for the ``DEMO_WEEKS`` weeks before ``now`` (default: now)."""
+def build_demo(archive: Path, *, now: datetime | None = None, cancel: threading.Event | None = None) -> list[Path]:
+    """The demo squad's weekly CMJ sessions for the ``DEMO_WEEKS`` weeks before ``now`` (default: now);
+    ``cancel`` as for :func:`build`."""
     now = now or datetime.now().astimezone()
     first = (now - timedelta(weeks=DEMO_WEEKS)).replace(hour=9, minute=0, second=0, microsecond=0)
     paths = build(archive, weeks=DEMO_WEEKS, trials=3, athletes=DEMO_SQUAD, cv=0.03, seed=2026, start=first,
-                  team="Demo squad")
+                  team="Demo squad", cancel=cancel)
     (archive / DEMO_COMPLETE).write_text(f"{len(paths)} sessions\n", encoding="utf-8")
     log.info("demo archive: %d sessions written to %s", len(paths), archive)
     return paths
