@@ -106,6 +106,9 @@ def test_review_shows_the_archived_hop_table_and_highlights_a_clicked_hop(  # ty
     assert sum(marked) / 5 == pytest.approx(metrics["rsi_best5_mean"]["value"], rel=1e-9)
     assert "5 hops with the highest RSI" in review.items.text("hops").caption
     assert shown[3][-1] == "long contact" and shown[6][-1] == "double contact"
+    # the metrics panel writes the count of hops as a whole number (its unit is a count), RSI with decimals
+    panel = {review.metrics.item(r, 0).text(): review.metrics.item(r, 1).text() for r in range(review.metrics.rowCount())}
+    assert panel["Hops"] == "10" and panel["RSI (mean of best 5 hops)"] == f"{review.result.value('rsi_best5_mean'):.3g} m/s"
     # the review re-analysed the stored samples: the same hops as the archive keeps
     for got, want in zip(review.result.tables["hops"].rows, stored, strict=True):  # type: ignore[union-attr]
         assert got == pytest.approx(want, rel=1e-9, abs=1e-9)

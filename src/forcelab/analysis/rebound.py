@@ -21,7 +21,7 @@ pause, not a hop; flag ``pause_in_series``). Per hop:
   hops were measured). :func:`best_hops` is the one rule that picks them: the review, the report and the exports
   read this column, and for a table archived before the column existed they call :func:`best_hops` on it.
 
-**Trial metrics.** ``hop_count`` (hops found), ``contact_time_mean`` and ``flight_time_mean`` (over the hops),
+**Trial metrics.** ``hop_count`` (hops found; unit ``count``, shown as a whole number), ``contact_time_mean`` and ``flight_time_mean`` (over the hops),
 ``rsi_max``, and the 10/5 repeated jump test's figures (Harper, Hobbs & Moore 2011): ``rsi_best5_mean``, the mean
 RSI of the ``best_hops`` (5) hops with the highest RSI, and ``contact_time_best5_mean`` /
 ``jump_height_best5_mean`` of those same hops; with fewer than ``best_hops`` measured hops they are not found
@@ -64,6 +64,7 @@ from forcelab.analysis.settings import (
     WeighingSettings,
 )
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, Table, TrialResult
+from forcelab.analysis.units import COUNT
 
 REF_HARPER = "Harper, Hobbs & Moore 2011, BASES Student Conference, Chester (the 10/5 repeated jump test)"
 REF_FLANAGAN = "Flanagan & Comyns 2008, Strength Cond J 30(5):32-38"
@@ -311,7 +312,7 @@ def _summary(book: MetricBook, hops: list[Hop], best: list[Hop], s: ReboundSetti
     """The trial metrics from the hops and the ``best`` of them (:func:`best_hops`)."""
     n_best = int(s.best_hops)
     none = None if hops else why_none
-    book.put("hop_count", float(len(hops)), "1", "contacts_between_two_flights", REF_HARPER,
+    book.put("hop_count", float(len(hops)), COUNT, "contacts_between_two_flights", REF_HARPER,
              description="Ground contacts between two flights (hops).")
     book.put("contact_time_mean", _mean([h.contact_time for h in hops]) if hops else None, "s",
              "mean_contact_time_interpolated_crossings", REF_STRATFORD, reason=none,
