@@ -250,3 +250,15 @@ def test_a_stored_result_comes_back_with_the_settings_it_was_analysed_with(tmp_p
     assert again.value("rsi_best5_mean") == pytest.approx(result.value("rsi_best5_mean"), rel=1e-9)
     text = table_text("hops", result.tables["hops"], result.params)
     assert text.heads[1] == "Best 3" and len(text.best) == 3
+
+
+def test_a_stored_result_comes_back_as_the_test_it_was_analysed_as(tmp_path: Path) -> None:
+    """A hop series recorded as a CMJ and analysed as the repeated-hop test (a confirmed suggestion): the archive's
+    ``test`` is the CMJ, its ``analysis_test`` the hops; the result read back is the hops' with their settings."""
+    path = rebound_session(tmp_path, tmp_path / "archive", started=STARTED, recorded_as="cmj", best_hops=4)
+    (trial,) = open_session(path, load_analysis=True).trials
+    assert trial.test == "cmj" and trial.result is not None and trial.result["test"] == "rebound"
+    result = result_from_stored(trial.test, trial.rate, trial.result)
+    assert result is not None and result.test == "rebound" and settings_of(result)["best_hops"] == 4
+    again = reanalyze(ForceTrace(trial.rate, np.asarray(trial.total, dtype=np.float64)), result, None)
+    assert again.test == "rebound" and again.value("hop_count") == result.value("hop_count") == 10
