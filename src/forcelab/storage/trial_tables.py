@@ -4,8 +4,9 @@ The analysis keeps values per item in :attr:`forcelab.analysis.types.TrialResult
 them under ``tables/<name>`` (docs/archive-format.md). This module reads them back from a stored result
 (:func:`trial_tables`), says which rows a trial metric summarises as "the best" (:func:`best_rows`: the five
 best-RSI hops of ``rsi_best5_mean``, as the analysis marked them in the table's ``best`` column, or for a table
-archived before that column by the analysis' own rule, :func:`forcelab.analysis.rebound.best_hops`), and flattens them into the wide rows the exports write, one row per item
-with the session and trial it belongs to (:func:`export_rows`, layout in docs/export-format.md).
+archived before that column by the analysis' own rule, :func:`forcelab.analysis.rebound.best_hops`; this module
+has no rule of its own), and flattens them into the wide rows the exports write, one row per item with the
+session and trial it belongs to (:func:`export_rows`, layout in docs/export-format.md).
 """
 
 from __future__ import annotations
