@@ -13,13 +13,17 @@ from forcelab.analysis.cmj import analyze_cmj
 from forcelab.analysis.labels import (
     FLAG_WORDS,
     desnake,
+    display_number,
     display_unit,
     flag_text,
     metric_label,
     metric_text,
     readable,
 )
+from forcelab.analysis.rebound import analyze_rebound
 from forcelab.analysis.types import Flag, Metric
+from forcelab.analysis.units import COUNT
+from forcelab.simulation import synthetic
 from support.plates import ringing_cmj
 
 ANALYSIS = Path(__file__).resolve().parents[2] / "src" / "forcelab" / "analysis"
@@ -128,6 +132,18 @@ def test_values_read_in_the_units_a_coach_uses() -> None:
     assert display_unit("countermovement_depth", "m") == "cm" and display_unit("takeoff_velocity", "m/s") == "m/s"
     assert metric_label("jump_height_takeoff_velocity", display_unit("jump_height_takeoff_velocity", "m")) == \
         "Jump height (take-off velocity) (cm)"
+
+
+def test_a_count_reads_as_a_whole_number_because_its_definition_says_count() -> None:
+    hops = analyze_rebound(synthetic.rebound(hops=10, noise_sd=1.0, seed=1).trace).metrics["hop_count"]
+    assert hops.unit == COUNT and hops.value == 10
+    assert metric_text(hops.name, hops.value, hops.unit) == "10"  # not "10.00"
+    assert metric_label(hops.name, hops.unit) == "Hops"  # unitless on screen
+    assert display_number("hop_count", 0.0, COUNT) == "0"
+    assert display_number("hop_count", 10.5, COUNT) == "10.5"  # a mean of counts over trials keeps its half
+    # a unitless value that is not a count keeps its decimals, even when it happens to be whole
+    assert metric_text("flight_time_ratio", 2.0, "1") == "2.00"
+    assert display_number("impulse_ratio", 1.0, "1") == "1.00"
 
 
 def test_notes_that_name_keys_read_in_words() -> None:

@@ -1,6 +1,6 @@
 """Drop landing held still (analysis/landing.py): synthetic truth for peak landing force, time to peak, loading
-rate, both times to stabilisation; per-limb landing asymmetry; the not-held gate; segmentation of several
-landings; the command line and the simulated athlete."""
+rate, both times to stabilisation; per-limb landing asymmetry; the not-held gate; several landings in one
+recording cut by the live path's detector (``find_trials(kind="landing")``) in ``forcelab analyze`` and import; the command line and the simulated athlete."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 
 from forcelab.analysis import dispatch
-from forcelab.analysis.landing import find_landings, sequential_average_tts
+from forcelab.analysis.landing import sequential_average_tts
+from forcelab.analysis.segmentation import find_trials
 from forcelab.analysis.types import ForceTrace
 from forcelab.cli import main
 from forcelab.simulation import synthetic
+from forcelab.storage import bridge
 
 
 @pytest.mark.parametrize("rate", [1000.0, 2000.0])
@@ -106,10 +108,13 @@ def test_no_contact_from_the_air_says_why() -> None:
 
 
 def test_several_landings_are_found_and_analysed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A recording of three drops (it starts with a step on, no impact: not a trial) is cut by the live path's
+    detector wherever a recording is cut (``forcelab analyze``, ``forcelab import``: storage.bridge.segments)."""
     steps = [("landing", {"drop_height": h}) for h in (0.2, 0.3, 0.4)]
     trace, truths = synthetic.session(steps, noise_sd=2.0, seed=3)
-    spans = find_landings(trace)
-    assert len(spans) == 3
+    segs = find_trials(trace, kind="landing")
+    spans = bridge.segments(trace, "landing")
+    assert spans == [(s.start, s.end) for s in segs] and len(spans) == 3
     for (a, b), t in zip(spans, truths, strict=True):
         assert a / 1000.0 < t["landing_time"] < b / 1000.0
     f = tmp_path / "landings.csv"
@@ -118,13 +123,18 @@ def test_several_landings_are_found_and_analysed(tmp_path: Path, capsys: pytest.
                header="time,left,right", comments="", fmt="%.4f")
     assert main(["analyze", str(f), "--test", "landing", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
+    assert [v for t in doc["trials"] for v in (t["start"], t["end"])] == pytest.approx(
+        [v / 1000.0 for span in spans for v in span], abs=1e-3)
     peaks = [t["metrics"]["peak_landing_force"]["value"] for t in doc["trials"]]
     assert peaks == pytest.approx([t["peak_landing_force"] for t in truths], rel=0.01)
     assert peaks == sorted(peaks)  # higher drops land harder
+    assert all(t["flags"] == [] for t in doc["trials"])  # each trial holds its whole landing and hold
     assert main(["analyze", str(f), "--test", "landing", "--drop-height", "0.3"]) == 0
     out = capsys.readouterr().out
     assert "peak_landing_force_bw" in out and "time_to_stabilisation_sequential" in out
-    assert find_landings(ForceTrace(1000.0, np.zeros(100))) == []
+    assert bridge.segments(ForceTrace(1000.0, np.zeros(100)), "landing") == []  # an empty plate
+    stand, _ = synthetic.session([], noise_sd=2.0, seed=3)  # step on, stand, step off: no impact, no landing
+    assert bridge.segments(stand, "landing") == []
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
@@ -135,9 +145,9 @@ def test_noisy_landing_times_and_loading_rate_against_the_truth(seed: int) -> No
     s = synthetic.drop_landing(noise_sd=2.0, seed=seed, asymmetry=0.1)
     session, truths = synthetic.session([("landing", {"drop_height": 0.3}), ("landing", {"drop_height": 0.45})],
                                         noise_sd=2.0, seed=seed)
-    spans = find_landings(session)
-    cases = [(s.trace, s.truth, 0.0)] + [(session.slice(a, b), t, a / 1000.0)
-                                         for (a, b), t in zip(spans, truths, strict=True)]
+    segs = find_trials(session, kind="landing")
+    cases = [(s.trace, s.truth, 0.0)] + [(session.slice(g.start, g.end), t, g.start / 1000.0)
+                                         for g, t in zip(segs, truths, strict=True)]
     assert len(cases) == 3
     for trace, t, offset in cases:
         r = dispatch.analyze(trace, "landing", drop_height=t["drop_height"])

@@ -1,7 +1,9 @@
 """The review shows a trial's per-item tables: a real archive holding a simulated hop series, opened in the real
 window offscreen, shows one row per hop with the archive's values, the five best-RSI hops marked, a click on a
 row highlights that hop's numbered contact band, and no two labels on the trace overprint; a table of another
-test gets the generic view; the PDF report carries the hop table with the best five marked."""
+test gets the generic view; the PDF report carries the hop table with the best five marked; the hops the analysis
+marks (its ``best`` column) are the ★ rows, with RSI ties and for a table archived before that column; a result
+read back from the archive keeps its settings."""
 
 from __future__ import annotations
 
@@ -12,15 +14,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import h5py
+import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from forcelab.analysis.dispatch import analyze
-from forcelab.analysis.types import Table
+from forcelab.analysis.dispatch import analyze, reanalyze, settings_of
+from forcelab.analysis.types import ForceTrace, Table
+from forcelab.analysis.units import STANDARD_GRAVITY
+from forcelab.gui.item_tables import table_text
 from forcelab.gui.report import write_session_report
 from forcelab.gui.review import ReviewWidget
+from forcelab.gui.session import result_from_stored
 from forcelab.simulation import synthetic
 from forcelab.storage.session import open_session
+from forcelab.storage.trial_tables import export_rows, trial_tables
+from forcelab.storage.trialio import read_result, write_result
 from support.archive import REBOUND_CONTACT_TIMES, rebound_session
 from support.gui_window import open_window
 from support.screens import save_shot
@@ -97,6 +106,9 @@ def test_review_shows_the_archived_hop_table_and_highlights_a_clicked_hop(  # ty
     assert sum(marked) / 5 == pytest.approx(metrics["rsi_best5_mean"]["value"], rel=1e-9)
     assert "5 hops with the highest RSI" in review.items.text("hops").caption
     assert shown[3][-1] == "long contact" and shown[6][-1] == "double contact"
+    # the metrics panel writes the count of hops as a whole number (its unit is a count), RSI with decimals
+    panel = {review.metrics.item(r, 0).text(): review.metrics.item(r, 1).text() for r in range(review.metrics.rowCount())}
+    assert panel["Hops"] == "10" and panel["RSI (mean of best 5 hops)"] == f"{review.result.value('rsi_best5_mean'):.3g} m/s"
     # the review re-analysed the stored samples: the same hops as the archive keeps
     for got, want in zip(review.result.tables["hops"].rows, stored, strict=True):  # type: ignore[union-attr]
         assert got == pytest.approx(want, rel=1e-9, abs=1e-9)
@@ -180,3 +192,73 @@ def test_report_has_the_hop_table_with_the_best_five_marked(hop_archive: tuple[P
         assert lines[row["hop"]] == " ".join(want).split(), row["hop"]
     subprocess.run([pdftoppm, "-r", "70", "-png", str(summary.path), str(shots / "report_hops")], check=True)
     assert len(list(shots.glob("report_hops-*.png"))) == summary.pages
+
+
+def _tied_series() -> tuple[ForceTrace, list[int]]:
+    """A real hop series with exact RSI ties, and the hops (1-based) whose RSI tie. At 1024 Hz, with every contact
+    and flight a whole number of samples and the hops between samples 4096 and 8192 (one binary exponent), hops
+    of the same contact and flight give bit-identical crossings, times and RSI: three high hops (2, 4, 6) and
+    the low hops 3 and 5 tie."""
+    rate = 1024.0
+    high, low = 300 / rate, 280 / rate  # flight times (s)
+    flights = [low, high, low, high, low, high, low, low]
+    heights = [STANDARD_GRAVITY * t * t / 8 for t in flights]
+    trace = synthetic.rebound(contact_times=[200 / rate] * 8, jump_heights=heights, first_jump_height=0.2, rate=rate,
+                              quiet_before=3.0, plates=False).trace
+    return trace, [3, 5]
+
+
+def test_the_analysis_marks_the_best_hops_and_the_review_and_exports_mark_the_same_ones_with_ties(
+        tmp_path: Path) -> None:
+    trace, tied = _tied_series()
+    result = analyze(trace, "rebound", best_hops=6)  # the sixth best is one of two tied hops: the earlier one
+    rows = result.tables["hops"].rows
+    rsi = {r["hop"]: r["rsi"] for r in rows}
+    assert rsi[tied[0]] == rsi[tied[1]] and rsi[2] == rsi[4] == rsi[6]  # exact ties, at and above the cut
+    marked = {r["hop"] for r in rows if r["best"] == 1}
+    assert marked == {2, 4, 6, 8, 7, tied[0]}
+    assert result.value("rsi_best5_mean") == pytest.approx(sum(rsi[h] for h in marked) / 6, rel=1e-12)
+    # archived (a real HDF5 file) and read back: the column is kept, and the review's ★ rows are the marked ones
+    with h5py.File(tmp_path / "t.h5", "w") as f:
+        write_result(f.create_group("trial"), result.to_dict())
+    with h5py.File(tmp_path / "t.h5", "r") as f:
+        stored = read_result(f["trial"])
+    assert stored is not None
+    table = trial_tables(stored)["hops"]
+    assert [c[0] for c in table.columns][-1] == "best"
+    text = table_text("hops", table, stored["params"])
+    assert {int(text.cells[i][0]) for i in text.best} == marked
+    assert [line[1] == "★" for line in text.cells] == [r["best"] == 1 for r in rows]
+    assert text.heads[1] == "Best 6"
+    # a table archived before the column existed: the analysis' own rule gives the same hops
+    old = Table(tuple(c for c in table.columns if c[0] != "best"),
+                tuple({k: v for k, v in r.items() if k != "best"} for r in table.rows))
+    assert table_text("hops", old, stored["params"]).best == text.best
+    assert [r["best"] for r in export_rows("hops", old, keys={}, params=stored["params"])] == [r["best"] for r in rows]
+
+
+def test_a_stored_result_comes_back_with_the_settings_it_was_analysed_with(tmp_path: Path) -> None:
+    path = rebound_session(tmp_path, tmp_path / "archive", started=STARTED, best_hops=3)
+    (trial,) = open_session(path, load_analysis=True).trials
+    assert trial.result is not None and trial.result["params"]["best_hops"] == 3
+    result = result_from_stored(trial.test, trial.rate, trial.result)
+    assert result is not None and result.params == trial.result["params"]
+    assert settings_of(result)["best_hops"] == 3
+    # so an edit re-analyses as the stored analysis ran, and the review marks the three best
+    again = reanalyze(ForceTrace(trial.rate, np.asarray(trial.total, dtype=np.float64)), result, None)
+    assert again.metrics["rsi_best5_mean"].method == "mean_of_best_3_hops_by_rsi"
+    assert again.value("rsi_best5_mean") == pytest.approx(result.value("rsi_best5_mean"), rel=1e-9)
+    text = table_text("hops", result.tables["hops"], result.params)
+    assert text.heads[1] == "Best 3" and len(text.best) == 3
+
+
+def test_a_stored_result_comes_back_as_the_test_it_was_analysed_as(tmp_path: Path) -> None:
+    """A hop series recorded as a CMJ and analysed as the repeated-hop test (a confirmed suggestion): the archive's
+    ``test`` is the CMJ, its ``analysis_test`` the hops; the result read back is the hops' with their settings."""
+    path = rebound_session(tmp_path, tmp_path / "archive", started=STARTED, recorded_as="cmj", best_hops=4)
+    (trial,) = open_session(path, load_analysis=True).trials
+    assert trial.test == "cmj" and trial.result is not None and trial.result["test"] == "rebound"
+    result = result_from_stored(trial.test, trial.rate, trial.result)
+    assert result is not None and result.test == "rebound" and settings_of(result)["best_hops"] == 4
+    again = reanalyze(ForceTrace(trial.rate, np.asarray(trial.total, dtype=np.float64)), result, None)
+    assert again.test == "rebound" and again.value("hop_count") == result.value("hop_count") == 10

@@ -1,11 +1,11 @@
 """Per-item tables (a repeated-hop trial's hops) in every export: the session's ``hops.csv`` and a query's
 ``<stem>_hops.csv`` / ``.parquet``, read back without forcelab, equal the table the archive holds; the five
-best-RSI hops are marked; and the copy of the best-five rule refuses to mark hops the stored metric disagrees with."""
+best-RSI hops are marked as the analysis marked them (its ``best`` column); a table archived before that column
+gets them from the analysis' own rule (:func:`forcelab.analysis.rebound.best_hops`)."""
 
 from __future__ import annotations
 
 import csv
-import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from forcelab.cli import main
 from forcelab.storage.export import export_csv
 from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import open_session
-from forcelab.storage.trial_tables import KEY_COLUMNS, best_rows
+from forcelab.storage.trial_tables import KEY_COLUMNS, best_rows, export_rows, value_columns
 from support.archive import REBOUND_CONTACT_TIMES, rebound_session
 
 STARTED = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -80,16 +80,17 @@ def test_session_csv_export_writes_the_hop_table_as_the_archive_holds_it(archive
         exported = list(reader)
     stored, columns, metrics = _stored(path)
     assert header[: len(KEY_COLUMNS)] == list(KEY_COLUMNS)
-    assert header[len(KEY_COLUMNS):] == [f"{c['name']} [{c['unit']}]" for c in columns] + ["best_5 [1]"]
+    assert header[len(KEY_COLUMNS):] == [f"{c['name']} [{c['unit']}]" for c in columns]
+    assert header[-1] == "best [1]"  # the analysis' own marker column, as the archive holds it
     assert "contact_time [s]" in header and "rsi [m/s]" in header and "peak_force [N]" in header
     _check_cells(exported, stored, columns)
     for row in exported:
         assert row["athlete"] == "Hopper" and row["session"] == path.name and row["trial"] == "1"
         assert row["test"] == "rebound" and row["session_date"] == "2026-11-02"
         assert row["session_started"] == STARTED.isoformat()
-    marked = {int(r["hop [1]"]) for r in exported if r["best_5 [1]"] == "1"}
+    marked = {int(r["hop [1]"]) for r in exported if r["best [1]"] == "1"}
     assert marked == _top5(stored)
-    rsi = [float(r["rsi [m/s]"]) for r in exported if r["best_5 [1]"] == "1"]
+    rsi = [float(r["rsi [m/s]"]) for r in exported if r["best [1]"] == "1"]
     assert sum(rsi) / 5 == pytest.approx(metrics["rsi_best5_mean"]["value"], rel=1e-12)
     flags = {int(r["hop [1]"]): (r["fast_ssc [1]"], r["double_contact [1]"]) for r in exported}
     assert flags[4] == ("0", "0") and flags[7] == ("1", "1")  # the long contact and the double contact
@@ -115,7 +116,7 @@ def test_query_export_writes_the_hop_tables_beside_the_metrics_in_csv_and_parque
         stored, columns, _metrics = _stored(path)
         _check_cells(rows, stored, columns)
         assert {r["session"] for r in rows} == {str(path.relative_to(archive))}
-        assert {int(r["hop [1]"]) for r in rows if r["best_5 [1]"] == "1"} == _top5(stored)
+        assert {int(r["hop [1]"]) for r in rows if r["best [1]"] == "1"} == _top5(stored)
         mine = [r for r in frame if r["athlete"] == athlete]
         assert len(mine) == len(stored)
         for got, want in zip(mine, stored, strict=True):
@@ -140,25 +141,32 @@ def test_a_query_without_tables_writes_no_table_file(tmp_path: Path, capsys: pyt
     assert "from 1 sessions" in printed and "per-item table" not in printed
 
 
-def _table(rsi: list[float | None]) -> Table:
+def _table(rsi: list[float | None], best: list[int] | None = None) -> Table:
+    """A hop table with the columns the best-of rule reads, as a table archived before the ``best`` column (or,
+    with ``best``, with the analysis' marks)."""
     cols = (("hop", "1", "i8"), ("rsi", "m/s", "f8"), ("flight_time", "s", "f8"), ("jump_height", "m", "f8"))
-    rows = tuple({"hop": i + 1, "rsi": r, "flight_time": None if r is None else 0.4, "jump_height": 0.2}
-                 for i, r in enumerate(rsi))
-    return Table(cols, rows)
+    rows = [{"hop": i + 1, "rsi": r, "flight_time": None if r is None else 0.4, "jump_height": 0.2}
+            for i, r in enumerate(rsi)]
+    if best is not None:
+        cols += (("best", "1", "i8"),)
+        rows = [{**row, "best": int(i in best)} for i, row in enumerate(rows)]
+    return Table(cols, tuple(rows))
 
 
-def test_best_rows_are_the_highest_rsi_measured_hops_and_agree_with_the_stored_metric() -> None:
+def test_best_rows_are_the_analysis_marks_or_for_an_older_table_its_rule() -> None:
+    # an older table (no best column): the analysis' rule, under the trial's best_hops
     table = _table([1.0, 1.4, None, 1.2, 0.9, 1.3, 1.1])
-    params = {"best_hops": 5}
-    best = best_rows("hops", table, params)
-    assert best == {1, 3, 5, 6, 0}  # 1.4, 1.2, 1.3, 1.1, 1.0; the unmeasured hop 3 never ranks
-    mean = (1.4 + 1.3 + 1.2 + 1.1 + 1.0) / 5
-    assert best_rows("hops", table, params, {"rsi_best5_mean": {"value": mean}}) == best
-    # a stored figure the chosen hops do not give: mark none rather than the wrong ones
-    assert best_rows("hops", table, params, {"rsi_best5_mean": {"value": mean + 0.01}}) == frozenset()
+    assert best_rows("hops", table, {"best_hops": 5}) == {1, 3, 5, 6, 0}  # 1.4, 1.3, 1.2, 1.1, 1.0; hop 3 unmeasured
+    assert best_rows("hops", table, {}) == {1, 3, 5, 6, 0}  # the analysis' default count
     assert best_rows("hops", table, {"best_hops": 3}) == {1, 5, 3}
-    three = {"rsi_best5_mean": {"value": (1.4 + 1.3 + 1.2) / 3, "params": {"best_hops": 3}}}
-    assert best_rows("hops", table, {}, three) == {1, 5, 3}  # the count from the metric's own parameters
-    assert best_rows("hops", _table([1.0, 1.1, None, None]), params) == frozenset()  # fewer than five measured
-    assert best_rows("steps", table, params) == frozenset()  # a table without a best-of figure
-    assert not math.isnan(mean)
+    assert best_rows("hops", _table([1.0, 1.1, None, None]), {"best_hops": 5}) == frozenset()  # fewer measured
+    assert best_rows("steps", table, {"best_hops": 5}) == frozenset()  # a table without a best-of figure
+    # a table with the analysis' column: its marks, whatever a rule over the values would say
+    marked = _table([1.0, 1.4, None, 1.2], best=[0, 2])
+    assert best_rows("hops", marked, {"best_hops": 5}) == {0, 2}
+    assert best_rows("steps", marked, {}) == {0, 2}
+    rows = export_rows("hops", table, keys={"trial": 1}, params={"best_hops": 3})
+    assert [r["best"] for r in rows] == [0, 1, 0, 1, 0, 1, 0]
+    assert value_columns([table], "hops")[-1] == ("best", "1", "i8")
+    with pytest.raises(ValueError, match="best_hops"):
+        best_rows("hops", table, {"best_hops": 0})

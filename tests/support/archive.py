@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -105,11 +106,15 @@ REBOUND_JUMP_HEIGHTS = (0.20, 0.22, 0.19, 0.25, 0.21, 0.23, 0.18, 0.20, 0.17, 0.
 REBOUND_DOUBLE_CONTACTS = {7: 0.012}
 
 
-def rebound_session(folder: Path, archive: Path, *, athlete: str = "Hopper", started: datetime | None = None) -> Path:
+def rebound_session(folder: Path, archive: Path, *, athlete: str = "Hopper", started: datetime | None = None,
+                    recorded_as: str = "rebound", **settings: Any) -> Path:
     """A real session file in ``archive`` holding one simulated repeated-hop trial (two plates, 1 kHz, light
     noise; the hops of :data:`REBOUND_CONTACT_TIMES`), imported from a plain CSV written into ``folder`` through
     :func:`forcelab.storage.importer.import_file` with the real analysis: what ``forcelab import --test rebound``
-    makes of a recording."""
+    makes of a recording; ``settings`` (archive keys, e.g. ``best_hops=3``) are passed to the analysis.
+    ``recorded_as`` is the test the trial was recorded as (``cmj``: a hop series the tester then confirmed as the
+    repeated-hop test; the analysis is the repeated-hop test's either way)."""
+    from forcelab.analysis.dispatch import analyze
     from forcelab.simulation import synthetic
     from forcelab.storage.importer import import_file
 
@@ -120,4 +125,5 @@ def rebound_session(folder: Path, archive: Path, *, athlete: str = "Hopper", sta
     t = np.arange(trace.n) / trace.rate
     np.savetxt(source, np.column_stack([t, trace.left, trace.right]), delimiter=",", header="time,left,right",
                comments="", fmt="%.6f")
-    return import_file(source, archive=archive, athlete=athlete, test="rebound", started=started)
+    return import_file(source, archive=archive, athlete=athlete, test=recorded_as, started=started,
+                       analyze=lambda tr, _test: analyze(tr, "rebound", **settings))

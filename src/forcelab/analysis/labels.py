@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from forcelab.analysis.units import COUNT
+
 #: Hand-written names of the headline metrics (the key's words alone would read badly).
 NAMES: dict[str, str] = {
     "jump_height_takeoff_velocity": "Jump height (take-off velocity)",
@@ -60,7 +62,8 @@ NAMES: dict[str, str] = {
 #: Words that are not written as the key spells them.
 WORDS: dict[str, str] = {"rfd": "RFD", "rsi": "RSI", "takeoff": "take-off", "sd": "SD", "cop": "CoP"}
 #: Units as a person writes them.
-UNITS: dict[str, str] = {"N*s": "N·s", "N*s/kg": "N·s/kg", "kg*m/s": "kg·m/s", "1": "", "m^2": "m²"}
+UNITS: dict[str, str] = {"N*s": "N·s", "N*s/kg": "N·s/kg", "kg*m/s": "kg·m/s", "1": "", "m^2": "m²", "count": ""}
+
 
 
 def unit_text(unit: str | None) -> str:
@@ -107,8 +110,12 @@ def display_unit(key: str, unit: str | None) -> str:
 def display_number(key: str, value: float, unit: str | None) -> str:
     """``value`` (in the stored ``unit``) as a number in :func:`display_unit`, without the unit: heights in
     cm with one decimal, forces and powers from 100 up whole, percent with one decimal, the rest to three
-    figures (so a 1.9 N weighing SD or a 0.3 N plate offset keeps its digits)."""
+    figures (so a 1.9 N weighing SD or a 0.3 N plate offset keeps its digits); a count (unit :data:`forcelab.analysis.units.COUNT`) whole,
+    or with one decimal when it is not (a mean or SD of counts over trials, as the report's summary shows), and
+    other unitless values (ratios, unit ``1``) with two decimals."""
     shown = display_unit(key, unit)
+    if unit == COUNT:
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
     if shown == "cm" and unit == "m":
         return f"{value * 100:.1f}"
     if unit in ("N", "W", "N/s") and abs(value) >= 100:

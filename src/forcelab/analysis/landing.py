@@ -18,6 +18,10 @@ given, time to stabilisation by the band method) -> the landing test's own:
 
 Quality gate ``landing_not_held``: the force fell to the contact threshold for ``min_flight_time`` after
 touchdown (a hop, a step off): not a stuck landing. See docs/methods-landing.md.
+
+A recording of several landings is cut into trials by the same detector the live path runs,
+``forcelab.analysis.segmentation.find_trials(trace, kind="landing")`` (rules in
+:mod:`forcelab.analysis.segmentation_hold`); this module analyses one.
 """
 
 from __future__ import annotations
@@ -165,46 +169,6 @@ def _held(res: TrialResult, F: np.ndarray, rate: float, contact: Event, threshol
         res.flag("landing_not_held", f"the force fell below the contact threshold ({threshold:.0f} N) at "
                  f"{off / rate:.3f} s, {(off - contact.index) / rate:.3f} s after touchdown, for {min_flight:g} s: "
                  "a hop or a step off, not a held landing")
-
-
-#: Segmentation of a recording of several drop landings: an unloaded stretch (the athlete on the box) of at least
-#: ``MIN_AIR`` s ends in a contact; the trial runs from ``PRE`` s before that contact to the next unloaded
-#: stretch (the step off before the next drop) or the end of the recording.
-MIN_AIR = 0.3
-PRE = 0.5
-#: Unloaded: below this fraction of the median on-plate force (the coarse flight threshold of the jumps).
-AIR_FRACTION = 0.1
-#: A landing, not a step on: the force passes this multiple of the median on-plate force within
-#: ``IMPACT_WINDOW`` s of the contact (a drop of 10 cm already lands at about twice body weight).
-IMPACT_FACTOR = 1.5
-IMPACT_WINDOW = 0.3
-
-
-def find_landings(trace: ForceTrace, *, min_air: float = MIN_AIR, pre: float = PRE,
-                  air_fraction: float = AIR_FRACTION, min_body_weight: float = 200.0) -> list[tuple[int, int]]:
-    """``[(start, stop)]`` sample ranges of the drop landings in a longer recording (stop exclusive): each
-    unloaded stretch of ``min_air`` s or more that ends in a contact with an impact (:data:`IMPACT_FACTOR`; a step
-    on has none) starts one, ``pre`` s before the contact;
-    it ends where the next unloaded stretch begins, or at the end. Empty when nobody is ever on the plate."""
-    F = trace.total
-    on = F >= min_body_weight
-    if not on.any():
-        return []
-    air = F < air_fraction * float(np.median(F[on]))
-    n_air = max(1, int(round(min_air * trace.rate)))
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], air.astype(np.int8), [0]))))
-    runs = list(zip(edges[::2], edges[1::2], strict=True))  # [start, stop) of every unloaded stretch
-    out: list[tuple[int, int]] = []
-    level = float(np.median(F[on]))
-    n_win = max(1, int(round(IMPACT_WINDOW * trace.rate)))
-    for k, (a, b) in enumerate(runs):
-        if b - a < n_air or b >= F.size:
-            continue
-        if float(F[b:b + n_win].max()) < IMPACT_FACTOR * level:
-            continue  # stepping on, not landing: no impact
-        nxt = next((a2 for a2, b2 in runs[k + 1:] if b2 - a2 >= n_air), F.size)
-        out.append((int(max(a, b - int(round(pre * trace.rate)))), int(nxt)))
-    return out
 
 
 #: The defaults of :func:`analyze_landing`'s settings, by archive key (``drop_height`` is an input).

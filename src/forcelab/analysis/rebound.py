@@ -16,13 +16,17 @@ pause, not a hop; flag ``pause_in_series``). Per hop:
   of Flanagan & Comyns 2008), else 0 and the flag ``slow_contact`` names the hop;
 - ``double_contact``: 1 when the force falls below the flight threshold inside the contact (too briefly to be
   a flight: the feet left the plate and touched again), else 0; flag ``double_contact``. Its contact time still
-  runs from the first touch to the take-off, so such a hop rarely ranks among the best.
+  runs from the first touch to the take-off, so such a hop rarely ranks among the best;
+- ``best``: 1 for the hops the best-of figures below average, else 0 (every hop 0 when fewer than ``best_hops``
+  hops were measured). :func:`best_hops` is the one rule that picks them: the review, the report and the exports
+  read this column, and for a table archived before the column existed they call :func:`best_hops` on it.
 
-**Trial metrics.** ``hop_count`` (hops found), ``contact_time_mean`` and ``flight_time_mean`` (over the hops),
+**Trial metrics.** ``hop_count`` (hops found; unit ``count``, shown as a whole number), ``contact_time_mean`` and ``flight_time_mean`` (over the hops),
 ``rsi_max``, and the 10/5 repeated jump test's figures (Harper, Hobbs & Moore 2011): ``rsi_best5_mean``, the mean
 RSI of the ``best_hops`` (5) hops with the highest RSI, and ``contact_time_best5_mean`` /
 ``jump_height_best5_mean`` of those same hops; with fewer than ``best_hops`` measured hops they are not found
-(and say why). ``peak_force`` is the highest contact force of the series (per plate and its asymmetry with two
+(and say why). The best hops are the ``best_hops`` measured hops (RSI, flight time and jump height found)
+with the highest RSI; a tie goes to the earlier hop. ``peak_force`` is the highest contact force of the series (per plate and its asymmetry with two
 plates). The per-hop values are the result's table ``hops`` (:class:`~forcelab.analysis.types.Table`), kept in
 the JSON output and in the archive.
 
@@ -38,7 +42,8 @@ McMahon 2020, Biomechanics 1(1):1-14 (the 10/5 test on a force plate, heights fr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -59,6 +64,7 @@ from forcelab.analysis.settings import (
     WeighingSettings,
 )
 from forcelab.analysis.types import Event, ForceTrace, ParamValue, Table, TrialResult
+from forcelab.analysis.units import COUNT
 
 REF_HARPER = "Harper, Hobbs & Moore 2011, BASES Student Conference, Chester (the 10/5 repeated jump test)"
 REF_FLANAGAN = "Flanagan & Comyns 2008, Strength Cond J 30(5):32-38"
@@ -77,7 +83,12 @@ HOP_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("peak_force", "N", "f8"),
     ("fast_ssc", "1", "i8"),
     ("double_contact", "1", "i8"),
+    ("best", "1", "i8"),
 )
+#: The hop table's column marking the hops the best-of figures average (1) and the others (0).
+BEST_COLUMN = "best"
+#: The columns a hop needs (not ``None``) to be measured, i.e. to rank among the best.
+MEASURED_COLUMNS = ("rsi", "flight_time", "jump_height")
 
 
 @dataclass(frozen=True)
@@ -135,12 +146,42 @@ class Hop:
     fast_ssc: bool
     unloaded: float  # seconds below the flight threshold inside the contact (> 0: a double contact)
 
-    def row(self) -> dict[str, float | int | None]:
-        """The hop as a row of the ``hops`` table."""
+    def row(self, best: bool = False) -> dict[str, float | int | None]:
+        """The hop as a row of the ``hops`` table (``best``: one of the hops the best-of figures average)."""
         return {"hop": self.number, "contact_start_time": self.contact_start_time, "takeoff_time": self.takeoff_time,
                 "contact_time": self.contact_time, "flight_time": self.flight_time, "jump_height": self.jump_height,
                 "rsi": self.rsi, "peak_force": self.peak_force, "fast_ssc": int(self.fast_ssc),
-                "double_contact": int(self.unloaded > 0)}
+                "double_contact": int(self.unloaded > 0), BEST_COLUMN: int(best)}
+
+
+def _measured(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def best_hops(rows: Sequence[Mapping[str, Any]], count: int) -> list[int]:
+    """Positions (0-based, in hop order) of the ``count`` hops the best-of figures (``rsi_best5_mean`` ...)
+    average: the measured rows (every column of :data:`MEASURED_COLUMNS` a number, not ``None`` or NaN) with the
+    highest ``rsi``, a tie going to the earlier hop; ``[]`` when fewer than ``count`` are measured (the figures
+    are then not found). ``rows`` are rows of the ``hops`` table (:meth:`Hop.row`, or as read from the archive).
+
+    The one place this rule lives: :func:`analyze_rebound` marks the hops it picks in the table's ``best``
+    column, and :mod:`forcelab.storage.trial_tables` calls it for a table archived without that column."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"the number of best hops must be a whole number, at least 1; got {count!r}")
+    measured = [i for i, row in enumerate(rows) if all(_measured(row.get(c)) for c in MEASURED_COLUMNS)]
+    if len(measured) < count:
+        return []
+    ranked = sorted(measured, key=lambda i: -float(rows[i]["rsi"]))  # stable: a tie keeps hop order
+    return sorted(ranked[:count])
+
+
+def best_hop_count(params: Mapping[str, Any]) -> int:
+    """How many hops the best-of figures average under a result's analysis ``params`` (``best_hops``; the
+    default, 5, when they do not name it)."""
+    value = params.get("best_hops", DEFAULT_SETTINGS.best_hops)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value) or value < 1:
+        raise ValueError(f"best_hops must be a whole number of hops, at least 1; the result has {value!r}")
+    return int(value)
 
 
 def analyze_rebound(trace: ForceTrace, settings: ReboundSettings | None = None, *,
@@ -175,11 +216,14 @@ def analyze_rebound(trace: ForceTrace, settings: ReboundSettings | None = None, 
     if pauses:
         res.flag("pause_in_series", "contact(s) of " + ", ".join(f"{p:.2f} s" for p in pauses)
                  + f" between flights are longer than {s.max_contact_time:g} s: pauses, not hops")
-    res.tables["hops"] = Table(HOP_COLUMNS, tuple(h.row() for h in hops),
+    best = best_hops([h.row() for h in hops], int(s.best_hops))
+    res.tables["hops"] = Table(HOP_COLUMNS, tuple(h.row(i in best) for i, h in enumerate(hops)),
                                "One row per hop (a ground contact between two flights); times in s from the "
-                               "trial's first sample, flight time and jump height of the flight the contact launches.")
+                               "trial's first sample, flight time and jump height of the flight the contact launches; "
+                               f"best = 1: one of the {s.best_hops} hops the best-of figures average.")
     _hop_flags(res, hops, s.fast_contact_max)
-    _summary(book, hops, s, why or ("no ground contact between two flights" if flights else "no flight found"))
+    _summary(book, hops, [hops[i] for i in best], s,
+             why or ("no ground contact between two flights" if flights else "no flight found"))
     a = hops[0].contact if hops else 0
     b = hops[-1].takeoff if hops else 0
     book.force_metric("peak_force", book.extreme(F, a, b), "N", "max_force_during_hop_contacts", REF_HARPER,
@@ -264,11 +308,11 @@ def _mean(values: list[float]) -> float:
     return float(np.mean(values))
 
 
-def _summary(book: MetricBook, hops: list[Hop], s: ReboundSettings, why_none: str) -> None:
-    """The trial metrics from the hops."""
+def _summary(book: MetricBook, hops: list[Hop], best: list[Hop], s: ReboundSettings, why_none: str) -> None:
+    """The trial metrics from the hops and the ``best`` of them (:func:`best_hops`)."""
     n_best = int(s.best_hops)
     none = None if hops else why_none
-    book.put("hop_count", float(len(hops)), "1", "contacts_between_two_flights", REF_HARPER,
+    book.put("hop_count", float(len(hops)), COUNT, "contacts_between_two_flights", REF_HARPER,
              description="Ground contacts between two flights (hops).")
     book.put("contact_time_mean", _mean([h.contact_time for h in hops]) if hops else None, "s",
              "mean_contact_time_interpolated_crossings", REF_STRATFORD, reason=none,
@@ -281,8 +325,7 @@ def _summary(book: MetricBook, hops: list[Hop], s: ReboundSettings, why_none: st
     book.put("rsi_max", max(h.rsi for h in measured if h.rsi is not None) if measured else None, "m/s",
              "max_jump_height_flight_time_over_contact_time", REF_RSI, reason=mwhy,
              description="Highest hop RSI (jump height from flight time over contact time).")
-    best = sorted(measured, key=lambda h: -(h.rsi or 0.0))[:n_best]
-    bwhy = mwhy or (None if len(measured) >= n_best else
+    bwhy = mwhy or (None if best else
                     f"only {len(measured)} measured hop(s): the mean of the best {n_best} needs {n_best}")
     ok = bwhy is None
     meth = f"mean_of_best_{n_best}_hops_by_rsi"

@@ -147,7 +147,11 @@ KEY_EVENTS["balance"] = "balance_start"
 
 
 def _kind_for(trace: ForceTrace, test: str) -> str:
-    """Which segmentation to run: ``pull`` for isometric tests, ``jump`` otherwise (told from the trace for auto)."""
+    """Which segmentation to run: ``pull`` for isometric tests, ``landing`` for the drop landing (an arrival that
+    is held, as the live path finds it: forcelab.analysis.segmentation_hold), ``jump`` otherwise (told from the
+    trace for auto)."""
+    if test == "landing":
+        return "landing"
     if test != "auto":
         return "pull" if is_isometric(test) else "jump"
     from forcelab.analysis.detect import detect_test_type
@@ -180,11 +184,6 @@ def analyse_recording(rec: Recording, test: str, params: dict[str, Any]) -> tupl
     try:
         kind = _kind_for(trace, test)
         segments = find_trials(trace, kind=kind, **(segmentation(test)[1] if kind == "pull" else {}))
-        if test == "landing":  # no flight after the contact: the landings are found by the air before them
-            from forcelab.analysis.landing import find_landings
-            from forcelab.analysis.segmentation import TrialSegment
-
-            segments = [TrialSegment(a, b, "landing") for a, b in find_landings(trace)]
     except ValueError as exc:
         raise CliError(f"{rec.source}: {exc}") from None
     notes: list[str] = []

@@ -68,9 +68,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _fmt(name: str, m: dict[str, Any]) -> str:
+    """``name = value unit`` (a ratio's ``1`` and a count's ``count`` show no unit: labels.unit_text)."""
+    from forcelab.analysis.labels import unit_text
+
     v = m.get("value")
-    unit = m.get("unit", "")
-    return f"{name} = {'not found' if v is None else f'{v:.4g}'} {'' if unit == '1' else unit}".rstrip()
+    return f"{name} = {'not found' if v is None else f'{v:.4g}'} {unit_text(m.get('unit', ''))}".rstrip()
 
 
 def key_metrics(test: str, metrics: dict[str, dict[str, Any]], limit: int = 4) -> list[str]:

@@ -3,7 +3,7 @@
 :func:`table_text` turns a :class:`~forcelab.analysis.types.Table` into column heads with their units and cells in
 the units a coach reads (contact and flight times in ms, heights in cm), a ``Flags`` column in words (long
 contact, double contact) and the rows a trial metric averages marked (the five best-RSI hops of
-``rsi_best5_mean``, :func:`forcelab.storage.trial_tables.best_rows`). A table without a view of its own
+``rsi_best5_mean``, as the analysis marked them: :func:`forcelab.storage.trial_tables.best_rows`). A table without a view of its own
 (:data:`VIEWS`) shows every column as stored, its head from :mod:`forcelab.analysis.labels`. The review's widget
 is :class:`ItemTablesView`; the report draws the same text (:mod:`forcelab.gui.report`).
 """
@@ -18,7 +18,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from forcelab.analysis.labels import display_number, display_unit, metric_name, unit_text
 from forcelab.analysis.types import Table
-from forcelab.storage.trial_tables import BEST_RULES, best_count, best_rows
+from forcelab.storage.trial_tables import BEST_COLUMN, best_count, best_rows, has_best
 
 #: The mark of a best row.
 BEST_MARK = "★"
@@ -82,7 +82,7 @@ def _cell(value: Any, col: Column) -> str:
 def _generic(table: Table) -> tuple[Column, ...]:
     cols = []
     for name, unit, kind in table.columns:
-        if name in FLAG_COLUMNS:
+        if name in FLAG_COLUMNS or name == BEST_COLUMN:  # words in Flags, the mark in its own column
             continue
         cols.append(Column(name, metric_name(name), display_unit(name, unit), 1.0, 0 if kind == "i8" else -1))
     return tuple(cols)
@@ -102,10 +102,10 @@ def flag_words(row: Mapping[str, Any]) -> str:
                      if key in row and row[key] is not None and int(row[key]) == value)
 
 
-def table_text(name: str, table: Table, params: Mapping[str, Any], metrics: Mapping[str, Any] | None = None,
-               *, marker: bool = True) -> TableText:
-    """Table ``name`` of a trial as text (see the module docstring); ``params`` and ``metrics`` are the trial's
-    analysis parameters and metrics (they say how many rows are best and check which). ``marker`` adds a column
+def table_text(name: str, table: Table, params: Mapping[str, Any], *, marker: bool = True) -> TableText:
+    """Table ``name`` of a trial as text (see the module docstring); ``params`` are the trial's analysis
+    parameters (they say how many rows are best, and which for a table archived before the analysis marked
+    them). ``marker`` adds a column
     holding :data:`BEST_MARK` for the best rows, second (after the item's number), so the mark sits by it."""
     view = VIEWS.get(name)
     units = {c[0]: c[1] for c in table.columns}
@@ -115,9 +115,11 @@ def table_text(name: str, table: Table, params: Mapping[str, Any], metrics: Mapp
     has_flags = any(k in units for k in FLAG_COLUMNS)
     if has_flags:
         heads.append("Flags")
-    best = best_rows(name, table, params, metrics)
-    n = best_count(name, params, metrics)
-    with_mark = marker and name in BEST_RULES
+    best = best_rows(name, table, params)
+    n = best_count(name, params)
+    n = len(best) if n is None else n
+    marks = has_best(name, table)
+    with_mark = marker and marks
     if with_mark:
         heads.insert(1, f"Best {n}")
     cells = []
@@ -130,7 +132,7 @@ def table_text(name: str, table: Table, params: Mapping[str, Any], metrics: Mapp
             line.insert(1, BEST_MARK if i in best else "")
         cells.append(line)
     caption = ""
-    if name in BEST_RULES:
+    if marks:
         words = BEST_WORDS.get(name, "the best {n} rows").format(n=n)
         caption = f"{BEST_MARK} {words}" if best else f"No {BEST_MARK}: fewer than {n} measured, no best {n}"
     title = f"{TITLES.get(name, metric_name(name))} ({len(table.rows)})"
@@ -149,15 +151,14 @@ class ItemTablesView(QtWidgets.QTabWidget):
         self._captions: dict[str, QtWidgets.QLabel] = {}
         self._text: dict[str, TableText] = {}
 
-    def show_tables(self, tables: Mapping[str, Table], params: Mapping[str, Any],
-                    metrics: Mapping[str, Any] | None = None) -> None:
+    def show_tables(self, tables: Mapping[str, Table], params: Mapping[str, Any]) -> None:
         """Show ``tables`` (name -> table; none hides the view)."""
         self.clear()
         self._tables.clear()
         self._captions.clear()
         self._text.clear()
         for name, table in tables.items():
-            text = table_text(name, table, params, metrics)
+            text = table_text(name, table, params)
             self._text[name] = text
             page = QtWidgets.QWidget()
             lay = QtWidgets.QVBoxLayout(page)

@@ -267,7 +267,7 @@ def _trace_chart(pages: _Pages, rect: QRectF, trial: Trial) -> None:
               ylabel="force (N)", title=f"Trial {trial.number} · {TEST_NAMES.get(trial.test, trial.test)}")
     for name, table in banded.items():  # a hop series: each contact a numbered band, under the force
         span = SPANS[name]
-        best = table_text(name, table, result.get("params") or {}, result.get("metrics")).best
+        best = table_text(name, table, result.get("params") or {}).best
         for i, item in enumerate(table.rows):
             a, b = item.get(span[0]), item.get(span[1])
             if a is not None and b is not None:
@@ -304,7 +304,7 @@ def _table_pages(pages: _Pages, session: Session) -> None:
     y = body.top()
     for trial, name, table in items:
         result = trial.result or {}
-        text = table_text(name, table, result.get("params") or {}, result.get("metrics"))
+        text = table_text(name, table, result.get("params") or {})
         need = (len(text.cells) + 4) * pages.line * 1.3
         if y + need > body.bottom() and y > body.top():
             body = pages.page(title, f"{session.athlete} · continued")

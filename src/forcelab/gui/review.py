@@ -294,9 +294,8 @@ class ReviewWidget(QtWidgets.QWidget):
 
     def _show_items(self, result: TrialResult) -> None:
         """The per-item tables under the trace, and the bands of the first one whose items span the trace."""
-        metrics = result.metrics
         had = self.items.isVisibleTo(self)
-        self.items.show_tables(result.tables, result.params, metrics)
+        self.items.show_tables(result.tables, result.params)
         if result.tables and not had:
             self._items_fitted = False
             self._fit_items()

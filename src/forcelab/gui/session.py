@@ -64,10 +64,14 @@ class TrialEntry:
 
 
 def result_from_stored(test: str, rate: float, stored: dict[str, Any] | None) -> TrialResult | None:
-    """A :class:`TrialResult` back from the plain dict the archive keeps (``TrialResult.to_dict``)."""
+    """A :class:`TrialResult` back from the plain dict the archive keeps (``TrialResult.to_dict``): metrics,
+    events, flags, tables, the test it was analysed as (the stored ``test``, the archive's ``analysis_test``: a
+    confirmed suggestion differs from the recorded ``test``, which is only the fallback) and the analysis
+    ``params`` (the settings and tester inputs it ran with, ``analysis_params``), so a re-analysis or an edit
+    runs as the stored one did (:func:`forcelab.analysis.dispatch.settings_of`)."""
     if not stored:
         return None
-    res = TrialResult(test=test, rate=rate)
+    res = TrialResult(test=str(stored.get("test") or test), rate=rate, params=dict(stored.get("params") or {}))
     for name, m in stored.get("metrics", {}).items():
         res.add_metric(Metric(name, m.get("value"), m.get("unit", ""), m.get("method", ""),
                               m.get("params", {}), m.get("reference", ""), m.get("reason")))

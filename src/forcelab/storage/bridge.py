@@ -68,10 +68,6 @@ def segments(trace: ForceTrace, test: str) -> list[tuple[int, int]]:
     seg = catalog.entry(test).segment
     if seg is None:
         raise ValueError(f"{test} recordings are not cut into trials; archive tests: {', '.join(TESTS)}")
-    if seg.kind == "landing":  # no flight after the contact: found by the air before each landing
-        from forcelab.analysis.landing import find_landings
-
-        return find_landings(trace)
     thresholds: dict[str, Any] = dict(seg.thresholds)
     out = []
     for found in find_trials(trace, kind=seg.kind, **thresholds):

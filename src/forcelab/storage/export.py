@@ -81,8 +81,7 @@ def _export_tables(s: Session, out: Path) -> list[Path]:
         for t, table in items:
             result = t.result or {}
             acc = "" if t.accepted is None else ("yes" if t.accepted else "no")  # as metrics.csv writes it
-            rows += export_rows(name, table, keys=_keys(s, t, acc), params=result.get("params") or {},
-                                metrics=result.get("metrics"))
+            rows += export_rows(name, table, keys=_keys(s, t, acc), params=result.get("params") or {})
         path = out / table_file_name(name)
         with open(path, "w", newline="", encoding="utf-8") as fh:
             csv.writer(fh).writerows(csv_rows(columns, rows))

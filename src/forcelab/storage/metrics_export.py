@@ -144,8 +144,7 @@ def query_table_rows(index: ArchiveIndex, query: MetricQuery) -> dict[str, Table
         rows: list[dict[str, Any]] = []
         for keys, table, trial in items:
             result = trial.result or {}
-            rows += export_rows(name, table, keys=keys, params=result.get("params") or {},
-                                metrics=result.get("metrics"))
+            rows += export_rows(name, table, keys=keys, params=result.get("params") or {})
         out[name] = TableExport(value_columns((t for _k, t, _tr in items), name), rows)
     return out
 

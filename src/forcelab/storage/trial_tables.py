@@ -3,43 +3,40 @@
 The analysis keeps values per item in :attr:`forcelab.analysis.types.TrialResult.tables` and the archive stores
 them under ``tables/<name>`` (docs/archive-format.md). This module reads them back from a stored result
 (:func:`trial_tables`), says which rows a trial metric summarises as "the best" (:func:`best_rows`: the five
-best-RSI hops of ``rsi_best5_mean``), and flattens them into the wide rows the exports write, one row per item
-with the session and trial it belongs to (:func:`export_rows`, layout in docs/export-format.md).
+best-RSI hops of ``rsi_best5_mean``, as the analysis marked them in the table's ``best`` column, or for a table
+archived before that column by the analysis' own rule, :func:`forcelab.analysis.rebound.best_hops`; this module
+has no rule of its own), and flattens them into the wide rows the exports write, one row per item with the
+session and trial it belongs to (:func:`export_rows`, layout in docs/export-format.md).
 """
 
 from __future__ import annotations
 
-import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from forcelab.analysis import rebound
 from forcelab.analysis.types import Table
 
-log = logging.getLogger(__name__)
+#: A table's column marking its "best" rows (1) and the others (0), as the analysis writes it (a repeated-hop
+#: trial's ``hops``: :data:`forcelab.analysis.rebound.BEST_COLUMN`).
+BEST_COLUMN = rebound.BEST_COLUMN
 
 
 @dataclass(frozen=True)
-class BestRule:
-    """Which rows of table ``table`` the trial metric ``metric`` averages: the ``count`` rows with the highest
-    ``rank_by`` among those with every column of ``needs`` measured; ``count`` is the analysis parameter
-    ``count_param`` (``default`` when the result does not name it). The rule is the analysis' own (for hops:
-    :func:`forcelab.analysis.rebound._summary`), and :func:`best_rows` checks it against the stored metric."""
+class BestOf:
+    """A table whose analysis marks the rows a trial metric averages: the analysis' own rule ``rows`` (table
+    rows, count -> positions) and ``count`` (analysis params -> how many), for tables archived before the
+    analysis wrote :data:`BEST_COLUMN`."""
 
-    table: str
-    metric: str
-    rank_by: str
-    needs: tuple[str, ...]
-    count_param: str
-    default: int
-    column: str  # the marker column the exports add (1 = one of the best)
+    rows: Callable[[Sequence[Mapping[str, Any]], int], list[int]]
+    count: Callable[[Mapping[str, Any]], int]
 
 
-#: The tables that have "best" rows, by table name.
-BEST_RULES: dict[str, BestRule] = {
-    "hops": BestRule("hops", "rsi_best5_mean", "rsi", ("rsi", "flight_time", "jump_height"), "best_hops", 5,
-                     "best_5"),
+#: The tables that have best rows, by name: the analysis' functions, not a copy of its rule.
+BEST_OF: dict[str, BestOf] = {
+    "hops": BestOf(rebound.best_hops, rebound.best_hop_count),
 }
 
 
@@ -51,62 +48,32 @@ def trial_tables(result: Mapping[str, Any] | None) -> dict[str, Table]:
     return {str(name): Table.from_dict(t) for name, t in (result.get("tables") or {}).items()}
 
 
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    v = float(value)
-    return None if math.isnan(v) else v
+def has_best(name: str, table: Table) -> bool:
+    """Whether table ``name`` has best rows: the analysis marks them (:data:`BEST_COLUMN`) or its rule is known
+    (:data:`BEST_OF`)."""
+    return name in BEST_OF or any(c[0] == BEST_COLUMN for c in table.columns)
 
 
-def _metric_params(metric: Any) -> Mapping[str, Any]:
-    """The parameters of a :class:`~forcelab.analysis.types.Metric` or of its stored dict."""
-    params = metric.get("params") if isinstance(metric, Mapping) else getattr(metric, "params", None)
-    return params if isinstance(params, Mapping) else {}
+def best_count(name: str, params: Mapping[str, Any]) -> int | None:
+    """How many best rows table ``name`` has under the trial's analysis ``params``; ``None`` when the analysis
+    behind it has no such count (a table without best rows, or one whose analysis only marks them)."""
+    rule = BEST_OF.get(name)
+    return None if rule is None else rule.count(params)
 
 
-def best_count(name: str, params: Mapping[str, Any], metrics: Mapping[str, Any] | None = None) -> int | None:
-    """How many best rows table ``name`` has under the analysis ``params``, or the parameters its best-of metric in
-    ``metrics`` keeps when ``params`` does not name it (a result read back without its settings); ``None``: the
-    table has no best rows."""
-    rule = BEST_RULES.get(name)
-    if rule is None:
-        return None
-    stored = None if metrics is None else metrics.get(rule.metric)
-    if rule.count_param not in params and stored is not None:
-        params = {**params, **_metric_params(stored)}
-    value = params.get(rule.count_param, rule.default)
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else rule.default
-
-
-def best_rows(name: str, table: Table, params: Mapping[str, Any],
-              metrics: Mapping[str, Any] | None = None) -> frozenset[int]:
+def best_rows(name: str, table: Table, params: Mapping[str, Any]) -> frozenset[int]:
     """Positions (0-based, in ``table.rows``) of the rows the trial's "best" metric averages (the five best-RSI
-    hops of ``rsi_best5_mean``); empty when the table has no such rule or fewer rows are measured than it takes
-    (the metric is then not found either).
-
-    ``metrics`` (name -> a :class:`~forcelab.analysis.types.Metric` or its stored dict), when given, names the
-    count when ``params`` does not (:func:`best_count`) and guards the copy of the rule: if the stored metric's
-    value is not the mean of the rows chosen here, nothing is marked (and a warning is logged) rather than
-    marking other hops than the ones the number was computed from.
-    """
-    rule = BEST_RULES.get(name)
-    n = best_count(name, params, metrics)
-    if rule is None or n is None:
+    hops of ``rsi_best5_mean``): those the analysis marked 1 in :data:`BEST_COLUMN`. A table archived before the
+    analysis wrote that column gets them from the analysis' own rule (:data:`BEST_OF`, e.g.
+    :func:`forcelab.analysis.rebound.best_hops`) under the trial's ``params``; the file is not changed (a
+    re-analysis, ``forcelab reanalyze``, writes the column). Empty for a table without best rows, and when fewer
+    rows were measured than the figure takes (it is not found either)."""
+    if any(c[0] == BEST_COLUMN for c in table.columns):
+        return frozenset(i for i, row in enumerate(table.rows) if row.get(BEST_COLUMN) == 1)
+    rule = BEST_OF.get(name)
+    if rule is None:
         return frozenset()
-    stored = None if metrics is None else metrics.get(rule.metric)
-    measured = [i for i, row in enumerate(table.rows) if all(_number(row.get(c)) is not None for c in rule.needs)]
-    if len(measured) < n:
-        return frozenset()
-    ranked = sorted(measured, key=lambda i: -(_number(table.rows[i][rule.rank_by]) or 0.0))  # stable: ties by hop
-    chosen = frozenset(ranked[:n])
-    value = getattr(stored, "value", None) if not isinstance(stored, Mapping) else stored.get("value")
-    if stored is not None and value is not None:
-        mean = sum(_number(table.rows[i][rule.rank_by]) or 0.0 for i in chosen) / n
-        if not math.isclose(mean, float(value), rel_tol=1e-9, abs_tol=1e-12):
-            log.warning("%s: the best %d rows by %s average %.6g, the stored %s is %.6g: not marking them",
-                        name, n, rule.rank_by, mean, rule.metric, float(value))
-            return frozenset()
-    return chosen
+    return frozenset(rule.rows(table.rows, rule.count(params)))
 
 
 # ------------------------------------------------------------------------------------------------ export
@@ -126,24 +93,23 @@ def value_columns(tables: Iterable[Table], name: str) -> list[tuple[str, str, st
     for t in tables:
         for col, unit, kind in t.columns:
             seen.setdefault(col, (col, unit, kind))
-    rule = BEST_RULES.get(name)
-    if rule is not None and rule.column not in seen:
-        seen[rule.column] = (rule.column, "1", "i8")
+    if name in BEST_OF and BEST_COLUMN not in seen:  # only tables archived before the analysis marked them
+        seen[BEST_COLUMN] = (BEST_COLUMN, "1", "i8")
     return list(seen.values())
 
 
-def export_rows(name: str, table: Table, *, keys: Mapping[str, Any], params: Mapping[str, Any],
-                metrics: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+def export_rows(name: str, table: Table, *, keys: Mapping[str, Any], params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One dict per row of ``table``: ``keys`` (session and trial, :data:`KEY_COLUMNS`), the row's values by
-    column name (``None`` = not measured), and the best-rows marker (1/0) when the table has one."""
-    rule = BEST_RULES.get(name)
-    best = best_rows(name, table, params, metrics) if rule is not None else frozenset()
+    column name (``None`` = not measured), and the best-rows marker :data:`BEST_COLUMN` (1/0) when the table has
+    best rows (as the analysis marked them, or for an older table as :func:`best_rows` finds them)."""
+    marked = has_best(name, table)
+    best = best_rows(name, table, params) if marked else frozenset()
     rows = []
     for i, row in enumerate(table.rows):
         out: dict[str, Any] = dict(keys)
         out.update(row)
-        if rule is not None:
-            out[rule.column] = int(i in best)
+        if marked:
+            out[BEST_COLUMN] = int(i in best)
         rows.append(out)
     return rows
 
