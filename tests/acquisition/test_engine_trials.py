@@ -99,7 +99,7 @@ def test_closed_trial_carries_its_samples_and_calibration(
     np.testing.assert_allclose(t.trace.left, 0.1 * t.raw[:, 0])
     np.testing.assert_allclose(t.trace.total, t.trace.left + t.trace.right)
     np.testing.assert_allclose(t.calibration.apply(t.raw).sum(axis=1), t.trace.total)
-    assert t.gaps == ()
+    assert t.gaps == () and t.trace.lost == ()
     assert engine.status().detector_state == "quiet"
 
 
@@ -113,6 +113,8 @@ def test_lost_samples_inside_a_trial_are_listed(
     assert t.trace.n == 100
     (gap,) = t.gaps
     assert (gap.kind, gap.lost_samples, gap.row) == ("lost", 20, 150)
+    assert t.trace.lost == ((50, 20),)  # the trace the analysis gets says where and how many (flag samples_lost)
+    assert t.trace.lost_samples == 20
 
 
 def test_disconnect_restarts_detection_so_no_trial_spans_it(

@@ -301,7 +301,7 @@ def test_artefact_flags_and_metrics_reach_the_archive_form(jump: synthetic.Synth
 
 def test_every_flag_reads_in_words_with_its_measure(jump: synthetic.SyntheticTrial) -> None:
     assert ARTEFACTS == {"channel_clipped", "plate_disconnected", "baseline_drift", "mains_hum",
-                         "step_off_before_settled", "plate_unloaded"}
+                         "step_off_before_settled", "plate_unloaded", "samples_lost"}
     assert ARTEFACTS <= set(FLAG_WORDS)
     left, right = plates(jump.trace)
     hum = 2.0 * np.sin(2 * np.pi * 50.0 * np.arange(jump.trace.n) / RATE)
@@ -357,3 +357,35 @@ def test_real_recordings_raise_only_their_real_artefacts(shared_data: Path, path
     for t in trials:
         found = codes(t.result) & ARTEFACTS
         assert found == {c for n, c in REAL_ARTEFACTS if n == name}, [f.message for f in t.result.flags]
+
+
+def test_samples_lost_inside_a_trial_are_flagged_with_where_they_fell(jump: synthetic.SyntheticTrial) -> None:
+    """A trace the engine closed over a gap (the device counter jumped) says so; the analysis names the gap's
+    time, size and the events around it, and a whole trace raises nothing."""
+    clean = analyze(jump.trace, "cmj")
+    takeoff, landing = clean.events["takeoff"].index, clean.events["landing"].index
+    assert takeoff is not None and landing is not None
+    mid = (takeoff + landing) // 2
+    gappy = ForceTrace(jump.trace.rate, jump.trace.total, jump.trace.left, jump.trace.right, lost=((mid, 20),))
+    res = analyze(gappy, "cmj")
+    assert "samples_lost" in codes(res) and "samples_lost" not in codes(clean)
+    text = message(res, "samples_lost")
+    assert "20 samples (20 ms)" in text and f"at {mid / RATE:.3f} s" in text and "between takeoff and landing" in text
+    assert flag_text("samples_lost").startswith("Samples lost")
+    unknown = analyze(ForceTrace(RATE, jump.trace.total, lost=((5, None),)), "cmj")
+    assert "unknown number of samples" in message(unknown, "samples_lost")
+
+
+def test_lost_samples_follow_a_slice_and_come_from_a_counter() -> None:
+    from forcelab.analysis.types import lost_from_counter
+
+    counter = np.concatenate([np.arange(100, 150), np.arange(170, 200), np.arange(5, 10)])
+    lost = lost_from_counter(counter)
+    assert lost == ((50, 20), (80, None))  # 20 missing before sample 50; a reset (count unknown) before 80
+    tr = ForceTrace(RATE, np.ones(counter.size), lost=lost)
+    assert tr.lost_samples == 20
+    assert tr.slice(40, 70).lost == ((10, 20),) and tr.slice(60, 85).lost == ((20, None),)
+    assert tr.slice(0, 50).lost == ()  # the gap is at the slice's end: nothing missing inside it
+    assert lost_from_counter(np.arange(10)) == ()
+    with pytest.raises(ValueError, match="lost samples"):
+        ForceTrace(RATE, np.ones(10), lost=((10, 3),))

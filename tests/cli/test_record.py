@@ -106,6 +106,8 @@ def test_record_detects_analyses_and_prints_each_trial(tmp_path: Path) -> None:
         lost = int(np.sum(np.diff(counter[t.start:t.stop]) - 1))
         if lost == 0:
             assert abs(t.metrics["jump_height_flight_time"]["value"] - 0.35) < 0.02
+        else:  # ... and the trial says so, with where the samples went missing
+            assert any(f["code"] == "samples_lost" for f in t.flags), t.flags
         assert t.n == t.stop - t.start and t.raw.shape == (t.n, 8)
         # the raw counts and the stored calibration give back exactly the force the engine computed
         np.testing.assert_allclose(t.trace_from_raw(s.device["channel_map"]).total, t.total, rtol=1e-12)

@@ -188,3 +188,23 @@ def test_package_level_reading_api(tmp_path: Path) -> None:
     assert isinstance(s, storage.Session) and isinstance(s.trials[0], storage.Trial)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         storage.nope  # noqa: B018
+
+
+def test_a_stored_trial_knows_the_samples_lost_inside_it(tmp_path: Path) -> None:
+    """The archived device counter keeps the loss: a trial read back (and re-analysed) says where samples are
+    missing, as the live trace did."""
+    w = SessionWriter(tmp_path / "s.h5", info())
+    for start in (0, 500):
+        b, t, lft, rgt = block_for(start, 500)
+        w.append(b, t, lft, rgt)
+    num = w.begin_trial("cmj")
+    for start in (1000, 1520):  # 20 samples the host never got, before counter 1520
+        b, t, lft, rgt = block_for(start, 500)
+        w.append(b, t, lft, rgt)
+    w.end_trial(num)
+    b, t, lft, rgt = block_for(2020, 500)
+    w.append(b, t, lft, rgt)
+    w.close()
+    (trial,) = open_session(w.path).trials
+    assert trial.trace().lost == ((500, 20),)
+    assert trial.trace_from_raw(CHANNEL_MAP).lost == ((500, 20),)

@@ -541,11 +541,12 @@ class AcquisitionEngine:
         cop_x = cop_y = None
         if self._cop_cols:  # plates with four positioned cells: the combined CoP, for the balance tests
             cop_x, cop_y = self.plate_map.combined_cop_of_rows(rows, self._plate_cols, self._cop_cols)
-        trace = ForceTrace(rate=self.rate, total=rows[:, 2].copy(),
-                           left=None if left is None else left.copy(),
-                           right=None if right is None else right.copy(), cop_x=cop_x, cop_y=cop_y)
         with self._lock:
             inside = tuple(g for g in self._gaps if start < g.row < stop)
+        trace = ForceTrace(rate=self.rate, total=rows[:, 2].copy(),
+                           left=None if left is None else left.copy(),
+                           right=None if right is None else right.copy(), cop_x=cop_x, cop_y=cop_y,
+                           lost=tuple((g.row - start, g.lost_samples) for g in inside))  # flagged by the analysis
         trial = AcquiredTrial(
             kind=str(getattr(seg, "kind", "trial")),
             first_row=start,

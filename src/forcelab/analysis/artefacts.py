@@ -29,7 +29,7 @@ REF_HUM = "Harris 1978, Proc IEEE 66(1):51-83 (Hann-windowed amplitude spectrum)
 
 #: The flag codes these checks raise (each in words in :data:`forcelab.analysis.labels.FLAG_WORDS`).
 ARTEFACT_FLAGS = ("channel_clipped", "plate_disconnected", "baseline_drift", "mains_hum", "step_off_before_settled",
-                  "plate_unloaded")
+                  "plate_unloaded", "samples_lost")
 
 
 @dataclass(frozen=True)
@@ -498,6 +498,34 @@ def detect_unloaded_plate(trace: ForceTrace, result: TrialResult,
                    "per-limb values and asymmetry there describe one leg")
 
 
+# ------------------------------------------------------------------------------------------- lost samples
+def detect_lost_samples(trace: ForceTrace, result: TrialResult) -> Flag | None:
+    """Samples the device sent but the host never got, inside the trial (flag ``samples_lost``).
+
+    Definition: ``trace.lost`` is not empty (the engine fills it from the device's sample counter; a stored trial
+    from its archived counter, :func:`forcelab.analysis.types.lost_from_counter`). The trace closes over a gap,
+    so every duration and integral across it is short by the missing samples (a 20-sample gap in a 1 kHz flight
+    takes 20 ms off the flight time, about 2.8 cm off a 35 cm jump): the flag names each gap's time, its size and
+    the events it falls between, so the tester knows which numbers to distrust. Nothing is interpolated: a
+    guess at the missing force would hide the loss. Cause: an overrun on the serial link (the host read too
+    late), a cable glitch or a reconnection. Reference: none needed (a bookkeeping fact of the device counter).
+    """
+    if not trace.lost:
+        return None
+    found = sorted((e.index, e.name) for e in result.events.values() if e.index is not None)
+    parts = []
+    for i, count in trace.lost:
+        before = [name for idx, name in found if idx < i]
+        after = [name for idx, name in found if idx >= i]
+        where = (f"between {before[-1]} and {after[0]}" if before and after else
+                 f"after {before[-1]}" if before else f"before {after[0]}" if after else "")
+        size = f"{count} sample{'s' if count != 1 else ''} ({1000.0 * count / trace.rate:.0f} ms)" if count else \
+            "an unknown number of samples (counter reset or reconnection)"
+        parts.append(f"{size} at {i / trace.rate:.3f} s" + (f", {where}" if where else ""))
+    return Flag("samples_lost", "samples lost inside the trial: " + "; ".join(parts)
+                + "; durations and impulses across a gap are short by the missing time")
+
+
 # --------------------------------------------------------------------------------------------------- all
 def flag_artefacts(trace: ForceTrace, result: TrialResult,
                    settings: ArtefactSettings = DEFAULT_ARTEFACT_SETTINGS) -> None:
@@ -512,7 +540,8 @@ def flag_artefacts(trace: ForceTrace, result: TrialResult,
     found += detect_disconnect(trace, result, s)
     drift, fd = measure_drift(trace, result, s)
     hum, fh = measure_hum(trace, result, s)
-    for f in (fd, fh, detect_step_off(trace, result, s), detect_unloaded_plate(trace, result, s)):
+    for f in (fd, fh, detect_step_off(trace, result, s), detect_unloaded_plate(trace, result, s),
+              detect_lost_samples(trace, result)):
         if f is not None:
             found.append(f)
     params = s.params()

@@ -187,6 +187,8 @@ FLAG_WORDS: dict[str, FlagWords] = {
     "double_contact": FlagWords("Double contact in a hop: its contact time runs from the first touch"),
     # recording artefacts (src/forcelab/analysis/artefacts.py, docs/methods-artefacts.md)
     "channel_clipped": FlagWords("Force channel clipped (saturated): peak force, RFD and impulse are under-read there"),
+    "samples_lost": FlagWords("Samples lost inside the trial (link overrun or glitch): times and impulses across the "
+                              "gap are short"),
     "plate_disconnected": FlagWords("A plate read zero while the other carried load: disconnected, its force missing"),
     "baseline_drift": FlagWords("Plate drifted during the trial (body weight and integrated values carry it)",
                                 "{drift_rate:+.1f} N/s"),

@@ -25,6 +25,13 @@ class ForceTrace:
     used; then ``total`` equals ``left + right``. ``cop_x`` and ``cop_y`` (metres; x to the athlete's right =
     medio-lateral, y forward = antero-posterior; NaN where the plate was unloaded) are the centre of pressure
     when the plate(s) have four positioned cells (:mod:`forcelab.acquisition.plates`): the balance tests use it.
+
+    ``lost`` lists the samples the device sent but the host never got, inside this trace: ``(index, count)``
+    pairs, ``count`` samples missing just before sample ``index`` (``None`` when the count is unknown: a counter
+    reset or a reconnection). The trace itself is gap-free in its numbering (sample ``i`` is at ``i / rate``
+    of the recording as received), so time across a gap is short by ``count / rate``: the analysis flags it
+    (``samples_lost``, :func:`forcelab.analysis.artefacts.detect_lost_samples`) rather than pretending the
+    stream was whole. :func:`lost_from_counter` derives it from a device sample counter.
     """
 
     rate: float
@@ -33,8 +40,16 @@ class ForceTrace:
     right: np.ndarray | None = None
     cop_x: np.ndarray | None = None
     cop_y: np.ndarray | None = None
+    lost: tuple[tuple[int, int | None], ...] = ()
 
     def __post_init__(self) -> None:
+        n_total = int(np.shape(self.total)[0]) if np.ndim(self.total) else 0
+        lost = tuple((int(i), None if c is None else int(c)) for i, c in self.lost)
+        for i, c in lost:
+            if not 0 < i < max(n_total, 1) or (c is not None and c < 1):
+                raise ValueError(f"lost samples ({i}, {c}): the index must lie inside the trace (1..{n_total - 1}) "
+                                 "and the count be at least 1 (or None: unknown)")
+        object.__setattr__(self, "lost", lost)
         if not np.isfinite(self.rate) or self.rate <= 0:
             raise ValueError(f"sample rate must be a positive number of hertz, got {self.rate!r}")
         if (self.cop_x is None) != (self.cop_y is None):
@@ -71,6 +86,11 @@ class ForceTrace:
         return cls(rate=rate, total=left + right, left=left, right=right)
 
     @property
+    def lost_samples(self) -> int:
+        """How many samples are known to be missing inside the trace (gaps of unknown size count 0)."""
+        return sum(c for _, c in self.lost if c is not None)
+
+    @property
     def has_plates(self) -> bool:
         """True when left and right plate forces are available."""
         return self.left is not None
@@ -91,7 +111,8 @@ class ForceTrace:
         return self.cop_x is not None
 
     def slice(self, start: int, stop: int) -> ForceTrace:
-        """The samples ``[start, stop)`` as a new trace (views, no copy)."""
+        """The samples ``[start, stop)`` as a new trace (views, no copy), with the lost samples inside it."""
+        a, b, _ = slice(start, stop).indices(self.n)
         return ForceTrace(
             rate=self.rate,
             total=self.total[start:stop],
@@ -99,7 +120,21 @@ class ForceTrace:
             right=None if self.right is None else self.right[start:stop],
             cop_x=None if self.cop_x is None else self.cop_x[start:stop],
             cop_y=None if self.cop_y is None else self.cop_y[start:stop],
+            lost=tuple((i - a, c) for i, c in self.lost if a < i < b),
         )
+
+
+def lost_from_counter(counter: np.ndarray) -> tuple[tuple[int, int | None], ...]:
+    """The :attr:`ForceTrace.lost` pairs of a trace from its device sample counter (one value per sample, as
+    archived: counting up by one per sample). A step of ``k > 1`` is ``k - 1`` samples lost before that sample;
+    a step of zero or backwards is a counter reset (count unknown)."""
+    c = np.asarray(counter).astype(np.int64, copy=False)
+    if c.size < 2:
+        return ()
+    step = np.diff(c)
+    where = np.flatnonzero(step != 1)
+    return tuple((int(i) + 1, int(step[i]) - 1 if step[i] > 1 else None) for i in where)
+
 
 
 @dataclass(frozen=True)

@@ -649,8 +649,7 @@ class LiveSession(QtCore.QObject):
                 self._next_number += 1
                 entry = TrialEntry(
                     number, t.test, t.began_at[11:19] if len(t.began_at) >= 19 else "",
-                    ForceTrace(rate=t.rate, total=np.asarray(t.total, dtype=np.float64),
-                               left=t.left, right=t.right),
+                    t.trace(),
                     result=result_from_stored(t.test, t.rate, t.result),
                     accepted=t.accepted, note=t.note, session_path=path, file_number=t.number,
                     session_version=version,

@@ -15,7 +15,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from forcelab.analysis.types import ForceTrace
+from forcelab.analysis.types import ForceTrace, lost_from_counter
 from forcelab.devices.calibration import Calibration
 from forcelab.devices.plates import PlateMap
 from forcelab.storage import schema
@@ -135,8 +135,13 @@ class Trial:
     def trace(self, plate_geometry: Mapping[str, Any] | None = None) -> ForceTrace:
         """The stored force as a :class:`ForceTrace`; with the session's ``plate_geometry`` (see
         :meth:`trace_from_raw`) also the centre of pressure, from the raw counts."""
-        return self._with_cop(ForceTrace(rate=self.rate, total=self.total, left=self.left, right=self.right),
-                              plate_geometry)
+        return self._with_cop(ForceTrace(rate=self.rate, total=self.total, left=self.left, right=self.right,
+                                         lost=self._lost()), plate_geometry)
+
+    def _lost(self) -> tuple[tuple[int, int | None], ...]:
+        """Samples missing inside the trial, from the archived device counter (the analysis flags them)."""
+        counter = self._array("counter")
+        return () if counter is None else lost_from_counter(counter)
 
     @property
     def calibration(self) -> Calibration:
@@ -156,7 +161,7 @@ class Trial:
         session's, :meth:`forcelab.devices.plates.PlateMap.to_dict`) with plates of four positioned cells adds
         the combined centre of pressure, as the engine computed it live (the balance test needs it).
         """
-        return self._with_cop(self._force_from_raw(channel_map), plate_geometry)
+        return self._with_cop(replace(self._force_from_raw(channel_map), lost=self._lost()), plate_geometry)
 
     def _with_cop(self, trace: ForceTrace, plate_geometry: Mapping[str, Any] | None) -> ForceTrace:
         """``trace`` with the combined centre of pressure of the raw counts, when the geometry has plates of four
