@@ -323,3 +323,20 @@ class TrialResult:
         if self.tables:
             d["tables"] = {k: t.to_dict() for k, t in self.tables.items()}
         return d
+
+    @classmethod
+    def from_dict(cls, stored: Mapping[str, Any], *, rate: float, test: str = "") -> TrialResult:
+        """The inverse of :meth:`to_dict` (the plain form the archive keeps): metrics, events, flags, tables, the
+        analysis ``params`` (settings and tester inputs, so a re-analysis runs as the stored one did) and the test
+        it was analysed as (the stored ``test``; ``test`` is only the fallback, e.g. the recorded test)."""
+        res = cls(test=str(stored.get("test") or test), rate=rate, params=dict(stored.get("params") or {}))
+        for name, m in (stored.get("metrics") or {}).items():
+            res.add_metric(Metric(name, m.get("value"), m.get("unit", ""), m.get("method", ""),
+                                  m.get("params", {}), m.get("reference", ""), m.get("reason")))
+        for name, e in (stored.get("events") or {}).items():
+            res.add_event(Event(name, e.get("index"), rate, e.get("method", ""), e.get("reason")))
+        for f in stored.get("flags") or []:
+            res.flags.append(Flag(f.get("code", ""), f.get("message", "")))
+        for name, t in (stored.get("tables") or {}).items():
+            res.tables[name] = Table.from_dict(t)
+        return res

@@ -31,7 +31,7 @@ import numpy as np
 from PySide6 import QtCore
 
 from forcelab.analysis import catalog, dispatch
-from forcelab.analysis.types import Event, Flag, ForceTrace, Metric, Table, TrialResult
+from forcelab.analysis.types import ForceTrace, TrialResult
 from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.gui import services
 from forcelab.gui.recorder import Recorder
@@ -69,19 +69,7 @@ def result_from_stored(test: str, rate: float, stored: dict[str, Any] | None) ->
     confirmed suggestion differs from the recorded ``test``, which is only the fallback) and the analysis
     ``params`` (the settings and tester inputs it ran with, ``analysis_params``), so a re-analysis or an edit
     runs as the stored one did (:func:`forcelab.analysis.dispatch.settings_of`)."""
-    if not stored:
-        return None
-    res = TrialResult(test=str(stored.get("test") or test), rate=rate, params=dict(stored.get("params") or {}))
-    for name, m in stored.get("metrics", {}).items():
-        res.add_metric(Metric(name, m.get("value"), m.get("unit", ""), m.get("method", ""),
-                              m.get("params", {}), m.get("reference", ""), m.get("reason")))
-    for name, e in stored.get("events", {}).items():
-        res.add_event(Event(name, e.get("index"), rate, e.get("method", ""), e.get("reason")))
-    for f in stored.get("flags", []):
-        res.flags.append(Flag(f.get("code", ""), f.get("message", "")))
-    for name, t in (stored.get("tables") or {}).items():
-        res.tables[name] = Table.from_dict(t)
-    return res
+    return None if not stored else TrialResult.from_dict(stored, rate=rate, test=test)
 
 
 class LiveSession(QtCore.QObject):
