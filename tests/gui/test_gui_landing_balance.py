@@ -23,13 +23,6 @@ from support.screens import save_shot
 PROFILE = "forcelab dual plate (8 cells)"
 
 
-@pytest.fixture
-def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "archive"
-    monkeypatch.setenv("FORCELAB_ARCHIVE", str(folder))
-    return folder
-
-
 def _record(qtbot, window: MainWindow, script: Script) -> None:  # type: ignore[no-untyped-def]
     """Start the simulated plates performing ``script``, start recording (Space), wait for one analysed trial."""
     assert window.start_simulated(PROFILE, 1000.0, script=script, noise=2.0, seed=5)

@@ -20,13 +20,6 @@ from support.screens import save_shot
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
 
-@pytest.fixture
-def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "archive"
-    monkeypatch.setenv("FORCELAB_ARCHIVE", str(folder))
-    return folder
-
-
 def _pick(editor: ProtocolEditor, text: str) -> None:
     rows = [editor.list.item(i).text() for i in range(editor.list.count())]
     editor.list.setCurrentRow(rows.index(text))

@@ -33,13 +33,6 @@ ATHLETE = "Ada Jumper"
 TESTS = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "archive"
-    monkeypatch.setenv("FORCELAB_ARCHIVE", str(folder))
-    return folder
-
-
 def _plates(qtbot, window: MainWindow, seed: int) -> None:  # type: ignore[no-untyped-def]
     assert window.start_simulated(PROFILE, 1000.0, noise=2.0, seed=seed)
     link = window.session.link

@@ -40,13 +40,6 @@ class FakeClock:
         return self.t
 
 
-@pytest.fixture
-def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "archive"
-    monkeypatch.setenv("FORCELAB_ARCHIVE", str(folder))
-    return folder
-
-
 def _save5k(widget: QtWidgets.QWidget, path: Path) -> None:
     save_shot(widget, path, min_bytes=5_000)
 

@@ -22,13 +22,6 @@ from forcelab.storage.session import open_session
 PROFILE = "forcelab dual plate (8 cells)"
 
 
-@pytest.fixture
-def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "archive"
-    monkeypatch.setenv("FORCELAB_ARCHIVE", str(folder))
-    return folder
-
-
 def _record(qtbot, test: str, script: Script) -> MainWindow:  # type: ignore[no-untyped-def]
     """The window, recording ``test`` trials while the simulated athlete performs ``script``, once one trial
     was analysed."""

@@ -30,13 +30,6 @@ ATHLETE = "Spool Sprinter"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
-@pytest.fixture
-def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "archive"
-    monkeypatch.setenv("FORCELAB_ARCHIVE", str(folder))
-    return folder
-
-
 def _window(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
     return open_window(qtbot, ATHLETE, 72.0)
 
