@@ -4,8 +4,8 @@ It pulls the newest ``window`` seconds from the acquisition ring buffer on a tim
 CoP columns into one CoP in the device's frame (:meth:`forcelab.acquisition.plates.PlateMap.combined_cop`, each
 plate at its profile ``origin_mm``) and draws it with curves created once (``setData``, float64, no antialias):
 the trail (means of 20 ms blocks, :data:`TRAIL_RATE`), the current point, and the plate outlines from the profile
-geometry, each named on its edge nearest the midline (zoomed onto a two-leg stance, the two lines a few mm either
-side of x = 0 are the plates' inner edges, the gap between them). A readout gives the current CoP as distances and
+geometry, each named on its edge nearest the midline (zoomed onto a two-leg stance, the two lines either side of
+x = 0 are the plates' inner edges, the gap between them). A readout gives the current CoP as distances and
 directions ("8.0 mm left, 3.0 mm back") and the trail's mean velocity. Only plates with four positioned cells have a CoP; without one the view says so.
 """
 
@@ -147,11 +147,13 @@ class CopView(QtWidgets.QWidget):
         """The plate's name on the inside of its edge nearest the midline (x = 0): zoomed onto a two-leg stance,
         the view shows only the two plates' inner edges (the gap between the plates), which would otherwise be
         two unexplained lines."""
-        if origin_x < 0:  # a plate left of the midline: its right edge, the name to the line's left
-            x, anchor = float(xs.max()), (1.0, 0.0)
+        # written up along the line, on the plate's side of it, ending at the top: a vertical name takes a few
+        # pixels across, so it stays in view wherever the line is (rotated 90°, the text's top faces left)
+        if origin_x < 0:  # a plate left of the midline: its right edge, the name left of the line
+            x, anchor = float(xs.max()), (1.0, 1.0)
         else:
-            x, anchor = float(xs.min()), (0.0, 0.0)
-        label = pg.TextItem(f"{name} plate", color="#8a919c", anchor=anchor)
+            x, anchor = float(xs.min()), (1.0, 0.0)
+        label = pg.TextItem(f"{name} plate", color="#8a919c", anchor=anchor, angle=90)
         label.setPos(x, float(ys.max()))
         self._label_tops.append(float(ys.max()))
         self.view.getPlotItem().addItem(label)
