@@ -43,3 +43,15 @@ def test_the_compare_window_trends_balance_per_condition(qtbot, archive: Path, s
     qtbot.wait(50)
     save_shot(win, shots / "compare-balance.png")
     win.close()
+
+
+def test_a_balance_sessions_report_trends_its_condition(archive: Path, tmp_path: Path) -> None:
+    """The PDF report of a session with eyes-open and eyes-closed trials: its trends page is the condition of its
+    first trial (eyes open, two legs), not all conditions in one trend (which the trend refuses)."""
+    from forcelab.gui.report import write_session_report
+    from forcelab.storage.index import ArchiveIndex
+
+    session = sorted(archive.rglob("*.h5"))[-1]
+    with ArchiveIndex(archive) as index:
+        summary = write_session_report(session, tmp_path / "balance.pdf", index=index)
+    assert "Trends" in summary.titles and summary.path.stat().st_size > 10_000
