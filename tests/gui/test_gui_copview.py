@@ -42,9 +42,58 @@ def test_trail_is_the_combined_cop_in_mm(qtbot) -> None:  # type: ignore[no-unty
     text = view.readout.text()
     speed = float(text.split("last 5 s: ")[1].split(" mm/s")[0])
     assert speed == pytest.approx(2 * math.pi * r * f * 1000, rel=0.01)  # 62.8 mm/s round the circle
+    # the last point (-205 + 20 cos, 20 sin at the end of the turn) as a distance and a direction, never "-185 mm right"
+    lx, ly = x[-1], y[-1]
+    assert text.startswith(f"CoP {abs(lx):.1f} mm left, {abs(ly):.1f} mm {'forward' if ly >= 0 else 'back'} ·")
+    assert "mm right" not in text and "-" not in text.split("·")[0]
+    # each outline is named on its edge nearest the midline: the inner edges at -5 and +5 mm
+    labels = view.plate_labels()
+    assert set(labels) == {"left plate", "right plate"}
+    assert labels["left plate"] == pytest.approx((-5.0, 300.0)) and labels["right plate"] == pytest.approx((5.0, 300.0))
     view.grab().save(str(SHOTS / "copview.png"))
     view.set_source(None)
     assert not view.running and view.trail()[0].size == 0
+
+
+def test_side_turns_the_sign_into_a_direction() -> None:
+    from forcelab.gui.copview import side
+
+    assert side(-8.0, "right", "left") == "8.0 mm left"
+    assert side(9.1, "forward", "back") == "9.1 mm forward"
+    assert side(-3.0, "forward", "back") == "3.0 mm back"
+    assert side(0.0, "right", "left") == "0.0 mm right"
+
+
+def test_zoomed_on_a_two_leg_stance_the_lines_are_the_named_plate_edges(qtbot, shots: Path) -> None:  # type: ignore[no-untyped-def]
+    """A balance trial zooms onto a few mm of sway between the feet: the only outline parts in view are the two
+    plates' inner edges at -5 and +5 mm; their names sit on them, at the top of the zoomed view."""
+    from support.screens import save_shot
+
+    pm = PlateMap.from_profile(load_profile("forcelab-dual-plate"))
+    rate = 100.0
+    t = np.arange(500) / rate
+    ring = RingBuffer(2000, 6)
+    x, y = 0.004 * np.sin(2 * np.pi * 0.3 * t), -0.006 + 0.006 * np.sin(2 * np.pi * 0.2 * t)  # about 3 mm back
+    rows = np.column_stack([np.full(t.size, 350.0), np.full(t.size, 350.0), x, y, x, y])
+    ring.append(rows)
+    view = CopView(window=5.0)
+    qtbot.addWidget(view)
+    view.resize(520, 460)
+    view.show()
+    view.set_window(5.0, follow=True)
+    view.set_source(CopSource(ring, rate, pm, (0, 1), ((0, 2, 3), (1, 4, 5))),
+                    sizes={"left": (400, 600), "right": (400, 600)})  # the profile's plates, 10 mm apart
+    qtbot.waitUntil(lambda: view.frames > 0, timeout=3000)
+    (x0, x1), (y0, y1) = view.view.getPlotItem().viewRange()
+    assert x0 < -5.0 and x1 > 5.0 and x1 - x0 < 100.0  # zoomed: the inner edges in view, the outer ones not
+    labels = view.plate_labels()
+    assert set(labels) == {"left plate", "right plate"}
+    assert labels["left plate"][0] == pytest.approx(-5.0) and labels["right plate"][0] == pytest.approx(5.0)
+    assert y0 < labels["left plate"][1] <= y1 + 1e-6  # on screen, not at the plates' far edge (300 mm)
+    assert " mm back" in view.readout.text() or " mm forward" in view.readout.text()
+    save_shot(view, shots / "copview_follow.png")
+    view.set_window(5.0, follow=False)
+    assert view.plate_labels()["left plate"] == pytest.approx((-5.0, 300.0))
 
 
 def test_the_app_shows_the_simulated_plates_cop(qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -65,10 +114,30 @@ def test_the_app_shows_the_simulated_plates_cop(qtbot, tmp_path: Path, monkeypat
     x, y = x[-75:], y[-75:]  # the last 1.5 s (20 ms blocks): standing still (the trail before holds the step on)
     ok = np.isfinite(x)
     assert ok.all()
-    # both feet, one per plate (origins -205 and +205 mm), each plate's CoP swaying 10 mm about its centre: the
-    # combined CoP stays near the midpoint between the plates
-    assert float(np.abs(x).max()) < 15.0 and float(np.abs(y).max()) < 15.0
+    # both feet, one per plate (origins -205 and +205 mm), swaying as one body 10 mm each way: the combined CoP
+    # sways about the load-split centre (the simulated athlete leans a few percent left: ~8 mm) between the plates
+    rows = link.engine.ring.latest(1500)
+    fl, fr = rows[:, link.engine.column("left")].mean(), rows[:, link.engine.column("right")].mean()
+    centre = 205.0 * (fr - fl) / (fl + fr)
+    assert float(np.abs(x - centre).max()) < 15.0 and float(np.abs(y).max()) < 15.0
     speed = float(window.cop.readout.text().split("last 5 s: ")[1].split(" mm/s")[0])
     assert speed < 200.0  # sway, not the cells' noise
     window.grab().save(str(SHOTS / "app_cop_tab.png"))
     window.close()
+
+
+def test_the_built_in_dual_plate_reads_the_simulated_sway_in_both_directions() -> None:
+    """The app's built-in dual-plate profile wires the cells as the simulator (and the profile file) do: the
+    combined CoP of the simulated athlete is its sway figure, ML as much as AP (with the rear cells swapped it
+    was 0.5 mm ML against 18 mm AP)."""
+    from forcelab.gui.services import builtin_profiles
+    from forcelab.simulation.motion import SimMotion
+
+    pm = builtin_profiles()["forcelab dual plate (8 cells)"].plate_map
+    motion = SimMotion(channels=8, body_mass=70.0, sway=0.01)
+    motion.stand(now=0.0, step_on=0.0)
+    t = np.arange(0.0, 30.0, 0.002)
+    x, y = pm.centre_of_pressure(motion.cell_forces(t))
+    ex, ey = motion.sway_at(t)
+    np.testing.assert_allclose(x, ex, atol=1e-9)
+    np.testing.assert_allclose(y, ey, atol=1e-9)

@@ -6,6 +6,7 @@ eight cells and the profile's geometry."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -110,7 +111,7 @@ def test_balance_condition_cop_view_card_and_archive(qtbot, archive: Path, shots
     qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)
     # while the athlete stands, the CoP view draws the sway live from the ring buffer
     qtbot.waitUntil(lambda: np.isfinite(window.cop.trail()[0]).sum() > 100, timeout=20_000)
-    assert "mm right" in window.cop.readout.text()
+    assert re.match(r"CoP \d+\.\d mm (right|left), \d+\.\d mm (forward|back) ·", window.cop.readout.text())
     qtbot.waitUntil(lambda: any(e.result is not None or e.error for e in window.session.trials.values()),
                     timeout=60_000)
     save_shot(window.cop, shots / "balance_copview.png")  # the athlete still stands: the trial's whole trail

@@ -238,3 +238,43 @@ def test_stream_releases_whole_frames_on_time_and_follows_the_device_crystal() -
     assert n == 2020  # 1 % fast crystal: 2020 samples in a host second (counters 0..2019)
     micros = np.concatenate([u.micros for u in got]).astype(np.int64)
     assert np.all(np.diff(micros) == 500)  # but its own clock still says 500 us per sample
+
+
+def test_the_athlete_sways_as_one_body_on_two_plates() -> None:
+    """Both feet's CoP follow the same Lissajous figure: the combined CoP of the two plates (profile geometry)
+    traces it in ML and AP alike, and the balance measures of 60 s match the figure's closed forms within 1 %
+    (rms s/sqrt2 each way, 95 % ellipse pi chi2(0.95) s^2/2, path from the figure's speed)."""
+    import math
+
+    from forcelab.analysis import dispatch
+    from forcelab.analysis.balance import chi2_2
+    from forcelab.analysis.types import ForceTrace
+    from forcelab.devices.plates import PlateMap
+    from forcelab.devices.profiles import load_profile
+    from forcelab.simulation.motion import SWAY_HZ
+
+    s = 0.01
+    motion = SimMotion(channels=8, body_mass=70.0, sway=s)
+    motion.stand(now=0.0, step_on=0.0)
+    t = np.arange(0.0, 60.0, 0.001)
+    f = motion.cell_forces(t)
+    # per plate: each foot's CoP is the figure about its plate's centre (the truth per plate)
+    xy = np.asarray(CELL_POSITIONS)
+    ex, ey = motion.sway_at(t)
+    for cells in (slice(0, 4), slice(4, 8)):
+        np.testing.assert_allclose(f[:, cells] @ xy / f[:, cells].sum(axis=1)[:, None], np.stack([ex, ey], axis=1),
+                                   atol=1e-12)
+    pm = PlateMap.from_profile(load_profile("forcelab-dual-plate"))
+    total, per_plate, cop = pm.combine(f)
+    x, y = pm.combined_cop(per_plate, cop)
+    np.testing.assert_allclose(x, ex, atol=1e-9)  # about the midpoint between the plates, ML as much as AP
+    np.testing.assert_allclose(y, ey, atol=1e-9)
+    assert np.ptp(x) == pytest.approx(2 * s, rel=1e-3) and np.ptp(y) == pytest.approx(2 * s, rel=1e-3)
+    r = dispatch.analyze(ForceTrace(1000.0, total, cop_x=x, cop_y=y), "balance", trim_start=0.0, duration=60.0)
+    assert r.value("cop_rms_ml") == pytest.approx(s / math.sqrt(2), rel=0.01)
+    assert r.value("cop_rms_ap") == pytest.approx(s / math.sqrt(2), rel=0.01)
+    assert r.value("cop_ellipse_area") == pytest.approx(math.pi * chi2_2(0.95) * s * s / 2, rel=0.01)
+    tf = np.arange(0.0, r.value("balance_duration"), 1e-5)  # type: ignore[arg-type]
+    w1, w2 = 2 * math.pi * SWAY_HZ[0], 2 * math.pi * SWAY_HZ[1]
+    speed = s * np.hypot(w1 * np.cos(w1 * tf), w2 * np.cos(w2 * tf + 0.7))
+    assert r.value("cop_path_length") == pytest.approx(float(speed.sum() * 1e-5), rel=0.01)

@@ -14,8 +14,8 @@ too: the app offers it, the analysis does not take it (``analysable`` False).
 How trials are found comes in three settings, each read by one place:
 
 * ``segment``: cutting a long recording into trials after the fact (the archive's import and re-analysis,
-  :func:`forcelab.storage.bridge.segments`); ``None`` when a recording is not cut (a balance trial is the whole
-  stance);
+  :func:`forcelab.storage.bridge.segments`); ``None`` when a recording is not cut (a balance recording is cut
+  into stances of the set duration, which need the centre of pressure from the plates' cells to be analysed);
 * ``record``: the online detector of the headless recorder (``forcelab record``); ``None`` when the test cannot
   be recorded that way;
 * ``live``: the app's online detector, tuned to put the card on screen soon after the trial (a trial closes
@@ -159,7 +159,7 @@ def _build() -> dict[str, TestEntry]:
         TestEntry("landing", "drop landing (land and hold)", "Drop landing", "drop", weighed=True,
                   inputs=("drop_height",), segment=Detection("landing"), record=_LANDING, live=_LANDING),
         TestEntry("balance", "balance (quiet stance)", "Balance", "stance", inputs=("condition", "stance", "duration"),
-                  record=_STANCE, live=_STANCE),
+                  segment=_STANCE, record=_STANCE, live=_STANCE),
         TestEntry("free", "free recording", "Free recording", None, analysable=False, live=_JUMP),
     ]
     return {e.key: e for e in entries}

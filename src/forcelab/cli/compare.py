@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--athlete", required=True, help="athlete name as in the roster")
     p.add_argument("--metric", help="metric key, e.g. jump_height_takeoff_velocity (required unless "
                    "--limb-asymmetry: then a limb metric, default all of the test's)")
-    p.add_argument("--test", help="only trials of this test (cmj, sj, dj, imtp, landing, ...; with "
+    p.add_argument("--test", help="only trials of this test (cmj, sj, dj, imtp, landing, ...; balance per stance "
+                   "condition: balance/CONDITION/STANCE, e.g. balance/eyes_closed/bipedal; with "
                    "--limb-asymmetry sl_cmj (default) or sl_dj)")
     p.add_argument("--aggregate", choices=("best", "mean"), default="best",
                    help="session value (default: best); with --limb-asymmetry, each limb's value")
@@ -75,8 +76,11 @@ def run_trends(args: argparse.Namespace) -> int:
         if args.metric not in index.metric_names(args.athlete):
             known = ", ".join(list(index.metric_names(args.athlete))[:12])
             raise CliError(f"athlete {args.athlete!r} has no metric {args.metric!r}; some that exist: {known}, ...")
-        t = athlete_trend(index, args.athlete, args.metric, test=args.test, aggregate=args.aggregate,
-                          swc=args.swc, baseline_sessions=args.baseline)
+        try:
+            t = athlete_trend(index, args.athlete, args.metric, test=args.test, aggregate=args.aggregate,
+                              swc=args.swc, baseline_sessions=args.baseline)
+        except ValueError as exc:  # e.g. balance trials of several stance conditions in one trend
+            raise CliError(f"--test {args.test}: {exc}") from exc
     doc = {
         "archive": str(path), "athlete": args.athlete, "metric": t.metric, "aggregate": t.aggregate,
         "better": t.better, "method": t.method, "typical_error_cv_percent": t.typical_error_cv,

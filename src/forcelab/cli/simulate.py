@@ -157,7 +157,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--limb", choices=("left", "right"), default=None,
                    help="single-leg tests (sl_cmj, sl_dj): the plate the athlete stands and jumps on (default left)")
     p.add_argument("--sway", type=float, default=None, metavar="M",
-                   help="balance (quiet stance): amplitude of each plate's centre-of-pressure sway in metres "
+                   help="balance (quiet stance): amplitude of the athlete's centre-of-pressure sway in metres, one body on both plates "
                    "(default 0.01)")
     p.add_argument("--jump-height", type=float, default=None, help="m, for jumps")
     p.add_argument("--peak-force", type=float, default=None, help="N, gross peak of a pull (imtp)")

@@ -24,6 +24,7 @@ from typing import Any
 from forcelab.analysis.single_leg import LIMB_METRICS, SINGLE_LEG_TESTS
 from forcelab.analysis.types import Metric, TrialResult
 from forcelab.compare.asymmetry_watch import AsymmetryPoint, asymmetry_levels
+from forcelab.compare.conditions import BALANCE_TREND_TESTS, of_condition, split_test
 from forcelab.compare.limb_trend import DEFAULT_THRESHOLDS, LimbTrend, SingleLegSession, limb_trend
 from forcelab.compare.trends import Aggregate, Better, Trend, TrialValue, trend
 from forcelab.storage.h5open import SessionFileError
@@ -52,8 +53,24 @@ LOWER_IS_BETTER = frozenset(
         "loading_rate",
         "relative_loading_rate",
         "time_to_stabilisation_sequential",
+        # balance: less sway is the better stance (forcelab.analysis.balance)
+        "cop_path_length",
+        "cop_mean_velocity",
+        "cop_mean_velocity_ap",
+        "cop_mean_velocity_ml",
+        "cop_rms_ap",
+        "cop_rms_ml",
+        "cop_range_ap",
+        "cop_range_ml",
+        "cop_ellipse_area",
+        "cop_ellipse_major",
+        "cop_ellipse_minor",
+        "cop_mean_distance",
     }
 )
+
+#: The balance test's key numbers: the sway's speed and size (both lower is better).
+BALANCE_METRICS = ("cop_mean_velocity", "cop_ellipse_area", "cop_path_length", "cop_rms_ap", "cop_rms_ml")
 
 #: The numbers a coach looks at first, per test.
 KEY_METRICS: dict[str, tuple[str, ...]] = {
@@ -63,9 +80,13 @@ KEY_METRICS: dict[str, tuple[str, ...]] = {
     "imtp": ("peak_force", "rfd_0_100ms", "rfd_0_200ms", "peak_force_asymmetry"),
     "rebound": ("rsi_best5_mean", "contact_time_best5_mean", "jump_height_best5_mean", "rsi_max"),
     "landing": ("peak_landing_force_bw", "loading_rate", "time_to_stabilisation", "peak_landing_force_asymmetry"),
+    # balance trends are per stance condition (forcelab.compare.conditions): one entry per condition below
+    "balance": BALANCE_METRICS,
 }
+KEY_METRICS.update(dict.fromkeys(BALANCE_TREND_TESTS, BALANCE_METRICS))
 #: The tests the comparison views offer (per-trial metrics; the single-leg tests' limb asymmetry has its own view).
-TREND_TESTS = tuple(KEY_METRICS)
+#: Balance is offered per condition (``balance/eyes_closed/bipedal``, ...), never all conditions in one trend.
+TREND_TESTS = tuple(k for k in KEY_METRICS if k != "balance")
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -99,8 +120,12 @@ def athlete_trend(
     swc: float | None = None,
     baseline_sessions: int = 5,
 ) -> Trend:
-    """The :func:`~forcelab.compare.trends.trend` of one athlete's metric, read from the index."""
-    values = index.metric_values(athlete, metric, test=test)
+    """The :func:`~forcelab.compare.trends.trend` of one athlete's metric, read from the index.
+
+    ``test="balance/eyes_closed/bipedal"`` (:mod:`forcelab.compare.conditions`): the balance trials of that
+    condition only; plain ``"balance"`` raises ``ValueError`` when the trials are of more than one condition."""
+    base, _ = split_test(test)
+    values = of_condition(index, index.metric_values(athlete, metric, test=base), test)
     return trend(
         [_trial_value(v) for v in values],
         metric=metric,

@@ -3,8 +3,10 @@
 It pulls the newest ``window`` seconds from the acquisition ring buffer on a timer (30 Hz), combines the plates'
 CoP columns into one CoP in the device's frame (:meth:`forcelab.acquisition.plates.PlateMap.combined_cop`, each
 plate at its profile ``origin_mm``) and draws it with curves created once (``setData``, float64, no antialias):
-the trail (means of 20 ms blocks, :data:`TRAIL_RATE`), the current point, and the plate outlines from the profile geometry. A readout gives the current CoP
-and the trail's mean velocity. Only plates with four positioned cells have a CoP; without one the view says so.
+the trail (means of 20 ms blocks, :data:`TRAIL_RATE`), the current point, and the plate outlines from the profile
+geometry, each named on its edge nearest the midline (zoomed onto a two-leg stance, the two lines either side of
+x = 0 are the plates' inner edges, the gap between them). A readout gives the current CoP as distances and
+directions ("8.0 mm left, 3.0 mm back") and the trail's mean velocity. Only plates with four positioned cells have a CoP; without one the view says so.
 """
 
 from __future__ import annotations
@@ -67,6 +69,13 @@ def _binned(x: np.ndarray, y: np.ndarray, rate: float) -> tuple[np.ndarray, np.n
     return x[off:].reshape(-1, k).mean(axis=1), y[off:].reshape(-1, k).mean(axis=1), k / rate
 
 
+def side(value_mm: float, positive: str, negative: str) -> str:
+    """A signed CoP coordinate as a distance and a direction: ``side(-8.0, "right", "left")`` is "8.0 mm left"
+    (a negative "right" reads as a contradiction)."""
+    word = positive if value_mm >= 0 else negative
+    return f"{abs(value_mm):.1f} mm {word}"
+
+
 def _outline(half_w: float, half_d: float, ox: float, oy: float) -> tuple[np.ndarray, np.ndarray]:
     """A plate's rectangle (mm) around its origin, closed."""
     xs = np.array([-half_w, half_w, half_w, -half_w, -half_w]) + ox
@@ -92,6 +101,8 @@ class CopView(QtWidgets.QWidget):
         plot.setLabel("left", "antero-posterior (mm, + forward)")
         plot.setMenuEnabled(False)
         self._outlines: list[pg.PlotCurveItem] = []
+        self._labels: list[pg.TextItem] = []
+        self._label_tops: list[float] = []
         self._trail = pg.PlotCurveItem(pen=pg.mkPen("#4fc3f7", width=1), antialias=False, skipFiniteCheck=False)
         self._dot = pg.ScatterPlotItem(size=10, brush=pg.mkBrush("#ffb74d"), pen=None)
         plot.addItem(self._trail)
@@ -111,9 +122,9 @@ class CopView(QtWidgets.QWidget):
         outlines (default: the rectangle of the cells)."""
         self._source = source
         plot = self.view.getPlotItem()
-        for item in self._outlines:
+        for item in [*self._outlines, *self._labels]:
             plot.removeItem(item)
-        self._outlines = []
+        self._outlines, self._labels, self._label_tops = [], [], []
         if source is None:
             self._timer.stop()
             self._trail.setData(np.empty(0), np.empty(0))
@@ -129,7 +140,28 @@ class CopView(QtWidgets.QWidget):
             item = pg.PlotCurveItem(xs, ys, pen=pg.mkPen("#5c6370", width=1), antialias=False)
             plot.addItem(item)
             self._outlines.append(item)
+            self._labels.append(self._edge_label(plate.name, xs, ys, plate.origin[0]))
         self._timer.start()
+
+    def _edge_label(self, name: str, xs: np.ndarray, ys: np.ndarray, origin_x: float) -> pg.TextItem:
+        """The plate's name on the inside of its edge nearest the midline (x = 0): zoomed onto a two-leg stance,
+        the view shows only the two plates' inner edges (the gap between the plates), which would otherwise be
+        two unexplained lines."""
+        # written up along the line, on the plate's side of it, ending at the top: a vertical name takes a few
+        # pixels across, so it stays in view wherever the line is (rotated 90°, the text's top faces left)
+        if origin_x < 0:  # a plate left of the midline: its right edge, the name left of the line
+            x, anchor = float(xs.max()), (1.0, 1.0)
+        else:
+            x, anchor = float(xs.min()), (1.0, 0.0)
+        label = pg.TextItem(f"{name} plate", color="#8a919c", anchor=anchor, angle=90)
+        label.setPos(x, float(ys.max()))
+        self._label_tops.append(float(ys.max()))
+        self.view.getPlotItem().addItem(label)
+        return label
+
+    def plate_labels(self) -> dict[str, tuple[float, float]]:
+        """Each plate label's text -> its position (mm): what the lines in the view are."""
+        return {item.toPlainText(): (item.pos().x(), item.pos().y()) for item in self._labels}
 
     @property
     def trail_seconds(self) -> float:
@@ -145,6 +177,8 @@ class CopView(QtWidgets.QWidget):
         self._window = float(seconds)
         if self._follow and not follow:
             self.view.getPlotItem().enableAutoRange()
+            for label, top in zip(self._labels, self._label_tops, strict=True):  # back at the plates' far edges
+                label.setPos(label.pos().x(), top)
         self._follow = bool(follow)
 
     @property
@@ -159,6 +193,8 @@ class CopView(QtWidgets.QWidget):
         half = max(FOLLOW_SPAN_MM, 1.2 * (x1 - x0), 1.2 * (y1 - y0)) / 2.0
         cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
         self.view.getPlotItem().setRange(xRange=(cx - half, cx + half), yRange=(cy - half, cy + half), padding=0)
+        for label in self._labels:  # the plates' names at the top of the zoomed view, on their edges
+            label.setPos(label.pos().x(), cy + half)
 
     @property
     def running(self) -> bool:
@@ -185,7 +221,8 @@ class CopView(QtWidgets.QWidget):
         seg = ok[1:] & ok[:-1]
         n = int(ok.sum())
         speed = float(np.hypot(np.diff(xm), np.diff(ym))[seg].sum()) / (n * step) if n > 1 else 0.0
-        self.readout.setText(f"CoP {xm[last]:+.1f} mm right, {ym[last]:+.1f} mm forward · mean velocity over the "
+        self.readout.setText(f"CoP {side(float(xm[last]), 'right', 'left')}, "
+                             f"{side(float(ym[last]), 'forward', 'back')} · mean velocity over the "
                              f"last {self._window:g} s: {speed:.1f} mm/s")
 
     def trail(self) -> tuple[np.ndarray, np.ndarray]:

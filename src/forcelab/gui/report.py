@@ -45,6 +45,7 @@ from forcelab.analysis.labels import (
     metric_name,
     metric_text,
 )
+from forcelab.compare.conditions import session_trend_test
 from forcelab.compare.source import KEY_METRICS, athlete_trend, better_direction
 from forcelab.compare.trends import Trend
 from forcelab.gui.item_tables import SPANS, table_text
@@ -399,7 +400,8 @@ def write_session_report(session_path: str | os.PathLike[str], out: str | os.Pat
             pages.text_rows(body, [rows[0], *rows[start : start + ASYMMETRY_ROWS_PER_PAGE]],
                             [0.04, 0.24, 0.12, 0.12, 0.11, 0.1, 0.27])
         if index is not None:
-            test = session.tests[0] if session.tests else "cmj"
+            # a balance session's trends are those of the condition it tested (never all conditions mixed)
+            test = session_trend_test(session.tests[0] if session.tests else "cmj", [t.result for t in session.trials])
             metrics = KEY_METRICS.get(test, KEY_METRICS["cmj"])
             body = pages.page("Trends", f"{session.athlete} · {test} · dots: green / amber / red against the "
                               "rolling baseline (band: baseline ± SD)")

@@ -22,6 +22,7 @@ from forcelab.analysis.types import ForceTrace, TrialResult
 from forcelab.devices.profiles import ProfileError, available_profiles, load_profile
 from forcelab.devices.serial_transport import TransportError, list_serial_ports
 from forcelab.gui.feed import ColumnMap, LiveFeed
+from forcelab.simulation.motion import CELL_POSITIONS
 from forcelab.simulation.simulator import SimulatedPlates
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,10 @@ class ServiceError(RuntimeError):
 
 
 # ---------------------------------------------------------------------------------------- devices
-CELLS = ((-0.2, 0.3), (0.2, 0.3), (0.2, -0.3), (-0.2, -0.3))
+#: The cells of a built-in plate, in channel order front-left, front-right, rear-left, rear-right (metres), the
+#: layout of hardware/profiles/forcelab-dual-plate.json and of the simulated plates. (An earlier order ended
+#: rear-right, rear-left: the simulator's rear cells swapped, which folded its ML sway into almost nothing.)
+CELLS = CELL_POSITIONS
 
 
 @dataclass(frozen=True)

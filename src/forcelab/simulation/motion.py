@@ -3,7 +3,7 @@
 :class:`SimMotion` owns a :class:`forcelab.simulation.synthetic.Timeline` of the athlete's total vertical force
 (steps on and off, quiet stance, trials from :mod:`forcelab.simulation.synthetic`) on its own clock (seconds), and
 turns it into raw ADC counts per channel: total -> left/right plate (asymmetry) -> four cells per plate
-(bilinear split by a slowly swaying centre of pressure) -> counts through the device's true calibration
+(bilinear split by a slowly swaying centre of pressure, the same on both plates: one body) -> counts through the device's true calibration
 (``counts = offset + newtons / gain``), plus Gaussian noise, rounded and clipped to 24 bits.
 
 Channel layouts (``channels``): 1 = one load cell (total force); 2 = left and right plate; 4 = one plate,
@@ -30,6 +30,9 @@ from forcelab.simulation.synthetic import TESTS, G, Timeline, append_trial, asym
 #: The parameter that sets a trial's effort, per test (varied by ``SimMotion.variation``).
 INTENSITY = {"cmj": "jump_height", "sj": "jump_height", "dj": "jump_height", "imtp": "peak_force",
              "rebound": "jump_height"}
+
+#: The frequencies (Hz) of the simulated stance sway, medio-lateral and antero-posterior (:meth:`SimMotion.sway_at`).
+SWAY_HZ = (0.31, 0.19)
 
 #: Supported channel counts and the plates they make.
 LAYOUTS: dict[int, tuple[str, ...]] = {1: ("total",), 2: ("left", "right"), 4: ("plate",),
@@ -118,7 +121,7 @@ class SimMotion:
     """The athlete on the plates and the plates' load cells (see module docstring).
 
     ``noise`` is the standard deviation in newtons of the TOTAL force (spread evenly over the cells);
-    ``sway`` the amplitude in metres of the centre-of-pressure sway of each plate.
+    ``sway`` the amplitude in metres of the athlete's centre-of-pressure sway (:meth:`sway_at`).
     """
 
     channels: int = 8
@@ -286,13 +289,19 @@ class SimMotion:
         if self.channels == 2:
             return np.stack([left, right], axis=1)
         plates = [total] if self.channels == 4 else [left, right]
-        out = []
-        for p, force in enumerate(plates):
-            phase = 1.3 * p
-            x = self.sway * np.sin(2 * math.pi * 0.31 * t + phase)
-            y = self.sway * np.sin(2 * math.pi * 0.19 * t + 0.7 + phase)
-            out.append(force[:, None] * cell_weights(x, y, self.cell_positions))
-        return np.concatenate(out, axis=1)
+        x, y = self.sway_at(t)  # the athlete sways as one body: both feet's CoP follow the same figure
+        weights = cell_weights(x, y, self.cell_positions)
+        return np.concatenate([force[:, None] * weights for force in plates], axis=1)
+
+    def sway_at(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The body's centre-of-pressure sway (x ML, y AP, metres) at motion times ``t``: a Lissajous figure of
+        amplitude ``sway`` at 0.31 Hz (ML) and 0.19 Hz (AP). Each plate's CoP is this about the plate's centre, so
+        the combined CoP of the plates is this figure about their force-weighted centre (the midpoint between the
+        plates when the weight is split evenly). Plates that swayed out of phase would cancel each other's ML
+        sway in the combined CoP."""
+        t = np.asarray(t, dtype=np.float64)
+        return (self.sway * np.sin(2 * math.pi * SWAY_HZ[0] * t),
+                self.sway * np.sin(2 * math.pi * SWAY_HZ[1] * t + 0.7))
 
     def counts(self, t: np.ndarray) -> np.ndarray:
         """Raw ADC counts ``(n, channels)`` int32 at motion times ``t``: true calibration, noise,

@@ -144,7 +144,7 @@ class SimulatedPlates:
     model, serial: what IDENTIFY reports.
     calibration: the device's true and stored factory calibration (default: :func:`default_calibration`).
     stand_after: seconds until the athlete steps on when there is no script (0: standing from the start).
-    sway: amplitude (m) of each plate's centre-of-pressure sway (default :class:`SimMotion`'s 0.01 m): a
+    sway: amplitude (m) of the athlete's centre-of-pressure sway, one body on both plates (default 0.01 m): a
         Lissajous figure at 0.31 Hz (ML) and 0.19 Hz (AP), the quiet stance of a balance test.
     text_units: text protocol values, ``"counts"`` (raw) or ``"newtons"`` (the device applies its working
         calibration, two decimals); text_delimiter: ``;`` (default), ``,``, tab or space.

@@ -17,9 +17,13 @@ from forcelab.analysis.segmentation import find_trials
 from forcelab.analysis.types import ForceTrace, TrialResult
 
 #: The tests whose long recordings the archive cuts into trials and analyses (import, re-analysis): the
-#: catalogue's entries with an offline segmentation (forcelab.analysis.catalog; not balance, whose trial is
-#: the whole stance).
+#: catalogue's entries with an offline segmentation (forcelab.analysis.catalog; balance as stances of the set
+#: duration, analysable only with the centre of pressure from the plates' cells: see :data:`NEEDS_CELLS`).
 TESTS: tuple[str, ...] = catalog.keys(lambda e: e.analysable and e.segment is not None)
+#: The tests whose trials are measured on the centre of pressure, which the archive recomputes from the raw
+#: per-cell forces and the plates' geometry (a re-analysis must reach the same CoP): the stance tests.
+NEEDS_CELLS: frozenset[str] = frozenset(k for k in TESTS if (s := catalog.entry(k).segment) is not None
+                                        and s.kind == "stance")
 
 def analyze(trace: ForceTrace, test: str, **params: Any) -> TrialResult:
     """Today's analysis of one trial of ``test`` (``cmj``, ``sj``, ``dj``, ``imtp``, ``rebound`` ...), with the trial's inputs
@@ -63,12 +67,14 @@ def method_version() -> str:
     return "a-" + digest.hexdigest()[:12]
 
 
-def segments(trace: ForceTrace, test: str) -> list[tuple[int, int]]:
-    """``[(start, stop)]`` sample ranges of the trials in a long recording (stop exclusive)."""
+def segments(trace: ForceTrace, test: str, **overrides: Any) -> list[tuple[int, int]]:
+    """``[(start, stop)]`` sample ranges of the trials in a long recording (stop exclusive). ``overrides``: the
+    recording's own values of the catalogue's thresholds, e.g. the ``duration`` of a balance trial, which the
+    tester sets."""
     seg = catalog.entry(test).segment
     if seg is None:
         raise ValueError(f"{test} recordings are not cut into trials; archive tests: {', '.join(TESTS)}")
-    thresholds: dict[str, Any] = dict(seg.thresholds)
+    thresholds: dict[str, Any] = {**seg.thresholds, **overrides}
     out = []
     for found in find_trials(trace, kind=seg.kind, **thresholds):
         start, stop = int(found.start), min(int(found.end), trace.n)

@@ -2,7 +2,9 @@
 
 The whole file becomes the session's stream (raw unit N: the file's forces are the raw data, gain 1,
 offset 0), trials are found by the analysis segmentation (or the whole file is one trial when asked),
-and each trial is analysed with today's methods.
+and each trial is analysed with today's methods. A balance trial is refused with the reason: it is measured on
+the centre of pressure, which the archive recomputes from per-cell forces, and no file format read here carries
+cells.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ def import_file(
         raise ValueError(f"unknown test {test!r}; choose one of {', '.join(bridge.TESTS)}")
     rec = read_force_file(Path(source), rate=rate, layout=layout, **reader_options)
     trace = rec.trace
+    if test in bridge.NEEDS_CELLS:
+        raise ValueError(_no_cells(Path(source), test, trace.has_cop, trace.has_plates))
     ranges = [(0, trace.n)] if whole else bridge.segments(trace, test)
     if not ranges:
         raise ValueError(f"{source}: no {test} trial found in {trace.duration:.1f} s of force; try --whole")
@@ -84,6 +88,17 @@ def import_file(
             w.add_trial(test, start, stop, result)
     log.info("imported %s as %s (%d trials)", source, path, len(ranges))
     return path
+
+
+def _no_cells(source: Path, test: str, has_cop: bool, has_plates: bool) -> str:
+    """Why a ``test`` trial (measured on the centre of pressure) cannot be imported from ``source``."""
+    found = "a centre of pressure (cop_x, cop_y)" if has_cop else "no centre of pressure"
+    kind = "left and right plate forces" if has_plates else "one force"
+    return (f"{source}: a {test} trial cannot be imported from this file: it has no cell forces ({kind}, {found}). "
+            f"The archive keeps a {test} trial's raw per-cell forces with the plates' geometry and recomputes its "
+            f"centre of pressure from them when it re-analyses the trial; the file formats the importer reads carry "
+            f"forces and at most a ready-made CoP, never the cells. Record {test} trials with the plates instead "
+            f"(forcelab record --test {test}, or the app)")
 
 
 def import_to_spool(source: str | os.PathLike[str], *, archive: Path, athlete: str, test: str,
