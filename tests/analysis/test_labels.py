@@ -152,3 +152,17 @@ def test_notes_that_name_keys_read_in_words() -> None:
         "Jump height (take-off velocity): meaningful change (worse)"
     assert readable("asymmetry_rising") == "Asymmetry rising"
     assert readable("after plate_not_zeroed and rfd_0_200ms") == "after plate not zeroed and RFD 0–200 ms"
+
+
+def test_sway_measures_read_in_millimetres_everywhere_labels_are_used() -> None:
+    """The balance tests' CoP figures are stored in SI (m, m/s, m²) and read in mm, as the literature reports
+    them; charts draw them with the same factor as the tables (``display_scale``)."""
+    from forcelab.analysis.labels import display_scale, display_unit, metric_text
+
+    assert metric_text("cop_ellipse_area", 0.0020, "m^2") == "2,000 mm²"
+    assert metric_text("cop_rms_ml", 0.0042, "m") == "4.2 mm"
+    assert metric_text("cop_path_length", 0.351, "m") == "351 mm"
+    assert metric_text("cop_mean_velocity", 0.0117, "m/s") == "11.7 mm/s"
+    assert (display_unit("cop_ellipse_area", "m^2"), display_scale("cop_ellipse_area", "m^2")) == ("mm²", 1e6)
+    assert (display_unit("jump_height_flight_time", "m"), display_scale("jump_height_flight_time", "m")) == ("cm", 100.0)
+    assert display_scale("peak_force", "N") == 1.0 and display_unit("peak_force", "N") == "N"

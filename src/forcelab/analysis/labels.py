@@ -100,24 +100,47 @@ def metric_label(key: str, unit: str | None = None) -> str:
 CENTIMETRE_WORDS = ("height", "depth", "displacement")
 
 
+#: The balance tests' sway measures (``cop_*``, stored in m, m/s, m²) read in millimetres: a 95 % ellipse of
+#: 0.0020 m² is 2,000 mm², a sway RMS of 0.004 m is 4.0 mm (the unit the balance literature reports).
+MILLIMETRE_PREFIX = "cop_"
+_MILLIMETRES = {"m": ("mm", 1e3), "m/s": ("mm/s", 1e3), "m^2": ("mm²", 1e6)}
+
+
 def display_unit(key: str, unit: str | None) -> str:
-    """The unit ``key`` is shown in: ``cm`` for heights and depths stored in ``m``, else :func:`unit_text`."""
+    """The unit ``key`` is shown in: ``cm`` for heights and depths stored in ``m``, millimetres for the sway
+    measures (:data:`MILLIMETRE_PREFIX`), else :func:`unit_text`."""
     if unit == "m" and any(w in key for w in CENTIMETRE_WORDS):
         return "cm"
+    if key.startswith(MILLIMETRE_PREFIX) and unit in _MILLIMETRES:
+        return _MILLIMETRES[unit][0]
     return unit_text(unit)
+
+
+def display_scale(key: str, unit: str | None) -> float:
+    """The factor from the stored ``unit`` to :func:`display_unit` (100 for a height in cm, 1000 for a sway path
+    in mm, 1 when they agree): what a chart multiplies by to be drawn as its table reads."""
+    if unit == "m" and any(w in key for w in CENTIMETRE_WORDS):
+        return 100.0
+    if key.startswith(MILLIMETRE_PREFIX) and unit in _MILLIMETRES:
+        return _MILLIMETRES[unit][1]
+    return 1.0
 
 
 def display_number(key: str, value: float, unit: str | None) -> str:
     """``value`` (in the stored ``unit``) as a number in :func:`display_unit`, without the unit: heights in
-    cm with one decimal, forces and powers from 100 up whole, percent with one decimal, the rest to three
-    figures (so a 1.9 N weighing SD or a 0.3 N plate offset keeps its digits); a count (unit :data:`forcelab.analysis.units.COUNT`) whole,
-    or with one decimal when it is not (a mean or SD of counts over trials, as the report's summary shows), and
-    other unitless values (ratios, unit ``1``) with two decimals."""
+    cm with one decimal, forces and powers from 100 up whole, percent with one decimal, sway measures in mm
+    (whole from 100 up, else one decimal), the rest to three figures (so a 1.9 N weighing SD or a 0.3 N plate
+    offset keeps its digits); a count (unit :data:`forcelab.analysis.units.COUNT`) whole, or with one decimal
+    when it is not (a mean or SD of counts over trials, as the report's summary shows), and other unitless
+    values (ratios, unit ``1``) with two decimals."""
     shown = display_unit(key, unit)
     if unit == COUNT:
         return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
     if shown == "cm" and unit == "m":
         return f"{value * 100:.1f}"
+    if key.startswith(MILLIMETRE_PREFIX) and unit in _MILLIMETRES:
+        mm = value * display_scale(key, unit)
+        return f"{mm:,.0f}" if abs(mm) >= 100 else f"{mm:.1f}"
     if unit in ("N", "W", "N/s") and abs(value) >= 100:
         return f"{value:.0f}"
     if unit == "%":

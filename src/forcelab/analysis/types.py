@@ -336,7 +336,7 @@ class TrialResult:
         for name, e in (stored.get("events") or {}).items():
             res.add_event(Event(name, e.get("index"), rate, e.get("method", ""), e.get("reason")))
         for f in stored.get("flags") or []:
-            res.flags.append(Flag(f.get("code", ""), f.get("message", "")))
+            res.flags.append(Flag(code=f.get("code", ""), message=f.get("message", "")))  # stored codes, any
         for name, t in (stored.get("tables") or {}).items():
             res.tables[name] = Table.from_dict(t)
         return res

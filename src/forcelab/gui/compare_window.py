@@ -24,6 +24,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from forcelab.analysis.asymmetry import FORMULAS
 from forcelab.analysis.labels import (
     display_number,
+    display_scale,
     display_unit,
     metric_label,
     metric_name,
@@ -385,7 +386,7 @@ class AthleteTrendView(QtWidgets.QWidget):
                           baseline_sessions=self.baseline.value())
         self.trend = t
         shown_unit = display_unit(metric, t.unit)
-        scale = 100.0 if shown_unit == "cm" and t.unit == "m" else 1.0  # plotted as the table reads: cm
+        scale = display_scale(metric, t.unit)  # plotted as the table reads (cm, mm)
         x = np.arange(len(t.points), dtype=np.float64)
         y = np.array([p.value for p in t.points], dtype=np.float64) * scale
         self.curve.setData(x, y)

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import QApplication
 from forcelab import __version__
 from forcelab.analysis.labels import (
     display_number,
+    display_scale,
     display_unit,
     flag_text,
     metric_label,
@@ -343,7 +344,7 @@ def _trend_chart(pages: _Pages, rect: QRectF, tr: Trend) -> bool:
     if len(tr.points) < 2:
         return False
     shown = display_unit(metric, tr.unit)
-    scale = 100.0 if shown == "cm" and tr.unit == "m" else 1.0  # drawn in the unit the tables use
+    scale = display_scale(metric, tr.unit)  # drawn in the unit the tables use (cm, mm)
     x = np.arange(len(tr.points), dtype=float)
     y = np.array([p.value for p in tr.points]) * scale
     label = metric_label(metric, shown)
