@@ -11,6 +11,9 @@ Prints, in one run:
   flight regions computed once per trace against searched afresh per flight;
 * every test of ``analysis.dispatch.TESTS`` (and the loaded jumps): milliseconds per trial on one synthetic
   trial each, with the ratio to a CMJ timed in the same run;
+* online detection: how many times faster than real time ``analysis.segmentation.OnlineTrialDetector`` takes a
+  1 kHz stream in 20-sample blocks (the engine's typical read), per trial kind: jumps (CMJ sessions), drop
+  landings held (``kind="landing"``) and balance stances (``kind="stance"``), against the jump kind in this run;
 * the goal case: every CMJ metric of a 5 s, 1 kHz, two-plate trial (recordings/examples/cmj_two_plates.csv),
   against the goal of 5 ms;
 * batch: trials per second for every trial of every real file, read once, found and analysed;
@@ -299,6 +302,45 @@ def bench_jumpmetrics(repeat: int) -> None:
               f"{'—' if mt is None else f'{mt:.4f}':>23}{their:>13.4f}")
 
 
+def _stream(kind: str) -> tuple[np.ndarray, dict[str, float]]:
+    """Ten trials of ``kind`` back to back as one 1 kHz total-force stream (2 N noise), and its thresholds."""
+    from forcelab.simulation import synthetic
+
+    rng = np.random.default_rng(1)
+    if kind == "jump":
+        piece, thr = synthetic.cmj(noise_sd=2.0, seed=1, quiet_after=2.0).trace.total, {}
+    elif kind == "landing":
+        piece, thr = synthetic.drop_landing(noise_sd=2.0, seed=1, quiet_after=4.0).trace.total, {}
+    else:  # a 20 s stance, stepped on and off the empty plate
+        stand = synthetic.quiet_stance(duration=20.0, rate=1000.0, noise_sd=2.0, seed=1).trace.total
+        piece, thr = np.concatenate([np.zeros(1500), stand, np.zeros(1500)]), {"duration": 15.0}
+    total = np.concatenate([piece] * 10)
+    return total + rng.normal(0.0, 0.5, total.size) * (total > 0), thr
+
+
+def bench_online_detection(repeat: int) -> None:
+    from forcelab.analysis.segmentation import OnlineTrialDetector
+
+    print("== online detection (analysis.segmentation.OnlineTrialDetector, 1 kHz, 20-sample blocks; best of runs; "
+          "ratio: real-time factor over the jump kind's in this run)")
+    base = None
+    for kind in ("jump", "landing", "stance"):
+        total, thr = _stream(kind)
+        blocks = [total[i:i + 20] for i in range(0, total.size, 20)]
+        found: list[int] = []
+
+        def run(k: str = kind, t: dict[str, float] = thr, b: list[np.ndarray] = blocks,
+                out: list[int] = found) -> None:
+            det = OnlineTrialDetector(1000.0, kind=k, **t)
+            out[:] = [sum(len(det.feed(x)) for x in b) + len(det.finish())]
+
+        ms = best_ms(run, max(1, repeat // 10))
+        factor = (total.size / 1000.0) / (ms / 1000.0)
+        base = factor if base is None else base
+        print(f"  {kind:<8} {total.size / 1000.0:6.1f} s stream, {found[0]:2d} trials found  {ms:8.1f} ms  "
+              f"{factor:7.0f}x real time  {factor / base:5.2f}x jump")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=30, help="runs per timing; the best is reported")
@@ -310,6 +352,7 @@ def main() -> None:
     bench_per_test(srcs, args.repeat)
     bench_rebound(args.repeat)
     bench_battery(args.repeat)
+    bench_online_detection(args.repeat)
     bench_goal(args.repeat)
     bench_batch(srcs)
     bench_jumpmetrics(args.repeat)
