@@ -18,31 +18,17 @@ from forcelab.gui.mainwindow import MainWindow
 from forcelab.simulation.motion import Script
 from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import open_session
-from support.gui_window import open_window
+from support.gui_window import SIMULATED_PROFILE as PROFILE
+from support.gui_window import open_window, record_one_trial, stop_and_publish
 from support.screens import save_shot
-
-PROFILE = "forcelab dual plate (8 cells)"
 
 
 def _record(qtbot, window: MainWindow, script: Script) -> None:  # type: ignore[no-untyped-def]
-    """Start the simulated plates performing ``script``, start recording (Space), wait for one analysed trial."""
-    assert window.start_simulated(PROFILE, 1000.0, script=script, noise=2.0, seed=5)
-    link = window.session.link
-    assert link is not None
-    qtbot.waitUntil(lambda: link.engine.ring.total_written > 800, timeout=8000)
-    window.activateWindow()
-    window.setFocus()
-    qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)
-    assert window.session.is_recording
-    qtbot.waitUntil(lambda: any(e.result is not None or e.error for e in window.session.trials.values()),
-                    timeout=60_000)
+    record_one_trial(qtbot, window, script, timeout=60_000)
 
 
 def _stop(qtbot, window: MainWindow, archive: Path) -> Path:  # type: ignore[no-untyped-def]
-    qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)
-    assert not window.session.is_recording
-    qtbot.waitUntil(lambda: len(list((archive / "sessions").rglob("*.h5"))) == 1, timeout=15_000)
-    (path,) = (archive / "sessions").rglob("*.h5")
+    path = stop_and_publish(qtbot, window, archive, timeout=15_000)
     window.close()
     return path
 

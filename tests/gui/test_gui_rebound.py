@@ -12,47 +12,25 @@ import pytest
 from PySide6 import QtCore
 
 from forcelab.compare.source import athlete_trend
-from forcelab.gui.app import build_window
 from forcelab.gui.mainwindow import MainWindow
 from forcelab.gui.report import write_session_report
 from forcelab.simulation.motion import Script
 from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import open_session
-
-PROFILE = "forcelab dual plate (8 cells)"
+from support.gui_window import open_window, record_one_trial, stop_and_publish
 
 
 def _record(qtbot, test: str, script: Script) -> MainWindow:  # type: ignore[no-untyped-def]
     """The window, recording ``test`` trials while the simulated athlete performs ``script``, once one trial
     was analysed."""
-    window = build_window()
-    qtbot.addWidget(window)
-    window.session.archive.index.set_athlete("Hopper", body_mass=72.0)
-    assert window.roster is not None
-    window.roster.reload(select="Hopper")
-    window.show()
-    qtbot.waitExposed(window)
+    window = open_window(qtbot, "Hopper", 72.0)
     window.tests.set_test(test)
-    assert window.start_simulated(PROFILE, 1000.0, script=script, noise=2.0, seed=5)
-    link = window.session.link
-    assert link is not None
-    qtbot.waitUntil(lambda: link.engine.ring.total_written > 800, timeout=8000)
-    window.activateWindow()
-    window.setFocus()
-    qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)  # start recording
-    assert window.session.is_recording
-    qtbot.waitUntil(lambda: any(e.result is not None or e.error for e in window.session.trials.values()),
-                    timeout=40_000)
+    record_one_trial(qtbot, window, script, timeout=40_000)
     return window
 
 
 def _stop(qtbot, window: MainWindow, archive: Path) -> Path:  # type: ignore[no-untyped-def]
-    qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)
-    assert not window.session.is_recording
-    # the session is closed and published from the station's spool on the analysis thread
-    qtbot.waitUntil(lambda: len(list((archive / "sessions").rglob("*.h5"))) == 1, timeout=10_000)
-    (path,) = (archive / "sessions").rglob("*.h5")
-    return path
+    return stop_and_publish(qtbot, window, archive, timeout=10_000)
 
 
 def test_rebound_trial_live_card_and_archive(qtbot, archive: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
