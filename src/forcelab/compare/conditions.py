@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 
 from forcelab.analysis.balance import CONDITIONS, STANCES
 from forcelab.storage.h5open import SessionFileError
@@ -77,7 +76,7 @@ def trial_conditions(index: ArchiveIndex, values: Sequence[MetricValue]) -> list
     by_file: dict[str, dict[int, Condition] | None] = {}
     for v in values:
         if v.session_id not in by_file:
-            path = Path(v.session_id) if Path(v.session_id).is_absolute() else index.archive / v.session_id
+            path = index.session_file(v.session_id)
             try:
                 st = path.stat()
                 by_file[v.session_id] = _conditions(str(path), st.st_mtime_ns, st.st_size)

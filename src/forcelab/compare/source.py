@@ -18,7 +18,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from forcelab.analysis.single_leg import LIMB_METRICS, SINGLE_LEG_TESTS
@@ -203,7 +202,7 @@ def single_leg_sessions(index: ArchiveIndex, athlete: str, test: str, metric: st
     out: list[SingleLegSession] = []
     for sid in dict.fromkeys(v.session_id for v in rows):
         when = next(v.when for v in rows if v.session_id == sid)
-        path = Path(sid) if Path(sid).is_absolute() else index.archive / sid
+        path = index.session_file(sid)
         try:
             st = path.stat()
             started, trials = _single_leg_trials(str(path), st.st_mtime_ns, st.st_size)

@@ -801,7 +801,7 @@ class OverlayView(QtWidgets.QWidget):
         limbs = {"total": ["total"], "left": ["left"], "right": ["right"], "left and right": ["left", "right"]}
         colors = pg.colormap.get("CET-C6").getLookupTable(nPts=max(len(self.checked()), 1) + 1)
         for k, (rel, number, label) in enumerate(self.checked()):
-            path = Path(rel) if Path(rel).is_absolute() else self.index.archive / rel
+            path = self.index.session_file(rel)
             try:
                 trial = open_session(path).trial(number)
             except (OSError, ValueError, KeyError) as exc:

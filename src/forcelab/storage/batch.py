@@ -90,9 +90,7 @@ def select_sessions(
             started = datetime.fromisoformat(row["started"]).date() if row["started"] else None
             if started is None or started < since:
                 continue
-        path = Path(row["path"])
-        planned.append(PlannedSession(path if path.is_absolute() else index.archive / path, int(row["n_trials"]),
-                                      int(row["version"])))
+        planned.append(PlannedSession(index.session_file(row["path"]), int(row["n_trials"]), int(row["version"])))
     return planned
 
 

@@ -209,10 +209,15 @@ class ArchiveIndex:
         except ValueError:
             return str(Path(path).resolve())
 
+    def session_file(self, key: str | os.PathLike[str]) -> Path:
+        """The session file of the index key ``key`` (a path relative to the archive, or an absolute one for a
+        file outside it): the inverse of :meth:`relative`."""
+        p = Path(key)
+        return p if p.is_absolute() else self.archive / p
+
     def relative(self, path: str | os.PathLike[str]) -> str:
         """The key of the session file ``path`` in the index (its path relative to the archive)."""
-        p = Path(path)
-        return self._rel(p if p.is_absolute() else self.archive / p)
+        return self._rel(self.session_file(path))
 
     def _upsert_session(self, conn: Connection, rel: str, values: dict[str, Any], *, bump: bool | None) -> int:
         """Insert or update the row of ``rel`` and return its id (kept across updates).

@@ -82,7 +82,7 @@ def _query_trials(index: ArchiveIndex, query: MetricQuery) -> Iterator[tuple[dic
             continue
         path = Path(entry["path"])
         try:
-            session = open_session(path if path.is_absolute() else index.archive / path, load_analysis=True)
+            session = open_session(index.session_file(path), load_analysis=True)
         except SessionFileError as exc:
             log.warning("export: %s skipped: %s", path, exc)
             continue
