@@ -40,9 +40,9 @@ import numpy as np
 
 from forcelab.acquisition.calibration import Calibration
 from forcelab.acquisition.engine import AcquisitionEngine, EngineBlock
-from forcelab.acquisition.plates import PlateLayout, PlateMap
 from forcelab.acquisition.process_transport import ProcessTransport, TransportSpec
 from forcelab.devices.binary_decoder import BinaryDecoder
+from forcelab.devices.plates import PlateLayout, PlateMap
 from forcelab.devices.protocol import encode_samples
 from forcelab.devices.serial_transport import SerialTransport
 

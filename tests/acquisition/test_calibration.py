@@ -20,7 +20,7 @@ from forcelab.acquisition.calibration import (
     fit_known_masses,
     fit_line,
 )
-from forcelab.acquisition.plates import PlateLayout, PlateMap
+from forcelab.devices.plates import PlateLayout, PlateMap
 
 
 def test_apply_is_gain_times_counts_minus_offset() -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from forcelab.acquisition.calibration import Calibration
 from forcelab.acquisition.engine import AcquisitionEngine, EngineBlock, EngineStatus
-from forcelab.acquisition.plates import PlateLayout, PlateMap
 from forcelab.devices.binary_decoder import BinaryDecoder
+from forcelab.devices.plates import PlateLayout, PlateMap
 from forcelab.devices.protocol import encode_samples
 from forcelab.devices.serial_transport import SerialTransport
 from support.pty_plate import PtyPlate

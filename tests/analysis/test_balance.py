@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forcelab.acquisition.plates import PlateMap
 from forcelab.analysis import dispatch
 from forcelab.analysis.balance import chi2_2, romberg_ratios
 from forcelab.analysis.types import ForceTrace
 from forcelab.cli import main
+from forcelab.devices.plates import PlateMap
 from forcelab.devices.profiles import load_profile
 from forcelab.simulation import synthetic
 from forcelab.simulation.motion import cell_weights

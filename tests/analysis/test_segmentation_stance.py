@@ -178,7 +178,7 @@ def test_the_simulated_athlete_on_one_leg(rate: float) -> None:
     """The live simulator's athlete (forcelab.simulation.motion, the dual-plate profile's eight cells) steps on and
     stands on the left plate alone with a 3 cm sway: one trial of 30 s from where it settled, whose CoP ranges are
     the simulator's sway (the Lissajous figure passes its extremes within 30 s)."""
-    from forcelab.acquisition.plates import PlateMap
+    from forcelab.devices.plates import PlateMap
     from forcelab.devices.profiles import load_profile
     from forcelab.simulation.motion import SimMotion
 

@@ -47,7 +47,7 @@ def test_dual_plate_rates_match_the_firmware_board() -> None:
 
 
 def test_profile_feeds_the_plate_map() -> None:
-    from forcelab.acquisition.plates import PlateMap
+    from forcelab.devices.plates import PlateMap
 
     plate_map = PlateMap.from_profile(pr.load_profile("forcelab-dual-plate"))
     assert plate_map.names == ("left", "right") and all(p.has_cop for p in plate_map.plates)

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forcelab.acquisition.plates import PlateMap
 from forcelab.acquisition.ring import RingBuffer
+from forcelab.devices.plates import PlateMap
 from forcelab.devices.profiles import load_profile
 from forcelab.gui.copview import CopSource, CopView
 

@@ -27,7 +27,6 @@ import numpy as np
 
 from forcelab.acquisition.calibration import Calibration, CalibrationError, CalibrationStore
 from forcelab.acquisition.engine import AcquisitionEngine, TrialDetector
-from forcelab.acquisition.plates import PlateMap
 from forcelab.acquisition.process_transport import ProcessTransport, SendBytes, TransportSpec
 from forcelab.analysis.segmentation import OnlineTrialDetector
 from forcelab.devices.binary_decoder import BinaryDecoder
@@ -35,6 +34,7 @@ from forcelab.devices.chronojump import ChronojumpDecoder
 from forcelab.devices.chronojump import end_capture as cj_end_capture
 from forcelab.devices.chronojump import get_version as cj_get_version
 from forcelab.devices.chronojump import start_capture as cj_start_capture
+from forcelab.devices.plates import PlateMap
 from forcelab.devices.profiles import DeviceProfile, ProfileError, load_profile
 from forcelab.devices.protocol import (
     CalibrationReply,

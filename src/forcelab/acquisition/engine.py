@@ -54,9 +54,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from forcelab.acquisition.calibration import Calibration, CalibrationError
-from forcelab.acquisition.plates import PlateMap, layout_columns
 from forcelab.acquisition.ring import RingBuffer
 from forcelab.analysis.types import ForceTrace
+from forcelab.devices.plates import PlateMap, layout_columns
 from forcelab.devices.types import Decoder, SampleBlock
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Quiet stance and single-leg balance: centre-of-pressure (CoP) sway measures.
 
 The CoP comes with the trace (``ForceTrace.cop_x`` / ``cop_y``, metres): the force-weighted mean of the cell
-positions of a four-cell plate, from the plate geometry of the device profile (:mod:`forcelab.acquisition.plates`;
+positions of a four-cell plate, from the plate geometry of the device profile (:mod:`forcelab.devices.plates`;
 for two plates the combined CoP of both, each plate's CoP placed at its ``origin_mm``). x is to the athlete's right
 (medio-lateral, ML), y forward (antero-posterior, AP).
 

@@ -24,7 +24,7 @@ class ForceTrace:
     ``total`` is always present. ``left`` and ``right`` are the per-plate forces when two plates were
     used; then ``total`` equals ``left + right``. ``cop_x`` and ``cop_y`` (metres; x to the athlete's right =
     medio-lateral, y forward = antero-posterior; NaN where the plate was unloaded) are the centre of pressure
-    when the plate(s) have four positioned cells (:mod:`forcelab.acquisition.plates`): the balance tests use it.
+    when the plate(s) have four positioned cells (:mod:`forcelab.devices.plates`): the balance tests use it.
 
     ``lost`` lists the samples the device sent but the host never got, inside this trace: ``(index, count)``
     pairs, ``count`` samples missing just before sample ``index`` (``None`` when the count is unknown: a counter

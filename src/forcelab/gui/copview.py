@@ -1,7 +1,7 @@
 """The live centre-of-pressure view: where the athlete's CoP is on the plates, and its trail.
 
 It pulls the newest ``window`` seconds from the acquisition ring buffer on a timer (30 Hz), combines the plates'
-CoP columns into one CoP in the device's frame (:meth:`forcelab.acquisition.plates.PlateMap.combined_cop`, each
+CoP columns into one CoP in the device's frame (:meth:`forcelab.devices.plates.PlateMap.combined_cop`, each
 plate at its profile ``origin_mm``) and draws it with curves created once (``setData``, float64, no antialias):
 the trail (means of 20 ms blocks, :data:`TRAIL_RATE`), the current point, and the plate outlines from the profile
 geometry, each named on its edge nearest the midline (zoomed onto a two-leg stance, the two lines either side of
@@ -17,8 +17,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from forcelab.acquisition.plates import PlateMap
 from forcelab.acquisition.ring import RingBuffer
+from forcelab.devices.plates import PlateMap
 
 
 @dataclass(frozen=True)

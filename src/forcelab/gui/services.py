@@ -15,10 +15,10 @@ from typing import Any
 from forcelab.acquisition.calibration import Calibration
 from forcelab.acquisition.connect import open_device
 from forcelab.acquisition.engine import AcquisitionEngine
-from forcelab.acquisition.plates import PlateLayout, PlateMap
 from forcelab.analysis import catalog, dispatch
 from forcelab.analysis.segmentation import OnlineTrialDetector
 from forcelab.analysis.types import ForceTrace, TrialResult
+from forcelab.devices.plates import PlateLayout, PlateMap
 from forcelab.devices.profiles import ProfileError, available_profiles, load_profile
 from forcelab.devices.serial_transport import TransportError, list_serial_ports
 from forcelab.gui.feed import ColumnMap, LiveFeed
