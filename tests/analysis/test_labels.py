@@ -166,3 +166,10 @@ def test_sway_measures_read_in_millimetres_everywhere_labels_are_used() -> None:
     assert (display_unit("cop_ellipse_area", "m^2"), display_scale("cop_ellipse_area", "m^2")) == ("mm²", 1e6)
     assert (display_unit("jump_height_flight_time", "m"), display_scale("jump_height_flight_time", "m")) == ("cm", 100.0)
     assert display_scale("peak_force", "N") == 1.0 and display_unit("peak_force", "N") == "N"
+
+
+def test_every_balance_condition_and_stance_has_words() -> None:
+    from forcelab.analysis.balance import CONDITIONS, STANCES
+    from forcelab.analysis.labels import CONDITION_WORDS
+
+    assert set(CONDITIONS) | set(STANCES) <= set(CONDITION_WORDS)

@@ -172,6 +172,12 @@ class FlagWords:
     detail: str = ""
 
 
+#: How a balance trial's noted condition and stance read (forcelab.analysis.balance ``CONDITIONS``, ``STANCES``):
+#: the test panel's choices and the card's title use the same words.
+CONDITION_WORDS = {"eyes_open": "eyes open", "eyes_closed": "eyes closed", "bipedal": "two-leg",
+                   "single_leg_left": "left leg", "single_leg_right": "right leg", "tandem": "tandem"}
+
+
 #: Every quality flag the analysis raises, in words. Add a line here with each new flag
 #: (tests/analysis/test_labels.py fails on a flag raised in src/forcelab/analysis without one); a flag not
 #: here still reads as its de-snaked code ("one_plate_unloaded" -> "One plate unloaded").

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from forcelab.analysis import catalog
 from forcelab.analysis.isometric_tests import is_isometric
-from forcelab.analysis.labels import flag_message, flag_text, metric_text, unit_text
+from forcelab.analysis.labels import CONDITION_WORDS, flag_message, flag_text, metric_text, unit_text
 from forcelab.analysis.types import Metric, TrialResult
 
 #: How each test is named on screen (the keys are the analysis's test codes; forcelab.analysis.catalog).
@@ -89,11 +89,6 @@ def slots_for(test: str) -> tuple[Slot, ...]:
     if test == "balance":
         return BALANCE_SLOTS
     return PULL_SLOTS if test in ("isometric", "pull") or is_isometric(test) else JUMP_SLOTS
-
-
-#: How a balance trial's noted condition and stance are written (forcelab.analysis.balance CONDITIONS, STANCES).
-CONDITION_WORDS = {"eyes_open": "eyes open", "eyes_closed": "eyes closed", "bipedal": "two-leg",
-                   "single_leg_left": "left leg", "single_leg_right": "right leg", "tandem": "tandem"}
 
 
 def condition_text(result: TrialResult) -> str:

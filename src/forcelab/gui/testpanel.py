@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from PySide6 import QtCore, QtWidgets
 
 from forcelab.analysis import catalog
+from forcelab.analysis.labels import CONDITION_WORDS
 from forcelab.analysis.units import STANDARD_GRAVITY
 from forcelab.analysis.weighing import weigh
 from forcelab.gui.feed import LiveFeed
@@ -24,8 +25,8 @@ TESTS: tuple[tuple[str, str], ...] = tuple((k, e.panel_label) for k, e in catalo
 #: The limb choices of a single-leg test: detected from the plates (the loaded one), or named.
 LIMB_CHOICES = (("", "limb from the plates"), ("left", "left leg"), ("right", "right leg"))
 #: A balance trial's conditions as the tester notes them (forcelab.analysis.balance ``condition`` and ``stance``).
-CONDITION_CHOICES = (("eyes_open", "eyes open"), ("eyes_closed", "eyes closed"))
-STANCE_CHOICES = (("bipedal", "two-leg"), ("single_leg_left", "left leg"), ("single_leg_right", "right leg"))
+CONDITION_CHOICES = tuple((k, CONDITION_WORDS[k]) for k in ("eyes_open", "eyes_closed"))
+STANCE_CHOICES = tuple((k, CONDITION_WORDS[k]) for k in ("bipedal", "single_leg_left", "single_leg_right"))
 
 
 @dataclass(frozen=True)
