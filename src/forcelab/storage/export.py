@@ -16,9 +16,8 @@ import csv
 import os
 from pathlib import Path
 
-from forcelab.analysis.types import Table
 from forcelab.storage.session import Session, Trial, open_session
-from forcelab.storage.trial_tables import csv_rows, export_rows, table_file_name, trial_tables, value_columns
+from forcelab.storage.trial_tables import csv_rows, export_tables, table_file_name
 
 
 def export_csv(session: str | os.PathLike[str] | Session, folder: str | os.PathLike[str]) -> list[Path]:
@@ -70,18 +69,10 @@ def _keys(s: Session, t: Trial, accepted: object) -> dict[str, object]:
 
 def _export_tables(s: Session, out: Path) -> list[Path]:
     """``<table>.csv`` per table name any trial has, one row per item, trials in order."""
-    found: dict[str, list[tuple[Trial, Table]]] = {}
-    for t in s.trials:
-        for name, table in trial_tables(t.result).items():
-            found.setdefault(name, []).append((t, table))
     written = []
-    for name, items in found.items():
-        columns = value_columns((table for _t, table in items), name)
-        rows = []
-        for t, table in items:
-            result = t.result or {}
-            acc = "" if t.accepted is None else ("yes" if t.accepted else "no")  # as metrics.csv writes it
-            rows += export_rows(name, table, keys=_keys(s, t, acc), params=result.get("params") or {})
+    trials = ((_keys(s, t, "" if t.accepted is None else ("yes" if t.accepted else "no")),  # as metrics.csv
+               t.result) for t in s.trials)
+    for name, (columns, rows) in export_tables(trials).items():
         path = out / table_file_name(name)
         with open(path, "w", newline="", encoding="utf-8") as fh:
             csv.writer(fh).writerows(csv_rows(columns, rows))

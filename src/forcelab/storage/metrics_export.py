@@ -22,7 +22,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from forcelab.analysis.types import Table
 from forcelab.storage.h5open import SessionFileError
 from forcelab.storage.index import ArchiveIndex
 from forcelab.storage.session import Session, Trial, open_session
@@ -30,11 +29,9 @@ from forcelab.storage.trial_tables import (
     KEY_COLUMNS,
     csv_cell,
     csv_rows,
-    export_rows,
+    export_tables,
     header,
     table_file_name,
-    trial_tables,
-    value_columns,
 )
 
 log = logging.getLogger(__name__)
@@ -135,18 +132,8 @@ class TableExport:
 
 def query_table_rows(index: ArchiveIndex, query: MetricQuery) -> dict[str, TableExport]:
     """The per-item tables of the trials ``query`` takes, by table name (``{}`` when none has one)."""
-    found: dict[str, list[tuple[dict[str, Any], Table, Trial]]] = {}
-    for entry, session, trial in _query_trials(index, query):
-        for name, table in trial_tables(trial.result).items():
-            found.setdefault(name, []).append((_keys(entry, session, trial), table, trial))
-    out = {}
-    for name, items in found.items():
-        rows: list[dict[str, Any]] = []
-        for keys, table, trial in items:
-            result = trial.result or {}
-            rows += export_rows(name, table, keys=keys, params=result.get("params") or {})
-        out[name] = TableExport(value_columns((t for _k, t, _tr in items), name), rows)
-    return out
+    trials = ((_keys(entry, session, trial), trial.result) for entry, session, trial in _query_trials(index, query))
+    return {name: TableExport(columns, rows) for name, (columns, rows) in export_tables(trials).items()}
 
 
 def table_path(metrics_path: str | Path, name: str) -> Path:

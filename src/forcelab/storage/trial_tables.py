@@ -114,6 +114,24 @@ def export_rows(name: str, table: Table, *, keys: Mapping[str, Any], params: Map
     return rows
 
 
+def export_tables(trials: Iterable[tuple[Mapping[str, Any], Mapping[str, Any] | None]]
+                  ) -> dict[str, tuple[list[tuple[str, str, str]], list[dict[str, Any]]]]:
+    """The exported per-item tables of ``trials`` (each its key columns, :data:`KEY_COLUMNS`, and its stored
+    analysis), by table name: the value columns (:func:`value_columns`) and the rows (:func:`export_rows`) of
+    every trial that has that table, in the trials' order (``{}`` when none has one)."""
+    found: dict[str, list[tuple[Mapping[str, Any], Table, Mapping[str, Any]]]] = {}
+    for keys, result in trials:
+        for name, table in trial_tables(result).items():
+            found.setdefault(name, []).append((keys, table, (result or {}).get("params") or {}))
+    out = {}
+    for name, items in found.items():
+        rows: list[dict[str, Any]] = []
+        for keys, table, params in items:
+            rows += export_rows(name, table, keys=keys, params=params)
+        out[name] = (value_columns((table for _k, table, _p in items), name), rows)
+    return out
+
+
 def csv_cell(value: Any) -> str:
     """A cell as the CSV exports write it: empty for missing, ``true``/``false``, floats with every digit."""
     if value is None:
